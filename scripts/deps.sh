@@ -1,0 +1,23 @@
+#!/bin/bash
+# Installs what building and testing dmabuf-audit needs, by Debian package
+# name, so that a fresh Debian 12 machine needs nothing by hand. Fast no-op
+# when everything is present. The VM lab's own needs: tests/lab/deps.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev make gcc python3 util-linux)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+if ((${#missing[@]})); then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing ${missing[*]}; run 'make deps' as root" >&2
+		exit 2
+	fi
+	echo "deps: installing ${missing[*]}" >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+exec tests/lab/deps.sh

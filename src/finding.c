@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "finding.h"
+
+static const struct {
+	const char *name;
+	bool violation;
+	const char *summary;
+} kinds[DA_KIND_MAX] = {
+	[DA_KIND_NONE] = { "none", false, "" },
+	[DA_KIND_MMAP_WITHOUT_PFNMAP] = {
+		"mmap_without_pfnmap", true,
+		"dma-buf mapped without VM_PFNMAP: get_user_pages may take struct page references" },
+	[DA_KIND_GUP_ON_DMABUF] = {
+		"gup_on_dmabuf", true,
+		"get_user_pages accepted a dma-buf mapping: pages pinned behind the exporter's back" },
+	[DA_KIND_PAGE_INSERT_ON_DMABUF] = {
+		"page_insert_on_dmabuf", true,
+		"struct pages inserted into a dma-buf mapping (vm_insert_page): refcounted, GUP-able" },
+	[DA_KIND_GUP_BLOCKED] = {
+		"gup_blocked", false,
+		"get_user_pages refused a dma-buf mapping: userspace treats dma-buf memory as normal memory" },
+};
+
+static const char *const hooks[DA_HOOK_MAX] = {
+	[DA_HOOK_MMAP] = "dma_buf_mmap_internal",
+	[DA_HOOK_MMAP_IMPORT] = "dma_buf_mmap",
+	[DA_HOOK_GUP_SLOW] = "check_vma_flags",
+	[DA_HOOK_INSERT_PAGE] = "vm_insert_page",
+	[DA_HOOK_INSERT_PAGES] = "vm_insert_pages",
+};
+
+const char *kind_name(uint32_t kind)
+{
+	return kind > DA_KIND_NONE && kind < DA_KIND_MAX ? kinds[kind].name :
+							   "unknown";
+}
+
+int kind_from_name(const char *name)
+{
+	for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++)
+		if (!strcmp(kinds[k].name, name))
+			return k;
+	return -EINVAL;
+}
+
+bool kind_is_violation(uint32_t kind)
+{
+	return kind < DA_KIND_MAX && kinds[kind].violation;
+}
+
+const char *kind_summary(uint32_t kind)
+{
+	return kind < DA_KIND_MAX ? kinds[kind].summary : "";
+}
+
+const char *hook_name(uint32_t hook)
+{
+	return hook < DA_HOOK_MAX ? hooks[hook] : "unknown";
+}
+
+size_t vm_flags_describe(uint64_t flags, char *buf, size_t len)
+{
+	static const struct {
+		uint64_t bit;
+		const char *name;
+	} names[] = {
+		{ DA_VM_SHARED, "shared" },	{ DA_VM_PFNMAP, "pfnmap" },
+		{ DA_VM_IO, "io" },		{ DA_VM_MIXEDMAP, "mixedmap" },
+		{ DA_VM_DONTEXPAND, "dontexpand" }, { DA_VM_DONTDUMP, "dontdump" },
+	};
+	size_t used = 0;
+
+	if (!len)
+		return 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int n;
+
+		if (!(flags & names[i].bit))
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+			     names[i].name);
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0'; /* whole names only */
+			break;
+		}
+		used += n;
+	}
+	return used;
+}
+
+/* include/linux/mm.h macro values, 5.10 to 6.2 */
+#define LEGACY_GUP_FLAGS                                                      \
+	{                                                                     \
+		{ "FOLL_WRITE", 0x01 }, { "FOLL_GET", 0x04 },                 \
+			{ "FOLL_FORCE", 0x10 }, { "FOLL_REMOTE", 0x2000 },    \
+			{ "FOLL_LONGTERM", 0x10000 }, { "FOLL_PIN", 0x40000 } \
+	}
+
+struct gup_flag_name gup_flag_table[GUP_FLAG_NAMES] = LEGACY_GUP_FLAGS;
+
+void gup_flags_reset(void)
+{
+	struct gup_flag_name legacy[GUP_FLAG_NAMES] = LEGACY_GUP_FLAGS;
+
+	memcpy(gup_flag_table, legacy, sizeof(legacy));
+}
+
+int gup_flag_set_value(const char *name, uint64_t value)
+{
+	for (int i = 0; i < GUP_FLAG_NAMES; i++) {
+		if (!strcmp(gup_flag_table[i].name, name)) {
+			gup_flag_table[i].value = value;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+void finding_set_init(struct finding_set *set, size_t max)
+{
+	memset(set, 0, sizeof(*set));
+	set->max = max;
+}
+
+void finding_set_free(struct finding_set *set)
+{
+	if (!set)
+		return;
+	free(set->items);
+	memset(set, 0, sizeof(*set));
+}
+
+static bool same_finding(const struct da_event *a, const struct da_event *b)
+{
+	return a->kind == b->kind && a->pid == b->pid && a->inode == b->inode &&
+	       a->vm_start == b->vm_start;
+}
+
+struct finding *finding_set_add(struct finding_set *set,
+				const struct da_event *ev)
+{
+	struct finding *f;
+
+	/* Linear search: a run sees few distinct findings (bounded by max). */
+	for (size_t i = 0; i < set->len; i++) {
+		if (same_finding(&set->items[i].ev, ev)) {
+			set->items[i].count++;
+			set->items[i].ev.gup_flags |= ev->gup_flags;
+			return &set->items[i];
+		}
+	}
+	if (set->len >= set->max) {
+		set->dropped++;
+		return NULL;
+	}
+	if (set->len == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 16;
+		struct finding *items = realloc(set->items, cap * sizeof(*items));
+
+		if (!items) {
+			set->dropped++;
+			return NULL;
+		}
+		set->items = items;
+		set->cap = cap;
+	}
+	f = &set->items[set->len++];
+	f->ev = *ev;
+	f->count = 1;
+	return f;
+}
+
+static int finding_cmp(const void *pa, const void *pb)
+{
+	const struct finding *a = pa, *b = pb;
+	int c;
+
+	if (kind_is_violation(a->ev.kind) != kind_is_violation(b->ev.kind))
+		return kind_is_violation(a->ev.kind) ? -1 : 1;
+	if (a->ev.kind != b->ev.kind)
+		return a->ev.kind < b->ev.kind ? -1 : 1;
+	c = strncmp(a->ev.exporter, b->ev.exporter, DA_EXPORTER_LEN);
+	if (c)
+		return c;
+	if (a->ev.pid != b->ev.pid)
+		return a->ev.pid < b->ev.pid ? -1 : 1;
+	if (a->ev.vm_start != b->ev.vm_start)
+		return a->ev.vm_start < b->ev.vm_start ? -1 : 1;
+	return 0;
+}
+
+void finding_set_sort(struct finding_set *set)
+{
+	if (set->len > 1)
+		qsort(set->items, set->len, sizeof(*set->items), finding_cmp);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Findings: names of kinds and flags, and aggregation of ring-buffer events. */
+#ifndef DA_FINDING_H
+#define DA_FINDING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "dmabuf_audit.h"
+
+/* One aggregated finding: first event of (kind, pid, inode, vm_start) + count. */
+struct finding {
+	struct da_event ev;
+	uint64_t count;
+};
+
+struct finding_set {
+	struct finding *items;
+	size_t len;
+	size_t cap;
+	size_t max; /* distinct findings kept; further ones only counted */
+	uint64_t dropped; /* events whose finding did not fit */
+};
+
+const char *kind_name(uint32_t kind); /* "unknown" when out of range */
+int kind_from_name(const char *name); /* -EINVAL when unknown */
+bool kind_is_violation(uint32_t kind);
+const char *kind_summary(uint32_t kind); /* one-line why-it-matters */
+const char *hook_name(uint32_t hook);
+
+/* "shared,pfnmap,io": names of the vm_flags bits the auditor cares about. */
+size_t vm_flags_describe(uint64_t flags, char *buf, size_t len);
+
+/*
+ * FOLL_* values changed between kernels (macros up to 6.3, enums after,
+ * renumbered). User space learns them from the running kernel's BTF when it
+ * has them as enumerators, else uses the historical macro values.
+ */
+struct gup_flag_name {
+	const char *name;
+	uint64_t value;
+};
+#define GUP_FLAG_NAMES 6
+extern struct gup_flag_name gup_flag_table[GUP_FLAG_NAMES];
+/* Set one flag's value (from BTF). Returns -ENOENT for unknown names. */
+int gup_flag_set_value(const char *name, uint64_t value);
+void gup_flags_reset(void);
+
+void finding_set_init(struct finding_set *set, size_t max);
+void finding_set_free(struct finding_set *set);
+/* Adds one event; returns the finding it was counted in, NULL if dropped. */
+struct finding *finding_set_add(struct finding_set *set,
+				const struct da_event *ev);
+/* Order for reports: violations first, then kind, exporter, pid. */
+void finding_set_sort(struct finding_set *set);
+
+#endif

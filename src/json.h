@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* JSON lines output: the stable contract of `watch --json` and `report --json`. */
+#ifndef DA_JSON_H
+#define DA_JSON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "dmabuf_audit.h"
+
+/*
+ * Writes s (at most maxlen bytes, stops at NUL) as a quoted JSON string.
+ * Control characters, quote and backslash are escaped; valid UTF-8 passes
+ * through; each byte of an invalid UTF-8 sequence becomes \u00XX so the
+ * output is always valid JSON whatever a process names itself.
+ */
+void json_write_string(FILE *f, const char *s, size_t maxlen);
+
+/* One finding as one line: kind, pid, tid, comm, exporter, inode, size,
+ * vm_start, vm_end, vm_flags, addr, count, hook (the kernel function that
+ * saw it) and, for GUP kinds, gup_flags (array of FOLL_* names). */
+void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count);
+
+#endif

@@ -1,0 +1,64 @@
+#!/bin/bash
+# build-guest.sh KVER OUTDIR: build the test module for KVER, the static trigger (once),
+# and pack OUTDIR/initramfs.gz (+ OUTDIR/vmlinuz) for the lab guest.
+# Inputs (env): AUDIT_BIN (static auditor, default build/static/dmabuf-audit),
+#   MODULE_SRC (default tests/module), TRIGGER_SRC (default tests/trigger/dmabuf-trigger.c).
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=kernels.sh
+. "$(dirname "$0")/kernels.sh"
+
+[ $# -eq 2 ] || { echo "usage: $0 6.1|6.12|RELEASE OUTDIR" >&2; exit 2; }
+kver=$(lab_kver "$1")
+outdir=$2
+AUDIT_BIN=${AUDIT_BIN:-$REPO/build/static/dmabuf-audit}
+MODULE_SRC=${MODULE_SRC:-$REPO/tests/module}
+TRIGGER_SRC=${TRIGGER_SRC:-$REPO/tests/trigger/dmabuf-trigger.c}
+kdir=$("$LAB_DIR/fetch-kernel.sh" "$kver")
+headers=/usr/src/linux-headers-$kver
+
+die() { echo "lab: $*" >&2; exit 1; }
+[ -d "$headers" ] || die "$headers missing (run tests/lab/deps.sh)"
+[ -f "$MODULE_SRC/dmabuf_test_exporter.c" ] || die "no test module source in $MODULE_SRC"
+[ -f "$TRIGGER_SRC" ] || die "no trigger source $TRIGGER_SRC"
+[ -x "$AUDIT_BIN" ] || die "no auditor $AUDIT_BIN (make STATIC=1)"
+# A dynamically linked auditor would not run in the busybox-only guest.
+if readelf -l "$AUDIT_BIN" 2>/dev/null | grep -q 'Requesting program interpreter'; then
+	die "$AUDIT_BIN is dynamically linked (need make STATIC=1)"
+fi
+
+# Test module, out of tree, against Debian's headers for this exact kernel.
+mod=$LAB_BUILD/$kver/module
+rm -rf "$mod"
+mkdir -p "$mod"
+cp "$MODULE_SRC"/* "$mod"/
+make -s -C "$headers" M="$mod" modules >"$mod/build.log" 2>&1 ||
+	{ cat "$mod/build.log" >&2; die "module build failed for $kver"; }
+
+# Trigger: static, kernel independent; rebuilt only when its inputs (hashed) change.
+trig=$LAB_BUILD/dmabuf-trigger
+trig_cc=(cc -static -O2 -Wall -Wextra -Werror -I"$MODULE_SRC" "$TRIGGER_SRC" -o "$trig.tmp")
+stamp=$(cat "$TRIGGER_SRC" "$MODULE_SRC/dmabuf_test_uapi.h" 2>/dev/null | sha256sum | cut -c1-16)-$(echo "${trig_cc[*]}" | sha256sum | cut -c1-16)
+if [ ! -x "$trig" ] || [ "$(cat "$trig.stamp" 2>/dev/null)" != "$stamp" ]; then
+	mkdir -p "$LAB_BUILD"
+	"${trig_cc[@]}"
+	mv "$trig.tmp" "$trig"
+	echo "$stamp" >"$trig.stamp"
+fi
+
+# Initramfs tree.
+root=$outdir/initramfs.d
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,lib/modules}
+cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh" # /init's interpreter, before busybox --install runs
+cp "$LAB_DIR/guest-init.sh" "$root/init"
+cp "$LAB_DIR/guest-scenario.sh" "$root/scenario.sh"
+cp "$AUDIT_BIN" "$root/usr/bin/dmabuf-audit"
+cp "$trig" "$root/usr/bin/dmabuf-trigger"
+cp "$kdir"/modules/*.ko "$kdir/modules/load.list" "$root/lib/modules/"
+cp "$mod/dmabuf_test_exporter.ko" "$root/lib/modules/"
+chmod 755 "$root/init" "$root/scenario.sh" "$root/usr/bin/"*
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$outdir/initramfs.gz.tmp"
+mv "$outdir/initramfs.gz.tmp" "$outdir/initramfs.gz"
+cp "$kdir/vmlinuz" "$outdir/vmlinuz"
+echo "lab: guest for $kver in $outdir ($(du -k "$outdir/initramfs.gz" | cut -f1) KiB initramfs)" >&2

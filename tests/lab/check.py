@@ -1,0 +1,375 @@
+#!/usr/bin/env python3
+"""Assertions of the VM lab: compare the auditor's findings with the triggers' oracles.
+
+usage: check.py RESULTS KVER      (KVER: 6.1, 6.12 or a release such as 6.1.0-56-amd64)
+       check.py --self-test
+
+RESULTS is what the guest wrote to ttyS1 (see guest-scenario.sh): sections
+"@@BEGIN <kind> <tag> [args]" ... "@@END <kind> <tag> [args] [key=value...]".
+Every assertion prints "ok - ..." or "FAIL - expected X, saw Y"; the last line is
+"N passed, N failed". Exporters a kernel does not have (trigger exit 77 where allowed)
+print "skip - ..." and count neither way. A missing or truncated section is a FAIL.
+"""
+import io
+import json
+import os
+import re
+import sys
+
+MODES = ("fentry", "kprobe")
+TEST_EXPORTERS = ("test:insert_page", "test:fault_page", "test:mixedmap",
+                  "test:remap_pfn", "test:insert_pfn")
+REAL_EXPORTERS = ("vgem", "udmabuf", "heap")
+TEST_PATHS = ("mmap", "procmem", "vm_readv", "iouring", "import")
+REAL_PATHS = ("mmap", "procmem", "vm_readv", "iouring")
+# Kernel facts (REFERENCE.md section 2): how each exporter maps its buffers.
+COMPLIANT = {"test:remap_pfn", "test:insert_pfn", "vgem", "udmabuf", "heap"}
+NONCOMPLIANT = {"test:insert_page", "test:fault_page", "test:mixedmap"}
+VIOLATIONS = ("mmap_without_pfnmap", "gup_on_dmabuf", "page_insert_on_dmabuf")
+# Kernel log lines that mean the kernel (or the test module) went wrong.
+SPLAT = re.compile(r"WARNING:|BUG:|Oops|general protection fault|Kernel panic|Call Trace:|"
+                   r"UBSAN:|KASAN:|refcount_t:|list_add corruption|page dumped because")
+ORACLE_KEYS = ("exporter_arg", "path", "pid", "exporter", "inode", "vm_start",
+               "vmflags", "gup", "inserted")
+
+
+def matrix():
+    for e in TEST_EXPORTERS:
+        for p in TEST_PATHS:
+            yield e, p
+    for e in REAL_EXPORTERS:
+        for p in REAL_PATHS:
+            yield e, p
+
+
+def may_be_absent(kver, exporter):
+    """Exporters allowed to be missing (exit 77): udmabuf and heaps are not built in 6.1."""
+    return kver == "6.1" and exporter in ("udmabuf", "heap")
+
+
+def short_kver(kver):
+    m = re.match(r"(\d+\.\d+)", kver)
+    return m.group(1) if m else kver
+
+
+class Section:
+    def __init__(self, head):
+        self.head = head
+        self.lines = []
+        self.attrs = None  # key=value pairs of the @@END line; None while unterminated
+
+
+def parse(text):
+    """Return (sections keyed by their BEGIN words, other @@ lines)."""
+    sections, meta, cur = {}, [], None
+    for raw in text.splitlines():
+        line = raw.rstrip("\r")
+        if line.startswith("@@BEGIN "):
+            cur = Section(line[8:].strip())
+            sections[cur.head] = cur
+        elif line.startswith("@@END ") and cur is not None:
+            words = line[6:].split()
+            cur.attrs = dict(w.split("=", 1) for w in words if "=" in w)
+            cur = None
+        elif line.startswith("@@"):
+            meta.append(line)
+        elif cur is not None:
+            cur.lines.append(line)
+    return sections, meta
+
+
+def complete(secs, head):
+    """The section HEAD if it was closed by its @@END line, else None."""
+    s = secs.get(head)
+    return s if s is not None and s.attrs is not None else None
+
+
+def hexint(v):
+    try:
+        return int(v, 16) if isinstance(v, str) else int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def fmt(findings):
+    if not findings:
+        return "none"
+    return "; ".join("%s exporter=%s inode=%s vm_start=%s count=%s%s" % (
+        f.get("kind"), f.get("exporter"), f.get("inode"), f.get("vm_start"), f.get("count"),
+        " gup_flags=%s" % ",".join(f.get("gup_flags") or []) if "gup_flags" in f else "")
+        for f in findings)
+
+
+class Checker:
+    def __init__(self, out=sys.stdout):
+        self.passed = self.failed = self.skipped = 0
+        self.out = out
+
+    def say(self, s):
+        print(s, file=self.out)
+
+    def ok(self, cond, what, expected, saw):
+        if cond:
+            self.passed += 1
+            self.say("ok - " + what)
+        else:
+            self.failed += 1
+            self.say("FAIL - %s: expected %s, saw %s" % (what, expected, saw))
+        return cond
+
+    def skip(self, what):
+        self.skipped += 1
+        self.say("skip - " + what)
+
+    # ---- one trigger (oracle) against the findings of one mode ----
+    def check_trigger(self, label, exporter, path, o, fnd):
+        pid = o["pid"]
+        mine = [f for f in fnd if f.get("pid") == pid]
+
+        def same_buf(f):
+            return f.get("exporter") == o["exporter"] and f.get("inode") == o["inode"]
+
+        def kind(k):
+            return [f for f in mine if f.get("kind") == k]
+
+        flags = o["vmflags"].split()
+        pf = "pf" in flags
+        what = "%s pid %d" % (label, pid)
+
+        # Oracle against the kernel facts: otherwise the exporter, not the auditor, is wrong.
+        if exporter in COMPLIANT:
+            self.ok(pf, "%s: exporter %s maps with VM_PFNMAP" % (what, exporter),
+                    "'pf' in smaps VmFlags (else the exporter misbehaves)", repr(o["vmflags"]))
+            self.ok(o["gup"] != "ok", "%s: GUP refused on compliant %s" % (what, exporter),
+                    "gup != ok (else the exporter misbehaves)", "gup=%s" % o["gup"])
+        elif exporter in NONCOMPLIANT:
+            self.ok(not pf, "%s: exporter %s maps without VM_PFNMAP" % (what, exporter),
+                    "no 'pf' in smaps VmFlags (else the test module misbehaves)", repr(o["vmflags"]))
+
+        # mmap_without_pfnmap
+        mw = kind("mmap_without_pfnmap")
+        if not pf:
+            good = [f for f in mw if same_buf(f) and hexint(f.get("vm_start")) == hexint(o["vm_start"])]
+            self.ok(good, "%s: mmap_without_pfnmap reported" % what,
+                    "mmap_without_pfnmap exporter=%s inode=%s vm_start=%s" % (
+                        o["exporter"], o["inode"], o["vm_start"]), fmt(mine))
+        else:
+            self.ok(not mw, "%s: no mmap_without_pfnmap (vma has pf)" % what, "none", fmt(mw))
+
+        # GUP
+        gup, blocked = kind("gup_on_dmabuf"), kind("gup_blocked")
+        if o["gup"] == "ok":
+            good = [f for f in gup if same_buf(f)]
+            self.ok(good, "%s: gup_on_dmabuf reported" % what,
+                    "gup_on_dmabuf exporter=%s inode=%s" % (o["exporter"], o["inode"]), fmt(mine))
+            if path == "iouring":
+                pinned = [f for f in good
+                          if {"FOLL_PIN", "FOLL_LONGTERM"} <= set(f.get("gup_flags") or [])]
+                self.ok(pinned, "%s: io_uring GUP has FOLL_PIN|FOLL_LONGTERM" % what,
+                        "gup_flags with FOLL_PIN and FOLL_LONGTERM", fmt(good))
+        elif o["gup"] == "refused":
+            good = [f for f in blocked if same_buf(f)]
+            self.ok(good and not gup, "%s: gup_blocked and no gup_on_dmabuf (gup refused, errno %s)"
+                    % (what, o.get("gup_errno")),
+                    "gup_blocked exporter=%s inode=%s and no gup_on_dmabuf" % (o["exporter"], o["inode"]),
+                    fmt(blocked + gup))
+        else:
+            self.ok(not gup and not blocked, "%s: no GUP finding (gup %s)" % (what, o["gup"]),
+                    "no gup_on_dmabuf/gup_blocked", fmt(gup + blocked))
+
+        # page insertion
+        ins = kind("page_insert_on_dmabuf")
+        if isinstance(o["inserted"], int) and o["inserted"] > 0:
+            n = sum(f.get("count", 0) for f in ins)
+            self.ok(n == o["inserted"], "%s: page_insert_on_dmabuf count" % what,
+                    "count summed = %d (module parameter delta)" % o["inserted"],
+                    "%d (%s)" % (n, fmt(ins)))
+        elif o["inserted"] == 0:
+            self.ok(not ins, "%s: no page_insert_on_dmabuf (inserted 0)" % what, "none", fmt(ins))
+
+        if exporter in COMPLIANT:
+            bad = [f for f in mine if f.get("kind") in VIOLATIONS]
+            self.ok(not bad, "%s: no violation for compliant %s" % (what, exporter),
+                    "no violation finding", fmt(bad))
+
+    # ---- one attach mode ----
+    def check_mode(self, kver, mode, secs):
+        pre = "[%s %s]" % (kver, mode)
+        probe = complete(secs, "probe " + mode)
+        if probe:  # informative only: the contract does not define probe's exit status
+            tail = [ln for ln in probe.lines if ln.strip()][-1:] or ["(no output)"]
+            self.say("# %s probe (exit %s): %s" % (pre, probe.attrs.get("rc"), tail[0].strip()))
+
+        ready = complete(secs, "ready " + mode)
+        status = None
+        if ready and ready.lines:
+            m = re.match(r"status=(\S+)", ready.lines[0])
+            status = m.group(1) if m else None
+        self.ok(status == "ok", "%s auditor printed 'dmabuf-audit: ready'" % pre,
+                "status=ok", ("; ".join(ready.lines[:6]) if ready else "no complete ready section"))
+
+        rep = complete(secs, "report " + mode)
+        findings, summary, bad_lines = [], None, []
+        if rep:
+            for ln in rep.lines:
+                if not ln.strip():
+                    continue
+                try:
+                    j = json.loads(ln)
+                except ValueError:
+                    bad_lines.append(ln)
+                    continue
+                if isinstance(j, dict) and "summary" in j:
+                    summary = j
+                elif isinstance(j, dict):
+                    findings.append(j)
+                else:
+                    bad_lines.append(ln)
+        if self.ok(rep is not None, "%s report section present" % pre, "@@BEGIN/@@END report " + mode,
+                   "missing or truncated"):
+            self.check_report(pre, rep, summary, bad_lines)
+        self.check_triggers(kver, pre, mode, secs, findings)
+
+    def check_report(self, pre, rep, summary, bad_lines):
+        self.ok(not bad_lines, "%s report lines are JSON" % pre,
+                "JSON lines only", "%d bad, first %r" % (len(bad_lines), bad_lines[:1]))
+        nonempty = [ln for ln in rep.lines if ln.strip()]
+        try:
+            last = json.loads(nonempty[-1]) if nonempty else None
+        except ValueError:
+            last = None
+        self.ok(isinstance(last, dict) and "summary" in last, "%s summary line last" % pre, '{"summary":...} as last line',
+                summary if summary else "none")
+        rc = rep.attrs.get("rc")
+        self.ok(rc == "1", "%s auditor exit status 1 (violations present)" % pre, "1",
+                "%s%s" % (rc, " (SIGKILLed after SIGINT timeout)" if rep.attrs.get("killed") == "yes" else ""))
+
+    def check_triggers(self, kver, pre, mode, secs, findings):
+        for exporter, path in matrix():
+            label = "%s %s %s" % (pre, exporter, path)
+            sec = complete(secs, "trigger %s %s %s" % (mode, exporter, path))
+            if not self.ok(sec is not None, "%s trigger section present" % label,
+                           "complete trigger section", "missing or truncated"):
+                continue
+            out = [ln[8:] for ln in sec.lines if ln.startswith("stdout: ")]
+            err = [ln[8:] for ln in sec.lines if ln.startswith("stderr: ")]
+            trc = sec.attrs.get("rc")
+            if trc == "77" and may_be_absent(kver, exporter):
+                self.skip("%s unsupported here (exit 77: %s)" % (label, "; ".join(err)))
+                continue
+            if not self.ok(trc == "0", "%s trigger exit 0" % label, "exit 0",
+                           "exit %s, stderr %r" % (trc, "; ".join(err))):
+                continue
+            o = None
+            if len(out) == 1:
+                try:
+                    o = json.loads(out[0])
+                except ValueError:
+                    pass
+            valid = isinstance(o, dict) and all(k in o for k in ORACLE_KEYS) and \
+                isinstance(o.get("pid"), int) and o.get("exporter_arg") == exporter and o.get("path") == path
+            if not self.ok(valid, "%s oracle line" % label,
+                           "one JSON line with %s for %s %s" % (",".join(ORACLE_KEYS), exporter, path),
+                           repr(out)):
+                continue
+            self.check_trigger(label, exporter, path, o, findings)
+
+    def run(self, text, kver):
+        secs, meta = parse(text)
+        self.ok("@@DONE" in meta, "[%s] guest ran to completion" % kver, "@@DONE in results",
+                "truncated results (crash or timeout?), last marker %r" % (meta[-1] if meta else None))
+        facts = complete(secs, "facts")
+        if facts:
+            has = [ln.split(None, 1)[1] for ln in facts.lines if ln.startswith("present ")]
+            lacks = [ln.split(None, 1)[1] for ln in facts.lines if ln.startswith("absent ")]
+            self.say("# [%s] %s has %s; lacks %s" % (
+                kver, " ".join(m[6:] for m in meta if m.startswith("@@LAB ")),
+                " ".join(has) or "nothing", " ".join(lacks) or "nothing"))
+        mods = complete(secs, "modules")
+        notloaded = [ln for ln in (mods.lines if mods else []) if not ln.startswith("loaded ")]
+        self.ok(mods is not None and mods.lines and not notloaded,
+                "[%s] modules loaded (vgem and deps, dmabuf_test_exporter)" % kver, "every insmod to succeed",
+                "; ".join(notloaded) if mods and mods.lines else "no complete modules section")
+        dm = secs.get("dmesg")
+        splat = [ln for ln in (dm.lines if dm else []) if SPLAT.search(ln)]
+        self.ok(dm is not None and dm.attrs is not None and dm.lines and not splat,
+                "[%s] kernel log has no WARNING/BUG/Oops" % kver, "a complete dmesg section without splats",
+                "no complete dmesg section" if dm is None or dm.attrs is None or not dm.lines
+                else "; ".join(ln.strip() for ln in splat[:3]))
+        for mode in MODES:
+            before = (self.passed, self.failed, self.skipped)
+            self.check_mode(kver, mode, secs)
+            self.say("# [%s %s] %d passed, %d failed, %d unsupported" % (
+                kver, mode, self.passed - before[0], self.failed - before[1], self.skipped - before[2]))
+        return self.failed == 0
+
+
+def self_test():
+    """The checker must be able to fail: each bad fixture must produce its specific FAIL."""
+    fx = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+    cases = [  # (fixture, kver, what it proves, regex of the FAIL it must produce; None: must pass)
+        ("good-6.1.txt", "6.1", "passes a correct run", None),
+        ("missing-finding.txt", "6.1", "fails on a missing gup_on_dmabuf",
+         r"^FAIL - \[6\.1 fentry\] test:insert_page procmem pid 201: gup_on_dmabuf reported"),
+        ("wrong-exporter.txt", "6.1", "fails on a finding with the wrong exporter",
+         r"^FAIL - \[6\.1 fentry\] test:fault_page mmap pid 202: mmap_without_pfnmap reported"),
+        ("compliant-violation.txt", "6.1", "fails on a violation for a compliant exporter",
+         r"^FAIL - \[6\.1 fentry\] test:remap_pfn procmem pid 203: no violation for compliant"),
+        ("compliant-violation.txt", "6.1", "fails on mmap_without_pfnmap for a pf vma",
+         r"^FAIL - \[6\.1 fentry\] test:remap_pfn procmem pid 203: no mmap_without_pfnmap"),
+        ("missing-exporter.txt", "6.12", "fails when a required exporter is absent (exit 77)",
+         r"^FAIL - \[6\.12 fentry\] udmabuf mmap trigger exit 0: expected exit 0, saw exit 77"),
+        ("truncated.txt", "6.1", "fails on results cut short",
+         r"^FAIL - \[6\.1\] guest ran to completion"),
+        ("truncated.txt", "6.1", "fails on a missing trigger section",
+         r"^FAIL - \[6\.1 kprobe\] vgem iouring trigger section present"),
+        ("kernel-warning.txt", "6.1", "fails on a kernel WARNING",
+         r"^FAIL - \[6\.1\] kernel log has no WARNING/BUG/Oops: .*vm_insert_page"),
+    ]
+    bad = 0
+    for name, kver, what, pattern in cases:
+        with open(os.path.join(fx, name)) as f:
+            text = f.read()
+        buf = io.StringIO()
+        c = Checker(buf)
+        c.run(text, kver)
+        lines = buf.getvalue().splitlines()
+        if pattern is None:
+            good = c.failed == 0 and c.passed > 0
+            saw = "%d passed, %d failed %s" % (c.passed, c.failed,
+                                                [ln for ln in lines if ln.startswith("FAIL")][:3])
+            expect = "0 failed"
+        else:
+            good = any(re.search(pattern, ln) for ln in lines)
+            saw = "no such FAIL line"
+            expect = "a line matching %r" % pattern
+        print("%s - self-test %s: %s%s" % ("ok" if good else "FAIL", name, what,
+                                           "" if good else ": expected %s, saw %s" % (expect, saw)))
+        bad += not good
+    print("%d passed, %d failed" % (len(cases) - bad, bad))
+    return bad == 0
+
+
+def main(argv):
+    if argv[1:] == ["--self-test"]:
+        return 0 if self_test() else 1
+    if len(argv) != 3:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    path, kver = argv[1], short_kver(argv[2])
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except OSError as e:
+        text = ""
+        print("FAIL - [%s] results file readable: expected %s, saw %s" % (kver, path, e))
+        print("0 passed, 1 failed")
+        return 1
+    c = Checker()
+    c.run(text, kver)
+    print("%d passed, %d failed" % (c.passed, c.failed))
+    return 0 if c.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,66 @@
+#!/bin/sh
+# PID 1 of the lab guest (busybox sh). Kernel console is ttyS0; results go to ttyS1
+# only, as marker-delimited sections streamed as soon as they are known, so a crash
+# still leaves partial evidence (an @@BEGIN without its @@END).
+/bin/busybox --install -s
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tracefs tracefs /sys/kernel/tracing
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+
+# Raw mode: no \n -> \r\n translation in the results file.
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+exec 3>/dev/ttyS1
+
+res() { printf '%s\n' "$*" >&3; }
+# Stamps go to the console too, so a hung or crashed run shows how far it got.
+stamp() {
+	t=$(cut -d' ' -f1 /proc/uptime)
+	res "@@TIME $1 $t"
+	echo "lab: $1 at ${t}s"
+}
+
+res "@@LAB kernel=$(uname -r)"
+stamp init
+
+res "@@BEGIN modules"
+# load.list: vgem and its dependencies in load order (fetch-kernel.sh)
+mods=$(tr '\n' ' ' </lib/modules/load.list)
+for m in $mods dmabuf_test_exporter.ko; do
+	if out=$(insmod "/lib/modules/$m" 2>&1); then
+		res "loaded $m"
+	else
+		res "FAILED $m: $out"
+	fi
+done
+res "@@END modules"
+
+# What this kernel offers (for the report; check.py relies on trigger exit codes).
+res "@@BEGIN facts"
+for f in /sys/kernel/btf/vmlinux /dev/dmabuf_test /dev/udmabuf /dev/dma_heap/system /dev/dri/card0 \
+	/sys/kernel/tracing/kprobe_events; do
+	if [ -e "$f" ]; then res "present $f"; else res "absent $f"; fi
+done
+res "@@END facts"
+stamp modules
+
+mode="test"
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
+	case $arg in labmode=*) mode=${arg#labmode=} ;; esac
+done
+/bin/sh /scenario.sh "$mode"
+res "@@SCENARIO rc=$?"
+# Whole kernel log: WARN/BUG splats are below the "quiet" console level, so the
+# console log alone would not show them.
+res "@@BEGIN dmesg"
+dmesg >&3
+res "@@END dmesg"
+stamp finished
+res "@@DONE"
+sync
+poweroff -f

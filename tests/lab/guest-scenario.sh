@@ -1,0 +1,111 @@
+#!/bin/sh
+# Guest scenario (busybox sh), run by /init with fd 3 = results port (ttyS1).
+#   scenario.sh test : for each attach mode, probe + report --json + every trigger
+#   scenario.sh demo : human report around one violating and one compliant trigger
+AUDIT=/usr/bin/dmabuf-audit
+TRIGGER=/usr/bin/dmabuf-trigger
+READY_WAIT=60   # seconds to wait for "dmabuf-audit: ready"
+STOP_WAIT=30    # seconds to wait for the auditor to exit after SIGINT
+TRIG_WAIT=60    # seconds one trigger may take
+
+res() { printf '%s\n' "$*" >&3; }
+# Stamps go to the console too, so a hung or crashed run shows how far it got.
+stamp() {
+	t=$(cut -d' ' -f1 /proc/uptime)
+	res "@@TIME $1 $t"
+	echo "lab: $1 at ${t}s"
+}
+# section NAME FILE [PREFIX]: emit FILE between markers (the caller writes @@END).
+dump() { sed "s/^/$2/" "$1" >&3; }
+
+# start_auditor TAG ARGS...: background auditor, outputs in /tmp/TAG.{out,err}; sets apid.
+start_auditor() {
+	tag=$1; shift
+	"$AUDIT" "$@" >"/tmp/$tag.out" 2>"/tmp/$tag.err" &
+	apid=$!
+}
+
+# wait_ready TAG: emit the ready section (status=ok|exited|timeout).
+wait_ready() {
+	tag=$1 i=0 status=timeout
+	while [ "$i" -lt $((READY_WAIT * 5)) ]; do
+		if grep -q '^dmabuf-audit: ready' "/tmp/$tag.err"; then status=ok; break; fi
+		if ! kill -0 "$apid" 2>/dev/null; then status=exited; break; fi
+		sleep 0.2
+		i=$((i + 1))
+	done
+	res "@@BEGIN ready $tag"
+	res "status=$status waited_ms=$((i * 200))"
+	[ "$status" = ok ] || dump "/tmp/$tag.err" "stderr: "
+	res "@@END ready $tag"
+}
+
+# stop_auditor TAG: SIGINT, bounded wait, emit report (stdout) and auditor stderr.
+stop_auditor() {
+	tag=$1 i=0
+	kill -INT "$apid" 2>/dev/null
+	while kill -0 "$apid" 2>/dev/null && [ "$i" -lt $((STOP_WAIT * 5)) ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	killed=no
+	if kill -0 "$apid" 2>/dev/null; then
+		kill -KILL "$apid"
+		killed=yes
+	fi
+	wait "$apid"
+	arc=$?
+	res "@@BEGIN report $tag"
+	dump "/tmp/$tag.out" ""
+	res "@@END report $tag rc=$arc killed=$killed"
+	res "@@BEGIN auditor-stderr $tag"
+	dump "/tmp/$tag.err" ""
+	res "@@END auditor-stderr $tag"
+}
+
+# trigger TAG EXPORTER PATH: run one trigger, emit its stdout/stderr/exit code.
+trigger() {
+	timeout "$TRIG_WAIT" "$TRIGGER" "$2" "$3" >/tmp/t.out 2>/tmp/t.err
+	trc=$?
+	res "@@BEGIN trigger $1 $2 $3"
+	dump /tmp/t.out "stdout: "
+	dump /tmp/t.err "stderr: "
+	res "@@END trigger $1 $2 $3 rc=$trc"
+}
+
+run_mode() {
+	m=$1
+	stamp "$m-start"
+	res "@@BEGIN probe $m"
+	"$AUDIT" probe --attach="$m" >/tmp/probe.out 2>&1
+	prc=$?
+	dump /tmp/probe.out ""
+	res "@@END probe $m rc=$prc"
+
+	start_auditor "$m" report --json --attach="$m"
+	wait_ready "$m"
+	stamp "$m-ready"
+	for e in test:insert_page test:fault_page test:mixedmap test:remap_pfn test:insert_pfn; do
+		for p in mmap procmem vm_readv iouring import; do trigger "$m" "$e" "$p"; done
+	done
+	for e in vgem udmabuf heap; do
+		for p in mmap procmem vm_readv iouring; do trigger "$m" "$e" "$p"; done
+	done
+	stamp "$m-triggered"
+	stop_auditor "$m"
+	stamp "$m-end"
+}
+
+run_demo() {
+	start_auditor demo report
+	wait_ready demo
+	trigger demo test:insert_page procmem
+	trigger demo test:remap_pfn procmem
+	stop_auditor demo
+}
+
+case ${1:-test} in
+test) for m in fentry kprobe; do run_mode "$m"; done ;;
+demo) run_demo ;;
+*) res "@@ERROR unknown scenario $1" ;;
+esac

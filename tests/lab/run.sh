@@ -1,0 +1,126 @@
+#!/bin/bash
+# run.sh [--kernel 6.1|6.12|all] [--demo]: the VM lab. Boots Debian's kernels under QEMU
+# (TCG), runs the auditor against the test exporter module, vgem, udmabuf and dma-heaps,
+# and checks its findings with check.py. Last line: "N passed, N failed".
+# Env: AUDIT_BIN (default build/static/dmabuf-audit), LAB_CACHE, LAB_TIMEOUT (s, 600),
+#      LAB_VERBOSE=1 (print every assertion, not only failures and summaries).
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=kernels.sh
+. "$(dirname "$0")/kernels.sh"
+lab_resolve
+
+usage() { echo "usage: $0 [--kernel 6.1|6.12|all] [--demo]" >&2; exit 2; }
+which=all demo=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) [ $# -ge 2 ] || usage; which=$2; shift 2 ;;
+	--kernel=*) which=${1#--kernel=}; shift ;;
+	--demo) demo=1; shift ;;
+	*) usage ;;
+	esac
+done
+if [ "$demo" = 1 ]; then which=6.1; fi
+if [ "$which" = all ]; then kernels=$LAB_KERNELS; else kernels=$which; fi
+
+"$LAB_DIR/deps.sh"
+
+passed=0 failed=0
+note() { # note ok|FAIL MESSAGE: an assertion made by this script (counted like check.py's)
+	if [ "$1" = ok ]; then passed=$((passed + 1)); echo "ok - $2"; else failed=$((failed + 1)); echo "FAIL - $2"; fi
+}
+
+# boot OUT LABMODE RESULTS CONSOLE: one guest run; sets qrc and secs.
+boot() {
+	local t0
+	rm -f "$3"
+	t0=$(date +%s)
+	set +e
+	timeout "${LAB_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 \
+		-nographic -no-reboot -kernel "$1/vmlinuz" -initrd "$1/initramfs.gz" \
+		-append "console=ttyS0 quiet panic=-1 labmode=$2" \
+		-serial mon:stdio -serial "file:$3" </dev/null >"$4" 2>&1
+	qrc=$?
+	set -e
+	secs=$(($(date +%s) - t0))
+}
+
+console_tail() { echo "--- last lines of $1:"; tail -n "${2:-40}" "$1" | tr -d '\r' | sed 's/^/  | /'; }
+
+# section FILE HEAD: print the lines of section "@@BEGIN HEAD" (without markers).
+section() {
+	tr -d '\r' <"$1" | awk -v h="@@BEGIN $2" '$0 == h {on = 1; next} on && /^@@END / {exit} on {print}'
+}
+# end_attr FILE HEAD KEY: value of KEY= on the @@END line of section HEAD.
+end_attr() {
+	tr -d '\r' <"$1" | awk -v h="@@END $2 " -v k="$3" 'index($0, h) == 1 {
+		n = split($0, w, " "); for (i = 1; i <= n; i++) if (index(w[i], k "=") == 1) print substr(w[i], length(k) + 2) }'
+}
+
+timing() { # one line of guest timings from the @@TIME uptime stamps
+	tr -d '\r' <"$1" | awk '$1 == "@@TIME" {t[$2] = $3}
+		END {printf "boot to /init %ss", t["init"];
+		     if ("fentry-end" in t) printf ", fentry %.1fs", t["fentry-end"] - t["fentry-start"];
+		     if ("kprobe-end" in t) printf ", kprobe %.1fs", t["kprobe-end"] - t["kprobe-start"]}'
+}
+
+for k in $kernels; do
+	kver=$(lab_kver "$k")
+	short=$(lab_short "$kver")
+	out=$LAB_BUILD/$kver
+	mkdir -p "$out"
+	echo "=== $kver"
+	if ! "$LAB_DIR/build-guest.sh" "$kver" "$out"; then
+		note FAIL "[$short] guest built: expected module, trigger and initramfs, saw a build error (above)"
+		continue
+	fi
+
+	if [ "$demo" = 1 ]; then
+		res=$out/demo-results.txt con=$out/demo-console.log
+		boot "$out" demo "$res" "$con"
+		echo "--- guest: ${secs}s, qemu exit $qrc; $(timing "$res")"
+		for t in "test:insert_page procmem" "test:remap_pfn procmem"; do
+			echo "--- dmabuf-trigger $t (exit $(end_attr "$res" "trigger demo $t" rc)):"
+			section "$res" "trigger demo $t" | sed 's/^/  /'
+		done
+		if [ "$(section "$res" "ready demo" | head -n1 | cut -d' ' -f1)" != status=ok ]; then
+			echo "--- auditor never printed 'dmabuf-audit: ready':"
+			section "$res" "ready demo"
+		fi
+		echo "--- dmabuf-audit report (stdout):"
+		section "$res" "report demo"
+		rc=$(end_attr "$res" "report demo" rc)
+		echo "--- dmabuf-audit exit status: ${rc:-unknown}"
+		if [ -z "$rc" ]; then console_tail "$con"; exit 1; fi
+		exit 0
+	fi
+
+	res=$out/results.txt con=$out/console.log
+	boot "$out" test "$res" "$con"
+	if [ "$qrc" = 124 ]; then
+		note FAIL "[$short] guest powered off: expected poweroff within ${LAB_TIMEOUT:-600}s, saw timeout"
+	else
+		note ok "[$short] guest powered off (qemu exit $qrc) after ${secs}s"
+	fi
+	echo "# [$short] $(timing "$res")"
+	set +e
+	python3 "$LAB_DIR/check.py" "$res" "$short" >"$out/check.log" 2>&1
+	set -e
+	if [ "${LAB_VERBOSE:-0}" = 1 ]; then
+		sed '$d' "$out/check.log"
+	else
+		sed '$d' "$out/check.log" | grep -v '^ok - ' || true
+	fi
+	last=$(tail -n1 "$out/check.log")
+	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		passed=$((passed + BASH_REMATCH[1]))
+		failed=$((failed + BASH_REMATCH[2]))
+		echo "# [$short] $last (full list: $out/check.log)"
+		[ "${BASH_REMATCH[2]}" = 0 ] || console_tail "$con"
+	else
+		note FAIL "[$short] check.py ran: expected a 'N passed, N failed' line, saw '$last'"
+		console_tail "$con"
+	fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmabuf_test_exporter - test dma-buf exporter for dmabuf-audit.
+ *
+ * Exports dma-bufs whose mmap behaves in one of five ways, three of them
+ * violating the "every dma-buf mapping is VM_PFNMAP with special ptes" rule
+ * and two compliant ones, so that the auditor can be checked against ground
+ * truth. See dmabuf_test_uapi.h for the ioctl ABI.
+ *
+ * NOT for production kernels: modes 1-3 deliberately hand out refcounted
+ * struct pages through a dma-buf mapping.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+
+#include "dmabuf_test_uapi.h"
+
+/* Ground truth for the page-insert count: successful vm_insert_page calls. */
+static atomic_long_t dtx_inserted = ATOMIC_LONG_INIT(0);
+
+static int dtx_inserted_get(char *buffer, const struct kernel_param *kp)
+{
+	return scnprintf(buffer, PAGE_SIZE, "%ld\n",
+			 atomic_long_read(&dtx_inserted));
+}
+
+static const struct kernel_param_ops dtx_inserted_ops = {
+	.get = dtx_inserted_get,
+};
+
+module_param_cb(inserted, &dtx_inserted_ops, NULL, 0444);
+MODULE_PARM_DESC(inserted, "successful vm_insert_page calls since load");
+
+static const char *const dtx_exp_names[] = {
+	[DMABUF_TEST_MODE_INSERT_PAGE]	= "test_insert_page",
+	[DMABUF_TEST_MODE_FAULT_PAGE]	= "test_fault_page",
+	[DMABUF_TEST_MODE_MIXEDMAP]	= "test_mixedmap",
+	[DMABUF_TEST_MODE_REMAP_PFN]	= "test_remap_pfn",
+	[DMABUF_TEST_MODE_INSERT_PFN]	= "test_insert_pfn",
+};
+
+struct dtx_buffer {
+	u32 mode;
+	unsigned long npages;
+	struct page **pages;
+};
+
+/* One open file of /dev/dmabuf_test. */
+struct dtx_file {
+	struct mutex lock;		/* protects dmabuf */
+	struct dma_buf *dmabuf;		/* imported, or NULL */
+};
+
+static void dtx_vma_flags_set(struct vm_area_struct *vma, unsigned long flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+static void dtx_buffer_free(struct dtx_buffer *buf)
+{
+	unsigned long i;
+
+	for (i = 0; i < buf->npages; i++)
+		if (buf->pages[i])
+			put_page(buf->pages[i]);
+	kvfree(buf->pages);
+	kfree(buf);
+}
+
+static struct dtx_buffer *dtx_buffer_alloc(u32 mode, unsigned long npages)
+{
+	struct dtx_buffer *buf;
+	unsigned long i;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return NULL;
+	buf->mode = mode;
+	buf->pages = kvcalloc(npages, sizeof(*buf->pages), GFP_KERNEL);
+	if (!buf->pages) {
+		kfree(buf);
+		return NULL;
+	}
+	buf->npages = npages;
+	for (i = 0; i < npages; i++) {
+		buf->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!buf->pages[i]) {
+			dtx_buffer_free(buf);
+			return NULL;
+		}
+	}
+	return buf;
+}
+
+/* Page backing page offset @pgoff of the buffer, or NULL when out of range. */
+static struct page *dtx_page(struct dtx_buffer *buf, pgoff_t pgoff)
+{
+	if (pgoff >= buf->npages)
+		return NULL;
+	return buf->pages[pgoff];
+}
+
+/* Mode 2: core mm maps vmf->page with a normal (GUP-able) pte. */
+static vm_fault_t dtx_fault_page(struct vm_fault *vmf)
+{
+	struct dtx_buffer *buf = vmf->vma->vm_private_data;
+	struct page *page = dtx_page(buf, vmf->pgoff);
+
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	get_page(page);		/* dropped by core mm */
+	vmf->page = page;
+	return 0;
+}
+
+/*
+ * Mode 3: the vma already has VM_MIXEDMAP, so vm_insert_page() does not
+ * need mmap_lock held for write; it inserts a normal refcounted page.
+ */
+static vm_fault_t dtx_fault_mixedmap(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct dtx_buffer *buf = vma->vm_private_data;
+	struct page *page = dtx_page(buf, vmf->pgoff);
+	int ret;
+
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	ret = vm_insert_page(vma, vmf->address & PAGE_MASK, page);
+	if (ret == -ENOMEM)
+		return VM_FAULT_OOM;
+	if (ret == -EBUSY)		/* raced with another fault */
+		return VM_FAULT_NOPAGE;
+	if (ret)
+		return VM_FAULT_SIGBUS;
+	atomic_long_inc(&dtx_inserted);
+	return VM_FAULT_NOPAGE;
+}
+
+/* Mode 5: special pte, no struct page handed out. */
+static vm_fault_t dtx_fault_insert_pfn(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct dtx_buffer *buf = vma->vm_private_data;
+	struct page *page = dtx_page(buf, vmf->pgoff);
+
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_pfn(vma, vmf->address & PAGE_MASK, page_to_pfn(page));
+}
+
+static const struct vm_operations_struct dtx_vm_ops_fault_page = {
+	.fault = dtx_fault_page,
+};
+
+static const struct vm_operations_struct dtx_vm_ops_mixedmap = {
+	.fault = dtx_fault_mixedmap,
+};
+
+static const struct vm_operations_struct dtx_vm_ops_insert_pfn = {
+	.fault = dtx_fault_insert_pfn,
+};
+
+static int dtx_mmap_insert_page(struct dtx_buffer *buf,
+				struct vm_area_struct *vma)
+{
+	unsigned long i, n = vma_pages(vma);
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		/* mmap_lock is held for write: vm_insert_page may set VM_MIXEDMAP */
+		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE,
+				     buf->pages[vma->vm_pgoff + i]);
+		if (ret)
+			return ret;	/* mmap_region() zaps what was inserted */
+		atomic_long_inc(&dtx_inserted);
+	}
+	return 0;
+}
+
+static int dtx_mmap_remap_pfn(struct dtx_buffer *buf,
+			      struct vm_area_struct *vma)
+{
+	unsigned long i, n = vma_pages(vma);
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = remap_pfn_range(vma, vma->vm_start + i * PAGE_SIZE,
+				      page_to_pfn(buf->pages[vma->vm_pgoff + i]),
+				      PAGE_SIZE, vma->vm_page_prot);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int dtx_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct dtx_buffer *buf = dmabuf->priv;
+
+	/* dma-buf core checks this too; the helpers below rely on it */
+	if (vma->vm_pgoff > buf->npages ||
+	    vma_pages(vma) > buf->npages - vma->vm_pgoff)
+		return -EINVAL;
+	/* vmf_insert_pfn BUGs on a COW VM_PFNMAP vma; refuse private maps */
+	if (is_cow_mapping(vma->vm_flags))
+		return -EINVAL;
+
+	vma->vm_private_data = buf;
+	switch (buf->mode) {
+	case DMABUF_TEST_MODE_INSERT_PAGE:
+		return dtx_mmap_insert_page(buf, vma);
+	case DMABUF_TEST_MODE_FAULT_PAGE:
+		vma->vm_ops = &dtx_vm_ops_fault_page;
+		return 0;
+	case DMABUF_TEST_MODE_MIXEDMAP:
+		dtx_vma_flags_set(vma, VM_MIXEDMAP);
+		vma->vm_ops = &dtx_vm_ops_mixedmap;
+		return 0;
+	case DMABUF_TEST_MODE_REMAP_PFN:
+		return dtx_mmap_remap_pfn(buf, vma);
+	case DMABUF_TEST_MODE_INSERT_PFN:
+		dtx_vma_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
+				  VM_DONTDUMP);
+		vma->vm_ops = &dtx_vm_ops_insert_pfn;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static struct sg_table *dtx_map_dma_buf(struct dma_buf_attachment *attach,
+					enum dma_data_direction dir)
+{
+	struct dtx_buffer *buf = attach->dmabuf->priv;
+	struct sg_table *sgt;
+	int ret;
+
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	ret = sg_alloc_table_from_pages(sgt, buf->pages, buf->npages, 0,
+					buf->npages << PAGE_SHIFT, GFP_KERNEL);
+	if (ret)
+		goto err_free;
+	ret = dma_map_sgtable(attach->dev, sgt, dir, 0);
+	if (ret)
+		goto err_table;
+	return sgt;
+
+err_table:
+	sg_free_table(sgt);
+err_free:
+	kfree(sgt);
+	return ERR_PTR(ret);
+}
+
+static void dtx_unmap_dma_buf(struct dma_buf_attachment *attach,
+			      struct sg_table *sgt,
+			      enum dma_data_direction dir)
+{
+	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
+static void dtx_dmabuf_release(struct dma_buf *dmabuf)
+{
+	dtx_buffer_free(dmabuf->priv);
+}
+
+static const struct dma_buf_ops dtx_dmabuf_ops = {
+	.map_dma_buf = dtx_map_dma_buf,
+	.unmap_dma_buf = dtx_unmap_dma_buf,
+	.release = dtx_dmabuf_release,
+	.mmap = dtx_dmabuf_mmap,
+};
+
+static long dtx_ioctl_create(void __user *uarg)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct dmabuf_test_create arg;
+	struct dtx_buffer *buf;
+	struct dma_buf *dmabuf;
+	int fd;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.pad || arg.mode < DMABUF_TEST_MODE_INSERT_PAGE ||
+	    arg.mode > DMABUF_TEST_MODE_INSERT_PFN ||
+	    !arg.pages || arg.pages > DMABUF_TEST_MAX_PAGES)
+		return -EINVAL;
+
+	buf = dtx_buffer_alloc(arg.mode, arg.pages);
+	if (!buf)
+		return -ENOMEM;
+
+	exp_info.exp_name = dtx_exp_names[arg.mode];
+	exp_info.owner = THIS_MODULE;
+	exp_info.ops = &dtx_dmabuf_ops;
+	exp_info.size = (size_t)arg.pages << PAGE_SHIFT;
+	exp_info.flags = O_RDWR;
+	exp_info.priv = buf;
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf)) {
+		dtx_buffer_free(buf);	/* export failure does not call release */
+		return PTR_ERR(dmabuf);
+	}
+	/* from here on, dma_buf_put() frees buf through ->release */
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		dma_buf_put(dmabuf);
+		return fd;
+	}
+	arg.fd = fd;
+	if (copy_to_user(uarg, &arg, sizeof(arg))) {
+		put_unused_fd(fd);
+		dma_buf_put(dmabuf);
+		return -EFAULT;
+	}
+	fd_install(fd, dmabuf->file);	/* consumes the export reference */
+	return 0;
+}
+
+static long dtx_ioctl_import(struct dtx_file *df, void __user *uarg)
+{
+	struct dmabuf_test_import arg;
+	struct dma_buf *dmabuf, *old;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.pad)
+		return -EINVAL;
+	dmabuf = dma_buf_get(arg.fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	mutex_lock(&df->lock);
+	old = df->dmabuf;
+	df->dmabuf = dmabuf;
+	mutex_unlock(&df->lock);
+	if (old)
+		dma_buf_put(old);
+	return 0;
+}
+
+static long dtx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case DMABUF_TEST_CREATE:
+		return dtx_ioctl_create(uarg);
+	case DMABUF_TEST_IMPORT:
+		return dtx_ioctl_import(file->private_data, uarg);
+	}
+	return -ENOTTY;
+}
+
+/* The importer path: forward the mmap like DRM drivers do. */
+static int dtx_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct dtx_file *df = file->private_data;
+	int ret;
+
+	mutex_lock(&df->lock);
+	if (df->dmabuf)
+		ret = dma_buf_mmap(df->dmabuf, vma, 0);
+	else
+		ret = -ENODEV;
+	mutex_unlock(&df->lock);
+	return ret;
+}
+
+static int dtx_open(struct inode *inode, struct file *file)
+{
+	struct dtx_file *df;
+
+	df = kzalloc(sizeof(*df), GFP_KERNEL);
+	if (!df)
+		return -ENOMEM;
+	mutex_init(&df->lock);
+	file->private_data = df;
+	return 0;
+}
+
+static int dtx_release(struct inode *inode, struct file *file)
+{
+	struct dtx_file *df = file->private_data;
+
+	if (df->dmabuf)
+		dma_buf_put(df->dmabuf);
+	mutex_destroy(&df->lock);
+	kfree(df);
+	return 0;
+}
+
+static const struct file_operations dtx_fops = {
+	.owner = THIS_MODULE,
+	.open = dtx_open,
+	.release = dtx_release,
+	.unlocked_ioctl = dtx_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = dtx_mmap,
+};
+
+static struct miscdevice dtx_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = DMABUF_TEST_DEVNAME,
+	.fops = &dtx_fops,
+	.mode = 0666,
+};
+
+static int __init dtx_init(void)
+{
+	return misc_register(&dtx_misc);
+}
+
+static void __exit dtx_exit(void)
+{
+	misc_deregister(&dtx_misc);
+}
+
+module_init(dtx_init);
+module_exit(dtx_exit);
+
+MODULE_DESCRIPTION("dmabuf-audit test dma-buf exporter (modes violating and honouring VM_PFNMAP)");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * ioctl ABI of the dmabuf-audit test exporter (dmabuf_test_exporter.ko),
+ * shared by the module and tests/trigger/dmabuf-trigger.c.
+ *
+ * Device: /dev/dmabuf_test (misc device).
+ */
+#ifndef _DMABUF_TEST_UAPI_H
+#define _DMABUF_TEST_UAPI_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define DMABUF_TEST_DEVNAME	"dmabuf_test"
+
+/* Behaviour of the exported dma-buf's mmap (exp_name in parentheses). */
+enum dmabuf_test_mode {
+	/* vm_insert_page of every page in ->mmap ("test_insert_page") */
+	DMABUF_TEST_MODE_INSERT_PAGE	= 1,
+	/* fault handler: get_page + vmf->page, return 0 ("test_fault_page") */
+	DMABUF_TEST_MODE_FAULT_PAGE	= 2,
+	/* VM_MIXEDMAP, fault handler vm_insert_page ("test_mixedmap") */
+	DMABUF_TEST_MODE_MIXEDMAP	= 3,
+	/* compliant: remap_pfn_range in ->mmap ("test_remap_pfn") */
+	DMABUF_TEST_MODE_REMAP_PFN	= 4,
+	/* compliant: VM_PFNMAP, fault handler vmf_insert_pfn ("test_insert_pfn") */
+	DMABUF_TEST_MODE_INSERT_PFN	= 5,
+};
+
+#define DMABUF_TEST_MAX_PAGES	1024
+
+/*
+ * DMABUF_TEST_CREATE: create a dma-buf of @pages pages behaving as @mode.
+ * On success @fd is the new dma-buf fd (O_RDWR | O_CLOEXEC).
+ * @pad must be zero.
+ */
+struct dmabuf_test_create {
+	__u32 mode;
+	__u32 pages;
+	__s32 fd;
+	__u32 pad;
+};
+
+/*
+ * DMABUF_TEST_IMPORT: remember the dma-buf @fd in this open file of
+ * /dev/dmabuf_test; a later mmap() of that file forwards to
+ * dma_buf_mmap(dmabuf, vma, 0). @pad must be zero.
+ */
+struct dmabuf_test_import {
+	__s32 fd;
+	__u32 pad;
+};
+
+#define DMABUF_TEST_IOC_MAGIC	0xDB
+#define DMABUF_TEST_CREATE	_IOWR(DMABUF_TEST_IOC_MAGIC, 0x01, struct dmabuf_test_create)
+#define DMABUF_TEST_IMPORT	_IOW(DMABUF_TEST_IOC_MAGIC, 0x02, struct dmabuf_test_import)
+
+#endif /* _DMABUF_TEST_UAPI_H */

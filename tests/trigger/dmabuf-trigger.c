@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmabuf-trigger - create a dma-buf, map it and drive one GUP path over the
+ * mapping, then print one JSON line describing what happened (the oracle the
+ * dmabuf-audit lab compares findings with).
+ *
+ *   dmabuf-trigger EXPORTER PATH
+ *   EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|
+ *             test:insert_pfn|vgem|udmabuf|heap
+ *   PATH:     mmap|procmem|vm_readv|iouring|import
+ *
+ * Exit: 0 scenario ran (whatever the GUP outcome), 77 exporter absent on this
+ * kernel, 1 any other failure (one line on stderr).
+ *
+ * Build: cc -static -O2 -Wall -Wextra -Werror -o dmabuf-trigger dmabuf-trigger.c
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <linux/dma-heap.h>
+#include <linux/io_uring.h>
+#include <linux/udmabuf.h>
+
+#include "../module/dmabuf_test_uapi.h"
+
+/*
+ * DRM uapi (include/uapi/drm/drm.h, drm_mode.h). These structs and ioctl
+ * numbers are stable kernel ABI; defined here because /usr/include/drm is
+ * not installed on the build machines.
+ */
+struct trig_drm_version {
+	int version_major;
+	int version_minor;
+	int version_patchlevel;
+	size_t name_len;
+	char *name;
+	size_t date_len;
+	char *date;
+	size_t desc_len;
+	char *desc;
+};
+
+struct trig_drm_mode_create_dumb {
+	uint32_t height;
+	uint32_t width;
+	uint32_t bpp;
+	uint32_t flags;
+	uint32_t handle;
+	uint32_t pitch;
+	uint64_t size;
+};
+
+struct trig_drm_prime_handle {
+	uint32_t handle;
+	uint32_t flags;
+	int32_t fd;
+};
+
+#define TRIG_DRM_IOCTL_BASE		'd'
+#define TRIG_DRM_IOCTL_VERSION		_IOWR(TRIG_DRM_IOCTL_BASE, 0x00, struct trig_drm_version)
+#define TRIG_DRM_IOCTL_PRIME_HANDLE_TO_FD \
+	_IOWR(TRIG_DRM_IOCTL_BASE, 0x2d, struct trig_drm_prime_handle)
+#define TRIG_DRM_IOCTL_MODE_CREATE_DUMB \
+	_IOWR(TRIG_DRM_IOCTL_BASE, 0xB2, struct trig_drm_mode_create_dumb)
+#define TRIG_DRM_CLOEXEC		O_CLOEXEC
+#define TRIG_DRM_RDWR			O_RDWR
+
+#define NPAGES		4
+#define EXIT_SKIP	77
+
+static const char *prog = "dmabuf-trigger";
+
+static void die(int code, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+
+static void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static const struct {
+	const char *arg;
+	unsigned int mode;	/* 0 for real exporters */
+} exporters[] = {
+	{ "test:insert_page", DMABUF_TEST_MODE_INSERT_PAGE },
+	{ "test:fault_page", DMABUF_TEST_MODE_FAULT_PAGE },
+	{ "test:mixedmap", DMABUF_TEST_MODE_MIXEDMAP },
+	{ "test:remap_pfn", DMABUF_TEST_MODE_REMAP_PFN },
+	{ "test:insert_pfn", DMABUF_TEST_MODE_INSERT_PFN },
+	{ "vgem", 0 },
+	{ "udmabuf", 0 },
+	{ "heap", 0 },
+};
+
+static const char *const paths[] = {
+	"mmap", "procmem", "vm_readv", "iouring", "import",
+};
+
+#define TEST_DEV		"/dev/" DMABUF_TEST_DEVNAME
+#define INSERTED_PARAM		"/sys/module/dmabuf_test_exporter/parameters/inserted"
+
+static void usage(void)
+{
+	die(1, "usage: %s EXPORTER PATH (EXPORTER: test:insert_page|test:fault_page|"
+	    "test:mixedmap|test:remap_pfn|test:insert_pfn|vgem|udmabuf|heap; "
+	    "PATH: mmap|procmem|vm_readv|iouring|import)", prog);
+}
+
+static long read_inserted(void)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	fd = open(INSERTED_PARAM, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(1, "open %s: %s", INSERTED_PARAM, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		die(1, "read %s: %s", INSERTED_PARAM,
+		    n < 0 ? strerror(errno) : "empty");
+	close(fd);
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+static int create_test(unsigned int mode, size_t len)
+{
+	struct dmabuf_test_create arg = { .mode = mode };
+	int dev;
+
+	arg.pages = len / (size_t)sysconf(_SC_PAGESIZE);
+	dev = open(TEST_DEV, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		die(1, "open %s: %s (is dmabuf_test_exporter loaded?)",
+		    TEST_DEV, strerror(errno));
+	if (ioctl(dev, DMABUF_TEST_CREATE, &arg) < 0)
+		die(1, "DMABUF_TEST_CREATE mode %u: %s", mode, strerror(errno));
+	close(dev);
+	return arg.fd;
+}
+
+/* Is this DRM node driven by vgem? */
+static int is_vgem(int fd)
+{
+	struct trig_drm_version v;
+	char name[64];
+
+	memset(&v, 0, sizeof(v));
+	memset(name, 0, sizeof(name));
+	v.name = name;
+	v.name_len = sizeof(name) - 1;
+	if (ioctl(fd, TRIG_DRM_IOCTL_VERSION, &v) < 0)
+		return 0;
+	return strcmp(name, "vgem") == 0;
+}
+
+static int create_vgem(size_t len)
+{
+	struct trig_drm_mode_create_dumb dumb;
+	struct trig_drm_prime_handle prime;
+	char path[300];
+	struct dirent *de;
+	DIR *dir;
+	int fd = -1;
+
+	dir = opendir("/dev/dri");
+	if (!dir)
+		die(EXIT_SKIP, "no vgem: /dev/dri: %s", strerror(errno));
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, "card", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (is_vgem(fd))
+			break;
+		close(fd);
+		fd = -1;
+	}
+	closedir(dir);
+	if (fd < 0)
+		die(EXIT_SKIP, "no vgem card in /dev/dri (insmod vgem?)");
+
+	/* 1024 x (len / 4096) at 32 bpp: pitch 4096, size len */
+	memset(&dumb, 0, sizeof(dumb));
+	dumb.width = 1024;
+	dumb.height = len / 4096;
+	dumb.bpp = 32;
+	if (ioctl(fd, TRIG_DRM_IOCTL_MODE_CREATE_DUMB, &dumb) < 0)
+		die(1, "DRM_IOCTL_MODE_CREATE_DUMB on %s: %s", path, strerror(errno));
+	memset(&prime, 0, sizeof(prime));
+	prime.handle = dumb.handle;
+	prime.flags = TRIG_DRM_CLOEXEC | TRIG_DRM_RDWR;
+	prime.fd = -1;
+	if (ioctl(fd, TRIG_DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime) < 0)
+		die(1, "DRM_IOCTL_PRIME_HANDLE_TO_FD on %s: %s", path, strerror(errno));
+	/* the dma-buf keeps the GEM object alive */
+	close(fd);
+	return prime.fd;
+}
+
+static int create_udmabuf(size_t len)
+{
+	struct udmabuf_create create;
+	int dev, memfd, fd;
+
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
+			die(EXIT_SKIP, "no udmabuf: /dev/udmabuf: %s", strerror(errno));
+		die(1, "open /dev/udmabuf: %s", strerror(errno));
+	}
+	memfd = syscall(SYS_memfd_create, "dmabuf-trigger",
+			MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (memfd < 0)
+		die(1, "memfd_create: %s", strerror(errno));
+	if (ftruncate(memfd, (off_t)len) < 0)
+		die(1, "ftruncate memfd: %s", strerror(errno));
+	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+		die(1, "F_ADD_SEALS F_SEAL_SHRINK: %s", strerror(errno));
+	memset(&create, 0, sizeof(create));
+	create.memfd = (uint32_t)memfd;
+	create.flags = UDMABUF_FLAGS_CLOEXEC;
+	create.offset = 0;
+	create.size = len;
+	fd = ioctl(dev, UDMABUF_CREATE, &create);
+	if (fd < 0)
+		die(1, "UDMABUF_CREATE: %s", strerror(errno));
+	close(memfd);
+	close(dev);
+	return fd;
+}
+
+static int create_heap(size_t len)
+{
+	struct dma_heap_allocation_data data;
+	int dev;
+
+	dev = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+	if (dev < 0) {
+		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
+			die(EXIT_SKIP, "no dma-heap: /dev/dma_heap/system: %s",
+			    strerror(errno));
+		die(1, "open /dev/dma_heap/system: %s", strerror(errno));
+	}
+	memset(&data, 0, sizeof(data));
+	data.len = len;
+	data.fd_flags = O_RDWR | O_CLOEXEC;
+	if (ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &data) < 0)
+		die(1, "DMA_HEAP_IOCTL_ALLOC: %s", strerror(errno));
+	close(dev);
+	return (int)data.fd;
+}
+
+static void touch(volatile unsigned char *p, size_t len, size_t pagesz)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += pagesz) {
+		unsigned char c = p[off];
+
+		p[off] = (unsigned char)(c + 1);
+	}
+}
+
+struct gup_result {
+	const char *gup;	/* "none", "ok", "refused" */
+	int err;
+};
+
+/* pread /proc/self/mem: access_remote_vm -> slow GUP (check_vma_flags). */
+static void gup_procmem(void *addr, size_t len, struct gup_result *r)
+{
+	char *buf = malloc(len);
+	size_t done = 0;
+	int fd;
+
+	if (!buf)
+		die(1, "malloc: %s", strerror(errno));
+	fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(1, "open /proc/self/mem: %s", strerror(errno));
+	while (done < len) {
+		ssize_t n = pread(fd, buf + done, len - done,
+				  (off_t)((uintptr_t)addr + done));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r->gup = "refused";
+			r->err = errno;
+			goto out;
+		}
+		if (n == 0) {
+			/* short read without an error: report it as EIO */
+			r->gup = "refused";
+			r->err = EIO;
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	r->gup = "ok";
+	r->err = 0;
+out:
+	close(fd);
+	free(buf);
+}
+
+/* process_vm_readv of self: slow GUP (get_user_pages_remote). */
+static void gup_vm_readv(void *addr, size_t len, struct gup_result *r)
+{
+	struct iovec local, remote;
+	char *buf = malloc(len);
+	long n;
+
+	if (!buf)
+		die(1, "malloc: %s", strerror(errno));
+	local.iov_base = buf;
+	local.iov_len = len;
+	remote.iov_base = addr;
+	remote.iov_len = len;
+	n = syscall(SYS_process_vm_readv, (long)getpid(), &local, 1UL,
+		    &remote, 1UL, 0UL);
+	if (n < 0) {
+		r->gup = "refused";
+		r->err = errno;
+	} else if ((size_t)n != len) {
+		/* partial copy: the rest was refused; report it as EFAULT */
+		r->gup = "refused";
+		r->err = EFAULT;
+	} else {
+		r->gup = "ok";
+		r->err = 0;
+	}
+	free(buf);
+}
+
+/* io_uring IORING_REGISTER_BUFFERS: pins with FOLL_WRITE|FOLL_LONGTERM. */
+static void gup_iouring(void *addr, size_t len, struct gup_result *r)
+{
+	struct io_uring_params p;
+	struct iovec iov;
+	long ret;
+	int ring;
+
+	memset(&p, 0, sizeof(p));
+	ring = (int)syscall(__NR_io_uring_setup, 4U, &p);
+	if (ring < 0)
+		die(1, "io_uring_setup: %s", strerror(errno));
+	iov.iov_base = addr;
+	iov.iov_len = len;
+	ret = syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS,
+		      &iov, 1U);
+	if (ret == 0) {
+		r->gup = "ok";
+		r->err = 0;
+	} else if (errno == EOPNOTSUPP) {
+		/*
+		 * Linux 6.1 io_sqe_buffer_register(): pin_user_pages() succeeded
+		 * (the pages WERE pinned by GUP), then the vma walk refused the
+		 * buffer for being file-backed and unpinned it. GUP got the
+		 * memory, so this counts as "ok" (gup_errno 0, as for any "ok").
+		 */
+		r->gup = "ok";
+		r->err = 0;
+	} else {
+		r->gup = "refused";
+		r->err = errno;
+	}
+	close(ring);
+}
+
+/* Value of "KEY:" in a "key:\tvalue" file (fdinfo); NULL when absent. */
+static char *kv_lookup(char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	char *line = text;
+
+	while (line && *line) {
+		char *nl = strchr(line, '\n');
+
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			char *v = line + klen + 1;
+			char *end = nl ? nl : v + strlen(v);
+			size_t n;
+			char *out;
+
+			while (v < end && isspace((unsigned char)*v))
+				v++;
+			while (end > v && isspace((unsigned char)end[-1]))
+				end--;
+			n = (size_t)(end - v);
+			out = malloc(n + 1);
+			if (!out)
+				die(1, "malloc: %s", strerror(errno));
+			memcpy(out, v, n);
+			out[n] = '\0';
+			return out;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+static char *slurp(const char *path)
+{
+	size_t cap = 8192, len = 0;
+	char *buf = malloc(cap);
+	int fd;
+
+	if (!buf)
+		die(1, "malloc: %s", strerror(errno));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(1, "open %s: %s", path, strerror(errno));
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			if (!buf)
+				die(1, "realloc: %s", strerror(errno));
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die(1, "read %s: %s", path, strerror(errno));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+struct smaps_entry {
+	unsigned long start, end;
+	char *vmflags;
+	long rss_kb;
+};
+
+/* Find the smaps block of the vma starting at @start. */
+static void read_smaps(unsigned long start, struct smaps_entry *e)
+{
+	char *text = slurp("/proc/self/smaps");
+	char *line = text;
+	int in = 0;
+
+	e->vmflags = NULL;
+	e->rss_kb = -1;
+	e->start = e->end = 0;
+	while (line && *line) {
+		char *nl = strchr(line, '\n');
+		unsigned long s, en;
+		char c;
+
+		if (nl)
+			*nl = '\0';
+		/* header: "start-end perms offset dev inode path" */
+		if (sscanf(line, "%lx-%lx %c", &s, &en, &c) == 3 &&
+		    isxdigit((unsigned char)line[0])) {
+			if (in)
+				break;
+			in = s == start;
+			if (in) {
+				e->start = s;
+				e->end = en;
+			}
+		} else if (in && strncmp(line, "Rss:", 4) == 0) {
+			e->rss_kb = strtol(line + 4, NULL, 10);
+		} else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			char *v = line + 8;
+			char *end = v + strlen(v);
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			while (end > v && isspace((unsigned char)end[-1]))
+				end--;
+			*end = '\0';
+			e->vmflags = strdup(v);
+			if (!e->vmflags)
+				die(1, "strdup: %s", strerror(errno));
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(text);
+	if (!e->start)
+		die(1, "mapping 0x%lx not found in /proc/self/smaps", start);
+	if (!e->vmflags)
+		die(1, "no VmFlags for mapping 0x%lx in /proc/self/smaps", start);
+}
+
+static void json_str(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	putchar('"');
+	for (; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\b':
+			fputs("\\b", stdout);
+			break;
+		case '\f':
+			fputs("\\f", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				printf("\\u%04x", *p);
+			else
+				putchar(*p);
+		}
+	}
+	putchar('"');
+}
+
+int main(int argc, char **argv)
+{
+	const char *exp_arg, *path;
+	unsigned int mode = 0;
+	long pagesz = sysconf(_SC_PAGESIZE);
+	size_t len, i, ne = sizeof(exporters) / sizeof(exporters[0]);
+	long ins_before = 0, inserted = -1;
+	int found = 0, is_test, dbfd, mapfd, devfd = -1;
+	struct gup_result gr = { "none", 0 };
+	struct smaps_entry se;
+	char fdinfo_path[64];
+	char *fdinfo, *exp_name, *v;
+	unsigned long long ino = 0, size = 0;
+	struct stat st;
+	void *map;
+
+	if (argc > 0 && argv[0] && *argv[0]) {
+		const char *slash = strrchr(argv[0], '/');
+
+		prog = slash ? slash + 1 : argv[0];
+	}
+	if (argc != 3)
+		usage();
+	exp_arg = argv[1];
+	path = argv[2];
+	for (i = 0; i < ne; i++) {
+		if (strcmp(exp_arg, exporters[i].arg) == 0) {
+			mode = exporters[i].mode;
+			found = 1;
+			break;
+		}
+	}
+	if (!found)
+		usage();
+	found = 0;
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (strcmp(path, paths[i]) == 0)
+			found = 1;
+	if (!found)
+		usage();
+	is_test = mode != 0;
+	if (!is_test && strcmp(path, "import") == 0)
+		die(1, "PATH import needs a test:* exporter");
+	if (pagesz <= 0)
+		die(1, "sysconf(_SC_PAGESIZE) failed");
+	len = NPAGES * (size_t)pagesz;
+
+	if (is_test)
+		ins_before = read_inserted();
+
+	if (is_test)
+		dbfd = create_test(mode, len);
+	else if (strcmp(exp_arg, "vgem") == 0)
+		dbfd = create_vgem(len);
+	else if (strcmp(exp_arg, "udmabuf") == 0)
+		dbfd = create_udmabuf(len);
+	else
+		dbfd = create_heap(len);
+
+	mapfd = dbfd;
+	if (strcmp(path, "import") == 0) {
+		struct dmabuf_test_import imp = { .fd = dbfd };
+
+		devfd = open(TEST_DEV, O_RDWR | O_CLOEXEC);
+		if (devfd < 0)
+			die(1, "open %s: %s", TEST_DEV, strerror(errno));
+		if (ioctl(devfd, DMABUF_TEST_IMPORT, &imp) < 0)
+			die(1, "DMABUF_TEST_IMPORT: %s", strerror(errno));
+		mapfd = devfd;
+	}
+
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mapfd, 0);
+	if (map == MAP_FAILED)
+		die(1, "mmap %s fd: %s", mapfd == dbfd ? "dma-buf" : TEST_DEV,
+		    strerror(errno));
+	touch(map, len, (size_t)pagesz);
+
+	if (strcmp(path, "procmem") == 0)
+		gup_procmem(map, len, &gr);
+	else if (strcmp(path, "vm_readv") == 0)
+		gup_vm_readv(map, len, &gr);
+	else if (strcmp(path, "iouring") == 0)
+		gup_iouring(map, len, &gr);
+
+	read_smaps((unsigned long)(uintptr_t)map, &se);
+
+	snprintf(fdinfo_path, sizeof(fdinfo_path), "/proc/self/fdinfo/%d", dbfd);
+	fdinfo = slurp(fdinfo_path);
+	exp_name = kv_lookup(fdinfo, "exp_name");
+	if (!exp_name)
+		die(1, "no exp_name in %s (not a dma-buf?)", fdinfo_path);
+	v = kv_lookup(fdinfo, "ino");
+	if (v) {
+		ino = strtoull(v, NULL, 10);
+		free(v);
+	} else {
+		/* fdinfo has "ino:" since 5.14; fall back to fstat */
+		if (fstat(dbfd, &st) < 0)
+			die(1, "fstat dma-buf fd: %s", strerror(errno));
+		ino = (unsigned long long)st.st_ino;
+	}
+	v = kv_lookup(fdinfo, "size");
+	if (!v)
+		die(1, "no size in %s", fdinfo_path);
+	size = strtoull(v, NULL, 10);
+	free(v);
+	free(fdinfo);
+
+	if (is_test)
+		inserted = read_inserted() - ins_before;
+
+	if (munmap(map, len) < 0)
+		die(1, "munmap: %s", strerror(errno));
+	if (devfd >= 0)
+		close(devfd);
+	close(dbfd);
+
+	fputs("{\"exporter_arg\":", stdout);
+	json_str(exp_arg);
+	fputs(",\"path\":", stdout);
+	json_str(path);
+	printf(",\"pid\":%ld,\"exporter\":", (long)getpid());
+	json_str(exp_name);
+	printf(",\"inode\":%llu,\"size\":%llu,\"vm_start\":\"0x%lx\","
+	       "\"vm_end\":\"0x%lx\",\"vmflags\":", ino, size, se.start, se.end);
+	json_str(se.vmflags);
+	printf(",\"rss_kb\":%ld,\"gup\":", se.rss_kb);
+	json_str(gr.gup);
+	printf(",\"gup_errno\":%d,\"inserted\":%ld}\n", gr.err, inserted);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die(1, "write stdout: %s", strerror(errno));
+	free(exp_name);
+	free(se.vmflags);
+	return 0;
+}

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Kind/hook names, vm_flags_describe() and the finding set. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "finding.h"
+#include "unit.h"
+
+static const char *const kind_names[DA_KIND_MAX] = {
+	[DA_KIND_MMAP_WITHOUT_PFNMAP] = "mmap_without_pfnmap",
+	[DA_KIND_GUP_ON_DMABUF] = "gup_on_dmabuf",
+	[DA_KIND_PAGE_INSERT_ON_DMABUF] = "page_insert_on_dmabuf",
+	[DA_KIND_GUP_BLOCKED] = "gup_blocked",
+};
+
+static void test_finding_kind_names(void)
+{
+	for (uint32_t k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++) {
+		ASSERT_STREQ(kind_name(k), kind_names[k], "kind_name");
+		ASSERT_EQ_INT(kind_from_name(kind_names[k]), k, kind_names[k]);
+		ASSERT_EQ_INT(kind_from_name(kind_name(k)), k, "round trip");
+		ASSERT_TRUE(kind_summary(k) && *kind_summary(k), "kind_summary set");
+		ASSERT_NO_STR(kind_summary(k), "\n", "kind_summary is one line");
+	}
+	ASSERT_STREQ(kind_name(DA_KIND_NONE), "unknown", "kind_name(NONE)");
+	ASSERT_STREQ(kind_name(DA_KIND_MAX), "unknown", "kind_name(MAX)");
+	ASSERT_STREQ(kind_name(0xffffffffu), "unknown", "kind_name(~0)");
+	ASSERT_STREQ(kind_summary(0xffffffffu), "", "kind_summary(~0)");
+	ASSERT_EQ_INT(kind_from_name("none"), -EINVAL, "kind_from_name(none)");
+	ASSERT_EQ_INT(kind_from_name("unknown"), -EINVAL, "kind_from_name(unknown)");
+	ASSERT_EQ_INT(kind_from_name(""), -EINVAL, "kind_from_name(\"\")");
+	ASSERT_EQ_INT(kind_from_name("GUP_ON_DMABUF"), -EINVAL, "case-sensitive");
+	ASSERT_EQ_INT(kind_from_name("gup_on_dmabuf "), -EINVAL, "trailing space");
+	ASSERT_EQ_INT(kind_from_name("gup"), -EINVAL, "prefix");
+}
+
+static void test_finding_kind_is_violation(void)
+{
+	ASSERT_TRUE(kind_is_violation(DA_KIND_MMAP_WITHOUT_PFNMAP), "mmap_without_pfnmap");
+	ASSERT_TRUE(kind_is_violation(DA_KIND_GUP_ON_DMABUF), "gup_on_dmabuf");
+	ASSERT_TRUE(kind_is_violation(DA_KIND_PAGE_INSERT_ON_DMABUF), "page_insert_on_dmabuf");
+	ASSERT_FALSE(kind_is_violation(DA_KIND_GUP_BLOCKED), "gup_blocked is a warning");
+	ASSERT_FALSE(kind_is_violation(DA_KIND_NONE), "none");
+	ASSERT_FALSE(kind_is_violation(DA_KIND_MAX), "MAX");
+	ASSERT_FALSE(kind_is_violation(0xffffffffu), "~0");
+}
+
+static void test_finding_hook_names(void)
+{
+	ASSERT_STREQ(hook_name(DA_HOOK_MMAP), "dma_buf_mmap_internal", "hook mmap");
+	ASSERT_STREQ(hook_name(DA_HOOK_MMAP_IMPORT), "dma_buf_mmap", "hook import");
+	ASSERT_STREQ(hook_name(DA_HOOK_GUP_SLOW), "check_vma_flags", "hook gup");
+	ASSERT_STREQ(hook_name(DA_HOOK_INSERT_PAGE), "vm_insert_page", "hook insert");
+	ASSERT_STREQ(hook_name(DA_HOOK_INSERT_PAGES), "vm_insert_pages", "hook inserts");
+	ASSERT_STREQ(hook_name(DA_HOOK_MAX), "unknown", "hook MAX");
+	ASSERT_STREQ(hook_name(0xffffffffu), "unknown", "hook ~0");
+}
+
+static bool expect_describe(uint64_t flags, size_t len, const char *want, const char *what)
+{
+	char *buf = malloc(len ? len : 1); /* exact size: ASan checks bounds */
+	size_t n;
+	bool ok;
+
+	if (!ASSERT_OK_PTR(buf, "malloc"))
+		return false;
+	memset(buf, '#', len ? len : 1);
+	n = vm_flags_describe(flags, buf, len);
+	if (!len) {
+		ok = ASSERT_EQ_U64(n, 0, what);
+		ok &= ASSERT_TRUE(buf[0] == '#', "len 0: buffer untouched");
+		free(buf);
+		return ok;
+	}
+	ok = ASSERT_TRUE(memchr(buf, '\0', len), "NUL-terminated");
+	if (ok) {
+		ok &= ASSERT_STREQ(buf, want, what);
+		ok &= ASSERT_EQ_U64(n, strlen(buf), "return value is strlen(buf)");
+	}
+	free(buf);
+	return ok;
+}
+
+static void test_finding_vm_flags_describe(void)
+{
+	/* vm_insert_page'd mapping on 6.1: rd wr sh mr mw me ms mm */
+	expect_describe(0x100000fb, 64, "shared,mixedmap", "0x100000fb");
+	/* remap_pfn_range: VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP */
+	expect_describe(0xc0444fb, 64, "shared,pfnmap,io,dontexpand,dontdump", "0xc0444fb");
+	expect_describe(0, 64, "", "no flags");
+	expect_describe(DA_VM_READ | DA_VM_WRITE | DA_VM_EXEC, 64, "", "only uninteresting bits");
+	expect_describe(0xffffffffffffffffull, 64, "shared,pfnmap,io,mixedmap,dontexpand,dontdump",
+			"every bit");
+	/* exactly enough room */
+	expect_describe(0xc0444fb, sizeof("shared,pfnmap,io,dontexpand,dontdump"),
+			"shared,pfnmap,io,dontexpand,dontdump", "exact fit");
+}
+
+/* Too small: whole names only, never a cut name, never an overrun. */
+static void test_finding_vm_flags_describe_small(void)
+{
+	expect_describe(0xc0444fb, 0, "", "len 0");
+	expect_describe(0xc0444fb, 1, "", "len 1");
+	expect_describe(0xc0444fb, 6, "", "len 6: \"shared\" does not fit");
+	expect_describe(0xc0444fb, 7, "shared", "len 7: \"shared\" fits");
+	expect_describe(0xc0444fb, 10, "shared", "len 10: no cut \"pfnmap\"");
+	expect_describe(0xc0444fb, sizeof("shared,pfnmap,io,dontexpand,dontdump") - 1,
+			"shared,pfnmap,io,dontexpand", "one byte short");
+	expect_describe(0x100000fb, 12, "shared", "len 12: no cut \"mixedmap\"");
+}
+
+static struct da_event ev_make(uint32_t kind, uint32_t pid, uint64_t inode, uint64_t vm_start)
+{
+	struct da_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.hook = DA_HOOK_MMAP;
+	ev.pid = pid;
+	ev.tid = pid;
+	ev.inode = inode;
+	ev.size = 16384;
+	ev.vm_start = vm_start;
+	ev.vm_end = vm_start + 16384;
+	strcpy(ev.comm, "trigger");
+	strcpy(ev.exporter, "test_insert_page");
+	return ev;
+}
+
+static void test_finding_set_aggregate(void)
+{
+	struct finding_set set;
+	struct da_event a = ev_make(DA_KIND_GUP_ON_DMABUF, 100, 7, 0x7f0000000000);
+	struct da_event b;
+	struct finding *f = NULL, *first;
+
+	finding_set_init(&set, 16);
+	ASSERT_EQ_U64(set.len, 0, "empty after init");
+	ASSERT_EQ_U64(set.max, 16, "max");
+	ASSERT_EQ_U64(set.dropped, 0, "dropped after init");
+
+	a.gup_flags = 0x1;
+	first = finding_set_add(&set, &a);
+	if (!ASSERT_OK_PTR(first, "first add"))
+		goto out;
+	ASSERT_EQ_U64(first->count, 1, "first count");
+	ASSERT_EQ_U64(set.len, 1, "one finding");
+
+	/* same key, other tid/addr/comm/flags: same finding, first event kept */
+	b = a;
+	b.tid = 101;
+	b.addr = 0x7f0000001000;
+	b.gup_flags = 0x40000;
+	strcpy(b.comm, "other");
+	for (int i = 0; i < 9; i++)
+		f = finding_set_add(&set, &b);
+	ASSERT_TRUE(f == &set.items[0], "repeat returns the same finding");
+	ASSERT_EQ_U64(set.len, 1, "repeats: still one finding");
+	ASSERT_EQ_U64(set.items[0].count, 10, "repeats counted");
+	ASSERT_EQ_U64(set.items[0].ev.tid, 100, "first event's tid kept");
+	ASSERT_STREQ(set.items[0].ev.comm, "trigger", "first event's comm kept");
+	ASSERT_EQ_U64(set.items[0].ev.gup_flags, 0x40001, "gup_flags accumulated");
+
+	/* each key field makes a new finding */
+	b = a;
+	b.vm_start += 0x10000;
+	finding_set_add(&set, &b);
+	ASSERT_EQ_U64(set.len, 2, "other vm_start: new finding");
+	b = a;
+	b.pid = 200;
+	finding_set_add(&set, &b);
+	ASSERT_EQ_U64(set.len, 3, "other pid: new finding");
+	b = a;
+	b.inode = 8;
+	finding_set_add(&set, &b);
+	ASSERT_EQ_U64(set.len, 4, "other inode: new finding");
+	b = a;
+	b.kind = DA_KIND_GUP_BLOCKED;
+	finding_set_add(&set, &b);
+	ASSERT_EQ_U64(set.len, 5, "other kind: new finding");
+	/* not part of the key */
+	b = a;
+	b.vm_end += 0x1000;
+	b.size = 1;
+	b.hook = DA_HOOK_INSERT_PAGE;
+	strcpy(b.exporter, "other");
+	finding_set_add(&set, &b);
+	ASSERT_EQ_U64(set.len, 5, "vm_end/size/hook/exporter are not in the key");
+	ASSERT_EQ_U64(set.items[0].count, 11, "counted in the first finding");
+	for (size_t i = 1; i < set.len; i++)
+		ASSERT_EQ_U64(set.items[i].count, 1, "new findings count 1");
+	ASSERT_EQ_U64(set.dropped, 0, "nothing dropped");
+out:
+	finding_set_free(&set);
+}
+
+static void test_finding_set_max(void)
+{
+	struct finding_set set;
+	struct da_event a = ev_make(DA_KIND_MMAP_WITHOUT_PFNMAP, 1, 1, 0x1000);
+	struct da_event b = ev_make(DA_KIND_MMAP_WITHOUT_PFNMAP, 1, 1, 0x2000);
+	struct da_event c = ev_make(DA_KIND_MMAP_WITHOUT_PFNMAP, 1, 1, 0x3000);
+	uint64_t total = 0;
+	int events = 0;
+
+	finding_set_init(&set, 2);
+	ASSERT_OK_PTR(finding_set_add(&set, &a), "a fits");
+	ASSERT_OK_PTR(finding_set_add(&set, &b), "b fits");
+	events += 2;
+	ASSERT_NULL(finding_set_add(&set, &c), "c over max");
+	events++;
+	ASSERT_EQ_U64(set.dropped, 1, "c dropped");
+	ASSERT_EQ_U64(set.len, 2, "len stays at max");
+	/* known findings keep counting when full */
+	for (int i = 0; i < 5; i++) {
+		ASSERT_OK_PTR(finding_set_add(&set, &a), "a counted when full");
+		ASSERT_NULL(finding_set_add(&set, &c), "c dropped again");
+		events += 2;
+	}
+	ASSERT_EQ_U64(set.items[0].count, 6, "a: every event counted");
+	ASSERT_EQ_U64(set.items[1].count, 1, "b untouched");
+	ASSERT_EQ_U64(set.dropped, 6, "every c event dropped");
+	for (size_t i = 0; i < set.len; i++)
+		total += set.items[i].count;
+	ASSERT_EQ_U64(total + set.dropped, events, "counted + dropped = events");
+	finding_set_free(&set);
+	ASSERT_NULL(set.items, "free clears items");
+	ASSERT_EQ_U64(set.len, 0, "free clears len");
+	finding_set_free(&set); /* twice is harmless */
+	finding_set_free(NULL);
+
+	finding_set_init(&set, 0);
+	ASSERT_NULL(finding_set_add(&set, &a), "max 0: dropped");
+	ASSERT_EQ_U64(set.dropped, 1, "max 0: counted as dropped");
+	ASSERT_EQ_U64(set.len, 0, "max 0: empty");
+	finding_set_free(&set);
+}
+
+/* Past the initial capacity: realloc keeps every finding (ASan checks). */
+static void test_finding_set_grow(void)
+{
+	struct finding_set set;
+	bool ok = true;
+
+	finding_set_init(&set, 1000);
+	for (int round = 0; round < 3; round++)
+		for (uint64_t i = 0; i < 300; i++) {
+			struct da_event ev = ev_make(DA_KIND_PAGE_INSERT_ON_DMABUF,
+						     (uint32_t)(i % 7), i / 7, i << 12);
+
+			ok &= !!finding_set_add(&set, &ev);
+		}
+	ASSERT_TRUE(ok, "every add fits");
+	ASSERT_EQ_U64(set.len, 300, "300 distinct findings");
+	ASSERT_TRUE(set.cap >= set.len, "cap >= len");
+	for (uint64_t i = 0; i < set.len && ok; i++) {
+		ok &= ASSERT_EQ_U64(set.items[i].ev.vm_start, i << 12, "insertion order kept");
+		ok &= ASSERT_EQ_U64(set.items[i].count, 3, "3 rounds counted");
+	}
+	ASSERT_EQ_U64(set.dropped, 0, "nothing dropped");
+	finding_set_free(&set);
+}
+
+static void test_finding_set_sort(void)
+{
+	static const struct {
+		uint32_t kind;
+		uint32_t pid;
+		uint64_t vm_start;
+		const char *exporter;
+	} in[] = {
+		{DA_KIND_GUP_BLOCKED, 5, 0x1000, "a"},
+		{DA_KIND_PAGE_INSERT_ON_DMABUF, 9, 0x1000, "test_insert_page"},
+		{DA_KIND_GUP_ON_DMABUF, 3, 0x1000, "udmabuf"},
+		{DA_KIND_MMAP_WITHOUT_PFNMAP, 7, 0x2000, "udmabuf"},
+		{DA_KIND_MMAP_WITHOUT_PFNMAP, 7, 0x1000, "udmabuf"},
+		{DA_KIND_MMAP_WITHOUT_PFNMAP, 2, 0x1000, "udmabuf"},
+		{DA_KIND_MMAP_WITHOUT_PFNMAP, 8, 0x1000, "system"},
+		{DA_KIND_GUP_BLOCKED, 1, 0x1000, "z"},
+		{DA_KIND_GUP_ON_DMABUF, 1, 0x1000, "vgem"},
+	};
+	/* expected order: indexes into in[] */
+	static const int want[] = {6, 5, 4, 3, 2, 8, 1, 0, 7};
+	struct finding_set set;
+
+	finding_set_init(&set, 64);
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(in); i++) {
+		struct da_event ev = ev_make(in[i].kind, in[i].pid, 1, in[i].vm_start);
+
+		strcpy(ev.exporter, in[i].exporter);
+		ev.inode = i; /* tag: which input it was */
+		finding_set_add(&set, &ev);
+	}
+	finding_set_sort(&set);
+	if (!ASSERT_EQ_U64(set.len, UNIT_ARRAY_SIZE(in), "all added"))
+		goto out;
+	for (size_t i = 0; i < set.len; i++)
+		ASSERT_EQ_U64(set.items[i].ev.inode, want[i], "sorted position");
+	/* violations first, whatever the input order */
+	for (size_t i = 1; i < set.len; i++)
+		ASSERT_FALSE(!kind_is_violation(set.items[i - 1].ev.kind) &&
+				     kind_is_violation(set.items[i].ev.kind),
+			     "no violation after a warning");
+	finding_set_sort(&set); /* idempotent */
+	for (size_t i = 0; i < set.len; i++)
+		ASSERT_EQ_U64(set.items[i].ev.inode, want[i], "sorted twice");
+out:
+	finding_set_free(&set);
+
+	/* empty and single-item sets */
+	finding_set_init(&set, 4);
+	finding_set_sort(&set);
+	ASSERT_EQ_U64(set.len, 0, "sort empty");
+	finding_set_free(&set);
+}
+
+static void test_finding_gup_flag_table(void)
+{
+	static const struct gup_flag_name legacy[] = {
+		{"FOLL_WRITE", 0x01},	 {"FOLL_GET", 0x04},	     {"FOLL_FORCE", 0x10},
+		{"FOLL_REMOTE", 0x2000}, {"FOLL_LONGTERM", 0x10000}, {"FOLL_PIN", 0x40000},
+	};
+
+	gup_flags_reset();
+	for (int i = 0; i < GUP_FLAG_NAMES; i++) {
+		ASSERT_STREQ(gup_flag_table[i].name, legacy[i].name, "legacy name");
+		ASSERT_EQ_U64(gup_flag_table[i].value, legacy[i].value, legacy[i].name);
+	}
+	ASSERT_EQ_INT(gup_flag_set_value("FOLL_PIN", 0x80000), 0, "set FOLL_PIN");
+	ASSERT_EQ_U64(gup_flag_table[5].value, 0x80000, "FOLL_PIN learned");
+	ASSERT_EQ_INT(gup_flag_set_value("FOLL_TOUCH", 0x2), -ENOENT, "unlisted flag");
+	gup_flags_reset();
+	ASSERT_EQ_U64(gup_flag_table[5].value, 0x40000, "FOLL_PIN reset");
+}
+
+static const struct unit_test tests[] = {
+	UNIT_TEST(test_finding_kind_names),
+	UNIT_TEST(test_finding_kind_is_violation),
+	UNIT_TEST(test_finding_hook_names),
+	UNIT_TEST(test_finding_vm_flags_describe),
+	UNIT_TEST(test_finding_vm_flags_describe_small),
+	UNIT_TEST(test_finding_set_aggregate),
+	UNIT_TEST(test_finding_set_max),
+	UNIT_TEST(test_finding_set_grow),
+	UNIT_TEST(test_finding_set_sort),
+	UNIT_TEST(test_finding_gup_flag_table),
+};
+UNIT_SUITE(finding, tests);

@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* json_write_string(), json_write_finding() and the test JSON validator. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "finding.h"
+#include "json.h"
+#include "unit.h"
+
+/* json_write_string(s, maxlen) into a heap string (caller frees). */
+static char *capture_string(const char *s, size_t maxlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	json_write_string(f, s, maxlen);
+	fclose(f);
+	return buf;
+}
+
+static char *capture_finding(const struct da_event *ev, uint64_t count)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	json_write_finding(f, ev, count);
+	fclose(f);
+	return buf;
+}
+
+/* in[0..inlen) written with maxlen inlen must give exactly want. */
+static bool expect_str(const char *in, size_t inlen, const char *want, const char *what)
+{
+	char *copy = malloc(inlen ? inlen : 1), *out;
+	bool ok;
+
+	/* exact-size heap copy: ASan reports any read past maxlen */
+	if (!ASSERT_OK_PTR(copy, "malloc"))
+		return false;
+	memcpy(copy, in, inlen);
+	out = capture_string(copy, inlen);
+	ok = ASSERT_STREQ(out, want, what);
+	if (out)
+		ok &= ASSERT_JSON(out, what);
+	free(out);
+	free(copy);
+	return ok;
+}
+
+/* a C string literal without its NUL */
+#define EXPECT_STR(lit, want, what) expect_str(lit, sizeof(lit) - 1, want, what)
+
+static void test_json_validator_selftest(void)
+{
+	static const char *const good[] = {
+		"{}",
+		"[]",
+		"\"\"",
+		"0",
+		"-0",
+		"1.5e-3",
+		"true",
+		"false",
+		"null",
+		" {\"a\":[1,2,{\"b\":null}],\"c\":\"\\u00e9\\n\\\"\"} ",
+		"\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"",
+		"[\"\\/\"]",
+	};
+	static const char *const bad[] = {
+		"",
+		"{",
+		"}",
+		"[1,]",
+		"{\"a\":1,}",
+		"{\"a\" 1}",
+		"{a:1}",
+		"01",
+		"0x10",
+		"1.",
+		".5",
+		"+1",
+		"tru",
+		"nul",
+		"\"abc",
+		"\"a\"b\"",
+		"\"a\nb\"",
+		"\"a\x01\"",
+		"\"\\x41\"",
+		"\"\\u00g0\"",
+		"\"\\u00\"",
+		"\"\x80\"",
+		"\"\xc0\x80\"",
+		"\"\xed\xa0\x80\"",
+		"\"\xf5\x80\x80\x80\"",
+		"\"\xe2\x82\"",
+		"{} {}",
+		"[1] x",
+		"'a'",
+	};
+
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(good); i++)
+		ASSERT_TRUE(unit_json_valid(good[i], strlen(good[i])), good[i]);
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(bad); i++)
+		ASSERT_FALSE(unit_json_valid(bad[i], strlen(bad[i])), bad[i]);
+}
+
+static void test_json_string_plain(void)
+{
+	EXPECT_STR("hello", "\"hello\"", "plain");
+	EXPECT_STR("", "\"\"", "empty");
+	EXPECT_STR("dmabuf-trigger", "\"dmabuf-trigger\"", "comm");
+	EXPECT_STR("a/b c~", "\"a/b c~\"", "printable ASCII unchanged");
+	EXPECT_STR("a\"b", "\"a\\\"b\"", "quote");
+	EXPECT_STR("a\\b", "\"a\\\\b\"", "backslash");
+	EXPECT_STR("\"\\\"", "\"\\\"\\\\\\\"\"", "only quotes and backslash");
+}
+
+static void test_json_string_control(void)
+{
+	char in[2], want[16];
+
+	EXPECT_STR("a\nb", "\"a\\nb\"", "newline");
+	EXPECT_STR("a\tb", "\"a\\tb\"", "tab");
+	EXPECT_STR("a\rb", "\"a\\rb\"", "carriage return");
+	EXPECT_STR("\x01", "\"\\u0001\"", "0x01");
+	EXPECT_STR("\b\f", "\"\\u0008\\u000c\"", "backspace, form feed");
+	EXPECT_STR("\x1b[31m", "\"\\u001b[31m\"", "escape sequence");
+	EXPECT_STR("\x7f", "\"\\u007f\"", "DEL");
+	/* every byte below 0x20 and 0x7f, one by one */
+	for (int c = 1; c < 0x80; c++) {
+		if (c >= 0x20 && c < 0x7f)
+			continue;
+		in[0] = (char)c;
+		in[1] = '\0';
+		if (c == '\n')
+			snprintf(want, sizeof(want), "\"\\n\"");
+		else if (c == '\t')
+			snprintf(want, sizeof(want), "\"\\t\"");
+		else if (c == '\r')
+			snprintf(want, sizeof(want), "\"\\r\"");
+		else
+			snprintf(want, sizeof(want), "\"\\u%04x\"", c);
+		if (!expect_str(in, 1, want, "control byte"))
+			printf("  (byte 0x%02x)\n", c);
+	}
+}
+
+static void test_json_string_utf8_valid(void)
+{
+	static const char *const ok[] = {
+		"\xc3\xa9",	    /* U+00E9 */
+		"\xc2\x80",	    /* U+0080, smallest 2-byte */
+		"\xdf\xbf",	    /* U+07FF */
+		"\xe0\xa0\x80",	    /* U+0800, smallest 3-byte */
+		"\xe2\x82\xac",	    /* U+20AC euro */
+		"\xed\x9f\xbf",	    /* U+D7FF, below the surrogates */
+		"\xee\x80\x80",	    /* U+E000, above the surrogates */
+		"\xef\xbf\xbf",	    /* U+FFFF */
+		"\xf0\x90\x80\x80", /* U+10000, smallest 4-byte */
+		"\xf0\x9f\x98\x80", /* U+1F600 */
+		"\xf4\x8f\xbf\xbf", /* U+10FFFF, the last one */
+		"caf\xc3\xa9 \xe2\x82\xac\xf0\x9f\x98\x80!",
+	};
+	char want[64];
+
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(ok); i++) {
+		snprintf(want, sizeof(want), "\"%s\"", ok[i]);
+		if (!expect_str(ok[i], strlen(ok[i]), want, "valid UTF-8 passes through"))
+			printf("  (case %zu)\n", i);
+	}
+}
+
+static void test_json_string_utf8_invalid(void)
+{
+	EXPECT_STR("\x80", "\"\\u0080\"", "lone continuation byte");
+	EXPECT_STR("a\xbf"
+		   "b",
+		   "\"a\\u00bfb\"", "lone continuation between ASCII");
+	EXPECT_STR("\xe2\x82", "\"\\u00e2\\u0082\"", "truncated 3-byte at the end");
+	EXPECT_STR("\xe2\x82"
+		   "A",
+		   "\"\\u00e2\\u0082A\"", "truncated 3-byte before ASCII");
+	EXPECT_STR("\xf0\x9f\x98", "\"\\u00f0\\u009f\\u0098\"", "truncated 4-byte");
+	EXPECT_STR("\xc3", "\"\\u00c3\"", "truncated 2-byte");
+	EXPECT_STR("\xe2\xc3\xa9", "\"\\u00e2\xc3\xa9\"",
+		   "bad lead then a valid sequence: the valid one survives");
+	EXPECT_STR("\xc0\x80", "\"\\u00c0\\u0080\"", "overlong NUL C0 80");
+	EXPECT_STR("\xc1\xbf", "\"\\u00c1\\u00bf\"", "overlong C1 BF");
+	EXPECT_STR("\xe0\x80\x80", "\"\\u00e0\\u0080\\u0080\"", "overlong 3-byte");
+	EXPECT_STR("\xe0\x9f\xbf", "\"\\u00e0\\u009f\\u00bf\"", "overlong U+07FF");
+	EXPECT_STR("\xf0\x80\x80\x80", "\"\\u00f0\\u0080\\u0080\\u0080\"", "overlong 4-byte");
+	EXPECT_STR("\xf0\x8f\xbf\xbf", "\"\\u00f0\\u008f\\u00bf\\u00bf\"", "overlong U+FFFF");
+	EXPECT_STR("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"", "surrogate U+D800");
+	EXPECT_STR("\xed\xbf\xbf", "\"\\u00ed\\u00bf\\u00bf\"", "surrogate U+DFFF");
+	EXPECT_STR("\xf4\x90\x80\x80", "\"\\u00f4\\u0090\\u0080\\u0080\"", "beyond U+10FFFF");
+	EXPECT_STR("\xf5", "\"\\u00f5\"", "F5");
+	EXPECT_STR("\xf5\x80\x80\x80", "\"\\u00f5\\u0080\\u0080\\u0080\"", "F5 sequence");
+	EXPECT_STR("\xf8\x88\x80\x80\x80", "\"\\u00f8\\u0088\\u0080\\u0080\\u0080\"",
+		   "5-byte form");
+	EXPECT_STR("\xfe\xff", "\"\\u00fe\\u00ff\"", "FE FF");
+	EXPECT_STR("\xe2\x82\x0a", "\"\\u00e2\\u0082\\n\"", "sequence cut by a newline");
+}
+
+static void test_json_string_maxlen(void)
+{
+	char *out;
+
+	out = capture_string("hello", 3);
+	ASSERT_STREQ(out, "\"hel\"", "maxlen 3");
+	free(out);
+	out = capture_string("hello", 0);
+	ASSERT_STREQ(out, "\"\"", "maxlen 0");
+	free(out);
+	out = capture_string("ab\0cd", 5);
+	ASSERT_STREQ(out, "\"ab\"", "stops at NUL");
+	free(out);
+	/* maxlen cuts a valid sequence: the part left is invalid */
+	out = capture_string("ab\xe2\x82\xac", 4);
+	ASSERT_STREQ(out, "\"ab\\u00e2\\u0082\"", "maxlen inside a sequence");
+	free(out);
+}
+
+/* A 16-byte comm without NUL: nothing read past byte 16 (ASan checks). */
+static void test_json_string_no_nul(void)
+{
+	static const struct {
+		const char bytes[DA_COMM_LEN];
+		const char *want;
+	} cases[] = {
+		{{'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A'},
+		 "\"AAAAAAAAAAAAAAAA\""},
+		/* a 4-byte lead as the last byte */
+		{{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+		  (char)0xf0},
+		 "\"abcdefghijklmno\\u00f0\""},
+		/* a 3-byte sequence cut by the end of the buffer */
+		{{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', (char)0xe2,
+		  (char)0x82},
+		 "\"abcdefghijklmn\\u00e2\\u0082\""},
+		/* a valid 4-byte sequence ending exactly at the end */
+		{{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', (char)0xf0,
+		  (char)0x9f, (char)0x98, (char)0x80},
+		 "\"abcdefghijkl\xf0\x9f\x98\x80\""},
+		/* an escape as the last byte */
+		{{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', '"'},
+		 "\"abcdefghijklmno\\\"\""},
+	};
+
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++)
+		if (!expect_str(cases[i].bytes, DA_COMM_LEN, cases[i].want, "16 bytes without NUL"))
+			printf("  (case %zu)\n", i);
+}
+
+static void test_json_string_hostile(void)
+{
+	EXPECT_STR("a\"b\\c\n{", "\"a\\\"b\\\\c\\n{\"", "hostile comm");
+	EXPECT_STR("\"}\n{\"kind\":\"x", "\"\\\"}\\n{\\\"kind\\\":\\\"x\"",
+		   "comm trying to inject a JSON line");
+	EXPECT_STR("\\u0041", "\"\\\\u0041\"", "literal backslash-u");
+	EXPECT_STR("\\", "\"\\\\\"", "lone trailing backslash");
+}
+
+/*
+ * Decodes the JSON string at s (as written by json_write_string) back to
+ * bytes: raw bytes copied, \uXXXX (only < 0x100 expected) to one byte.
+ * Returns the length, or -1 when s holds something json_write_string must
+ * not produce.
+ */
+static long decode_string(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (*s++ != '"')
+		return -1;
+	for (; *s && *s != '"'; s++) {
+		unsigned int v;
+
+		if (n >= cap)
+			return -1;
+		if (*s != '\\') {
+			out[n++] = *s;
+			continue;
+		}
+		s++;
+		switch (*s) {
+		case 'n':
+			out[n++] = '\n';
+			break;
+		case 't':
+			out[n++] = '\t';
+			break;
+		case 'r':
+			out[n++] = '\r';
+			break;
+		case '"':
+			out[n++] = '"';
+			break;
+		case '\\':
+			out[n++] = '\\';
+			break;
+		case 'u':
+			if (sscanf(s + 1, "%4x", &v) != 1 || v > 0xff)
+				return -1;
+			out[n++] = (char)v;
+			s += 4;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (*s != '"' || s[1])
+		return -1;
+	return n;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 32);
+}
+
+/*
+ * Random bytes, biased towards what is interesting (controls, quotes,
+ * leads and continuations): the output is always valid JSON and decodes
+ * back to the input bytes.
+ */
+static void test_json_string_random(void)
+{
+	static const unsigned char pool[] = {
+		'a',  'Z',  '0',  ' ',	'"',  '\\', '/',  '\n', '\t', '\r', 0x01,
+		0x1f, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xa0, 0xed, 0x9f,
+		0xef, 0xf0, 0x90, 0xf4, 0x8f, 0xf5, 0xff, 0xc3, 0xa9,
+	};
+	char back[64];
+	unsigned int bad = 0;
+
+	for (int iter = 0; iter < 20000 && bad < 5; iter++) {
+		size_t len = rnd() % 40;
+		char *in = malloc(len ? len : 1), *out;
+		long n;
+
+		if (!ASSERT_OK_PTR(in, "malloc"))
+			return;
+		for (size_t i = 0; i < len; i++)
+			in[i] = (char)(rnd() % 3 ? pool[rnd() % sizeof(pool)] : 1 + rnd() % 255);
+		out = capture_string(in, len);
+		if (!ASSERT_OK_PTR(out, "capture")) {
+			free(in);
+			return;
+		}
+		if (!ASSERT_JSON(out, "random bytes give valid JSON"))
+			bad++;
+		n = decode_string(out, back, sizeof(back));
+		if (!ASSERT_TRUE(n == (long)len && !memcmp(back, in, len),
+				 "random bytes decode back to the input"))
+			bad++;
+		free(out);
+		free(in);
+	}
+}
+
+static struct da_event base_event(void)
+{
+	struct da_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = DA_KIND_MMAP_WITHOUT_PFNMAP;
+	ev.hook = DA_HOOK_MMAP;
+	ev.pid = 1234;
+	ev.tid = 1235;
+	ev.inode = 4567;
+	ev.size = 16384;
+	ev.vm_start = 0x7f12abcd0000ull;
+	ev.vm_end = 0x7f12abcd4000ull;
+	ev.vm_flags = 0x100000fbull;
+	strcpy(ev.comm, "dmabuf-trigger");
+	strcpy(ev.exporter, "test_insert_page");
+	return ev;
+}
+
+static bool expect_finding(const struct da_event *ev, uint64_t count, const char *want,
+			   const char *what)
+{
+	char *out = capture_finding(ev, count);
+	bool ok = ASSERT_STREQ(out, want, what);
+
+	if (out)
+		ok &= ASSERT_JSON_LINES(out, what);
+	free(out);
+	return ok;
+}
+
+/* Field names, order, and types of the contract (/tmp/contract.md). */
+static void test_json_finding_fields(void)
+{
+	struct da_event ev = base_event();
+
+	gup_flags_reset();
+	expect_finding(&ev, 1,
+		       "{\"kind\":\"mmap_without_pfnmap\",\"pid\":1234,\"tid\":1235,"
+		       "\"comm\":\"dmabuf-trigger\",\"exporter\":\"test_insert_page\","
+		       "\"inode\":4567,\"size\":16384,\"vm_start\":\"0x7f12abcd0000\","
+		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
+		       "\"addr\":\"0x0\",\"count\":1,\"hook\":\"dma_buf_mmap_internal\"}\n",
+		       "mmap_without_pfnmap line");
+
+	/* gup_flags only for the GUP kinds, even when the event carries bits */
+	ev.gup_flags = 0x50001;
+	ev.kind = DA_KIND_PAGE_INSERT_ON_DMABUF;
+	ev.hook = DA_HOOK_INSERT_PAGE;
+	ev.addr = 0x7f12abcd1000ull;
+	expect_finding(&ev, 4,
+		       "{\"kind\":\"page_insert_on_dmabuf\",\"pid\":1234,\"tid\":1235,"
+		       "\"comm\":\"dmabuf-trigger\",\"exporter\":\"test_insert_page\","
+		       "\"inode\":4567,\"size\":16384,\"vm_start\":\"0x7f12abcd0000\","
+		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
+		       "\"addr\":\"0x7f12abcd1000\",\"count\":4,\"hook\":\"vm_insert_page\"}\n",
+		       "page_insert_on_dmabuf line");
+	ev.kind = DA_KIND_MMAP_WITHOUT_PFNMAP;
+	ev.hook = DA_HOOK_MMAP_IMPORT;
+	{
+		char *out = capture_finding(&ev, 1);
+
+		ASSERT_NO_STR(out, "gup_flags", "no gup_flags on mmap kind");
+		ASSERT_HAS_STR(out, "\"hook\":\"dma_buf_mmap\"}", "import hook");
+		free(out);
+	}
+
+	ev.kind = DA_KIND_GUP_ON_DMABUF;
+	ev.hook = DA_HOOK_GUP_SLOW;
+	expect_finding(&ev, 3,
+		       "{\"kind\":\"gup_on_dmabuf\",\"pid\":1234,\"tid\":1235,"
+		       "\"comm\":\"dmabuf-trigger\",\"exporter\":\"test_insert_page\","
+		       "\"inode\":4567,\"size\":16384,\"vm_start\":\"0x7f12abcd0000\","
+		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
+		       "\"addr\":\"0x7f12abcd1000\",\"count\":3,\"hook\":\"check_vma_flags\","
+		       "\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"]}\n",
+		       "gup_on_dmabuf line (6.1 values)");
+	ev.kind = DA_KIND_GUP_BLOCKED;
+	ev.gup_flags = 0x2011; /* WRITE|FORCE|REMOTE */
+	expect_finding(&ev, 1,
+		       "{\"kind\":\"gup_blocked\",\"pid\":1234,\"tid\":1235,"
+		       "\"comm\":\"dmabuf-trigger\",\"exporter\":\"test_insert_page\","
+		       "\"inode\":4567,\"size\":16384,\"vm_start\":\"0x7f12abcd0000\","
+		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
+		       "\"addr\":\"0x7f12abcd1000\",\"count\":1,\"hook\":\"check_vma_flags\","
+		       "\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_FORCE\",\"FOLL_REMOTE\"]}\n",
+		       "gup_blocked line");
+}
+
+/* Hex lowercase with 0x, numbers unquoted and full 64-bit range. */
+static void test_json_finding_numbers(void)
+{
+	struct da_event ev = base_event();
+	char *out;
+
+	ev.pid = 4294967295u;
+	ev.tid = 0;
+	ev.inode = 18446744073709551615ull;
+	ev.size = 0;
+	ev.vm_start = 0xffffffffffffffffull;
+	ev.vm_end = 0xABCDEF00ull;
+	ev.vm_flags = 0xc0444fbull;
+	ev.addr = 0xDEADBEEFull;
+	out = capture_finding(&ev, 18446744073709551615ull);
+	if (!ASSERT_OK_PTR(out, "capture"))
+		return;
+	ASSERT_HAS_STR(out, "\"pid\":4294967295,", "pid u32 max");
+	ASSERT_HAS_STR(out, "\"tid\":0,", "tid 0");
+	ASSERT_HAS_STR(out, "\"inode\":18446744073709551615,", "inode u64 max");
+	ASSERT_HAS_STR(out, "\"size\":0,", "size 0");
+	ASSERT_HAS_STR(out, "\"vm_start\":\"0xffffffffffffffff\"", "vm_start max");
+	ASSERT_HAS_STR(out, "\"vm_end\":\"0xabcdef00\"", "vm_end lowercase");
+	ASSERT_HAS_STR(out, "\"vm_flags\":\"0xc0444fb\"", "vm_flags lowercase");
+	ASSERT_HAS_STR(out, "\"addr\":\"0xdeadbeef\"", "addr lowercase");
+	ASSERT_HAS_STR(out, "\"count\":18446744073709551615,", "count u64 max");
+	ASSERT_JSON_LINES(out, "numbers line");
+	free(out);
+
+	/* out-of-range kind and hook still give a valid line */
+	ev.kind = 99;
+	ev.hook = 99;
+	out = capture_finding(&ev, 1);
+	ASSERT_HAS_STR(out, "\"kind\":\"unknown\"", "unknown kind");
+	ASSERT_HAS_STR(out, "\"hook\":\"unknown\"", "unknown hook");
+	ASSERT_JSON_LINES(out, "unknown kind line");
+	free(out);
+}
+
+/* comm (16) and exporter (32) filled to the brim, no NUL, hostile bytes. */
+static void test_json_finding_hostile_text(void)
+{
+	struct da_event *ev = malloc(sizeof(*ev));
+	char *out;
+
+	if (!ASSERT_OK_PTR(ev, "malloc"))
+		return;
+	*ev = base_event();
+	memcpy(ev->comm, "0123456789abcdef", DA_COMM_LEN);
+	memset(ev->exporter, 'x', DA_EXPORTER_LEN);
+	out = capture_finding(ev, 1);
+	ASSERT_HAS_STR(out, "\"comm\":\"0123456789abcdef\",\"exporter\":",
+		       "16-byte comm: not one byte more");
+	ASSERT_HAS_STR(out, "\"exporter\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"inode\"",
+		       "32-byte exporter: not one byte more");
+	ASSERT_JSON_LINES(out, "full comm/exporter line");
+	free(out);
+
+	memset(ev->comm, 0, DA_COMM_LEN);
+	memcpy(ev->comm, "a\"b\\c\n{", 7);
+	memcpy(ev->exporter, "\"}\n{\"kind\":\"\xff\xe2\x82\x1b", 17);
+	ev->exporter[17] = '\0';
+	ev->kind = DA_KIND_GUP_ON_DMABUF;
+	out = capture_finding(ev, 2);
+	ASSERT_HAS_STR(out, "\"comm\":\"a\\\"b\\\\c\\n{\"", "hostile comm escaped");
+	if (ASSERT_JSON_LINES(out, "hostile comm/exporter: one valid line"))
+		ASSERT_TRUE(strchr(out, '\n') == out + strlen(out) - 1,
+			    "exactly one newline, at the end");
+	free(out);
+	free(ev);
+}
+
+static void test_json_finding_gup_flags_legacy(void)
+{
+	struct da_event ev = base_event();
+	char *out;
+
+	gup_flags_reset();
+	ev.kind = DA_KIND_GUP_ON_DMABUF;
+	ev.hook = DA_HOOK_GUP_SLOW;
+
+	ev.gup_flags = 0x01 | 0x04 | 0x10 | 0x2000 | 0x10000 | 0x40000;
+	out = capture_finding(&ev, 1);
+	ASSERT_HAS_STR(out,
+		       ",\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_GET\",\"FOLL_FORCE\","
+		       "\"FOLL_REMOTE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"]}\n",
+		       "every legacy flag");
+	free(out);
+
+	ev.gup_flags = 0;
+	out = capture_finding(&ev, 1);
+	ASSERT_HAS_STR(out, ",\"gup_flags\":[]}\n", "no flags: empty array");
+	ASSERT_JSON_LINES(out, "empty gup_flags line");
+	free(out);
+
+	/* bits with no name in the table (FOLL_TOUCH 0x02 on 6.1) are left out */
+	ev.gup_flags = 0x02 | 0x40000;
+	out = capture_finding(&ev, 1);
+	ASSERT_HAS_STR(out, ",\"gup_flags\":[\"FOLL_PIN\"]}\n", "unnamed bits dropped");
+	free(out);
+}
+
+/*
+ * 6.4+ kernels renumbered FOLL_* as enumerators; the loader learns them
+ * from BTF via gup_flag_set_value(). Values shaped like 6.12's.
+ */
+static void test_json_finding_gup_flags_btf(void)
+{
+	static const struct gup_flag_name v612[] = {
+		{"FOLL_WRITE", 0x1},	  {"FOLL_GET", 0x2},	    {"FOLL_FORCE", 0x8},
+		{"FOLL_LONGTERM", 0x100}, {"FOLL_REMOTE", 0x20000}, {"FOLL_PIN", 0x80000},
+	};
+	struct da_event ev = base_event();
+	char *out;
+
+	gup_flags_reset();
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(v612); i++)
+		ASSERT_EQ_INT(gup_flag_set_value(v612[i].name, v612[i].value), 0, v612[i].name);
+	ASSERT_EQ_INT(gup_flag_set_value("FOLL_NOPE", 0x4), -ENOENT, "unknown flag name");
+	ASSERT_EQ_INT(gup_flag_set_value("foll_pin", 0x4), -ENOENT, "names are case-sensitive");
+
+	ev.kind = DA_KIND_GUP_ON_DMABUF;
+	ev.hook = DA_HOOK_GUP_SLOW;
+	ev.gup_flags = 0x80000 | 0x100 | 0x1; /* io_uring register: PIN|LONGTERM|WRITE */
+	out = capture_finding(&ev, 1);
+	ASSERT_HAS_STR(out, ",\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"]}\n",
+		       "6.12 values decoded");
+	free(out);
+
+	/* the old 6.1 bits mean nothing named now */
+	ev.gup_flags = 0x40000 | 0x10000;
+	out = capture_finding(&ev, 1);
+	ASSERT_HAS_STR(out, ",\"gup_flags\":[]}\n", "6.1 bits not decoded with 6.12 table");
+	free(out);
+
+	ev.gup_flags = 0x2 | 0x8 | 0x20000;
+	ev.kind = DA_KIND_GUP_BLOCKED;
+	out = capture_finding(&ev, 1);
+	ASSERT_HAS_STR(out, ",\"gup_flags\":[\"FOLL_GET\",\"FOLL_FORCE\",\"FOLL_REMOTE\"]}\n",
+		       "6.12 GET|FORCE|REMOTE");
+	free(out);
+
+	gup_flags_reset();
+	ev.gup_flags = 0x40000 | 0x10000 | 0x1;
+	out = capture_finding(&ev, 1);
+	ASSERT_HAS_STR(out, ",\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"]}\n",
+		       "reset restores the 6.1 table");
+	free(out);
+	for (int i = 0; i < GUP_FLAG_NAMES; i++)
+		if (!strcmp(gup_flag_table[i].name, "FOLL_PIN"))
+			ASSERT_EQ_U64(gup_flag_table[i].value, 0x40000, "reset FOLL_PIN");
+}
+
+static const struct unit_test tests[] = {
+	UNIT_TEST(test_json_validator_selftest),
+	UNIT_TEST(test_json_string_plain),
+	UNIT_TEST(test_json_string_control),
+	UNIT_TEST(test_json_string_utf8_valid),
+	UNIT_TEST(test_json_string_utf8_invalid),
+	UNIT_TEST(test_json_string_maxlen),
+	UNIT_TEST(test_json_string_no_nul),
+	UNIT_TEST(test_json_string_hostile),
+	UNIT_TEST(test_json_string_random),
+	UNIT_TEST(test_json_finding_fields),
+	UNIT_TEST(test_json_finding_numbers),
+	UNIT_TEST(test_json_finding_hostile_text),
+	UNIT_TEST(test_json_finding_gup_flags_legacy),
+	UNIT_TEST(test_json_finding_gup_flags_btf),
+};
+UNIT_SUITE(json, tests);
