@@ -254,7 +254,7 @@ static void test_report_human(void)
 	fixture_init(&fx);
 	out = capture_report(&fx.r, false);
 	if (ASSERT_OK_PTR(out, "capture")) {
-		ASSERT_HAS_STR(out, "result: PASS (0 violations, 0 warnings)\n", "empty: PASS");
+		ASSERT_HAS_STR(out, "result: PASS (0 violation events, 0 warning events)\n", "empty: PASS");
 		ASSERT_NO_STR(out, "FAIL", "empty: no FAIL");
 		ASSERT_HAS_STR(out, "VIOLATIONS\n  none\n", "empty: no violations listed");
 		ASSERT_HAS_STR(out, "on Linux 6.1.0-56-amd64", "kernel shown");
@@ -269,7 +269,7 @@ static void test_report_human(void)
 	/* warnings alone still pass */
 	fixture_add(&fx, DA_KIND_GUP_BLOCKED, 300, 0x7f0000030000, 1);
 	out = capture_report(&fx.r, false);
-	ASSERT_HAS_STR(out, "result: PASS (0 violations, 1 warning)\n", "warning only: PASS");
+	ASSERT_HAS_STR(out, "result: PASS (0 violation events, 1 warning event)\n", "warning only: PASS");
 	ASSERT_HAS_STR(out, "WARNINGS\n  gup_blocked: ", "warning listed");
 	free(out);
 	finding_set_free(&fx.set);
@@ -279,7 +279,7 @@ static void test_report_human(void)
 	if (ASSERT_OK_PTR(out, "capture")) {
 		char *v = strstr(out, "VIOLATIONS\n"), *w = strstr(out, "WARNINGS\n");
 
-		ASSERT_HAS_STR(out, "result: FAIL (9 violations, 2 warnings)\n", "FAIL");
+		ASSERT_HAS_STR(out, "result: FAIL (9 violation events, 2 warning events)\n", "FAIL");
 		ASSERT_NO_STR(out, "PASS", "no PASS");
 		ASSERT_TRUE(v && w && v < w, "violations section before warnings");
 		ASSERT_HAS_STR(out,
@@ -291,7 +291,7 @@ static void test_report_human(void)
 		ASSERT_HAS_STR(out, "  count 4\n", "count shown");
 		/* the result line is the last line */
 		ASSERT_TRUE(!strcmp(strstr(out, "result: "),
-				    "result: FAIL (9 violations, 2 warnings)\n"),
+				    "result: FAIL (9 violation events, 2 warning events)\n"),
 			    "result line last");
 	}
 	free(out);
@@ -302,7 +302,7 @@ static void test_report_human(void)
 	fixture_add(&fx, DA_KIND_MMAP_WITHOUT_PFNMAP, 1, 0x1000, 1);
 	fx.r.counters[DA_CTR_RINGBUF_LOST] = 1;
 	out = capture_report(&fx.r, false);
-	ASSERT_HAS_STR(out, "result: FAIL (1 violation, 0 warnings)\n", "singular");
+	ASSERT_HAS_STR(out, "result: FAIL (1 violation event, 0 warning events)\n", "singular");
 	ASSERT_HAS_STR(out, "note: some events were lost", "loss note");
 	free(out);
 	finding_set_free(&fx.set);
