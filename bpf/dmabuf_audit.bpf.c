@@ -8,8 +8,10 @@
  * real trial and disables the losing set with bpf_program__set_autoload().
  *
  * Hot path: check_vma_flags and vm_insert_page(s) run for all memory, and
- * almost none of it is a dma-buf. dmabuf_of_vma() leaves after one load for
- * anonymous memory (vm_file == NULL) and after four for ordinary files.
+ * almost none of it is a dma-buf. The dma-buf test leaves after one load for
+ * anonymous memory (vm_file == NULL) and after four for ordinary files. In
+ * fexit programs those are plain loads through BTF pointers (no helper
+ * call); kprobes see raw registers and must use bpf_probe_read_kernel.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -74,6 +76,23 @@ static __always_inline struct dma_buf *dmabuf_of_file(struct file *file)
 static __always_inline struct dma_buf *dmabuf_of_vma(struct vm_area_struct *vma)
 {
 	return dmabuf_of_file(BPF_CORE_READ(vma, vm_file));
+}
+
+/*
+ * Same tests for fexit programs, whose arguments are BTF pointers: direct
+ * (CO-RE relocated) loads, which the verifier turns into exception-guarded
+ * loads instead of helper calls. A NULL along the chain reads as 0.
+ */
+static __always_inline struct dma_buf *dmabuf_of_file_btf(struct file *file)
+{
+	if (!file || file->f_inode->i_sb->s_magic != DA_DMA_BUF_MAGIC)
+		return NULL;
+	return file->private_data;
+}
+
+static __always_inline struct dma_buf *dmabuf_of_vma_btf(struct vm_area_struct *vma)
+{
+	return dmabuf_of_file_btf(vma->vm_file);
 }
 
 static __always_inline bool skip_process(__u64 pid_tgid)
@@ -158,7 +177,7 @@ SEC("fexit/dma_buf_mmap_internal")
 int BPF_PROG(fexit_dma_buf_mmap_internal, struct file *file,
 	     struct vm_area_struct *vma, int ret)
 {
-	mmap_done(DA_HOOK_MMAP, dmabuf_of_file(file), vma, ret);
+	mmap_done(DA_HOOK_MMAP, dmabuf_of_file_btf(file), vma, ret);
 	return 0;
 }
 
@@ -174,7 +193,7 @@ SEC("fexit/check_vma_flags")
 int BPF_PROG(fexit_check_vma_flags, struct vm_area_struct *vma,
 	     unsigned long gup_flags, int ret)
 {
-	struct dma_buf *dmabuf = dmabuf_of_vma(vma);
+	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
 
 	if (dmabuf)
 		gup_checked(dmabuf, vma, gup_flags, ret);
@@ -185,7 +204,7 @@ SEC("fexit/vm_insert_page")
 int BPF_PROG(fexit_vm_insert_page, struct vm_area_struct *vma,
 	     unsigned long addr, struct page *page, int ret)
 {
-	struct dma_buf *dmabuf = dmabuf_of_vma(vma);
+	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
 
 	if (dmabuf)
 		page_inserted(DA_HOOK_INSERT_PAGE, dmabuf, vma, addr, ret);
@@ -197,7 +216,7 @@ int BPF_PROG(fexit_vm_insert_pages, struct vm_area_struct *vma,
 	     unsigned long addr, struct page **pages, unsigned long *num,
 	     int ret)
 {
-	struct dma_buf *dmabuf = dmabuf_of_vma(vma);
+	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
 
 	if (dmabuf)
 		page_inserted(DA_HOOK_INSERT_PAGES, dmabuf, vma, addr, ret);
