@@ -229,6 +229,7 @@ class Checker:
                    "missing or truncated"):
             self.check_report(pre, rep, summary, bad_lines)
         self.check_triggers(kver, pre, mode, secs, findings)
+        self.check_watch(pre, mode, secs, findings)
 
     def check_report(self, pre, rep, summary, bad_lines):
         self.ok(not bad_lines, "%s report lines are JSON" % pre,
@@ -243,6 +244,46 @@ class Checker:
         rc = rep.attrs.get("rc")
         self.ok(rc == "1", "%s auditor exit status 1 (violations present)" % pre, "1",
                 "%s%s" % (rc, " (SIGKILLed after SIGINT timeout)" if rep.attrs.get("killed") == "yes" else ""))
+
+    def check_watch(self, pre, mode, secs, findings):
+        """`watch --json` ran beside `report`: its live events must add up to the report."""
+        pre = pre[:-1] + " watch]"
+        ready = complete(secs, "ready %s-watch" % mode)
+        self.ok(ready is not None and ready.lines and ready.lines[0].startswith("status=ok"),
+                "%s auditor printed 'dmabuf-audit: ready'" % pre, "status=ok",
+                "; ".join(ready.lines[:6]) if ready else "no complete ready section")
+        sec = complete(secs, "report %s-watch" % mode)
+        if not self.ok(sec is not None, "%s output section present" % pre,
+                       "@@BEGIN/@@END report %s-watch" % mode, "missing or truncated"):
+            return
+        self.ok(sec.attrs.get("rc") == "0", "%s exit status 0 after SIGINT" % pre, "0",
+                "%s (killed=%s)" % (sec.attrs.get("rc"), sec.attrs.get("killed")))
+        events, bad = [], []
+        for ln in (ln for ln in sec.lines if ln.strip()):
+            try:
+                j = json.loads(ln)
+            except ValueError:
+                j = None
+            if isinstance(j, dict) and "kind" in j and j.get("count") == 1:
+                events.append(j)
+            else:
+                bad.append(ln)
+        self.ok(not bad, "%s lines are findings with count 1" % pre, "JSON finding lines",
+                "%d bad, first %r" % (len(bad), bad[:1]))
+
+        def key(f):
+            return (f.get("kind"), f.get("pid"), f.get("inode"), hexint(f.get("vm_start")))
+        seen = {}
+        for e in events:
+            seen[key(e)] = seen.get(key(e), 0) + 1
+        want = {}
+        for f in findings:
+            want[key(f)] = want.get(key(f), 0) + f.get("count", 0)
+        diff = sorted(str(k) + ": report %s, watch %s" % (want.get(k), seen.get(k))
+                      for k in set(want) | set(seen) if want.get(k) != seen.get(k))
+        self.ok(events and not diff, "%s events add up to the report's counts" % pre,
+                "one watch event per counted occurrence (%d)" % sum(want.values()),
+                "%d events; differences: %s" % (len(events), "; ".join(diff[:4]) or "none"))
 
     def check_triggers(self, kver, pre, mode, secs, findings):
         for exporter, path in matrix():
@@ -304,6 +345,19 @@ class Checker:
         return self.failed == 0
 
 
+def drop_first_watch_event(text):
+    """A correct run with one line of the fentry watch stream removed."""
+    out, on, dropped = [], False, False
+    for ln in text.splitlines(True):
+        if ln.rstrip("\r\n") == "@@BEGIN report fentry-watch":
+            on = True
+        elif on and not dropped and ln.startswith("{"):
+            dropped = True
+            continue
+        out.append(ln)
+    return "".join(out)
+
+
 def self_test():
     """The checker must be able to fail: each bad fixture must produce its specific FAIL."""
     fx = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
@@ -325,11 +379,15 @@ def self_test():
          r"^FAIL - \[6\.1 kprobe\] vgem iouring trigger section present"),
         ("kernel-warning.txt", "6.1", "fails on a kernel WARNING",
          r"^FAIL - \[6\.1\] kernel log has no WARNING/BUG/Oops: .*vm_insert_page"),
+        ("good-6.1.txt", "6.1", "fails when watch lost an event the report counted",
+         r"^FAIL - \[6\.1 fentry watch\] events add up to the report's counts"),
     ]
     bad = 0
     for name, kver, what, pattern in cases:
         with open(os.path.join(fx, name)) as f:
             text = f.read()
+        if pattern and name.startswith("good-"):
+            text = drop_first_watch_event(text)
         buf = io.StringIO()
         c = Checker(buf)
         c.run(text, kver)

@@ -82,8 +82,14 @@ run_mode() {
 	dump /tmp/probe.out ""
 	res "@@END probe $m rc=$prc"
 
+	# report and watch side by side: two auditors on the same hooks, and the
+	# live stream must add up to the report's counts (check.py).
 	start_auditor "$m" report --json --attach="$m"
-	wait_ready "$m"
+	rpid=$apid
+	start_auditor "$m-watch" watch --json --attach="$m"
+	wpid=$apid
+	apid=$rpid wait_ready "$m"
+	apid=$wpid wait_ready "$m-watch"
 	stamp "$m-ready"
 	for e in test:insert_page test:fault_page test:mixedmap test:remap_pfn test:insert_pfn; do
 		for p in mmap procmem vm_readv iouring import; do trigger "$m" "$e" "$p"; done
@@ -92,7 +98,8 @@ run_mode() {
 		for p in mmap procmem vm_readv iouring; do trigger "$m" "$e" "$p"; done
 	done
 	stamp "$m-triggered"
-	stop_auditor "$m"
+	apid=$wpid stop_auditor "$m-watch"
+	apid=$rpid stop_auditor "$m"
 	stamp "$m-end"
 }
 
