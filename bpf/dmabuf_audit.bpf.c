@@ -101,8 +101,7 @@ static __always_inline bool skip_process(__u64 pid_tgid)
 }
 
 static __always_inline void emit(__u32 kind, __u32 hook, struct dma_buf *dmabuf,
-				 struct vm_area_struct *vma, __u64 addr,
-				 __u64 gup_flags, int ret)
+				 struct vm_area_struct *vma, __u64 addr, __u64 gup_flags, int ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct da_event *ev;
@@ -152,18 +151,16 @@ static __always_inline void mmap_done(__u32 hook, struct dma_buf *dmabuf,
  * 0 lets it take struct page references, an error refuses it (VM_PFNMAP
  * and VM_IO vmas get -EFAULT).
  */
-static __always_inline void gup_checked(struct dma_buf *dmabuf,
-					struct vm_area_struct *vma,
+static __always_inline void gup_checked(struct dma_buf *dmabuf, struct vm_area_struct *vma,
 					__u64 gup_flags, int ret)
 {
 	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_SLOW);
-	emit(ret ? DA_KIND_GUP_BLOCKED : DA_KIND_GUP_ON_DMABUF,
-	     DA_HOOK_GUP_SLOW, dmabuf, vma, 0, gup_flags, ret);
+	emit(ret ? DA_KIND_GUP_BLOCKED : DA_KIND_GUP_ON_DMABUF, DA_HOOK_GUP_SLOW, dmabuf, vma, 0,
+	     gup_flags, ret);
 }
 
 static __always_inline void page_inserted(__u32 hook, struct dma_buf *dmabuf,
-					  struct vm_area_struct *vma,
-					  __u64 addr, int ret)
+					  struct vm_area_struct *vma, __u64 addr, int ret)
 {
 	if (ret)
 		return;
@@ -174,24 +171,22 @@ static __always_inline void page_inserted(__u32 hook, struct dma_buf *dmabuf,
 /* ---- fentry/fexit set ---------------------------------------------- */
 
 SEC("fexit/dma_buf_mmap_internal")
-int BPF_PROG(fexit_dma_buf_mmap_internal, struct file *file,
-	     struct vm_area_struct *vma, int ret)
+int BPF_PROG(fexit_dma_buf_mmap_internal, struct file *file, struct vm_area_struct *vma, int ret)
 {
 	mmap_done(DA_HOOK_MMAP, dmabuf_of_file_btf(file), vma, ret);
 	return 0;
 }
 
 SEC("fexit/dma_buf_mmap")
-int BPF_PROG(fexit_dma_buf_mmap, struct dma_buf *dmabuf,
-	     struct vm_area_struct *vma, unsigned long pgoff, int ret)
+int BPF_PROG(fexit_dma_buf_mmap, struct dma_buf *dmabuf, struct vm_area_struct *vma,
+	     unsigned long pgoff, int ret)
 {
 	mmap_done(DA_HOOK_MMAP_IMPORT, dmabuf, vma, ret);
 	return 0;
 }
 
 SEC("fexit/check_vma_flags")
-int BPF_PROG(fexit_check_vma_flags, struct vm_area_struct *vma,
-	     unsigned long gup_flags, int ret)
+int BPF_PROG(fexit_check_vma_flags, struct vm_area_struct *vma, unsigned long gup_flags, int ret)
 {
 	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
 
@@ -201,8 +196,8 @@ int BPF_PROG(fexit_check_vma_flags, struct vm_area_struct *vma,
 }
 
 SEC("fexit/vm_insert_page")
-int BPF_PROG(fexit_vm_insert_page, struct vm_area_struct *vma,
-	     unsigned long addr, struct page *page, int ret)
+int BPF_PROG(fexit_vm_insert_page, struct vm_area_struct *vma, unsigned long addr,
+	     struct page *page, int ret)
 {
 	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
 
@@ -212,9 +207,8 @@ int BPF_PROG(fexit_vm_insert_page, struct vm_area_struct *vma,
 }
 
 SEC("fexit/vm_insert_pages")
-int BPF_PROG(fexit_vm_insert_pages, struct vm_area_struct *vma,
-	     unsigned long addr, struct page **pages, unsigned long *num,
-	     int ret)
+int BPF_PROG(fexit_vm_insert_pages, struct vm_area_struct *vma, unsigned long addr,
+	     struct page **pages, unsigned long *num, int ret)
 {
 	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
 
@@ -248,8 +242,7 @@ static __always_inline bool take_call(__u32 hook, struct call_args *out)
 }
 
 SEC("kprobe/dma_buf_mmap_internal")
-int BPF_KPROBE(kprobe_dma_buf_mmap_internal, struct file *file,
-	       struct vm_area_struct *vma)
+int BPF_KPROBE(kprobe_dma_buf_mmap_internal, struct file *file, struct vm_area_struct *vma)
 {
 	struct dma_buf *dmabuf = dmabuf_of_file(file);
 
@@ -264,14 +257,13 @@ int BPF_KRETPROBE(kretprobe_dma_buf_mmap_internal, int ret)
 	struct call_args a;
 
 	if (take_call(DA_HOOK_MMAP, &a))
-		mmap_done(DA_HOOK_MMAP, (struct dma_buf *)a.dmabuf,
-			  (struct vm_area_struct *)a.vma, ret);
+		mmap_done(DA_HOOK_MMAP, (struct dma_buf *)a.dmabuf, (struct vm_area_struct *)a.vma,
+			  ret);
 	return 0;
 }
 
 SEC("kprobe/dma_buf_mmap")
-int BPF_KPROBE(kprobe_dma_buf_mmap, struct dma_buf *dmabuf,
-	       struct vm_area_struct *vma)
+int BPF_KPROBE(kprobe_dma_buf_mmap, struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	save_call(DA_HOOK_MMAP_IMPORT, dmabuf, vma, 0);
 	return 0;
@@ -289,8 +281,7 @@ int BPF_KRETPROBE(kretprobe_dma_buf_mmap, int ret)
 }
 
 SEC("kprobe/check_vma_flags")
-int BPF_KPROBE(kprobe_check_vma_flags, struct vm_area_struct *vma,
-	       unsigned long gup_flags)
+int BPF_KPROBE(kprobe_check_vma_flags, struct vm_area_struct *vma, unsigned long gup_flags)
 {
 	struct dma_buf *dmabuf = dmabuf_of_vma(vma);
 
@@ -305,14 +296,12 @@ int BPF_KRETPROBE(kretprobe_check_vma_flags, int ret)
 	struct call_args a;
 
 	if (take_call(DA_HOOK_GUP_SLOW, &a))
-		gup_checked((struct dma_buf *)a.dmabuf,
-			    (struct vm_area_struct *)a.vma, a.arg, ret);
+		gup_checked((struct dma_buf *)a.dmabuf, (struct vm_area_struct *)a.vma, a.arg, ret);
 	return 0;
 }
 
 SEC("kprobe/vm_insert_page")
-int BPF_KPROBE(kprobe_vm_insert_page, struct vm_area_struct *vma,
-	       unsigned long addr)
+int BPF_KPROBE(kprobe_vm_insert_page, struct vm_area_struct *vma, unsigned long addr)
 {
 	struct dma_buf *dmabuf = dmabuf_of_vma(vma);
 
@@ -333,8 +322,7 @@ int BPF_KRETPROBE(kretprobe_vm_insert_page, int ret)
 }
 
 SEC("kprobe/vm_insert_pages")
-int BPF_KPROBE(kprobe_vm_insert_pages, struct vm_area_struct *vma,
-	       unsigned long addr)
+int BPF_KPROBE(kprobe_vm_insert_pages, struct vm_area_struct *vma, unsigned long addr)
 {
 	struct dma_buf *dmabuf = dmabuf_of_vma(vma);
 

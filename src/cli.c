@@ -7,8 +7,10 @@
 #include "cli.h"
 
 static const char *const cmd_names[] = {
-	[DA_CMD_NONE] = "", [DA_CMD_WATCH] = "watch",
-	[DA_CMD_REPORT] = "report", [DA_CMD_PROBE] = "probe",
+	[DA_CMD_NONE] = "",
+	[DA_CMD_WATCH] = "watch",
+	[DA_CMD_REPORT] = "report",
+	[DA_CMD_PROBE] = "probe",
 };
 
 const char *cmd_name(enum da_cmd cmd)
@@ -18,8 +20,7 @@ const char *cmd_name(enum da_cmd cmd)
 
 const char *attach_name(enum da_attach a)
 {
-	return a == DA_ATTACH_FENTRY ? "fentry" :
-	       a == DA_ATTACH_KPROBE ? "kprobe" : "auto";
+	return a == DA_ATTACH_FENTRY ? "fentry" : a == DA_ATTACH_KPROBE ? "kprobe" : "auto";
 }
 
 static const char usage_top[] =
@@ -114,8 +115,7 @@ static enum da_cmd cmd_from_name(const char *s)
 	return DA_CMD_NONE;
 }
 
-enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err,
-			size_t errlen)
+enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, size_t errlen)
 {
 	enum { OPT_JSON = 0x100, OPT_ATTACH };
 	static const struct option longopts[] = {
@@ -142,7 +142,7 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err,
 	if (o->cmd == DA_CMD_NONE)
 		return fail(err, errlen, "unknown command '%s' (watch, report, probe)", argv[1]);
 
-	/* Parse the command's own options; restartable for the unit tests. */
+		/* Parse the command's own options; restartable for the unit tests. */
 #ifdef __GLIBC__
 	optind = 0;
 #else
@@ -160,15 +160,18 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err,
 			if (o->cmd == DA_CMD_PROBE)
 				return fail(err, errlen, "probe: --duration is not supported");
 			if (parse_uint(optarg, DA_MAX_DURATION, &v))
-				return fail(err, errlen, "invalid --duration '%s': expected whole seconds, 1 to %u",
-					    optarg, DA_MAX_DURATION);
+				return fail(
+					err, errlen,
+					"invalid --duration '%s': expected whole seconds, 1 to %u",
+					optarg, DA_MAX_DURATION);
 			o->duration = v;
 			break;
 		case 'p':
 			if (o->cmd == DA_CMD_PROBE)
 				return fail(err, errlen, "probe: --pid is not supported");
 			if (parse_uint(optarg, 4194304, &v))
-				return fail(err, errlen, "invalid --pid '%s': expected a process id", optarg);
+				return fail(err, errlen,
+					    "invalid --pid '%s': expected a process id", optarg);
 			o->pid = v;
 			break;
 		case OPT_ATTACH:
@@ -179,7 +182,10 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err,
 			else if (!strcmp(optarg, "kprobe"))
 				o->attach = DA_ATTACH_KPROBE;
 			else
-				return fail(err, errlen, "invalid --attach '%s': expected auto, fentry or kprobe", optarg);
+				return fail(
+					err, errlen,
+					"invalid --attach '%s': expected auto, fentry or kprobe",
+					optarg);
 			break;
 		case 'v':
 			o->verbose = true;

@@ -8,9 +8,9 @@
 #include <stdio.h>
 
 /* Exit statuses: part of the contract (CI gates on them). */
-#define DA_EXIT_OK 0
+#define DA_EXIT_OK	   0
 #define DA_EXIT_VIOLATIONS 1
-#define DA_EXIT_ERROR 2 /* usage or runtime error */
+#define DA_EXIT_ERROR	   2 /* usage or runtime error */
 
 #define DA_MAX_DURATION (365u * 24 * 3600)
 
@@ -23,7 +23,7 @@ struct da_opts {
 	bool json;
 	bool verbose;
 	unsigned int duration; /* seconds; 0: until SIGINT/SIGTERM */
-	uint32_t pid; /* 0: every process */
+	uint32_t pid;	       /* 0: every process */
 	enum da_attach attach;
 };
 
@@ -32,8 +32,7 @@ struct da_opts {
  * (without program name or newline). Help/version leave o->cmd set to the
  * command they were asked for (DA_CMD_NONE for the top level).
  */
-enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err,
-			size_t errlen);
+enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, size_t errlen);
 void cli_usage(FILE *f, enum da_cmd cmd);
 const char *cmd_name(enum da_cmd cmd);
 const char *attach_name(enum da_attach a);

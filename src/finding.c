@@ -11,32 +11,27 @@ static const struct {
 	const char *summary;
 } kinds[DA_KIND_MAX] = {
 	[DA_KIND_NONE] = { "none", false, "" },
-	[DA_KIND_MMAP_WITHOUT_PFNMAP] = {
-		"mmap_without_pfnmap", true,
-		"dma-buf mapped without VM_PFNMAP: get_user_pages may take struct page references" },
-	[DA_KIND_GUP_ON_DMABUF] = {
-		"gup_on_dmabuf", true,
-		"get_user_pages accepted a dma-buf mapping: pages pinned behind the exporter's back" },
-	[DA_KIND_PAGE_INSERT_ON_DMABUF] = {
-		"page_insert_on_dmabuf", true,
-		"struct pages inserted into a dma-buf mapping (vm_insert_page): refcounted, GUP-able" },
-	[DA_KIND_GUP_BLOCKED] = {
-		"gup_blocked", false,
-		"get_user_pages refused a dma-buf mapping: userspace treats dma-buf memory as normal memory" },
+	[DA_KIND_MMAP_WITHOUT_PFNMAP] = { "mmap_without_pfnmap", true,
+					  "dma-buf mapped without VM_PFNMAP: get_user_pages may take struct page references" },
+	[DA_KIND_GUP_ON_DMABUF] = { "gup_on_dmabuf", true,
+				    "get_user_pages accepted a dma-buf mapping: pages pinned behind the exporter's back" },
+	[DA_KIND_PAGE_INSERT_ON_DMABUF] = { "page_insert_on_dmabuf", true,
+					    "struct pages inserted into a dma-buf mapping (vm_insert_page): refcounted, GUP-able" },
+	[DA_KIND_GUP_BLOCKED] = { "gup_blocked", false,
+				  "get_user_pages refused a dma-buf mapping: userspace treats dma-buf memory as normal memory" },
 };
 
+/* clang-format off: one hook a line */
 static const char *const hooks[DA_HOOK_MAX] = {
-	[DA_HOOK_MMAP] = "dma_buf_mmap_internal",
-	[DA_HOOK_MMAP_IMPORT] = "dma_buf_mmap",
-	[DA_HOOK_GUP_SLOW] = "check_vma_flags",
-	[DA_HOOK_INSERT_PAGE] = "vm_insert_page",
+	[DA_HOOK_MMAP] = "dma_buf_mmap_internal",   [DA_HOOK_MMAP_IMPORT] = "dma_buf_mmap",
+	[DA_HOOK_GUP_SLOW] = "check_vma_flags",	    [DA_HOOK_INSERT_PAGE] = "vm_insert_page",
 	[DA_HOOK_INSERT_PAGES] = "vm_insert_pages",
 };
+/* clang-format on */
 
 const char *kind_name(uint32_t kind)
 {
-	return kind > DA_KIND_NONE && kind < DA_KIND_MAX ? kinds[kind].name :
-							   "unknown";
+	return kind > DA_KIND_NONE && kind < DA_KIND_MAX ? kinds[kind].name : "unknown";
 }
 
 int kind_from_name(const char *name)
@@ -68,9 +63,12 @@ size_t vm_flags_describe(uint64_t flags, char *buf, size_t len)
 		uint64_t bit;
 		const char *name;
 	} names[] = {
-		{ DA_VM_SHARED, "shared" },	{ DA_VM_PFNMAP, "pfnmap" },
-		{ DA_VM_IO, "io" },		{ DA_VM_MIXEDMAP, "mixedmap" },
-		{ DA_VM_DONTEXPAND, "dontexpand" }, { DA_VM_DONTDUMP, "dontdump" },
+		{ DA_VM_SHARED, "shared" },
+		{ DA_VM_PFNMAP, "pfnmap" },
+		{ DA_VM_IO, "io" },
+		{ DA_VM_MIXEDMAP, "mixedmap" },
+		{ DA_VM_DONTEXPAND, "dontexpand" },
+		{ DA_VM_DONTDUMP, "dontdump" },
 	};
 	size_t used = 0;
 
@@ -82,8 +80,7 @@ size_t vm_flags_describe(uint64_t flags, char *buf, size_t len)
 
 		if (!(flags & names[i].bit))
 			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-			     names[i].name);
+		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", names[i].name);
 		if (n < 0 || (size_t)n >= len - used) {
 			buf[used] = '\0'; /* whole names only */
 			break;
@@ -94,11 +91,13 @@ size_t vm_flags_describe(uint64_t flags, char *buf, size_t len)
 }
 
 /* include/linux/mm.h macro values, 5.10 to 6.2 */
-#define LEGACY_GUP_FLAGS                                                      \
-	{                                                                     \
-		{ "FOLL_WRITE", 0x01 }, { "FOLL_GET", 0x04 },                 \
-			{ "FOLL_FORCE", 0x10 }, { "FOLL_REMOTE", 0x2000 },    \
-			{ "FOLL_LONGTERM", 0x10000 }, { "FOLL_PIN", 0x40000 } \
+#define LEGACY_GUP_FLAGS                                                                           \
+	{                                                                                          \
+		{ "FOLL_WRITE", 0x01 }, { "FOLL_GET", 0x04 }, { "FOLL_FORCE", 0x10 },              \
+			{ "FOLL_REMOTE", 0x2000 }, { "FOLL_LONGTERM", 0x10000 },                   \
+		{                                                                                  \
+			"FOLL_PIN", 0x40000                                                        \
+		}                                                                                  \
 	}
 
 struct gup_flag_name gup_flag_table[GUP_FLAG_NAMES] = LEGACY_GUP_FLAGS;
@@ -141,8 +140,7 @@ static bool same_finding(const struct da_event *a, const struct da_event *b)
 	       a->vm_start == b->vm_start;
 }
 
-struct finding *finding_set_add(struct finding_set *set,
-				const struct da_event *ev)
+struct finding *finding_set_add(struct finding_set *set, const struct da_event *ev)
 {
 	struct finding *f;
 

@@ -18,7 +18,7 @@ struct finding_set {
 	struct finding *items;
 	size_t len;
 	size_t cap;
-	size_t max; /* distinct findings kept; further ones only counted */
+	size_t max;	  /* distinct findings kept; further ones only counted */
 	uint64_t dropped; /* events whose finding did not fit */
 };
 
@@ -49,8 +49,7 @@ void gup_flags_reset(void);
 void finding_set_init(struct finding_set *set, size_t max);
 void finding_set_free(struct finding_set *set);
 /* Adds one event; returns the finding it was counted in, NULL if dropped. */
-struct finding *finding_set_add(struct finding_set *set,
-				const struct da_event *ev);
+struct finding *finding_set_add(struct finding_set *set, const struct da_event *ev);
 /* Order for reports: violations first, then kind, exporter, pid. */
 void finding_set_sort(struct finding_set *set);
 

@@ -47,10 +47,18 @@ void json_write_string(FILE *f, const char *s, size_t maxlen)
 			fwrite(p, 1, len, f);
 		} else if (len == 0 || *p < 0x20 || *p == 0x7f) {
 			switch (*p) {
-			case '\n': fputs("\\n", f); break;
-			case '\t': fputs("\\t", f); break;
-			case '\r': fputs("\\r", f); break;
-			default: fprintf(f, "\\u%04x", *p); break;
+			case '\n':
+				fputs("\\n", f);
+				break;
+			case '\t':
+				fputs("\\t", f);
+				break;
+			case '\r':
+				fputs("\\r", f);
+				break;
+			default:
+				fprintf(f, "\\u%04x", *p);
+				break;
 			}
 			len = 1;
 		} else if (*p == '"' || *p == '\\') {
@@ -81,20 +89,18 @@ static void write_gup_flags(FILE *f, uint64_t flags)
 
 void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count)
 {
-	fprintf(f, "{\"kind\":\"%s\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32
-		   ",\"comm\":",
+	fprintf(f, "{\"kind\":\"%s\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"comm\":",
 		kind_name(ev->kind), ev->pid, ev->tid);
 	json_write_string(f, ev->comm, sizeof(ev->comm));
 	fputs(",\"exporter\":", f);
 	json_write_string(f, ev->exporter, sizeof(ev->exporter));
 	fprintf(f,
-		",\"inode\":%" PRIu64 ",\"size\":%" PRIu64
-		",\"vm_start\":\"0x%" PRIx64 "\",\"vm_end\":\"0x%" PRIx64
-		"\",\"vm_flags\":\"0x%" PRIx64 "\",\"addr\":\"0x%" PRIx64
-		"\",\"count\":%" PRIu64 ",\"hook\":\"%s\"",
+		",\"inode\":%" PRIu64 ",\"size\":%" PRIu64 ",\"vm_start\":\"0x%" PRIx64
+		"\",\"vm_end\":\"0x%" PRIx64 "\",\"vm_flags\":\"0x%" PRIx64
+		"\",\"addr\":\"0x%" PRIx64 "\",\"count\":%" PRIu64 ",\"hook\":\"%s\"",
 		(uint64_t)ev->inode, (uint64_t)ev->size, (uint64_t)ev->vm_start,
-		(uint64_t)ev->vm_end, (uint64_t)ev->vm_flags,
-		(uint64_t)ev->addr, count, hook_name(ev->hook));
+		(uint64_t)ev->vm_end, (uint64_t)ev->vm_flags, (uint64_t)ev->addr, count,
+		hook_name(ev->hook));
 	if (ev->kind == DA_KIND_GUP_ON_DMABUF || ev->kind == DA_KIND_GUP_BLOCKED)
 		write_gup_flags(f, ev->gup_flags);
 	fputs("}\n", f);

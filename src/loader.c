@@ -22,8 +22,7 @@
 
 const char *mech_name(enum da_mech m)
 {
-	return m == DA_MECH_FENTRY ? "fentry" :
-	       m == DA_MECH_KPROBE ? "kprobe" : "none";
+	return m == DA_MECH_FENTRY ? "fentry" : m == DA_MECH_KPROBE ? "kprobe" : "none";
 }
 
 static void set_reason(char *buf, size_t len, const char *fmt, ...)
@@ -73,9 +72,10 @@ static int check_btf(char *err, size_t errlen)
 {
 	if (!access(VMLINUX_BTF, R_OK))
 		return 0;
-	set_reason(err, errlen,
-		   "kernel BTF not found (%s): a kernel built with CONFIG_DEBUG_INFO_BTF=y is required",
-		   VMLINUX_BTF);
+	set_reason(
+		err, errlen,
+		"kernel BTF not found (%s): a kernel built with CONFIG_DEBUG_INFO_BTF=y is required",
+		VMLINUX_BTF);
 	return -ENOENT;
 }
 
@@ -111,15 +111,13 @@ static void learn_gup_flags(const struct btf *btf)
  * against the function's BTF id and attach it. Only a real attach tells
  * (arm64 before 6.4 loads but cannot attach: -524).
  */
-static bool fentry_works(const struct btf *btf, const char *func, char *why,
-			 size_t len)
+static bool fentry_works(const struct btf *btf, const char *func, char *why, size_t len)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
-		{ .code = 0x95 }, /* exit */
+		{ .code = 0x95 },			  /* exit */
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = BPF_TRACE_FEXIT);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT);
 	int id, prog_fd, link_fd;
 
 	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
@@ -173,7 +171,8 @@ static bool ksym_exists(const char *func)
 static bool kprobe_works(const char *func, char *why, size_t len)
 {
 	if (!kprobes_available()) {
-		set_reason(why, len, "kprobes not available (no kprobe PMU, no tracefs kprobe_events)");
+		set_reason(why, len,
+			   "kprobes not available (no kprobe PMU, no tracefs kprobe_events)");
 		return false;
 	}
 	if (!ksym_exists(func)) {
@@ -183,8 +182,7 @@ static bool kprobe_works(const char *func, char *why, size_t len)
 	return true;
 }
 
-static void decide(struct detector *d, const struct btf *btf,
-		   enum da_attach mode)
+static void decide(struct detector *d, const struct btf *btf, enum da_attach mode)
 {
 	d->mech = DA_MECH_NONE;
 	if (mode == DA_ATTACH_KPROBE)
@@ -238,8 +236,7 @@ static void describe_detectors(struct auditor *a)
 				   s->progs.kretprobe_dma_buf_mmap_internal },
 		[DA_HOOK_MMAP_IMPORT] = { "mmap_import", "dma_buf_mmap",
 					  "importer-forwarded mmap without VM_PFNMAP",
-					  s->progs.fexit_dma_buf_mmap,
-					  s->progs.kprobe_dma_buf_mmap,
+					  s->progs.fexit_dma_buf_mmap, s->progs.kprobe_dma_buf_mmap,
 					  s->progs.kretprobe_dma_buf_mmap },
 		[DA_HOOK_GUP_SLOW] = { "gup_slow", "check_vma_flags",
 				       "get_user_pages slow path on a dma-buf vma",
@@ -261,22 +258,19 @@ static void describe_detectors(struct auditor *a)
 	memcpy(a->det, tmpl, sizeof(tmpl));
 }
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
-			va_list args)
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	(void)level, (void)fmt, (void)args;
 	return 0;
 }
 
-static int libbpf_verbose(enum libbpf_print_level level, const char *fmt,
-			  va_list args)
+static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	(void)level;
 	return vfprintf(stderr, fmt, args);
 }
 
-int auditor_open(struct auditor *a, const struct da_opts *o, char *err,
-		 size_t errlen)
+int auditor_open(struct auditor *a, const struct da_opts *o, char *err, size_t errlen)
 {
 	struct btf *btf = NULL;
 	int ret;
@@ -316,8 +310,8 @@ int auditor_open(struct auditor *a, const struct da_opts *o, char *err,
 
 	ret = dmabuf_audit_bpf__load(a->skel);
 	if (ret) {
-		set_reason(err, errlen, "BPF programs refused by the kernel: %s%s",
-			   strerror(-ret), o->verbose ? "" : " (run with -v for the verifier log)");
+		set_reason(err, errlen, "BPF programs refused by the kernel: %s%s", strerror(-ret),
+			   o->verbose ? "" : " (run with -v for the verifier log)");
 		goto cleanup;
 	}
 	for (int i = 0; i < DA_HOOK_MAX; i++)
@@ -401,11 +395,11 @@ void auditor_print_probe(FILE *f, const struct auditor *a)
 		if (d->mech == DA_MECH_FENTRY)
 			set_reason(why, sizeof(why), "attached (%s)", d->what);
 		else if (d->mech == DA_MECH_KPROBE)
-			set_reason(why, sizeof(why), "attached, fentry unusable: %s", d->fentry_why);
+			set_reason(why, sizeof(why), "attached, fentry unusable: %s",
+				   d->fentry_why);
 		else
 			detector_why(d, why, sizeof(why));
-		fprintf(f, "%-13s %-22s %-7s %s\n", d->name, d->func,
-			mech_name(d->mech), why);
+		fprintf(f, "%-13s %-22s %-7s %s\n", d->name, d->func, mech_name(d->mech), why);
 	}
 	fprintf(f, "%d of %d detectors attached\n", auditor_attached(a), DA_HOOK_MAX);
 }

@@ -39,8 +39,7 @@ const char *mech_name(enum da_mech m);
 /* Checks privileges and BTF, decides the ladder, loads and attaches. 0 or
  * -errno with a one-line reason in err. A detector that cannot attach is
  * not an error here: see auditor_attached(). */
-int auditor_open(struct auditor *a, const struct da_opts *o, char *err,
-		 size_t errlen);
+int auditor_open(struct auditor *a, const struct da_opts *o, char *err, size_t errlen);
 void auditor_close(struct auditor *a); /* NULL-safe, idempotent */
 int auditor_attached(const struct auditor *a);
 int auditor_ring_fd(const struct auditor *a);

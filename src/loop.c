@@ -59,8 +59,7 @@ static int add_fd(int epfd, int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
-int loop_run(struct auditor *a, unsigned int duration, event_fn fn, void *ctx,
-	     double *elapsed)
+int loop_run(struct auditor *a, unsigned int duration, event_fn fn, void *ctx, double *elapsed)
 {
 	struct sample_ctx sc = { fn, ctx };
 	struct ring_buffer *rb = NULL;

@@ -15,7 +15,6 @@ int loop_block_signals(void);
 
 /* Runs until SIGINT/SIGTERM or duration seconds (0: no limit), draining the
  * ring buffer into fn. Returns 0 or -errno; *elapsed gets seconds run. */
-int loop_run(struct auditor *a, unsigned int duration, event_fn fn, void *ctx,
-	     double *elapsed);
+int loop_run(struct auditor *a, unsigned int duration, event_fn fn, void *ctx, double *elapsed);
 
 #endif

@@ -51,7 +51,8 @@ static int announce(const struct auditor *a)
 	if (!n) {
 		detector_why(&a->det[0], why, sizeof(why));
 		snprintf(msg, sizeof(msg),
-			 "no detector can attach on this kernel (%s); see 'dmabuf-audit probe'", why);
+			 "no detector can attach on this kernel (%s); see 'dmabuf-audit probe'",
+			 why);
 		return error(msg);
 	}
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
@@ -65,9 +66,8 @@ static int announce(const struct auditor *a)
 	return 0;
 }
 
-static void fill_report(struct report_data *r, const struct auditor *a,
-			struct finding_set *set, double elapsed,
-			const char *kernel)
+static void fill_report(struct report_data *r, const struct auditor *a, struct finding_set *set,
+			double elapsed, const char *kernel)
 {
 	r->set = set;
 	r->elapsed = elapsed;
@@ -88,9 +88,8 @@ static int run_observe(struct auditor *a, const struct da_opts *o)
 	int ret;
 
 	finding_set_init(&rc.set, MAX_FINDINGS);
-	ret = loop_run(a, o->duration,
-		       o->cmd == DA_CMD_WATCH ? on_watch_event : on_report_event, &rc,
-		       &elapsed);
+	ret = loop_run(a, o->duration, o->cmd == DA_CMD_WATCH ? on_watch_event : on_report_event,
+		       &rc, &elapsed);
 	if (ret) {
 		/* Keep what was counted: still print the report below. */
 		snprintf(msg, sizeof(msg), "event loop failed: %s", strerror(-ret));
@@ -111,8 +110,7 @@ static int run_observe(struct auditor *a, const struct da_opts *o)
 	finding_set_free(&rc.set);
 	if (ret)
 		return DA_EXIT_ERROR;
-	return o->cmd == DA_CMD_REPORT && report_violations(&r) ? DA_EXIT_VIOLATIONS :
-								 DA_EXIT_OK;
+	return o->cmd == DA_CMD_REPORT && report_violations(&r) ? DA_EXIT_VIOLATIONS : DA_EXIT_OK;
 }
 
 int main(int argc, char **argv)

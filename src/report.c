@@ -62,9 +62,8 @@ static void print_event_human(FILE *f, const struct da_event *ev, uint64_t count
 	fprintf(f, "%sprocess %" PRIu32 " (", indent, ev->pid);
 	print_safe(f, ev->comm, sizeof(ev->comm));
 	fprintf(f, ") tid %" PRIu32 "  via %s\n", ev->tid, hook_name(ev->hook));
-	fprintf(f, "%svma 0x%" PRIx64 "-0x%" PRIx64 "  vm_flags 0x%" PRIx64 " [%s]",
-		indent, (uint64_t)ev->vm_start, (uint64_t)ev->vm_end,
-		(uint64_t)ev->vm_flags, flags);
+	fprintf(f, "%svma 0x%" PRIx64 "-0x%" PRIx64 "  vm_flags 0x%" PRIx64 " [%s]", indent,
+		(uint64_t)ev->vm_start, (uint64_t)ev->vm_end, (uint64_t)ev->vm_flags, flags);
 	if (ev->addr)
 		fprintf(f, "  addr 0x%" PRIx64, (uint64_t)ev->addr);
 	if (ev->kind == DA_KIND_GUP_ON_DMABUF || ev->kind == DA_KIND_GUP_BLOCKED) {
@@ -101,8 +100,7 @@ static void print_section(FILE *f, const struct report_data *r, bool violations)
 		if (kind_is_violation(fi->ev.kind) != violations)
 			continue;
 		if (fi->ev.kind != last_kind) {
-			fprintf(f, "  %s: %s\n", kind_name(fi->ev.kind),
-				kind_summary(fi->ev.kind));
+			fprintf(f, "  %s: %s\n", kind_name(fi->ev.kind), kind_summary(fi->ev.kind));
 			last_kind = fi->ev.kind;
 		}
 		print_event_human(f, &fi->ev, fi->count, "      ");
@@ -117,8 +115,7 @@ void report_print_human(FILE *f, const struct report_data *r)
 {
 	uint64_t v = report_violations(r), w = report_warnings(r);
 
-	fprintf(f, "dmabuf-audit report: observed %.1f s on Linux %s\n", r->elapsed,
-		r->kernel);
+	fprintf(f, "dmabuf-audit report: observed %.1f s on Linux %s\n", r->elapsed, r->kernel);
 	fputs("detectors:", f);
 	for (int i = 0; i < DA_HOOK_MAX; i++)
 		fprintf(f, " %s=%s", r->det_name[i], r->det_mech[i]);
@@ -131,7 +128,8 @@ void report_print_human(FILE *f, const struct report_data *r)
 		fprintf(f, " %s=%" PRIu64, kind_name(k), r->counters[k]);
 	fprintf(f, " ringbuf_lost=%" PRIu64 "\n", r->counters[DA_CTR_RINGBUF_LOST]);
 	if (r->counters[DA_CTR_RINGBUF_LOST] || r->set->dropped)
-		fputs("note: some events were lost or not itemised; the totals above are exact\n", f);
+		fputs("note: some events were lost or not itemised; the totals above are exact\n",
+		      f);
 	fprintf(f, "result: %s (%" PRIu64 " violation event%s, %" PRIu64 " warning event%s)\n",
 		v ? "FAIL" : "PASS", v, v == 1 ? "" : "s", w, w == 1 ? "" : "s");
 }
@@ -152,8 +150,9 @@ void report_print_json(FILE *f, const struct report_data *r)
 		fprintf(f, "%s\"%s\":%" PRIu64, sep, kind_name(k), r->counters[k]);
 		sep = ",";
 	}
-	fprintf(f, "},\"findings\":%zu,\"findings_dropped\":%" PRIu64
-		   ",\"ringbuf_lost\":%" PRIu64 ",\"detectors\":{",
+	fprintf(f,
+		"},\"findings\":%zu,\"findings_dropped\":%" PRIu64 ",\"ringbuf_lost\":%" PRIu64
+		",\"detectors\":{",
 		r->set->len, r->set->dropped, r->counters[DA_CTR_RINGBUF_LOST]);
 	sep = "";
 	for (int i = 0; i < DA_HOOK_MAX; i++) {

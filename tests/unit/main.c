@@ -318,7 +318,7 @@ static bool jp_value(struct jp *j)
 
 bool unit_json_valid(const char *s, size_t len)
 {
-	struct jp j = {(const unsigned char *)s, (const unsigned char *)s + len, 0};
+	struct jp j = { (const unsigned char *)s, (const unsigned char *)s + len, 0 };
 
 	if (!jp_value(&j))
 		return false;

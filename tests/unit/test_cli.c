@@ -106,8 +106,8 @@ static bool expect_error(const struct parsed *p, const char *needle, const char 
 	return ok;
 }
 
-static const char *const cmds[] = {"watch", "report", "probe"};
-static const enum da_cmd cmd_ids[] = {DA_CMD_WATCH, DA_CMD_REPORT, DA_CMD_PROBE};
+static const char *const cmds[] = { "watch", "report", "probe" };
+static const enum da_cmd cmd_ids[] = { DA_CMD_WATCH, DA_CMD_REPORT, DA_CMD_PROBE };
 
 static void test_cli_commands_defaults(void)
 {
@@ -183,9 +183,9 @@ static void test_cli_attach(void)
 		const char *arg;
 		enum da_attach want;
 	} modes[] = {
-		{"kprobe", DA_ATTACH_KPROBE},
-		{"fentry", DA_ATTACH_FENTRY},
-		{"auto", DA_ATTACH_AUTO},
+		{ "kprobe", DA_ATTACH_KPROBE },
+		{ "fentry", DA_ATTACH_FENTRY },
+		{ "auto", DA_ATTACH_AUTO },
 	};
 	char buf[64];
 
@@ -235,8 +235,8 @@ static void test_cli_probe_options(void)
 
 static void test_cli_help_version(void)
 {
-	static const char *const help[] = {"-h", "--help"};
-	static const char *const version[] = {"-V", "--version"};
+	static const char *const help[] = { "-h", "--help" };
+	static const char *const version[] = { "-V", "--version" };
 
 	for (int h = 0; h < 2; h++) {
 		struct parsed p = PARSE(help[h]);
@@ -309,10 +309,10 @@ static void test_cli_err_unknown_option(void)
 static void test_cli_err_missing_value(void)
 {
 	static const char *const opts[][2] = {
-		{"watch", "--duration"}, {"watch", "-d"},	   {"watch", "--pid"},
-		{"watch", "-p"},	 {"report", "--duration"}, {"report", "-d"},
-		{"report", "--pid"},	 {"report", "-p"},	   {"watch", "--attach"},
-		{"report", "--attach"},	 {"probe", "--attach"},
+		{ "watch", "--duration" }, { "watch", "-d" },	       { "watch", "--pid" },
+		{ "watch", "-p" },	   { "report", "--duration" }, { "report", "-d" },
+		{ "report", "--pid" },	   { "report", "-p" },	       { "watch", "--attach" },
+		{ "report", "--attach" },  { "probe", "--attach" },
 	};
 
 	for (size_t i = 0; i < UNIT_ARRAY_SIZE(opts); i++) {
@@ -420,12 +420,12 @@ static void test_cli_err_attach(void)
 static void test_cli_err_probe_options(void)
 {
 	static const char *const bad[][3] = {
-		{"--json", NULL, "--json"},
-		{"--duration", "5", "--duration"},
-		{"--duration=5", NULL, "--duration"},
-		{"-d", "5", "--duration"},
-		{"--pid", "1", "--pid"},
-		{"-p", "1", "--pid"},
+		{ "--json", NULL, "--json" },
+		{ "--duration", "5", "--duration" },
+		{ "--duration=5", NULL, "--duration" },
+		{ "-d", "5", "--duration" },
+		{ "--pid", "1", "--pid" },
+		{ "-p", "1", "--pid" },
 	};
 
 	for (size_t b = 0; b < UNIT_ARRAY_SIZE(bad); b++) {
@@ -463,8 +463,8 @@ static void test_cli_err_short_buffer(void)
 {
 	for (size_t len = 1; len < 12; len++) {
 		char *err = malloc(len);
-		char *argv[] = {"dmabuf-audit", "report", "--duration", "not-a-number-at-all",
-				NULL};
+		char *argv[] = { "dmabuf-audit", "report", "--duration", "not-a-number-at-all",
+				 NULL };
 		struct da_opts o;
 
 		if (!ASSERT_OK_PTR(err, "malloc"))

@@ -270,18 +270,18 @@ static void test_finding_set_sort(void)
 		uint64_t vm_start;
 		const char *exporter;
 	} in[] = {
-		{DA_KIND_GUP_BLOCKED, 5, 0x1000, "a"},
-		{DA_KIND_PAGE_INSERT_ON_DMABUF, 9, 0x1000, "test_insert_page"},
-		{DA_KIND_GUP_ON_DMABUF, 3, 0x1000, "udmabuf"},
-		{DA_KIND_MMAP_WITHOUT_PFNMAP, 7, 0x2000, "udmabuf"},
-		{DA_KIND_MMAP_WITHOUT_PFNMAP, 7, 0x1000, "udmabuf"},
-		{DA_KIND_MMAP_WITHOUT_PFNMAP, 2, 0x1000, "udmabuf"},
-		{DA_KIND_MMAP_WITHOUT_PFNMAP, 8, 0x1000, "system"},
-		{DA_KIND_GUP_BLOCKED, 1, 0x1000, "z"},
-		{DA_KIND_GUP_ON_DMABUF, 1, 0x1000, "vgem"},
+		{ DA_KIND_GUP_BLOCKED, 5, 0x1000, "a" },
+		{ DA_KIND_PAGE_INSERT_ON_DMABUF, 9, 0x1000, "test_insert_page" },
+		{ DA_KIND_GUP_ON_DMABUF, 3, 0x1000, "udmabuf" },
+		{ DA_KIND_MMAP_WITHOUT_PFNMAP, 7, 0x2000, "udmabuf" },
+		{ DA_KIND_MMAP_WITHOUT_PFNMAP, 7, 0x1000, "udmabuf" },
+		{ DA_KIND_MMAP_WITHOUT_PFNMAP, 2, 0x1000, "udmabuf" },
+		{ DA_KIND_MMAP_WITHOUT_PFNMAP, 8, 0x1000, "system" },
+		{ DA_KIND_GUP_BLOCKED, 1, 0x1000, "z" },
+		{ DA_KIND_GUP_ON_DMABUF, 1, 0x1000, "vgem" },
 	};
 	/* expected order: indexes into in[] */
-	static const int want[] = {6, 5, 4, 3, 2, 8, 1, 0, 7};
+	static const int want[] = { 6, 5, 4, 3, 2, 8, 1, 0, 7 };
 	struct finding_set set;
 
 	finding_set_init(&set, 64);
@@ -318,8 +318,8 @@ out:
 static void test_finding_gup_flag_table(void)
 {
 	static const struct gup_flag_name legacy[] = {
-		{"FOLL_WRITE", 0x01},	 {"FOLL_GET", 0x04},	     {"FOLL_FORCE", 0x10},
-		{"FOLL_REMOTE", 0x2000}, {"FOLL_LONGTERM", 0x10000}, {"FOLL_PIN", 0x40000},
+		{ "FOLL_WRITE", 0x01 },	   { "FOLL_GET", 0x04 },	 { "FOLL_FORCE", 0x10 },
+		{ "FOLL_REMOTE", 0x2000 }, { "FOLL_LONGTERM", 0x10000 }, { "FOLL_PIN", 0x40000 },
 	};
 
 	gup_flags_reset();

@@ -234,23 +234,25 @@ static void test_json_string_no_nul(void)
 		const char bytes[DA_COMM_LEN];
 		const char *want;
 	} cases[] = {
-		{{'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A'},
-		 "\"AAAAAAAAAAAAAAAA\""},
+		{ { 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A',
+		    'A' },
+		  "\"AAAAAAAAAAAAAAAA\"" },
 		/* a 4-byte lead as the last byte */
-		{{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
-		  (char)0xf0},
-		 "\"abcdefghijklmno\\u00f0\""},
+		{ { 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+		    (char)0xf0 },
+		  "\"abcdefghijklmno\\u00f0\"" },
 		/* a 3-byte sequence cut by the end of the buffer */
-		{{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', (char)0xe2,
-		  (char)0x82},
-		 "\"abcdefghijklmn\\u00e2\\u0082\""},
+		{ { 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n',
+		    (char)0xe2, (char)0x82 },
+		  "\"abcdefghijklmn\\u00e2\\u0082\"" },
 		/* a valid 4-byte sequence ending exactly at the end */
-		{{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', (char)0xf0,
-		  (char)0x9f, (char)0x98, (char)0x80},
-		 "\"abcdefghijkl\xf0\x9f\x98\x80\""},
+		{ { 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', (char)0xf0,
+		    (char)0x9f, (char)0x98, (char)0x80 },
+		  "\"abcdefghijkl\xf0\x9f\x98\x80\"" },
 		/* an escape as the last byte */
-		{{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', '"'},
-		 "\"abcdefghijklmno\\\"\""},
+		{ { 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+		    '"' },
+		  "\"abcdefghijklmno\\\"\"" },
 	};
 
 	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++)
@@ -568,8 +570,8 @@ static void test_json_finding_gup_flags_legacy(void)
 static void test_json_finding_gup_flags_btf(void)
 {
 	static const struct gup_flag_name v612[] = {
-		{"FOLL_WRITE", 0x1},	  {"FOLL_GET", 0x2},	    {"FOLL_FORCE", 0x8},
-		{"FOLL_LONGTERM", 0x100}, {"FOLL_REMOTE", 0x20000}, {"FOLL_PIN", 0x80000},
+		{ "FOLL_WRITE", 0x1 },	    { "FOLL_GET", 0x2 },	{ "FOLL_FORCE", 0x8 },
+		{ "FOLL_LONGTERM", 0x100 }, { "FOLL_REMOTE", 0x20000 }, { "FOLL_PIN", 0x80000 },
 	};
 	struct da_event ev = base_event();
 	char *out;

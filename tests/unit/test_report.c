@@ -254,7 +254,8 @@ static void test_report_human(void)
 	fixture_init(&fx);
 	out = capture_report(&fx.r, false);
 	if (ASSERT_OK_PTR(out, "capture")) {
-		ASSERT_HAS_STR(out, "result: PASS (0 violation events, 0 warning events)\n", "empty: PASS");
+		ASSERT_HAS_STR(out, "result: PASS (0 violation events, 0 warning events)\n",
+			       "empty: PASS");
 		ASSERT_NO_STR(out, "FAIL", "empty: no FAIL");
 		ASSERT_HAS_STR(out, "VIOLATIONS\n  none\n", "empty: no violations listed");
 		ASSERT_HAS_STR(out, "on Linux 6.1.0-56-amd64", "kernel shown");
@@ -269,7 +270,8 @@ static void test_report_human(void)
 	/* warnings alone still pass */
 	fixture_add(&fx, DA_KIND_GUP_BLOCKED, 300, 0x7f0000030000, 1);
 	out = capture_report(&fx.r, false);
-	ASSERT_HAS_STR(out, "result: PASS (0 violation events, 1 warning event)\n", "warning only: PASS");
+	ASSERT_HAS_STR(out, "result: PASS (0 violation events, 1 warning event)\n",
+		       "warning only: PASS");
 	ASSERT_HAS_STR(out, "WARNINGS\n  gup_blocked: ", "warning listed");
 	free(out);
 	finding_set_free(&fx.set);
@@ -279,7 +281,8 @@ static void test_report_human(void)
 	if (ASSERT_OK_PTR(out, "capture")) {
 		char *v = strstr(out, "VIOLATIONS\n"), *w = strstr(out, "WARNINGS\n");
 
-		ASSERT_HAS_STR(out, "result: FAIL (9 violation events, 2 warning events)\n", "FAIL");
+		ASSERT_HAS_STR(out, "result: FAIL (9 violation events, 2 warning events)\n",
+			       "FAIL");
 		ASSERT_NO_STR(out, "PASS", "no PASS");
 		ASSERT_TRUE(v && w && v < w, "violations section before warnings");
 		ASSERT_HAS_STR(out,

@@ -32,7 +32,7 @@ struct unit_suite {
 #define UNIT_TEST(fn) { #fn, fn }
 /* clang-format on */
 #define UNIT_SUITE(sname, table)                                                                   \
-	const struct unit_suite unit_suite_##sname = {#sname, table, UNIT_ARRAY_SIZE(table)}
+	const struct unit_suite unit_suite_##sname = { #sname, table, UNIT_ARRAY_SIZE(table) }
 
 /* Reporting back ends (main.c). */
 bool unit_check_u64(const char *file, int line, const char *what, uint64_t seen, uint64_t expected);
