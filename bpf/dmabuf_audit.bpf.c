@@ -219,125 +219,111 @@ int BPF_PROG(fexit_vm_insert_pages, struct vm_area_struct *vma, unsigned long ad
 
 /* ---- kprobe/kretprobe fallback --------------------------------------- */
 
-static __always_inline void save_call(__u32 hook, struct dma_buf *dmabuf,
-				      struct vm_area_struct *vma, __u64 arg)
+/* The same outcome handlers as the fexit programs, chosen by hook id. */
+static __always_inline void call_done(__u32 hook, const struct call_args *a, int ret)
+{
+	struct dma_buf *dmabuf = (struct dma_buf *)a->dmabuf;
+	struct vm_area_struct *vma = (struct vm_area_struct *)a->vma;
+
+	if (hook == DA_HOOK_MMAP || hook == DA_HOOK_MMAP_IMPORT)
+		mmap_done(hook, dmabuf, vma, ret);
+	else if (hook == DA_HOOK_GUP_SLOW)
+		gup_checked(dmabuf, vma, a->arg, ret);
+	else
+		page_inserted(hook, dmabuf, vma, a->arg, ret);
+}
+
+/* Entry: remember a dma-buf call for the matching return probe. */
+static __always_inline void start_call(__u32 hook, struct dma_buf *dmabuf,
+				       struct vm_area_struct *vma, __u64 arg)
 {
 	struct call_key key = { (__u32)bpf_get_current_pid_tgid(), hook };
 	struct call_args args = { (__u64)vma, (__u64)dmabuf, arg };
 
-	bpf_map_update_elem(&calls, &key, &args, BPF_ANY);
+	if (dmabuf)
+		bpf_map_update_elem(&calls, &key, &args, BPF_ANY);
 }
 
-/* Returns false when the entry probe saved nothing (not a dma-buf). */
-static __always_inline bool take_call(__u32 hook, struct call_args *out)
+/* Return: nothing saved means the call was not on a dma-buf. */
+static __always_inline void finish_call(__u32 hook, int ret)
 {
 	struct call_key key = { (__u32)bpf_get_current_pid_tgid(), hook };
 	struct call_args *args = bpf_map_lookup_elem(&calls, &key);
+	struct call_args a;
 
 	if (!args)
-		return false;
-	*out = *args;
+		return;
+	a = *args;
 	bpf_map_delete_elem(&calls, &key);
-	return true;
+	call_done(hook, &a, ret);
 }
 
 SEC("kprobe/dma_buf_mmap_internal")
 int BPF_KPROBE(kprobe_dma_buf_mmap_internal, struct file *file, struct vm_area_struct *vma)
 {
-	struct dma_buf *dmabuf = dmabuf_of_file(file);
-
-	if (dmabuf)
-		save_call(DA_HOOK_MMAP, dmabuf, vma, 0);
+	start_call(DA_HOOK_MMAP, dmabuf_of_file(file), vma, 0);
 	return 0;
 }
 
 SEC("kretprobe/dma_buf_mmap_internal")
 int BPF_KRETPROBE(kretprobe_dma_buf_mmap_internal, int ret)
 {
-	struct call_args a;
-
-	if (take_call(DA_HOOK_MMAP, &a))
-		mmap_done(DA_HOOK_MMAP, (struct dma_buf *)a.dmabuf, (struct vm_area_struct *)a.vma,
-			  ret);
+	finish_call(DA_HOOK_MMAP, ret);
 	return 0;
 }
 
 SEC("kprobe/dma_buf_mmap")
 int BPF_KPROBE(kprobe_dma_buf_mmap, struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
-	save_call(DA_HOOK_MMAP_IMPORT, dmabuf, vma, 0);
+	start_call(DA_HOOK_MMAP_IMPORT, dmabuf, vma, 0);
 	return 0;
 }
 
 SEC("kretprobe/dma_buf_mmap")
 int BPF_KRETPROBE(kretprobe_dma_buf_mmap, int ret)
 {
-	struct call_args a;
-
-	if (take_call(DA_HOOK_MMAP_IMPORT, &a))
-		mmap_done(DA_HOOK_MMAP_IMPORT, (struct dma_buf *)a.dmabuf,
-			  (struct vm_area_struct *)a.vma, ret);
+	finish_call(DA_HOOK_MMAP_IMPORT, ret);
 	return 0;
 }
 
 SEC("kprobe/check_vma_flags")
 int BPF_KPROBE(kprobe_check_vma_flags, struct vm_area_struct *vma, unsigned long gup_flags)
 {
-	struct dma_buf *dmabuf = dmabuf_of_vma(vma);
-
-	if (dmabuf)
-		save_call(DA_HOOK_GUP_SLOW, dmabuf, vma, gup_flags);
+	start_call(DA_HOOK_GUP_SLOW, dmabuf_of_vma(vma), vma, gup_flags);
 	return 0;
 }
 
 SEC("kretprobe/check_vma_flags")
 int BPF_KRETPROBE(kretprobe_check_vma_flags, int ret)
 {
-	struct call_args a;
-
-	if (take_call(DA_HOOK_GUP_SLOW, &a))
-		gup_checked((struct dma_buf *)a.dmabuf, (struct vm_area_struct *)a.vma, a.arg, ret);
+	finish_call(DA_HOOK_GUP_SLOW, ret);
 	return 0;
 }
 
 SEC("kprobe/vm_insert_page")
 int BPF_KPROBE(kprobe_vm_insert_page, struct vm_area_struct *vma, unsigned long addr)
 {
-	struct dma_buf *dmabuf = dmabuf_of_vma(vma);
-
-	if (dmabuf)
-		save_call(DA_HOOK_INSERT_PAGE, dmabuf, vma, addr);
+	start_call(DA_HOOK_INSERT_PAGE, dmabuf_of_vma(vma), vma, addr);
 	return 0;
 }
 
 SEC("kretprobe/vm_insert_page")
 int BPF_KRETPROBE(kretprobe_vm_insert_page, int ret)
 {
-	struct call_args a;
-
-	if (take_call(DA_HOOK_INSERT_PAGE, &a))
-		page_inserted(DA_HOOK_INSERT_PAGE, (struct dma_buf *)a.dmabuf,
-			      (struct vm_area_struct *)a.vma, a.arg, ret);
+	finish_call(DA_HOOK_INSERT_PAGE, ret);
 	return 0;
 }
 
 SEC("kprobe/vm_insert_pages")
 int BPF_KPROBE(kprobe_vm_insert_pages, struct vm_area_struct *vma, unsigned long addr)
 {
-	struct dma_buf *dmabuf = dmabuf_of_vma(vma);
-
-	if (dmabuf)
-		save_call(DA_HOOK_INSERT_PAGES, dmabuf, vma, addr);
+	start_call(DA_HOOK_INSERT_PAGES, dmabuf_of_vma(vma), vma, addr);
 	return 0;
 }
 
 SEC("kretprobe/vm_insert_pages")
 int BPF_KRETPROBE(kretprobe_vm_insert_pages, int ret)
 {
-	struct call_args a;
-
-	if (take_call(DA_HOOK_INSERT_PAGES, &a))
-		page_inserted(DA_HOOK_INSERT_PAGES, (struct dma_buf *)a.dmabuf,
-			      (struct vm_area_struct *)a.vma, a.arg, ret);
+	finish_call(DA_HOOK_INSERT_PAGES, ret);
 	return 0;
 }
