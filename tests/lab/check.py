@@ -230,6 +230,7 @@ class Checker:
             self.check_report(pre, rep, summary, bad_lines)
         self.check_triggers(kver, pre, mode, secs, findings)
         self.check_watch(pre, mode, secs, findings)
+        self.check_pid_filter(pre, mode, secs)
 
     def check_report(self, pre, rep, summary, bad_lines):
         self.ok(not bad_lines, "%s report lines are JSON" % pre,
@@ -284,6 +285,43 @@ class Checker:
         self.ok(events and not diff, "%s events add up to the report's counts" % pre,
                 "one watch event per counted occurrence (%d)" % sum(want.values()),
                 "%d events; differences: %s" % (len(events), "; ".join(diff[:4]) or "none"))
+
+    def check_pid_filter(self, pre, mode, secs):
+        """`watch -p PID` beside another violating process: only PID's events."""
+        pre = pre[:-1] + " watch -p]"
+        pf = complete(secs, "pidfilter " + mode)
+        noise = complete(secs, "trigger %s-pid test:insert_page mmap" % mode)
+        out = complete(secs, "report %s-pid" % mode)
+        if not self.ok(pf and noise and out, "%s sections present" % pre,
+                       "pidfilter, noise trigger and watch output sections", "missing or truncated"):
+            return
+        target, noise_pid = None, None
+        for ln in pf.lines:
+            m = re.match(r"target=(\d+) rc=0$", ln)
+            target = int(m.group(1)) if m else target
+        for ln in noise.lines:
+            if ln.startswith("stdout: "):
+                try:
+                    noise_pid = json.loads(ln[8:]).get("pid")
+                except ValueError:
+                    pass
+        if not self.ok(target and noise_pid, "%s target and noise triggers ran" % pre,
+                       "target rc=0 and a noise oracle line", "; ".join(pf.lines + noise.lines)[:300]):
+            return
+        events = []
+        for ln in (ln for ln in out.lines if ln.strip()):
+            try:
+                events.append(json.loads(ln))
+            except ValueError:
+                events.append({"kind": "unparsable", "pid": None})
+        pids = sorted({e.get("pid") for e in events}, key=str)
+        kinds = sorted({e.get("kind") for e in events if e.get("pid") == target})
+        self.ok(pids == [target], "%s shows only pid %d" % (pre, target),
+                "events of pid %d only (noise pid %d ran meanwhile)" % (target, noise_pid),
+                "pids %s" % pids)
+        self.ok(kinds == ["mmap_without_pfnmap", "page_insert_on_dmabuf"],
+                "%s shows the target's violations" % pre,
+                "mmap_without_pfnmap and page_insert_on_dmabuf", kinds)
 
     def check_triggers(self, kver, pre, mode, secs, findings):
         for exporter, path in matrix():

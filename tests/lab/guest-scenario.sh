@@ -103,6 +103,29 @@ run_mode() {
 	stamp "$m-end"
 }
 
+# run_pid_filter MODE: `watch -p PID` must show that process only. The target
+# trigger is started first, blocked on a fifo, so its pid is known before the
+# filtered watch attaches; a second trigger runs meanwhile as noise.
+run_pid_filter() {
+	m=$1
+	rm -f /tmp/go && mkfifo /tmp/go
+	# shellcheck disable=SC2016 # $0 expands in the child shell
+	sh -c 'read -r _ </tmp/go; exec "$0" test:insert_page mmap' "$TRIGGER" \
+		>/tmp/pf-target.out 2>&1 &
+	target=$!
+	start_auditor "$m-pid" watch --json -p "$target" --attach="$m"
+	wait_ready "$m-pid"
+	trigger "$m-pid" test:insert_page mmap
+	echo go >/tmp/go
+	wait "$target"
+	trc=$?
+	res "@@BEGIN pidfilter $m"
+	res "target=$target rc=$trc"
+	dump /tmp/pf-target.out "target: "
+	res "@@END pidfilter $m"
+	stop_auditor "$m-pid"
+}
+
 run_demo() {
 	start_auditor demo report
 	wait_ready demo
@@ -112,7 +135,7 @@ run_demo() {
 }
 
 case ${1:-test} in
-test) for m in fentry kprobe; do run_mode "$m"; done ;;
+test) for m in fentry kprobe; do run_mode "$m" && run_pid_filter "$m"; done ;;
 demo) run_demo ;;
 *) res "@@ERROR unknown scenario $1" ;;
 esac
