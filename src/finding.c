@@ -131,6 +131,7 @@ void finding_set_free(struct finding_set *set)
 	if (!set)
 		return;
 	free(set->items);
+	free(set->slots);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -140,36 +141,88 @@ static bool same_finding(const struct da_event *a, const struct da_event *b)
 	       a->vm_start == b->vm_start;
 }
 
-struct finding *finding_set_add(struct finding_set *set, const struct da_event *ev)
+static size_t finding_hash(const struct da_event *e)
 {
-	struct finding *f;
+	uint64_t h =
+		e->vm_start ^ e->inode * 0x9e3779b97f4a7c15ull ^ ((uint64_t)e->pid << 32 | e->kind);
 
-	/* Linear search: a run sees few distinct findings (bounded by max). */
+	h ^= h >> 33; /* murmur3 finaliser */
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (size_t)h;
+}
+
+/* Open addressing over item numbers (+1; 0 is empty), kept under half full. */
+static int index_rebuild(struct finding_set *set, size_t nslots)
+{
+	uint32_t *slots = calloc(nslots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
 	for (size_t i = 0; i < set->len; i++) {
-		if (same_finding(&set->items[i].ev, ev)) {
-			set->items[i].count++;
-			set->items[i].ev.gup_flags |= ev->gup_flags;
-			return &set->items[i];
-		}
+		size_t s = finding_hash(&set->items[i].ev) & (nslots - 1);
+
+		while (slots[s])
+			s = (s + 1) & (nslots - 1);
+		slots[s] = i + 1;
 	}
-	if (set->len >= set->max) {
-		set->dropped++;
-		return NULL;
-	}
+	free(set->slots);
+	set->slots = slots;
+	set->nslots = nslots;
+	return 0;
+}
+
+static struct finding *finding_find(const struct finding_set *set, const struct da_event *ev)
+{
+	if (!set->nslots) /* index lost to ENOMEM: slow but right */
+		for (size_t i = 0; i < set->len; i++)
+			if (same_finding(&set->items[i].ev, ev))
+				return &set->items[i];
+	for (size_t s = finding_hash(ev) & (set->nslots - 1); set->nslots && set->slots[s];
+	     s = (s + 1) & (set->nslots - 1))
+		if (same_finding(&set->items[set->slots[s] - 1].ev, ev))
+			return &set->items[set->slots[s] - 1];
+	return NULL;
+}
+
+static int finding_reserve(struct finding_set *set)
+{
+	if ((set->len + 1) * 2 > set->nslots &&
+	    index_rebuild(set, set->nslots ? set->nslots * 2 : 64))
+		return -ENOMEM;
 	if (set->len == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 16;
 		struct finding *items = realloc(set->items, cap * sizeof(*items));
 
-		if (!items) {
-			set->dropped++;
-			return NULL;
-		}
+		if (!items)
+			return -ENOMEM;
 		set->items = items;
 		set->cap = cap;
+	}
+	return 0;
+}
+
+struct finding *finding_set_add(struct finding_set *set, const struct da_event *ev)
+{
+	struct finding *f = finding_find(set, ev);
+	size_t s;
+
+	if (f) {
+		f->count++;
+		f->ev.gup_flags |= ev->gup_flags;
+		return f;
+	}
+	if (set->len >= set->max || finding_reserve(set)) {
+		set->dropped++;
+		return NULL;
 	}
 	f = &set->items[set->len++];
 	f->ev = *ev;
 	f->count = 1;
+	for (s = finding_hash(ev) & (set->nslots - 1); set->slots[s];
+	     s = (s + 1) & (set->nslots - 1))
+		;
+	set->slots[s] = set->len;
 	return f;
 }
 
@@ -194,6 +247,13 @@ static int finding_cmp(const void *pa, const void *pb)
 
 void finding_set_sort(struct finding_set *set)
 {
-	if (set->len > 1)
-		qsort(set->items, set->len, sizeof(*set->items), finding_cmp);
+	if (set->len < 2)
+		return;
+	qsort(set->items, set->len, sizeof(*set->items), finding_cmp);
+	/* items moved: re-index, or fall back to linear search */
+	if (index_rebuild(set, set->nslots)) {
+		free(set->slots);
+		set->slots = NULL;
+		set->nslots = 0;
+	}
 }

@@ -19,6 +19,8 @@ struct finding_set {
 	size_t len;
 	size_t cap;
 	size_t max;	  /* distinct findings kept; further ones only counted */
+	uint32_t *slots;  /* hash index: item number + 1, 0 empty */
+	size_t nslots;	  /* power of two, at least twice len */
 	uint64_t dropped; /* events whose finding did not fit */
 };
 

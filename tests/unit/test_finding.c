@@ -262,6 +262,34 @@ static void test_finding_set_grow(void)
 	finding_set_free(&set);
 }
 
+/* Many distinct findings: the hash index keeps counts right across a sort. */
+static void test_finding_set_index(void)
+{
+	struct finding_set set;
+	bool ok = true;
+
+	finding_set_init(&set, 65536);
+	for (int round = 0; round < 2; round++)
+		for (uint64_t i = 0; i < 20000; i++) {
+			struct da_event ev = ev_make(1 + i % 4, (uint32_t)(i % 13), i % 5, i << 12);
+
+			ok &= !!finding_set_add(&set, &ev);
+		}
+	ASSERT_TRUE(ok, "every add fits");
+	ASSERT_EQ_U64(set.len, 20000, "20000 distinct findings");
+	ASSERT_TRUE(set.nslots >= 2 * set.len, "index at most half full");
+	finding_set_sort(&set);
+	for (uint64_t i = 0; i < 20000; i++) {
+		struct da_event ev = ev_make(1 + i % 4, (uint32_t)(i % 13), i % 5, i << 12);
+		struct finding *f = finding_set_add(&set, &ev);
+
+		ok &= f && f->ev.vm_start == (i << 12) && f->count == 3;
+	}
+	ASSERT_TRUE(ok, "after sort, each add finds its finding (count 3)");
+	ASSERT_EQ_U64(set.len, 20000, "still 20000 findings");
+	finding_set_free(&set);
+}
+
 static void test_finding_set_sort(void)
 {
 	static const struct {
@@ -343,6 +371,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_finding_set_aggregate),
 	UNIT_TEST(test_finding_set_max),
 	UNIT_TEST(test_finding_set_grow),
+	UNIT_TEST(test_finding_set_index),
 	UNIT_TEST(test_finding_set_sort),
 	UNIT_TEST(test_finding_gup_flag_table),
 };
