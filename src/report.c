@@ -152,8 +152,16 @@ void report_print_json(FILE *f, const struct report_data *r)
 	}
 	fprintf(f,
 		"},\"findings\":%zu,\"findings_dropped\":%" PRIu64 ",\"ringbuf_lost\":%" PRIu64
-		",\"detectors\":{",
+		",\"seen\":{",
 		r->set->len, r->set->dropped, r->counters[DA_CTR_RINGBUF_LOST]);
+	/* dma-buf calls each hook saw, compliant ones included: proof of life */
+	sep = "";
+	for (int i = 0; i < DA_HOOK_MAX; i++) {
+		fprintf(f, "%s\"%s\":%" PRIu64, sep, hook_name(i),
+			r->counters[DA_CTR_HOOK_BASE + i]);
+		sep = ",";
+	}
+	fputs("},\"detectors\":{", f);
 	sep = "";
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
 		fprintf(f, "%s\"%s\":\"%s\"", sep, r->det_name[i], r->det_mech[i]);

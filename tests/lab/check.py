@@ -229,6 +229,7 @@ class Checker:
                    "missing or truncated"):
             self.check_report(pre, rep, summary, bad_lines)
         self.check_triggers(kver, pre, mode, secs, findings)
+        self.check_seen(pre, mode, secs, summary)
         self.check_watch(pre, mode, secs, findings)
         self.check_pid_filter(pre, mode, secs)
 
@@ -245,6 +246,18 @@ class Checker:
         rc = rep.attrs.get("rc")
         self.ok(rc == "1", "%s auditor exit status 1 (violations present)" % pre, "1",
                 "%s%s" % (rc, " (SIGKILLed after SIGINT timeout)" if rep.attrs.get("killed") == "yes" else ""))
+
+    def check_seen(self, pre, mode, secs, summary):
+        """Every successful dma-buf mmap was seen, compliant ones too: the hooks were alive."""
+        want = {"dma_buf_mmap_internal": 0, "dma_buf_mmap": 0}
+        for exporter, path in matrix():
+            sec = complete(secs, "trigger %s %s %s" % (mode, exporter, path))
+            if sec is not None and sec.attrs.get("rc") == "0":
+                want["dma_buf_mmap" if path == "import" else "dma_buf_mmap_internal"] += 1
+        seen = (summary or {}).get("summary", {}).get("seen", {})
+        for hook, n in sorted(want.items()):
+            self.ok(seen.get(hook) == n, "%s summary seen %s" % (pre, hook),
+                    "%d (one per trigger that mapped through it)" % n, seen.get(hook))
 
     def check_watch(self, pre, mode, secs, findings):
         """`watch --json` ran beside `report`: its live events must add up to the report."""

@@ -185,6 +185,10 @@ static void test_report_json(void)
 	ASSERT_EQ_INT(json_num(last, "findings"), fx.set.len, "summary findings");
 	ASSERT_EQ_INT(json_num(last, "findings_dropped"), 0, "summary findings_dropped");
 	ASSERT_EQ_INT(json_num(last, "ringbuf_lost"), 0, "summary ringbuf_lost");
+	ASSERT_HAS_STR(last,
+		       "\"seen\":{\"dma_buf_mmap_internal\":50,\"dma_buf_mmap\":0,"
+		       "\"check_vma_flags\":0,\"vm_insert_page\":0,\"vm_insert_pages\":0},",
+		       "seen: dma-buf calls per hook, from the hook counters");
 	ASSERT_HAS_STR(last, "\"duration_s\":1.235,", "duration_s, 3 decimals");
 	ASSERT_HAS_STR(last, "\"kernel\":\"6.1.0-56-amd64\"", "kernel");
 	ASSERT_HAS_STR(last,
