@@ -48,8 +48,10 @@ struct call_args {
 	__u64 arg; /* gup_flags or address */
 };
 
+/* LRU: an entry whose return was missed (kretprobe maxactive) must not
+ * block later ones. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct call_key);
 	__type(value, struct call_args);

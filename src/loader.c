@@ -207,8 +207,8 @@ static void attach_detector(struct detector *d)
 
 	if (d->mech == DA_MECH_FENTRY)
 		progs[0] = d->fexit;
-	else if (d->mech == DA_MECH_KPROBE)
-		progs[0] = d->kprobe, progs[1] = d->kretprobe;
+	else if (d->mech == DA_MECH_KPROBE) /* return probe first: no entry left unanswered */
+		progs[0] = d->kretprobe, progs[1] = d->kprobe;
 
 	for (int i = 0; i < 2 && progs[i]; i++) {
 		d->links[i] = bpf_program__attach(progs[i]);
