@@ -41,7 +41,7 @@ MAKEFLAGS += --no-print-directory
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps check unit unit-asan host-test lab-selftest lab demo clean format
+.PHONY: all deps check bpf-arm64 unit unit-asan host-test lab-selftest lab demo clean format
 
 all: $(BIN)
 
@@ -84,6 +84,10 @@ unit-asan: build/unit-asan/run
 host-test: $(BIN)
 	tests/host/run.sh $(BIN)
 
+# The BPF side must also build against the pinned arm64 vmlinux.h (boards).
+bpf-arm64:
+	$(MAKE) ARCH=arm64 build/bpf/arm64/dmabuf_audit.skel.h
+
 # The lab checker must fail on planted bad results (a checker that cannot fail is a defect).
 lab-selftest:
 	python3 tests/lab/check.py --self-test
@@ -100,6 +104,7 @@ demo: deps
 # kernel, then the VM lab on Debian's 6.1 and 6.12 kernels.
 check: deps
 	$(MAKE) all
+	$(MAKE) bpf-arm64
 	$(MAKE) unit
 	$(MAKE) unit-asan
 	$(MAKE) host-test
