@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dmabuf-audit BPF side: report dma-buf mappings that can end up backed by
- * struct pages (no VM_PFNMAP, pages inserted, GUP accepted).
+ * struct pages (no VM_PFNMAP, pages inserted, ptes without pte_special,
+ * GUP slow or lockless path accepted), and list the dma-buf mappings that
+ * already exist (task_vma iterator).
  *
- * Every detector exists twice: an fexit program (preferred) and a
- * kprobe/kretprobe pair (fallback). User space decides per detector by a
- * real trial and disables the losing set with bpf_program__set_autoload().
+ * Every live detector exists as fexit (+fentry) programs (preferred) and as
+ * kprobe/kretprobe programs (fallback). The programs carry no target in their
+ * section name: user space probes which function-name variant this kernel
+ * has, decides fentry vs kprobe by a real trial, sets the target and
+ * disables every program it does not use with bpf_program__set_autoload().
  *
- * Hot path: check_vma_flags and vm_insert_page(s) run for all memory, and
- * almost none of it is a dma-buf. The dma-buf test leaves after one load for
- * anonymous memory (vm_file == NULL) and after four for ordinary files. In
+ * Hot path: check_vma_flags, vm_insert_page(s), finish_fault and the
+ * GUP-fast entry run for all memory, and almost none of it is a dma-buf.
+ * The dma-buf test leaves after one load for anonymous memory (vm_file ==
+ * NULL) and after four for ordinary files; the GUP-fast entry has no vma,
+ * so it leaves after one hash lookup (does this mm map any dma-buf?). In
  * fexit programs those are plain loads through BTF pointers (no helper
  * call); kprobes see raw registers and must use bpf_probe_read_kernel.
  */
@@ -21,12 +27,26 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#if defined(__TARGET_ARCH_x86)
+#define PTE_PRESENT DA_X86_PTE_PRESENT
+#define PTE_SPECIAL DA_X86_PTE_SPECIAL
+#elif defined(__TARGET_ARCH_arm64)
+#define PTE_PRESENT DA_ARM64_PTE_VALID
+#define PTE_SPECIAL DA_ARM64_PTE_SPECIAL
+#else
+#error "pte bits unknown for this architecture"
+#endif
+
 /* Set by user space before load: only report this process (0: all). */
 const volatile __u32 targ_tgid = 0;
 
+/* Totals of the last task_vma scan (read by user space after the read). */
+struct da_scan_stats scan_stats = {};
+__u32 scan_last_tgid = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, 512 * 1024);
 } events SEC(".maps");
 
 struct {
@@ -35,6 +55,53 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/* An event is built here (too big for the 512-byte BPF stack), then copied. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct da_event);
+} scratch SEC(".maps");
+
+/*
+ * In-kernel de-duplication: the first occurrence of (kind, pid, buffer, vma)
+ * is sent in full; repeats only count here. User space reads the counts.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct da_dedup_key);
+	__type(value, struct da_dedup_val);
+} dedup SEC(".maps");
+
+/*
+ * Address spaces known to map a dma-buf (seen by an mmap hook or the scan).
+ * The GUP-fast entry has no vma: this lookup keeps the vma search off every
+ * process that never mapped one. A stale entry (mm freed and reused) only
+ * costs one vma search, never a wrong finding.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} dmabuf_mms SEC(".maps");
+
+/* A GUP-fast call in progress in a process that maps a dma-buf. */
+struct fast_call {
+	__u64 start;
+	__u64 gup_flags;
+	__u32 slow_ran; /* the slow-path fallback walked a dma-buf vma */
+	__u32 __pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* tid */
+	__type(value, struct fast_call);
+} fast_calls SEC(".maps");
 
 /* kprobe fallback: arguments saved at entry for the matching kretprobe */
 struct call_key {
@@ -46,6 +113,7 @@ struct call_args {
 	__u64 vma;
 	__u64 dmabuf;
 	__u64 arg; /* gup_flags or address */
+	__u64 aux; /* pte install: struct vm_fault * */
 };
 
 /* LRU: an entry whose return was missed (kretprobe maxactive) must not
@@ -81,9 +149,10 @@ static __always_inline struct dma_buf *dmabuf_of_vma(struct vm_area_struct *vma)
 }
 
 /*
- * Same tests for fexit programs, whose arguments are BTF pointers: direct
- * (CO-RE relocated) loads, which the verifier turns into exception-guarded
- * loads instead of helper calls. A NULL along the chain reads as 0.
+ * Same tests for fexit and iterator programs, whose arguments are BTF
+ * pointers: direct (CO-RE relocated) loads, which the verifier turns into
+ * exception-guarded loads instead of helper calls. NULL along the chain
+ * reads as 0.
  */
 static __always_inline struct dma_buf *dmabuf_of_file_btf(struct file *file)
 {
@@ -97,55 +166,138 @@ static __always_inline struct dma_buf *dmabuf_of_vma_btf(struct vm_area_struct *
 	return dmabuf_of_file_btf(vma->vm_file);
 }
 
-static __always_inline bool skip_process(__u64 pid_tgid)
+static __always_inline bool skip_tgid(__u32 tgid)
 {
-	return targ_tgid && targ_tgid != (__u32)(pid_tgid >> 32);
+	return targ_tgid && targ_tgid != tgid;
 }
 
-static __always_inline void emit(__u32 kind, __u32 hook, struct dma_buf *dmabuf,
-				 struct vm_area_struct *vma, __u64 addr, __u64 gup_flags, int ret)
+static __always_inline bool skip_current(void)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct da_event *ev;
+	return skip_tgid(bpf_get_current_pid_tgid() >> 32);
+}
 
-	if (skip_process(pid_tgid))
-		return;
-	counter_add(kind);
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		counter_add(DA_CTR_RINGBUF_LOST);
-		return;
-	}
-	ev->kind = kind;
-	ev->hook = hook;
-	ev->pid = pid_tgid >> 32;
-	ev->tid = (__u32)pid_tgid;
+static __always_inline void mark_mm(struct vm_area_struct *vma)
+{
+	__u64 mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	__u8 one = 1;
+
+	if (mm)
+		bpf_map_update_elem(&dmabuf_mms, &mm, &one, BPF_ANY);
+}
+
+static __always_inline struct da_event *scratch_event(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* What the dma-buf and the vma say: CO-RE reads, for BTF and raw pointers. */
+static __always_inline void fill_target(struct da_event *ev, struct dma_buf *dmabuf,
+					struct vm_area_struct *vma)
+{
+	struct module *owner = BPF_CORE_READ(dmabuf, owner);
+	const char *name = BPF_CORE_READ(dmabuf, name);
+
 	ev->inode = BPF_CORE_READ(dmabuf, file, f_inode, i_ino);
 	ev->size = BPF_CORE_READ(dmabuf, size);
 	ev->vm_start = BPF_CORE_READ(vma, vm_start);
 	ev->vm_end = BPF_CORE_READ(vma, vm_end);
 	ev->vm_flags = BPF_CORE_READ(vma, vm_flags);
-	ev->addr = addr;
-	ev->gup_flags = gup_flags;
-	ev->ret = ret;
-	ev->__pad = 0;
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->mmap_op = (__u64)BPF_CORE_READ(dmabuf, ops, mmap);
 	if (bpf_probe_read_kernel_str(ev->exporter, sizeof(ev->exporter),
 				      BPF_CORE_READ(dmabuf, exp_name)) < 0)
 		ev->exporter[0] = '\0';
-	bpf_ringbuf_submit(ev, 0);
+	/* dma_buf->name changes under name_lock; a torn read is still bounded. */
+	ev->buf_name[0] = '\0';
+	if (name && bpf_probe_read_kernel_str(ev->buf_name, sizeof(ev->buf_name), name) < 0)
+		ev->buf_name[0] = '\0';
+	ev->module[0] = '\0';
+	if (owner && BPF_CORE_READ_STR_INTO(&ev->module, owner, name) < 0)
+		ev->module[0] = '\0';
+}
+
+/*
+ * First occurrence of the key? Repeats are counted in the dedup map and not
+ * sent. If the map refuses the entry, send anyway (counted): nothing is lost.
+ */
+static __always_inline bool seen_before(const struct da_dedup_key *key)
+{
+	struct da_dedup_val first = { 1 }, *v;
+
+	v = bpf_map_lookup_elem(&dedup, key);
+	if (!v && !bpf_map_update_elem(&dedup, key, &first, BPF_NOEXIST))
+		return false;
+	if (!v)
+		v = bpf_map_lookup_elem(&dedup, key); /* another CPU inserted it first */
+	if (v) {
+		__sync_fetch_and_add(&v->count, 1);
+		return true;
+	}
+	counter_add(DA_CTR_DEDUP_FULL);
+	return false;
+}
+
+/* Count, de-duplicate and send an event whose target fields are filled. */
+static __always_inline void send(void *ctx, struct da_event *ev, __u32 kind, __u32 hook,
+				 __u64 addr, __u64 gup_flags, int ret, __u64 pte)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct da_dedup_key key = {
+		.kind = kind, .pid = pid_tgid >> 32, .inode = ev->inode, .vm_start = ev->vm_start
+	};
+	long len;
+
+	counter_add(kind);
+	if (seen_before(&key))
+		return;
+	ev->kind = kind;
+	ev->hook = hook;
+	ev->pid = pid_tgid >> 32;
+	ev->tid = (__u32)pid_tgid;
+	ev->uid = (__u32)bpf_get_current_uid_gid();
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->addr = addr;
+	ev->gup_flags = gup_flags;
+	ev->ret = ret;
+	ev->pte = pte;
+	ev->__pad = 0;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	len = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), 0);
+	ev->stack_len = len > 0 ? len / sizeof(__u64) : 0;
+	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0)) {
+		counter_add(DA_CTR_RINGBUF_LOST);
+		/* Let the next occurrence carry the full event. */
+		bpf_map_delete_elem(&dedup, &key);
+	}
+}
+
+static __always_inline void report(void *ctx, __u32 kind, __u32 hook, struct dma_buf *dmabuf,
+				   struct vm_area_struct *vma, __u64 addr, __u64 gup_flags,
+				   int ret, __u64 pte)
+{
+	struct da_event *ev;
+
+	if (skip_current())
+		return;
+	ev = scratch_event();
+	if (!ev)
+		return;
+	fill_target(ev, dmabuf, vma);
+	send(ctx, ev, kind, hook, addr, gup_flags, ret, pte);
 }
 
 /* The exporter's mmap returned: a successful dma-buf mmap must be VM_PFNMAP. */
-static __always_inline void mmap_done(__u32 hook, struct dma_buf *dmabuf,
+static __always_inline void mmap_done(void *ctx, __u32 hook, struct dma_buf *dmabuf,
 				      struct vm_area_struct *vma, int ret)
 {
 	if (!dmabuf || ret)
 		return;
 	counter_add(DA_CTR_HOOK_BASE + hook);
+	mark_mm(vma);
 	if (BPF_CORE_READ(vma, vm_flags) & DA_VM_PFNMAP)
 		return;
-	emit(DA_KIND_MMAP_WITHOUT_PFNMAP, hook, dmabuf, vma, 0, 0, ret);
+	report(ctx, DA_KIND_MMAP_WITHOUT_PFNMAP, hook, dmabuf, vma, 0, 0, ret, 0);
 }
 
 /*
@@ -153,101 +305,240 @@ static __always_inline void mmap_done(__u32 hook, struct dma_buf *dmabuf,
  * 0 lets it take struct page references, an error refuses it (VM_PFNMAP
  * and VM_IO vmas get -EFAULT).
  */
-static __always_inline void gup_checked(struct dma_buf *dmabuf, struct vm_area_struct *vma,
-					__u64 gup_flags, int ret)
+static __always_inline void gup_checked(void *ctx, struct dma_buf *dmabuf,
+					struct vm_area_struct *vma, __u64 gup_flags, int ret)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct fast_call *fc = bpf_map_lookup_elem(&fast_calls, &tid);
+
+	/* Inside a GUP-fast call: its fallback reached the slow path. */
+	if (fc)
+		fc->slow_ran = 1;
 	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_SLOW);
-	emit(ret ? DA_KIND_GUP_BLOCKED : DA_KIND_GUP_ON_DMABUF, DA_HOOK_GUP_SLOW, dmabuf, vma, 0,
-	     gup_flags, ret);
+	report(ctx, ret ? DA_KIND_GUP_BLOCKED : DA_KIND_GUP_ON_DMABUF, DA_HOOK_GUP_SLOW, dmabuf,
+	       vma, 0, gup_flags, ret, 0);
 }
 
-static __always_inline void page_inserted(__u32 hook, struct dma_buf *dmabuf,
+/*
+ * vm_insert_page(s) succeeded on a dma-buf vma. The insert path builds the
+ * pte with mk_pte() and never pte_mkspecial() (mm/memory.c
+ * insert_page_into_pte_locked, 5.10 to 6.18), so the pte it installed is a
+ * normal one: both kinds are reported (pte value not read: 0).
+ */
+static __always_inline void page_inserted(void *ctx, __u32 hook, struct dma_buf *dmabuf,
 					  struct vm_area_struct *vma, __u64 addr, int ret)
 {
 	if (ret)
 		return;
 	counter_add(DA_CTR_HOOK_BASE + hook);
-	emit(DA_KIND_PAGE_INSERT_ON_DMABUF, hook, dmabuf, vma, addr, 0, ret);
+	report(ctx, DA_KIND_PAGE_INSERT_ON_DMABUF, hook, dmabuf, vma, addr, 0, ret, 0);
+	report(ctx, DA_KIND_PTE_NOT_SPECIAL, hook, dmabuf, vma, addr, 0, ret, 0);
 }
 
-/* ---- fentry/fexit set ---------------------------------------------- */
-
-SEC("fexit/dma_buf_mmap_internal")
-int BPF_PROG(fexit_dma_buf_mmap_internal, struct file *file, struct vm_area_struct *vma, int ret)
+/*
+ * pte_not_special check point: the return of finish_fault(), the end of
+ * every fault a vma's own ->fault handler resolved with a page (vmf->page:
+ * do_read/do_shared/do_cow_fault). That is the one way a struct page pte
+ * enters a vma without any insert function. The pte is read back from
+ * vmf->pte: finish_fault has dropped the pte lock, but the faulting task
+ * still holds mmap_lock, so the page table cannot be freed under us.
+ * Chosen for correctness and cost: once per fault, outside the pte lock.
+ * The pte install itself (do_set_pte, set_pte_range) also runs for every
+ * fault-around page of every file under the pte lock: far hotter, and a
+ * trampoline there was seen to wedge 6.1 guests while programs detached.
+ * vm_normal_page sees ptes only when something walks them later (GUP or
+ * zap); a page-table walk needs per-arch level logic.
+ */
+static __always_inline void fault_done(void *ctx, struct dma_buf *dmabuf,
+				       struct vm_area_struct *vma, pte_t *ptep, __u64 addr, int ret)
 {
-	mmap_done(DA_HOOK_MMAP, dmabuf_of_file_btf(file), vma, ret);
+	__u64 pte = 0;
+
+	if (!dmabuf || !ptep || ret)
+		return;
+	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_PTE_INSTALL);
+	if (bpf_probe_read_kernel(&pte, sizeof(pte), ptep))
+		return;
+	if (!(pte & PTE_PRESENT) || (pte & PTE_SPECIAL))
+		return;
+	report(ctx, DA_KIND_PTE_NOT_SPECIAL, DA_HOOK_PTE_INSTALL, dmabuf, vma, addr, 0, 0, pte);
+}
+
+/* ---- GUP-fast ---------------------------------------------------------- */
+
+static __always_inline bool current_mm_maps_dmabuf(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 mm = (__u64)BPF_CORE_READ(task, mm);
+
+	return mm && bpf_map_lookup_elem(&dmabuf_mms, &mm);
+}
+
+static __always_inline void fast_enter(__u64 start, __u64 gup_flags)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct fast_call fc = { .start = start, .gup_flags = gup_flags };
+
+	if (!current_mm_maps_dmabuf() || skip_current())
+		return;
+	bpf_map_update_elem(&fast_calls, &tid, &fc, BPF_ANY);
+}
+
+struct find_ctx {
+	struct da_event *ev;
+	int found;
+};
+
+static long find_dmabuf_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct find_ctx *c = data;
+	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
+
+	if (dmabuf) {
+		fill_target(c->ev, dmabuf, vma);
+		c->found = 1;
+	}
 	return 0;
 }
 
-SEC("fexit/dma_buf_mmap")
-int BPF_PROG(fexit_dma_buf_mmap, struct dma_buf *dmabuf, struct vm_area_struct *vma,
+/*
+ * The GUP-fast entry returned ret pages from start. The lockless walker
+ * (inlined: lockless_pages_from_mm / gup_fast) stops at the first pte with
+ * pte_special, so pages from a dma-buf vma prove normal ptes there. When the
+ * fallback reached the slow path on that vma, check_vma_flags reported it
+ * (and the split between the two is unknown): no GUP-fast finding then.
+ */
+static __always_inline void fast_exit(void *ctx, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct fast_call *p = bpf_map_lookup_elem(&fast_calls, &tid);
+	struct find_ctx c = {};
+	struct fast_call fc;
+
+	if (!p)
+		return;
+	fc = *p;
+	bpf_map_delete_elem(&fast_calls, &tid);
+	if (ret <= 0 || fc.slow_ran)
+		return;
+	c.ev = scratch_event();
+	if (!c.ev)
+		return;
+	bpf_find_vma(bpf_get_current_task_btf(), fc.start, find_dmabuf_vma, &c, 0);
+	if (!c.found)
+		return;
+	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_FAST);
+	send(ctx, c.ev, DA_KIND_GUP_FAST_ON_DMABUF, DA_HOOK_GUP_FAST, fc.start, fc.gup_flags, ret,
+	     0);
+}
+
+/* ---- fentry/fexit set (targets set by user space) --------------------- */
+
+SEC("fexit")
+int BPF_PROG(fexit_mmap, struct file *file, struct vm_area_struct *vma, int ret)
+{
+	mmap_done(ctx, DA_HOOK_MMAP, dmabuf_of_file_btf(file), vma, ret);
+	return 0;
+}
+
+SEC("fexit")
+int BPF_PROG(fexit_mmap_import, struct dma_buf *dmabuf, struct vm_area_struct *vma,
 	     unsigned long pgoff, int ret)
 {
-	mmap_done(DA_HOOK_MMAP_IMPORT, dmabuf, vma, ret);
+	mmap_done(ctx, DA_HOOK_MMAP_IMPORT, dmabuf, vma, ret);
 	return 0;
 }
 
-SEC("fexit/check_vma_flags")
-int BPF_PROG(fexit_check_vma_flags, struct vm_area_struct *vma, unsigned long gup_flags, int ret)
+SEC("fexit")
+int BPF_PROG(fexit_gup_slow, struct vm_area_struct *vma, unsigned long gup_flags, int ret)
 {
 	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
 
 	if (dmabuf)
-		gup_checked(dmabuf, vma, gup_flags, ret);
+		gup_checked(ctx, dmabuf, vma, gup_flags, ret);
 	return 0;
 }
 
-SEC("fexit/vm_insert_page")
-int BPF_PROG(fexit_vm_insert_page, struct vm_area_struct *vma, unsigned long addr,
+SEC("fexit")
+int BPF_PROG(fexit_insert_page, struct vm_area_struct *vma, unsigned long addr,
 	     struct page *page, int ret)
 {
 	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
 
 	if (dmabuf)
-		page_inserted(DA_HOOK_INSERT_PAGE, dmabuf, vma, addr, ret);
+		page_inserted(ctx, DA_HOOK_INSERT_PAGE, dmabuf, vma, addr, ret);
 	return 0;
 }
 
-SEC("fexit/vm_insert_pages")
-int BPF_PROG(fexit_vm_insert_pages, struct vm_area_struct *vma, unsigned long addr,
+SEC("fexit")
+int BPF_PROG(fexit_insert_pages, struct vm_area_struct *vma, unsigned long addr,
 	     struct page **pages, unsigned long *num, int ret)
 {
 	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
 
 	if (dmabuf)
-		page_inserted(DA_HOOK_INSERT_PAGES, dmabuf, vma, addr, ret);
+		page_inserted(ctx, DA_HOOK_INSERT_PAGES, dmabuf, vma, addr, ret);
 	return 0;
 }
 
-/* ---- kprobe/kretprobe fallback --------------------------------------- */
+/* gup_fast_fallback and internal_get_user_pages_fast share this signature. */
+SEC("fentry")
+int BPF_PROG(fentry_gup_fast, unsigned long start, unsigned long nr_pages, unsigned int gup_flags)
+{
+	fast_enter(start, gup_flags);
+	return 0;
+}
+
+SEC("fexit")
+int BPF_PROG(fexit_gup_fast, unsigned long start, unsigned long nr_pages, unsigned int gup_flags,
+	     struct page **pages, long ret)
+{
+	fast_exit(ctx, (int)ret);
+	return 0;
+}
+
+/* vm_fault_t finish_fault(struct vm_fault *vmf): 5.10 to 6.18 */
+SEC("fexit")
+int BPF_PROG(fexit_finish_fault, struct vm_fault *vmf, unsigned int ret)
+{
+	struct vm_area_struct *vma = vmf->vma;
+
+	fault_done(ctx, dmabuf_of_vma_btf(vma), vma, vmf->pte, vmf->address, ret);
+	return 0;
+}
+
+/* ---- kprobe/kretprobe fallback (attached by function name) ------------ */
 
 /* The same outcome handlers as the fexit programs, chosen by hook id. */
-static __always_inline void call_done(__u32 hook, const struct call_args *a, int ret)
+static __always_inline void call_done(void *ctx, __u32 hook, const struct call_args *a, int ret)
 {
 	struct dma_buf *dmabuf = (struct dma_buf *)a->dmabuf;
 	struct vm_area_struct *vma = (struct vm_area_struct *)a->vma;
+	struct vm_fault *vmf = (struct vm_fault *)a->aux;
 
 	if (hook == DA_HOOK_MMAP || hook == DA_HOOK_MMAP_IMPORT)
-		mmap_done(hook, dmabuf, vma, ret);
+		mmap_done(ctx, hook, dmabuf, vma, ret);
 	else if (hook == DA_HOOK_GUP_SLOW)
-		gup_checked(dmabuf, vma, a->arg, ret);
+		gup_checked(ctx, dmabuf, vma, a->arg, ret);
+	else if (hook == DA_HOOK_PTE_INSTALL)
+		fault_done(ctx, dmabuf, vma, BPF_CORE_READ(vmf, pte), a->arg, ret);
 	else
-		page_inserted(hook, dmabuf, vma, a->arg, ret);
+		page_inserted(ctx, hook, dmabuf, vma, a->arg, ret);
 }
 
 /* Entry: remember a dma-buf call for the matching return probe. */
 static __always_inline void start_call(__u32 hook, struct dma_buf *dmabuf,
-				       struct vm_area_struct *vma, __u64 arg)
+				       struct vm_area_struct *vma, __u64 arg, __u64 aux)
 {
 	struct call_key key = { (__u32)bpf_get_current_pid_tgid(), hook };
-	struct call_args args = { (__u64)vma, (__u64)dmabuf, arg };
+	struct call_args args = { (__u64)vma, (__u64)dmabuf, arg, aux };
 
 	if (dmabuf)
 		bpf_map_update_elem(&calls, &key, &args, BPF_ANY);
 }
 
 /* Return: nothing saved means the call was not on a dma-buf. */
-static __always_inline void finish_call(__u32 hook, int ret)
+static __always_inline void finish_call(void *ctx, __u32 hook, int ret)
 {
 	struct call_key key = { (__u32)bpf_get_current_pid_tgid(), hook };
 	struct call_args *args = bpf_map_lookup_elem(&calls, &key);
@@ -257,75 +548,161 @@ static __always_inline void finish_call(__u32 hook, int ret)
 		return;
 	a = *args;
 	bpf_map_delete_elem(&calls, &key);
-	call_done(hook, &a, ret);
+	call_done(ctx, hook, &a, ret);
 }
 
-SEC("kprobe/dma_buf_mmap_internal")
-int BPF_KPROBE(kprobe_dma_buf_mmap_internal, struct file *file, struct vm_area_struct *vma)
+SEC("kprobe")
+int BPF_KPROBE(kprobe_mmap, struct file *file, struct vm_area_struct *vma)
 {
-	start_call(DA_HOOK_MMAP, dmabuf_of_file(file), vma, 0);
+	start_call(DA_HOOK_MMAP, dmabuf_of_file(file), vma, 0, 0);
 	return 0;
 }
 
-SEC("kretprobe/dma_buf_mmap_internal")
-int BPF_KRETPROBE(kretprobe_dma_buf_mmap_internal, int ret)
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_mmap, int ret)
 {
-	finish_call(DA_HOOK_MMAP, ret);
+	finish_call(ctx, DA_HOOK_MMAP, ret);
 	return 0;
 }
 
-SEC("kprobe/dma_buf_mmap")
-int BPF_KPROBE(kprobe_dma_buf_mmap, struct dma_buf *dmabuf, struct vm_area_struct *vma)
+SEC("kprobe")
+int BPF_KPROBE(kprobe_mmap_import, struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
-	start_call(DA_HOOK_MMAP_IMPORT, dmabuf, vma, 0);
+	start_call(DA_HOOK_MMAP_IMPORT, dmabuf, vma, 0, 0);
 	return 0;
 }
 
-SEC("kretprobe/dma_buf_mmap")
-int BPF_KRETPROBE(kretprobe_dma_buf_mmap, int ret)
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_mmap_import, int ret)
 {
-	finish_call(DA_HOOK_MMAP_IMPORT, ret);
+	finish_call(ctx, DA_HOOK_MMAP_IMPORT, ret);
 	return 0;
 }
 
-SEC("kprobe/check_vma_flags")
-int BPF_KPROBE(kprobe_check_vma_flags, struct vm_area_struct *vma, unsigned long gup_flags)
+SEC("kprobe")
+int BPF_KPROBE(kprobe_gup_slow, struct vm_area_struct *vma, unsigned long gup_flags)
 {
-	start_call(DA_HOOK_GUP_SLOW, dmabuf_of_vma(vma), vma, gup_flags);
+	start_call(DA_HOOK_GUP_SLOW, dmabuf_of_vma(vma), vma, gup_flags, 0);
 	return 0;
 }
 
-SEC("kretprobe/check_vma_flags")
-int BPF_KRETPROBE(kretprobe_check_vma_flags, int ret)
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_gup_slow, int ret)
 {
-	finish_call(DA_HOOK_GUP_SLOW, ret);
+	finish_call(ctx, DA_HOOK_GUP_SLOW, ret);
 	return 0;
 }
 
-SEC("kprobe/vm_insert_page")
-int BPF_KPROBE(kprobe_vm_insert_page, struct vm_area_struct *vma, unsigned long addr)
+SEC("kprobe")
+int BPF_KPROBE(kprobe_insert_page, struct vm_area_struct *vma, unsigned long addr)
 {
-	start_call(DA_HOOK_INSERT_PAGE, dmabuf_of_vma(vma), vma, addr);
+	start_call(DA_HOOK_INSERT_PAGE, dmabuf_of_vma(vma), vma, addr, 0);
 	return 0;
 }
 
-SEC("kretprobe/vm_insert_page")
-int BPF_KRETPROBE(kretprobe_vm_insert_page, int ret)
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_insert_page, int ret)
 {
-	finish_call(DA_HOOK_INSERT_PAGE, ret);
+	finish_call(ctx, DA_HOOK_INSERT_PAGE, ret);
 	return 0;
 }
 
-SEC("kprobe/vm_insert_pages")
-int BPF_KPROBE(kprobe_vm_insert_pages, struct vm_area_struct *vma, unsigned long addr)
+SEC("kprobe")
+int BPF_KPROBE(kprobe_insert_pages, struct vm_area_struct *vma, unsigned long addr)
 {
-	start_call(DA_HOOK_INSERT_PAGES, dmabuf_of_vma(vma), vma, addr);
+	start_call(DA_HOOK_INSERT_PAGES, dmabuf_of_vma(vma), vma, addr, 0);
 	return 0;
 }
 
-SEC("kretprobe/vm_insert_pages")
-int BPF_KRETPROBE(kretprobe_vm_insert_pages, int ret)
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_insert_pages, int ret)
 {
-	finish_call(DA_HOOK_INSERT_PAGES, ret);
+	finish_call(ctx, DA_HOOK_INSERT_PAGES, ret);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_gup_fast, unsigned long start, unsigned long nr_pages,
+	       unsigned int gup_flags)
+{
+	fast_enter(start, gup_flags);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_gup_fast, long ret)
+{
+	fast_exit(ctx, (int)ret);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_finish_fault, struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = BPF_CORE_READ(vmf, vma);
+
+	start_call(DA_HOOK_PTE_INSTALL, dmabuf_of_vma(vma), vma, BPF_CORE_READ(vmf, address),
+		   (__u64)vmf);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_finish_fault, unsigned int ret)
+{
+	finish_call(ctx, DA_HOOK_PTE_INSTALL, ret);
+	return 0;
+}
+
+/* ---- scan: dma-buf mappings that already exist ------------------------ */
+
+/*
+ * One record per dma-buf vma of every process, written to the iterator's
+ * seq file as a struct da_event (kind: what the flags alone prove, or
+ * NONE). Also marks the mm for the GUP-fast detector, so mappings made
+ * before the auditor started are covered.
+ */
+SEC("iter/task_vma")
+int scan_vmas(struct bpf_iter__task_vma *ctx)
+{
+	struct vm_area_struct *vma = ctx->vma;
+	struct task_struct *task = ctx->task;
+	struct dma_buf *dmabuf;
+	struct da_event *ev;
+	__u32 tgid;
+
+	if (!task || !vma)
+		return 0;
+	tgid = task->tgid;
+	if (skip_tgid(tgid))
+		return 0;
+	if (tgid != scan_last_tgid) {
+		scan_last_tgid = tgid;
+		scan_stats.tasks++;
+	}
+	scan_stats.vmas++;
+	dmabuf = dmabuf_of_vma_btf(vma);
+	if (!dmabuf)
+		return 0;
+	scan_stats.dmabuf_vmas++;
+	mark_mm(vma);
+	ev = scratch_event();
+	if (!ev)
+		return 0;
+	fill_target(ev, dmabuf, vma);
+	ev->kind = (vma->vm_flags & DA_VM_PFNMAP) ? DA_KIND_NONE : DA_KIND_MMAP_WITHOUT_PFNMAP;
+	ev->hook = DA_HOOK_SCAN;
+	ev->pid = tgid;
+	ev->tid = task->pid;
+	ev->uid = task->cred->uid.val;
+	ev->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	ev->addr = 0;
+	ev->gup_flags = 0;
+	ev->pte = 0;
+	ev->ret = 0;
+	ev->__pad = 0;
+	ev->stack_len = 0;
+	if (BPF_CORE_READ_STR_INTO(&ev->comm, task, comm) < 0)
+		ev->comm[0] = '\0';
+	bpf_seq_write(ctx->meta->seq, ev, sizeof(*ev));
 	return 0;
 }

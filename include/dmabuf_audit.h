@@ -26,58 +26,115 @@
 #define DA_VM_DONTDUMP	 0x04000000ull
 #define DA_VM_MIXEDMAP	 0x10000000ull
 
+/*
+ * pte bits, per architecture (checked against the kernel headers by
+ * tests/host/pte-bits.sh):
+ *   x86_64 arch/x86/include/asm/pgtable_types.h: _PAGE_BIT_PRESENT 0,
+ *          _PAGE_BIT_SPECIAL = _PAGE_BIT_SOFTW1 = 9
+ *   arm64  arch/arm64/include/asm/pgtable-hwdef.h PTE_VALID bit 0,
+ *          arch/arm64/include/asm/pgtable-prot.h PTE_SPECIAL bit 56
+ */
+#define DA_X86_PTE_PRESENT   (1ull << 0)
+#define DA_X86_PTE_SPECIAL   (1ull << 9)
+#define DA_ARM64_PTE_VALID   (1ull << 0)
+#define DA_ARM64_PTE_SPECIAL (1ull << 56)
+
 #define DA_COMM_LEN	16
 #define DA_EXPORTER_LEN 32
+#define DA_BUF_NAME_LEN 32 /* DMA_BUF_NAME_LEN */
+#define DA_MODULE_LEN	56 /* MODULE_NAME_LEN on 64-bit */
+#define DA_STACK_DEPTH	20
 
 /* What was found. Values are part of the event ABI: append only. */
 enum da_kind {
-	DA_KIND_NONE = 0,
+	DA_KIND_NONE = 0, /* scan record of a compliant mapping */
 	DA_KIND_MMAP_WITHOUT_PFNMAP = 1,   /* violation */
 	DA_KIND_GUP_ON_DMABUF = 2,	   /* violation */
 	DA_KIND_PAGE_INSERT_ON_DMABUF = 3, /* violation */
 	DA_KIND_GUP_BLOCKED = 4,	   /* warning */
+	DA_KIND_GUP_FAST_ON_DMABUF = 5,	   /* violation */
+	DA_KIND_PTE_NOT_SPECIAL = 6,	   /* violation */
 	DA_KIND_MAX,
 };
 
-/* Which kernel function produced the event. Append only. */
+/* Which kernel function (or the scan) produced the event. Append only. */
 enum da_hook {
 	DA_HOOK_MMAP = 0,	  /* dma_buf_mmap_internal: mmap() of a dma-buf fd */
 	DA_HOOK_MMAP_IMPORT = 1,  /* dma_buf_mmap: importer forwards its mmap */
 	DA_HOOK_GUP_SLOW = 2,	  /* check_vma_flags: GUP slow path vma check */
 	DA_HOOK_INSERT_PAGE = 3,  /* vm_insert_page */
 	DA_HOOK_INSERT_PAGES = 4, /* vm_insert_pages */
+	DA_HOOK_GUP_FAST = 5,	  /* gup_fast_fallback / internal_get_user_pages_fast */
+	DA_HOOK_PTE_INSTALL = 6,  /* finish_fault: pte installed for a ->fault page */
+	DA_HOOK_SCAN = 7,	  /* task_vma iterator: mappings that already exist */
 	DA_HOOK_MAX,
 };
 
 /*
- * Per-CPU counter slots. Findings are counted in BPF before the ring buffer
- * reserve, so totals stay exact when the ring buffer is full.
+ * Per-CPU counter slots. Findings are counted in BPF before de-duplication
+ * and before the ring buffer reserve, so totals stay exact when the ring
+ * buffer is full or repeats are only counted in the dedup map.
  */
 enum da_counter {
 	/* slots 1..DA_KIND_MAX-1: findings per enum da_kind */
-	DA_CTR_RINGBUF_LOST = DA_KIND_MAX, /* bpf_ringbuf_reserve failed */
+	DA_CTR_RINGBUF_LOST = DA_KIND_MAX, /* ring buffer full: event not sent */
+	DA_CTR_DEDUP_FULL,		   /* dedup map refused an entry: sent anyway */
 	DA_CTR_HOOK_BASE,		   /* + enum da_hook: dma-buf calls seen per hook */
 	DA_CTR_MAX = DA_CTR_HOOK_BASE + DA_HOOK_MAX,
 };
 
+/*
+ * One finding's first occurrence (live hooks), or one dma-buf vma (scan).
+ * Repeats of (kind, pid, inode, vm_start) are only counted in the dedup
+ * map: struct da_dedup_key / value below.
+ */
 struct da_event {
 	__u32 kind; /* enum da_kind */
 	__u32 hook; /* enum da_hook */
 	__u32 pid;  /* tgid */
 	__u32 tid;
-	__u64 inode; /* dma-buf inode number, as in /proc/PID/fdinfo "ino:" */
-	__u64 size;  /* dma_buf->size */
+	__u32 uid;	 /* real uid of the process */
+	__u32 stack_len; /* valid entries in stack[] */
+	__u64 cgroup_id; /* cgroup v2 id of the process */
+	__u64 inode;	 /* dma-buf inode number, as in /proc/PID/fdinfo "ino:" */
+	__u64 size;	 /* dma_buf->size */
 	__u64 vm_start;
 	__u64 vm_end;
 	__u64 vm_flags;
-	__u64 addr;	 /* faulting/inserted address, 0 when the hook has none */
+	__u64 addr;	 /* GUP start / faulting / inserted address, 0 when none */
 	__u64 gup_flags; /* raw FOLL_* bits for GUP kinds, else 0 */
-	__s32 ret;	 /* return value of the hooked function */
+	__u64 mmap_op;	 /* dma_buf->ops->mmap (kernel address, symbolized by user space) */
+	__u64 pte;	 /* pte value read back (pte_not_special from finish_fault), else 0 */
+	__s32 ret;	 /* return value of the hooked function (GUP: pages taken) */
 	__u32 __pad;
 	char comm[DA_COMM_LEN];
 	char exporter[DA_EXPORTER_LEN]; /* dma_buf->exp_name */
+	char buf_name[DA_BUF_NAME_LEN]; /* dma_buf->name (DMA_BUF_SET_NAME) */
+	char module[DA_MODULE_LEN];	/* dma_buf->owner->name, "" for built-in */
+	__u64 stack[DA_STACK_DEPTH];	/* kernel stack of the offending call */
 };
 
-_Static_assert(sizeof(struct da_event) == 128, "da_event layout is ABI");
+_Static_assert(sizeof(struct da_event) == 408, "da_event layout is ABI");
+
+struct da_dedup_key {
+	__u32 kind;
+	__u32 pid;
+	__u64 inode;
+	__u64 vm_start;
+};
+
+_Static_assert(sizeof(struct da_dedup_key) == 24, "da_dedup_key layout is ABI");
+
+/* Value of the dedup map: occurrences, the first (sent as an event) included. */
+struct da_dedup_val {
+	__u64 count;
+};
+
+/* Totals of one task_vma scan (the iterator's .bss, read by user space). */
+struct da_scan_stats {
+	__u64 tasks;
+	__u64 vmas;
+	__u64 dmabuf_vmas;
+};
 
 #endif /* DMABUF_AUDIT_H */

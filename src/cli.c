@@ -49,7 +49,8 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 	switch (cmd) {
 	case DA_CMD_WATCH:
 		fputs("Usage: dmabuf-audit watch [--json] [--duration SEC] [-p PID] [-v]\n"
-		      "Stream findings as they happen until SIGINT/SIGTERM or SEC seconds.\n"
+		      "Stream findings as they happen until SIGINT/SIGTERM or SEC seconds\n"
+		      "(existing mappings first, from the scan; a finding again when its count grew).\n"
 		      "\n"
 		      "      --json           one JSON object per finding per line on stdout\n"
 		      "  -d, --duration SEC   stop after SEC seconds\n"
@@ -58,7 +59,8 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		break;
 	case DA_CMD_REPORT:
 		fputs("Usage: dmabuf-audit report [--duration SEC] [--json] [-p PID] [-v]\n"
-		      "Observe for SEC seconds (or until SIGINT/SIGTERM), then print the\n"
+		      "Scan the dma-buf mappings that exist, observe for SEC seconds (or until\n"
+		      "SIGINT/SIGTERM), then print the mapped dma-buf memory (Rss/Pss) and the\n"
 		      "findings aggregated per kind, process, buffer and mapping.\n"
 		      "Exit status: 0 no violation, 1 violations found, 2 error\n"
 		      "(gup_blocked warnings alone exit 0).\n"

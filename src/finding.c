@@ -19,13 +19,18 @@ static const struct {
 					    "struct pages inserted into a dma-buf mapping (vm_insert_page): refcounted, GUP-able" },
 	[DA_KIND_GUP_BLOCKED] = { "gup_blocked", false,
 				  "get_user_pages refused a dma-buf mapping: userspace treats dma-buf memory as normal memory" },
+	[DA_KIND_GUP_FAST_ON_DMABUF] = { "gup_fast_on_dmabuf", true,
+					 "lockless get_user_pages_fast took pages of a dma-buf mapping: its ptes lack pte_special" },
+	[DA_KIND_PTE_NOT_SPECIAL] = { "pte_not_special", true,
+				      "present pte without pte_special in a dma-buf mapping: a struct page any GUP can pin" },
 };
 
 /* clang-format off: one hook a line */
 static const char *const hooks[DA_HOOK_MAX] = {
 	[DA_HOOK_MMAP] = "dma_buf_mmap_internal",   [DA_HOOK_MMAP_IMPORT] = "dma_buf_mmap",
 	[DA_HOOK_GUP_SLOW] = "check_vma_flags",	    [DA_HOOK_INSERT_PAGE] = "vm_insert_page",
-	[DA_HOOK_INSERT_PAGES] = "vm_insert_pages",
+	[DA_HOOK_INSERT_PAGES] = "vm_insert_pages", [DA_HOOK_GUP_FAST] = "gup_fast",
+	[DA_HOOK_PTE_INSTALL] = "pte_install",	    [DA_HOOK_SCAN] = "scan",
 };
 /* clang-format on */
 
@@ -208,7 +213,10 @@ struct finding *finding_set_add(struct finding_set *set, const struct da_event *
 	size_t s;
 
 	if (f) {
-		f->count++;
+		/* Sent again: first time, or its dedup entry was evicted in BPF. */
+		f->base += f->live;
+		f->live = 1;
+		f->count = f->base + f->live;
 		f->ev.gup_flags |= ev->gup_flags;
 		return f;
 	}
@@ -219,10 +227,29 @@ struct finding *finding_set_add(struct finding_set *set, const struct da_event *
 	f = &set->items[set->len++];
 	f->ev = *ev;
 	f->count = 1;
+	f->base = 0;
+	f->live = 1;
+	f->printed = 0;
 	for (s = finding_hash(ev) & (set->nslots - 1); set->slots[s];
 	     s = (s + 1) & (set->nslots - 1))
 		;
 	set->slots[s] = set->len;
+	return f;
+}
+
+struct finding *finding_set_update(struct finding_set *set, const struct da_dedup_key *key,
+				   uint64_t count)
+{
+	struct da_event probe = { .kind = key->kind,
+				  .pid = key->pid,
+				  .inode = key->inode,
+				  .vm_start = key->vm_start };
+	struct finding *f = finding_find(set, &probe);
+
+	if (f && count > f->live) {
+		f->live = count;
+		f->count = f->base + f->live;
+	}
 	return f;
 }
 

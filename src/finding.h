@@ -8,10 +8,18 @@
 #include <stdint.h>
 #include "dmabuf_audit.h"
 
-/* One aggregated finding: first event of (kind, pid, inode, vm_start) + count. */
+/*
+ * One aggregated finding: first event of (kind, pid, inode, vm_start) + count.
+ * BPF sends the first occurrence and counts repeats in its dedup map
+ * (live = that map's count). If the map entry is evicted, the next
+ * occurrence is sent again: what was counted so far moves to base.
+ */
 struct finding {
 	struct da_event ev;
-	uint64_t count;
+	uint64_t count; /* base + live */
+	uint64_t base;
+	uint64_t live;
+	uint64_t printed; /* count last shown by watch */
 };
 
 struct finding_set {
@@ -52,6 +60,9 @@ void finding_set_init(struct finding_set *set, size_t max);
 void finding_set_free(struct finding_set *set);
 /* Adds one event; returns the finding it was counted in, NULL if dropped. */
 struct finding *finding_set_add(struct finding_set *set, const struct da_event *ev);
+/* Takes the BPF dedup map's count for key; NULL when no finding has it. */
+struct finding *finding_set_update(struct finding_set *set, const struct da_dedup_key *key,
+				   uint64_t count);
 /* Order for reports: violations first, then kind, exporter, pid. */
 void finding_set_sort(struct finding_set *set);
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "finding.h"
 #include "json.h"
+#include "ksyms.h"
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
 static size_t utf8_seq_len(const unsigned char *s, size_t n)
@@ -87,8 +88,31 @@ static void write_gup_flags(FILE *f, uint64_t flags)
 	fputc(']', f);
 }
 
-void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count)
+static bool is_gup_kind(uint32_t kind)
 {
+	return kind == DA_KIND_GUP_ON_DMABUF || kind == DA_KIND_GUP_BLOCKED ||
+	       kind == DA_KIND_GUP_FAST_ON_DMABUF;
+}
+
+static void write_stack(FILE *f, const struct da_event *ev, const struct ksyms *ks)
+{
+	uint32_t n = ev->stack_len < DA_STACK_DEPTH ? ev->stack_len : DA_STACK_DEPTH;
+	char sym[192];
+
+	fputs(",\"stack\":[", f);
+	for (uint32_t i = 0; i < n; i++) {
+		fputs(i ? "," : "", f);
+		json_write_string(f, ksyms_describe(ks, ev->stack[i], 1, sym, sizeof(sym)),
+				  sizeof(sym));
+	}
+	fputc(']', f);
+}
+
+void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count,
+			const struct ksyms *ks)
+{
+	char sym[192];
+
 	fprintf(f, "{\"kind\":\"%s\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"comm\":",
 		kind_name(ev->kind), ev->pid, ev->tid);
 	json_write_string(f, ev->comm, sizeof(ev->comm));
@@ -101,7 +125,22 @@ void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count)
 		(uint64_t)ev->inode, (uint64_t)ev->size, (uint64_t)ev->vm_start,
 		(uint64_t)ev->vm_end, (uint64_t)ev->vm_flags, (uint64_t)ev->addr, count,
 		hook_name(ev->hook));
-	if (ev->kind == DA_KIND_GUP_ON_DMABUF || ev->kind == DA_KIND_GUP_BLOCKED)
+	if (is_gup_kind(ev->kind))
 		write_gup_flags(f, ev->gup_flags);
+	if (ev->pte)
+		fprintf(f, ",\"pte\":\"0x%" PRIx64 "\"", (uint64_t)ev->pte);
+	fputs(",\"buf_name\":", f);
+	json_write_string(f, ev->buf_name, sizeof(ev->buf_name));
+	fputs(",\"module\":", f);
+	json_write_string(f, ev->module, sizeof(ev->module));
+	fputs(",\"mmap_op\":", f);
+	if (ev->mmap_op)
+		json_write_string(f, ksyms_describe(ks, ev->mmap_op, 0, sym, sizeof(sym)),
+				  sizeof(sym));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"uid\":%" PRIu32 ",\"cgroup_id\":%" PRIu64, ev->uid,
+		(uint64_t)ev->cgroup_id);
+	write_stack(f, ev, ks);
 	fputs("}\n", f);
 }

@@ -15,9 +15,16 @@
  */
 void json_write_string(FILE *f, const char *s, size_t maxlen);
 
-/* One finding as one line: kind, pid, tid, comm, exporter, inode, size,
- * vm_start, vm_end, vm_flags, addr, count, hook (the kernel function that
- * saw it) and, for GUP kinds, gup_flags (array of FOLL_* names). */
-void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count);
+struct ksyms;
+
+/*
+ * One finding as one line: kind, pid, tid, comm, exporter, inode, size,
+ * vm_start, vm_end, vm_flags, addr, count, hook (what saw it), gup_flags
+ * (GUP kinds: array of FOLL_* names), pte (when read back), buf_name,
+ * module, mmap_op ("function [module]"), uid, cgroup_id and stack (array of
+ * "function+0xoff [module]"). ks may be NULL: addresses print as hex.
+ */
+void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count,
+			const struct ksyms *ks);
 
 #endif

@@ -22,7 +22,16 @@
 
 const char *mech_name(enum da_mech m)
 {
-	return m == DA_MECH_FENTRY ? "fentry" : m == DA_MECH_KPROBE ? "kprobe" : "none";
+	switch (m) {
+	case DA_MECH_FENTRY:
+		return "fentry";
+	case DA_MECH_KPROBE:
+		return "kprobe";
+	case DA_MECH_ITER:
+		return "iter";
+	default:
+		return "none";
+	}
 }
 
 static void set_reason(char *buf, size_t len, const char *fmt, ...)
@@ -182,80 +191,235 @@ static bool kprobe_works(const char *func, char *why, size_t len)
 	return true;
 }
 
-static void decide(struct detector *d, const struct btf *btf, enum da_attach mode)
+/* bpf_find_vma (5.17): the GUP-fast detector needs it to find the vma. */
+static bool have_find_vma(void)
 {
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_find_vma, NULL) > 0;
+}
+
+static void all_autoload(const struct variant *v, bool on)
+{
+	struct bpf_program *progs[] = { v->fentry, v->fexit, v->kprobe, v->kretprobe };
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (progs[i])
+			bpf_program__set_autoload(progs[i], on);
+}
+
+/* First variant whose fexit really attaches, -1 if none (why says why). */
+static int pick_fentry(struct detector *d, const struct btf *btf)
+{
+	char why[160];
+
+	d->fentry_why[0] = '\0';
+	for (int i = 0; i < d->nvar; i++) {
+		if (fentry_works(btf, d->var[i].func, why, sizeof(why)))
+			return i;
+		/* keep the most telling reason: a function that exists but refuses */
+		if (!d->fentry_why[0] || !strstr(why, "not in kernel BTF"))
+			set_reason(d->fentry_why, sizeof(d->fentry_why), "%s", why);
+	}
+	if (d->nvar > 1 && strstr(d->fentry_why, "not in kernel BTF"))
+		set_reason(d->fentry_why, sizeof(d->fentry_why),
+			   "none of %s, %s in kernel BTF (inlined or absent)", d->var[0].func,
+			   d->var[1].func);
+	return -1;
+}
+
+static int pick_kprobe(struct detector *d)
+{
+	char why[160];
+
+	d->kprobe_why[0] = '\0';
+	for (int i = 0; i < d->nvar; i++) {
+		if (kprobe_works(d->var[i].func, why, sizeof(why)))
+			return i;
+		if (!d->kprobe_why[0])
+			set_reason(d->kprobe_why, sizeof(d->kprobe_why), "%s", why);
+	}
+	if (d->nvar > 1 && strstr(d->kprobe_why, "not in /proc/kallsyms"))
+		set_reason(d->kprobe_why, sizeof(d->kprobe_why),
+			   "none of %s, %s in /proc/kallsyms", d->var[0].func, d->var[1].func);
+	return -1;
+}
+
+static void decide(struct detector *d, const struct btf *btf, enum da_attach mode,
+		   bool find_vma)
+{
+	int v = -1;
+
 	d->mech = DA_MECH_NONE;
+	d->func = d->var[0].func;
+	for (int i = 0; i < d->nvar; i++)
+		all_autoload(&d->var[i], false);
+	if (d->needs_find_vma && !find_vma) {
+		set_reason(d->fentry_why, sizeof(d->fentry_why),
+			   "bpf_find_vma helper missing (kernel before 5.17)");
+		set_reason(d->kprobe_why, sizeof(d->kprobe_why), "same");
+		return;
+	}
 	if (mode == DA_ATTACH_KPROBE)
 		set_reason(d->fentry_why, sizeof(d->fentry_why), "not tried (--attach=kprobe)");
-	else if (fentry_works(btf, d->func, d->fentry_why, sizeof(d->fentry_why)))
+	else if ((v = pick_fentry(d, btf)) >= 0)
 		d->mech = DA_MECH_FENTRY;
 
-	if (d->mech == DA_MECH_NONE && mode != DA_ATTACH_FENTRY &&
-	    kprobe_works(d->func, d->kprobe_why, sizeof(d->kprobe_why)))
-		d->mech = DA_MECH_KPROBE;
-	else if (d->mech == DA_MECH_NONE && mode == DA_ATTACH_FENTRY)
+	if (d->mech == DA_MECH_NONE && mode == DA_ATTACH_FENTRY)
 		set_reason(d->kprobe_why, sizeof(d->kprobe_why), "not tried (--attach=fentry)");
+	else if (d->mech == DA_MECH_NONE && (v = pick_kprobe(d)) >= 0)
+		d->mech = DA_MECH_KPROBE;
+	if (v < 0)
+		return;
 
-	bpf_program__set_autoload(d->fexit, d->mech == DA_MECH_FENTRY);
-	bpf_program__set_autoload(d->kprobe, d->mech == DA_MECH_KPROBE);
-	bpf_program__set_autoload(d->kretprobe, d->mech == DA_MECH_KPROBE);
+	d->func = d->var[v].func;
+	if (d->mech == DA_MECH_FENTRY) {
+		struct bpf_program *progs[2] = { d->var[v].fentry, d->var[v].fexit };
+
+		for (int i = 0; i < 2; i++) {
+			if (!progs[i])
+				continue;
+			bpf_program__set_autoload(progs[i], true);
+			bpf_program__set_attach_target(progs[i], 0, d->func);
+		}
+	} else {
+		if (d->var[v].kprobe)
+			bpf_program__set_autoload(d->var[v].kprobe, true);
+		if (d->var[v].kretprobe)
+			bpf_program__set_autoload(d->var[v].kretprobe, true);
+	}
+}
+
+/* The scan needs the task_vma iterator (5.12): libbpf looks it up in BTF too. */
+static void decide_scan(struct detector *d, const struct btf *btf)
+{
+	bool ok = btf__find_by_name_kind(btf, "bpf_iter_task_vma", BTF_KIND_FUNC) >= 0;
+
+	d->func = "bpf_iter_task_vma";
+	d->mech = ok ? DA_MECH_ITER : DA_MECH_NONE;
+	bpf_program__set_autoload(d->var[0].fexit, ok);
+	if (!ok)
+		set_reason(d->fentry_why, sizeof(d->fentry_why),
+			   "no task_vma iterator on this kernel (5.12+)");
+}
+
+static struct bpf_link *attach_one(struct detector *d, struct bpf_program *p, bool ret)
+{
+	if (d->mech == DA_MECH_FENTRY)
+		return bpf_program__attach(p);
+	return bpf_program__attach_kprobe(p, ret, d->func);
 }
 
 static void attach_detector(struct detector *d)
 {
-	struct bpf_program *progs[2] = { NULL, NULL };
+	const struct variant *v = NULL;
+	struct bpf_program *progs[3] = { NULL, NULL, NULL };
+	bool ret[3] = { false, false, false };
+	int n = 0;
 
-	if (d->mech == DA_MECH_FENTRY)
-		progs[0] = d->fexit;
-	else if (d->mech == DA_MECH_KPROBE) /* return probe first: no entry left unanswered */
-		progs[0] = d->kretprobe, progs[1] = d->kprobe;
-
-	for (int i = 0; i < 2 && progs[i]; i++) {
-		d->links[i] = bpf_program__attach(progs[i]);
+	for (int i = 0; i < d->nvar; i++)
+		if (d->var[i].func == d->func)
+			v = &d->var[i];
+	if (!v || (d->mech != DA_MECH_FENTRY && d->mech != DA_MECH_KPROBE))
+		return;
+	/* Exit/return programs first: no entry is left without its answer. */
+	if (d->mech == DA_MECH_FENTRY) {
+		progs[n++] = v->fexit;
+		progs[n++] = v->fentry;
+	} else {
+		ret[n] = true;
+		progs[n++] = v->kretprobe;
+		progs[n++] = v->kprobe;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!progs[i])
+			continue;
+		d->links[i] = attach_one(d, progs[i], ret[i]);
 		if (!d->links[i]) {
 			int e = errno;
 
 			set_reason(d->mech == DA_MECH_FENTRY ? d->fentry_why : d->kprobe_why,
-				   sizeof(d->fentry_why), "attach %s", errno_text(e));
-			bpf_link__destroy(d->links[0]);
-			d->links[0] = NULL;
+				   sizeof(d->fentry_why), "attach %s: %s", d->func, errno_text(e));
+			for (int j = 0; j < i; j++) {
+				bpf_link__destroy(d->links[j]);
+				d->links[j] = NULL;
+			}
 			d->mech = DA_MECH_NONE;
 			return;
 		}
 	}
 }
 
+#define VAR(fn, fe, fx, kp, krp)                                                                   \
+	{                                                                                          \
+		.func = fn, .fentry = fe, .fexit = fx, .kprobe = kp, .kretprobe = krp              \
+	}
+
 static void describe_detectors(struct auditor *a)
 {
 	struct dmabuf_audit_bpf *s = a->skel;
-	const struct detector tmpl[DA_HOOK_MAX] = {
-		[DA_HOOK_MMAP] = { "mmap", "dma_buf_mmap_internal",
-				   "mmap() of a dma-buf fd without VM_PFNMAP",
-				   s->progs.fexit_dma_buf_mmap_internal,
-				   s->progs.kprobe_dma_buf_mmap_internal,
-				   s->progs.kretprobe_dma_buf_mmap_internal },
-		[DA_HOOK_MMAP_IMPORT] = { "mmap_import", "dma_buf_mmap",
-					  "importer-forwarded mmap without VM_PFNMAP",
-					  s->progs.fexit_dma_buf_mmap, s->progs.kprobe_dma_buf_mmap,
-					  s->progs.kretprobe_dma_buf_mmap },
-		[DA_HOOK_GUP_SLOW] = { "gup_slow", "check_vma_flags",
-				       "get_user_pages slow path on a dma-buf vma",
-				       s->progs.fexit_check_vma_flags,
-				       s->progs.kprobe_check_vma_flags,
-				       s->progs.kretprobe_check_vma_flags },
-		[DA_HOOK_INSERT_PAGE] = { "insert_page", "vm_insert_page",
-					  "struct page inserted into a dma-buf vma",
-					  s->progs.fexit_vm_insert_page,
-					  s->progs.kprobe_vm_insert_page,
-					  s->progs.kretprobe_vm_insert_page },
-		[DA_HOOK_INSERT_PAGES] = { "insert_pages", "vm_insert_pages",
-					   "struct pages inserted into a dma-buf vma",
-					   s->progs.fexit_vm_insert_pages,
-					   s->progs.kprobe_vm_insert_pages,
-					   s->progs.kretprobe_vm_insert_pages },
-	};
+	struct detector *d = a->det;
 
-	memcpy(a->det, tmpl, sizeof(tmpl));
+	memset(d, 0, sizeof(a->det));
+	d[DA_HOOK_MMAP] = (struct detector){
+		.name = "mmap",
+		.what = "mmap() of a dma-buf fd without VM_PFNMAP",
+		.var = { VAR("dma_buf_mmap_internal", NULL, s->progs.fexit_mmap,
+			     s->progs.kprobe_mmap, s->progs.kretprobe_mmap) },
+		.nvar = 1,
+	};
+	d[DA_HOOK_MMAP_IMPORT] = (struct detector){
+		.name = "mmap_import",
+		.what = "importer-forwarded mmap without VM_PFNMAP",
+		.var = { VAR("dma_buf_mmap", NULL, s->progs.fexit_mmap_import,
+			     s->progs.kprobe_mmap_import, s->progs.kretprobe_mmap_import) },
+		.nvar = 1,
+	};
+	d[DA_HOOK_GUP_SLOW] = (struct detector){
+		.name = "gup_slow",
+		.what = "get_user_pages slow path on a dma-buf vma",
+		.var = { VAR("check_vma_flags", NULL, s->progs.fexit_gup_slow,
+			     s->progs.kprobe_gup_slow, s->progs.kretprobe_gup_slow) },
+		.nvar = 1,
+	};
+	d[DA_HOOK_INSERT_PAGE] = (struct detector){
+		.name = "insert_page",
+		.what = "struct page inserted into a dma-buf vma",
+		.var = { VAR("vm_insert_page", NULL, s->progs.fexit_insert_page,
+			     s->progs.kprobe_insert_page, s->progs.kretprobe_insert_page) },
+		.nvar = 1,
+	};
+	d[DA_HOOK_INSERT_PAGES] = (struct detector){
+		.name = "insert_pages",
+		.what = "struct pages inserted into a dma-buf vma",
+		.var = { VAR("vm_insert_pages", NULL, s->progs.fexit_insert_pages,
+			     s->progs.kprobe_insert_pages, s->progs.kretprobe_insert_pages) },
+		.nvar = 1,
+	};
+	/* The lockless walker itself is inlined everywhere: hook its caller. */
+	d[DA_HOOK_GUP_FAST] = (struct detector){
+		.name = "gup_fast",
+		.what = "lockless get_user_pages_fast took dma-buf pages",
+		.var = { VAR("gup_fast_fallback", s->progs.fentry_gup_fast,
+			     s->progs.fexit_gup_fast, s->progs.kprobe_gup_fast,
+			     s->progs.kretprobe_gup_fast),
+			 VAR("internal_get_user_pages_fast", s->progs.fentry_gup_fast,
+			     s->progs.fexit_gup_fast, s->progs.kprobe_gup_fast,
+			     s->progs.kretprobe_gup_fast) },
+		.nvar = 2,
+		.needs_find_vma = true,
+	};
+	d[DA_HOOK_PTE_INSTALL] = (struct detector){
+		.name = "pte_install",
+		.what = "fault handler's page mapped by a pte without pte_special",
+		.var = { VAR("finish_fault", NULL, s->progs.fexit_finish_fault,
+			     s->progs.kprobe_finish_fault, s->progs.kretprobe_finish_fault) },
+		.nvar = 1,
+	};
+	d[DA_HOOK_SCAN] = (struct detector){
+		.name = "scan",
+		.what = "dma-buf mappings that already exist",
+		.var = { VAR("bpf_iter_task_vma", NULL, s->progs.scan_vmas, NULL, NULL) },
+		.nvar = 1,
+	};
 }
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -273,6 +437,7 @@ static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_lis
 int auditor_open(struct auditor *a, const struct da_opts *o, char *err, size_t errlen)
 {
 	struct btf *btf = NULL;
+	bool find_vma;
 	int ret;
 
 	memset(a, 0, sizeof(*a));
@@ -305,8 +470,13 @@ int auditor_open(struct auditor *a, const struct da_opts *o, char *err, size_t e
 	}
 	a->skel->rodata->targ_tgid = o->pid;
 	describe_detectors(a);
-	for (int i = 0; i < DA_HOOK_MAX; i++)
-		decide(&a->det[i], btf, o->attach);
+	find_vma = have_find_vma();
+	for (int i = 0; i < DA_HOOK_MAX; i++) {
+		if (i == DA_HOOK_SCAN)
+			decide_scan(&a->det[i], btf);
+		else
+			decide(&a->det[i], btf, o->attach, find_vma);
+	}
 
 	ret = dmabuf_audit_bpf__load(a->skel);
 	if (ret) {
@@ -329,7 +499,7 @@ void auditor_close(struct auditor *a)
 	if (!a)
 		return;
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
-		for (int j = 0; j < 2; j++) {
+		for (int j = 0; j < 3; j++) {
 			bpf_link__destroy(a->det[i].links[j]);
 			a->det[i].links[j] = NULL;
 		}
@@ -338,13 +508,18 @@ void auditor_close(struct auditor *a)
 	a->skel = NULL;
 }
 
-int auditor_attached(const struct auditor *a)
+int auditor_live(const struct auditor *a)
 {
 	int n = 0;
 
 	for (int i = 0; i < DA_HOOK_MAX; i++)
-		n += a->det[i].mech != DA_MECH_NONE;
+		n += i != DA_HOOK_SCAN && a->det[i].mech != DA_MECH_NONE;
 	return n;
+}
+
+bool auditor_can_scan(const struct auditor *a)
+{
+	return a->det[DA_HOOK_SCAN].mech == DA_MECH_ITER;
 }
 
 int auditor_ring_fd(const struct auditor *a)
@@ -374,32 +549,107 @@ cleanup:
 	return ret;
 }
 
+int auditor_read_dedup(const struct auditor *a, dedup_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(a->skel->maps.dedup);
+	struct da_dedup_key key, next;
+	struct da_dedup_val val;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		/* An entry evicted between the two calls is simply skipped. */
+		if (!bpf_map_lookup_elem(fd, &next, &val))
+			fn(ctx, &next, val.count);
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stats *stats)
+{
+	struct bpf_link *link = NULL;
+	struct da_event rec;
+	size_t have = 0;
+	int fd = -1, ret = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	if (!auditor_can_scan(a))
+		return -EOPNOTSUPP;
+	a->skel->bss->scan_stats = (struct da_scan_stats){ 0 };
+	a->skel->bss->scan_last_tgid = 0;
+	link = bpf_program__attach_iter(a->skel->progs.scan_vmas, NULL);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		ret = -errno;
+		goto cleanup;
+	}
+	/* Records may straddle read() boundaries: reassemble them. */
+	for (;;) {
+		ssize_t n = read(fd, (char *)&rec + have, sizeof(rec) - have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto cleanup;
+		}
+		if (n == 0)
+			break;
+		have += n;
+		if (have == sizeof(rec)) {
+			fn(ctx, &rec);
+			have = 0;
+		}
+	}
+	*stats = a->skel->bss->scan_stats;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(link);
+	return ret;
+}
+
 void detector_why(const struct detector *d, char *buf, size_t len)
 {
 	if (d->mech != DA_MECH_NONE)
 		set_reason(buf, len, "attached");
+	else if (!d->var[0].kprobe) /* the scan: one mechanism */
+		set_reason(buf, len, "%s", d->fentry_why);
 	else if (d->kprobe_why[0])
 		set_reason(buf, len, "fentry: %s; kprobe: %s", d->fentry_why, d->kprobe_why);
 	else
 		set_reason(buf, len, "fentry: %s", d->fentry_why);
 }
 
+void auditor_why_no_live(const struct auditor *a, char *buf, size_t len)
+{
+	detector_why(&a->det[DA_HOOK_MMAP], buf, len);
+}
+
 void auditor_print_probe(FILE *f, const struct auditor *a)
 {
-	char why[256];
+	char why[400];
+	int live = auditor_live(a);
 
-	fprintf(f, "%-13s %-22s %-7s %s\n", "DETECTOR", "KERNEL FUNCTION", "VIA", "STATUS");
+	fprintf(f, "%-13s %-29s %-7s %s\n", "DETECTOR", "KERNEL FUNCTION", "VIA", "STATUS");
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
 		const struct detector *d = &a->det[i];
 
-		if (d->mech == DA_MECH_FENTRY)
+		if (d->mech == DA_MECH_FENTRY || d->mech == DA_MECH_ITER)
 			set_reason(why, sizeof(why), "attached (%s)", d->what);
 		else if (d->mech == DA_MECH_KPROBE)
 			set_reason(why, sizeof(why), "attached, fentry unusable: %s",
 				   d->fentry_why);
 		else
 			detector_why(d, why, sizeof(why));
-		fprintf(f, "%-13s %-22s %-7s %s\n", d->name, d->func, mech_name(d->mech), why);
+		fprintf(f, "%-13s %-29s %-7s %s\n", d->name, d->func, mech_name(d->mech), why);
 	}
-	fprintf(f, "%d of %d detectors attached\n", auditor_attached(a), DA_HOOK_MAX);
+	fprintf(f, "%d of %d live detectors attached; scan: %s\n", live, DA_HOOK_MAX - 1,
+		auditor_can_scan(a) ? "available" : "unavailable");
+	if (!live && auditor_can_scan(a))
+		fputs("mode: scan-only (existing mappings are reported, nothing is watched live)\n",
+		      f);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,8 @@ struct sample_ctx {
 	event_fn fn;
 	void *ctx;
 };
+
+#define TICK_SECONDS 1
 
 static int on_sample(void *ctx, void *data, size_t size)
 {
@@ -59,12 +62,25 @@ static int add_fd(int epfd, int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
-int loop_run(struct auditor *a, unsigned int duration, event_fn fn, void *ctx, double *elapsed)
+static int timer_add(int epfd, int *tfd, unsigned int secs, bool periodic)
+{
+	struct itimerspec its = { .it_value.tv_sec = secs };
+
+	if (periodic)
+		its.it_interval.tv_sec = secs;
+	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (*tfd < 0 || timerfd_settime(*tfd, 0, &its, NULL))
+		return -errno;
+	return add_fd(epfd, *tfd);
+}
+
+int loop_run(struct auditor *a, unsigned int duration, event_fn fn, tick_fn tick, void *ctx,
+	     double *elapsed)
 {
 	struct sample_ctx sc = { fn, ctx };
 	struct ring_buffer *rb = NULL;
 	sigset_t set = stop_signals();
-	int epfd = -1, sigfd = -1, tfd = -1, rbfd, ret;
+	int epfd = -1, sigfd = -1, tfd = -1, tickfd = -1, rbfd, ret;
 	double start = now();
 	bool stop = false;
 
@@ -81,15 +97,10 @@ int loop_run(struct auditor *a, unsigned int duration, event_fn fn, void *ctx, d
 	ret = add_fd(epfd, rbfd);
 	if (!ret)
 		ret = add_fd(epfd, sigfd);
-	if (!ret && duration) {
-		struct itimerspec its = { .it_value.tv_sec = duration };
-
-		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-		if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL))
-			ret = -errno;
-		else
-			ret = add_fd(epfd, tfd);
-	}
+	if (!ret && duration)
+		ret = timer_add(epfd, &tfd, duration, false);
+	if (!ret && tick)
+		ret = timer_add(epfd, &tickfd, TICK_SECONDS, true);
 	if (ret)
 		goto cleanup;
 
@@ -110,8 +121,14 @@ int loop_run(struct auditor *a, unsigned int duration, event_fn fn, void *ctx, d
 				ret = ring_buffer__consume(rb);
 				if (ret < 0)
 					goto cleanup;
+			} else if (fd == tickfd) {
+				uint64_t n;
+
+				/* Drain the expirations first: the ring may hold the first events. */
+				if (read(tickfd, &n, sizeof(n)) > 0 && ring_buffer__consume(rb) >= 0)
+					tick(ctx);
 			} else {
-				/* signal or timer: either ends the run */
+				/* signal or duration timer: either ends the run */
 				stop = true;
 			}
 		}
@@ -123,6 +140,8 @@ cleanup:
 	*elapsed = now() - start;
 	if (tfd >= 0)
 		close(tfd);
+	if (tickfd >= 0)
+		close(tickfd);
 	if (sigfd >= 0)
 		close(sigfd);
 	if (epfd >= 0)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * dmabuf-audit: find dma-buf mappings that let get_user_pages take struct
- * page references (no VM_PFNMAP, vm_insert_page, GUP accepted).
+ * page references (no VM_PFNMAP, struct pages inserted or faulted in, ptes
+ * without pte_special, GUP slow or lockless path accepted).
  * stdout carries data (findings, report); diagnostics go to stderr.
  */
 #include <errno.h>
@@ -10,31 +11,25 @@
 #include <sys/utsname.h>
 #include "cli.h"
 #include "finding.h"
+#include "ksyms.h"
 #include "loader.h"
 #include "loop.h"
+#include "mappings.h"
 #include "report.h"
 
 #define MAX_FINDINGS 65536
 
 struct run_ctx {
 	const struct da_opts *opts;
+	struct auditor *a;
+	struct ksyms ks;
 	struct finding_set set;
+	struct mapping_table maps;
+	uint64_t scan_kinds[DA_KIND_MAX];
+	struct da_scan_stats scan;
+	bool scan_ran;
+	bool watch;
 };
-
-static void on_watch_event(void *ctx, const struct da_event *ev)
-{
-	struct run_ctx *rc = ctx;
-
-	watch_print_event(stdout, ev, rc->opts->json);
-	fflush(stdout);
-}
-
-static void on_report_event(void *ctx, const struct da_event *ev)
-{
-	struct run_ctx *rc = ctx;
-
-	finding_set_add(&rc->set, ev);
-}
 
 static int error(const char *msg)
 {
@@ -42,18 +37,74 @@ static int error(const char *msg)
 	return DA_EXIT_ERROR;
 }
 
+static void warn(const char *what, int err)
+{
+	fprintf(stderr, "dmabuf-audit: warning: %s: %s\n", what, strerror(-err));
+}
+
+/* watch: a new finding is printed at once, a grown count at the next tick */
+static void show(struct run_ctx *rc, struct finding *f)
+{
+	if (!rc->watch || !f || f->printed == f->count)
+		return;
+	watch_print_finding(stdout, f, rc->opts->json, f->printed != 0, &rc->ks);
+	f->printed = f->count;
+	fflush(stdout);
+}
+
+static void on_event(void *ctx, const struct da_event *ev)
+{
+	struct run_ctx *rc = ctx;
+
+	show(rc, finding_set_add(&rc->set, ev));
+}
+
+static void on_dedup(void *ctx, const struct da_dedup_key *key, uint64_t count)
+{
+	struct run_ctx *rc = ctx;
+
+	show(rc, finding_set_update(&rc->set, key, count));
+}
+
+static void on_tick(void *ctx)
+{
+	struct run_ctx *rc = ctx;
+	int err = auditor_read_dedup(rc->a, on_dedup, rc);
+
+	if (err)
+		warn("cannot read the dedup map (counts may lag)", err);
+}
+
+static void on_scan_record(void *ctx, const struct da_event *rec)
+{
+	struct run_ctx *rc = ctx;
+
+	if (mapping_table_add(&rc->maps, rec))
+		warn("scan", -ENOMEM);
+	if (rec->kind == DA_KIND_NONE || rec->kind >= DA_KIND_MAX)
+		return;
+	rc->scan_kinds[rec->kind]++;
+	show(rc, finding_set_add(&rc->set, rec));
+}
+
 /* Say what cannot run here; fail when nothing can. */
 static int announce(const struct auditor *a)
 {
-	char why[256], msg[400];
-	int n = auditor_attached(a);
+	char why[400], msg[700];
+	int live = auditor_live(a);
 
-	if (!n) {
-		detector_why(&a->det[0], why, sizeof(why));
-		snprintf(msg, sizeof(msg),
-			 "no detector can attach on this kernel (%s); see 'dmabuf-audit probe'",
-			 why);
-		return error(msg);
+	if (!live) {
+		auditor_why_no_live(a, why, sizeof(why));
+		if (!auditor_can_scan(a)) {
+			snprintf(msg, sizeof(msg),
+				 "no detector can run on this kernel (%s; scan: %s); see 'dmabuf-audit probe'",
+				 why, a->det[DA_HOOK_SCAN].fentry_why);
+			return error(msg);
+		}
+		fprintf(stderr,
+			"dmabuf-audit: scan-only: no live detector can attach on this kernel (%s); existing mappings are still scanned\n",
+			why);
+		return 0;
 	}
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
 		if (a->det[i].mech != DA_MECH_NONE)
@@ -62,55 +113,107 @@ static int announce(const struct auditor *a)
 		fprintf(stderr, "dmabuf-audit: warning: detector %s (%s) cannot run here: %s\n",
 			a->det[i].name, a->det[i].func, why);
 	}
-	fprintf(stderr, "dmabuf-audit: ready: %d of %d detectors attached\n", n, DA_HOOK_MAX);
+	fprintf(stderr, "dmabuf-audit: ready: %d of %d live detectors attached, scan %s\n", live,
+		DA_HOOK_MAX - 1, auditor_can_scan(a) ? "done" : "unavailable");
 	return 0;
 }
 
-static void fill_report(struct report_data *r, const struct auditor *a, struct finding_set *set,
-			double elapsed, const char *kernel)
+static void load_ksyms(struct ksyms *ks)
 {
-	r->set = set;
+	FILE *f = fopen("/proc/kallsyms", "re");
+	int err = f ? ksyms_load(ks, f) : -errno;
+
+	if (f)
+		fclose(f);
+	if (err)
+		warn("cannot read /proc/kallsyms (stacks stay as addresses)", err);
+}
+
+static void scan_existing(struct run_ctx *rc)
+{
+	int err;
+
+	if (!auditor_can_scan(rc->a))
+		return;
+	err = auditor_scan(rc->a, on_scan_record, rc, &rc->scan);
+	if (err) {
+		warn("scan of existing mappings failed", err);
+		return;
+	}
+	rc->scan_ran = true;
+	mapping_table_finish(&rc->maps);
+}
+
+static void fill_report(struct report_data *r, struct run_ctx *rc, double elapsed,
+			const char *kernel)
+{
+	const struct auditor *a = rc->a;
+
+	r->set = &rc->set;
 	r->elapsed = elapsed;
 	r->kernel = kernel;
+	r->ks = &rc->ks;
+	r->maps = &rc->maps;
+	r->scan_ran = rc->scan_ran;
+	r->scan = rc->scan;
+	memcpy(r->scan_kinds, rc->scan_kinds, sizeof(r->scan_kinds));
+	r->counters[DA_CTR_HOOK_BASE + DA_HOOK_SCAN] = rc->scan.dmabuf_vmas;
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
 		r->det_name[i] = a->det[i].name;
 		r->det_mech[i] = mech_name(a->det[i].mech);
+		r->det_func[i] = a->det[i].mech != DA_MECH_NONE ? a->det[i].func : NULL;
 	}
+}
+
+static int print_report(struct run_ctx *rc, double elapsed)
+{
+	struct report_data r = { 0 };
+	struct utsname uts;
+
+	uname(&uts);
+	if (auditor_read_counters(rc->a, r.counters)) {
+		error("cannot read the BPF counters: no report");
+		return -EIO;
+	}
+	fill_report(&r, rc, elapsed, uts.release);
+	if (rc->opts->json)
+		report_print_json(stdout, &r);
+	else
+		report_print_human(stdout, &r);
+	return report_violations(&r) ? 1 : 0;
 }
 
 static int run_observe(struct auditor *a, const struct da_opts *o)
 {
-	struct run_ctx rc = { .opts = o };
-	struct report_data r = { 0 };
-	struct utsname uts;
+	struct run_ctx rc = { .opts = o, .a = a, .watch = o->cmd == DA_CMD_WATCH };
 	double elapsed = 0;
 	char msg[160];
-	int ret;
+	int ret, found = 0;
 
 	finding_set_init(&rc.set, MAX_FINDINGS);
-	ret = loop_run(a, o->duration, o->cmd == DA_CMD_WATCH ? on_watch_event : on_report_event,
-		       &rc, &elapsed);
+	load_ksyms(&rc.ks);
+	scan_existing(&rc);
+	ret = announce(a);
+	if (ret)
+		goto cleanup;
+	ret = loop_run(a, o->duration, on_event, on_tick, &rc, &elapsed);
 	if (ret) {
 		/* Keep what was counted: still print the report below. */
 		snprintf(msg, sizeof(msg), "event loop failed: %s", strerror(-ret));
 		error(msg);
 	}
+	on_tick(&rc); /* final counts */
 	if (o->cmd == DA_CMD_REPORT) {
-		uname(&uts);
-		fill_report(&r, a, &rc.set, elapsed, uts.release);
-		if (auditor_read_counters(a, r.counters)) {
-			error("cannot read the BPF counters: no report");
-			ret = -EIO;
-		} else if (o->json) {
-			report_print_json(stdout, &r);
-		} else {
-			report_print_human(stdout, &r);
-		}
+		found = print_report(&rc, elapsed);
+		if (found < 0)
+			ret = found;
 	}
+	ret = ret ? DA_EXIT_ERROR : found ? DA_EXIT_VIOLATIONS : DA_EXIT_OK;
+cleanup:
 	finding_set_free(&rc.set);
-	if (ret)
-		return DA_EXIT_ERROR;
-	return o->cmd == DA_CMD_REPORT && report_violations(&r) ? DA_EXIT_VIOLATIONS : DA_EXIT_OK;
+	mapping_table_free(&rc.maps);
+	ksyms_free(&rc.ks);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -139,11 +242,11 @@ int main(int argc, char **argv)
 
 	if (opts.cmd == DA_CMD_PROBE) {
 		auditor_print_probe(stdout, &a);
-		ret = auditor_attached(&a) == DA_HOOK_MAX ? DA_EXIT_OK : DA_EXIT_VIOLATIONS;
+		ret = auditor_live(&a) == DA_HOOK_MAX - 1 && auditor_can_scan(&a)
+			      ? DA_EXIT_OK
+			      : DA_EXIT_VIOLATIONS;
 	} else {
-		ret = announce(&a);
-		if (!ret)
-			ret = run_observe(&a, &opts);
+		ret = run_observe(&a, &opts);
 	}
 	auditor_close(&a);
 	return ret;

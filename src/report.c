@@ -3,29 +3,35 @@
 #include <string.h>
 #include <time.h>
 #include "json.h"
+#include "ksyms.h"
 #include "report.h"
 
-uint64_t report_violations(const struct report_data *r)
+uint64_t report_kind_total(const struct report_data *r, uint32_t kind)
+{
+	return kind < DA_KIND_MAX ? r->counters[kind] + r->scan_kinds[kind] : 0;
+}
+
+static uint64_t sum_kinds(const struct report_data *r, bool violations)
 {
 	uint64_t n = 0;
 
 	for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++)
-		if (kind_is_violation(k))
-			n += r->counters[k];
+		if (kind_is_violation(k) == violations)
+			n += report_kind_total(r, k);
 	return n;
+}
+
+uint64_t report_violations(const struct report_data *r)
+{
+	return sum_kinds(r, true);
 }
 
 uint64_t report_warnings(const struct report_data *r)
 {
-	uint64_t n = 0;
-
-	for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++)
-		if (!kind_is_violation(k))
-			n += r->counters[k];
-	return n;
+	return sum_kinds(r, false);
 }
 
-/* comm and exporter are arbitrary bytes: keep terminals safe (C0, DEL, C1) */
+/* comm, exporter, names are arbitrary bytes: keep terminals safe (C0, DEL, C1) */
 static void print_safe(FILE *f, const char *s, size_t max)
 {
 	for (size_t i = 0; i < max && s[i]; i++) {
@@ -49,43 +55,78 @@ static void print_gup_flags(FILE *f, uint64_t flags)
 		fputs("-", f);
 }
 
-static void print_event_human(FILE *f, const struct da_event *ev, uint64_t count,
-			      const char *indent)
+static void print_buffer(FILE *f, const struct da_event *ev, const struct ksyms *ks,
+			 const char *indent)
 {
-	char flags[96];
+	char sym[192];
 
-	vm_flags_describe(ev->vm_flags, flags, sizeof(flags));
 	fprintf(f, "%sexporter ", indent);
 	print_safe(f, ev->exporter, sizeof(ev->exporter));
-	fprintf(f, "  inode %" PRIu64 "  size %" PRIu64 " bytes\n", (uint64_t)ev->inode,
-		(uint64_t)ev->size);
+	if (ev->module[0]) {
+		fputs(" [", f);
+		print_safe(f, ev->module, sizeof(ev->module));
+		fputc(']', f);
+	}
+	if (ev->mmap_op)
+		fprintf(f, "  mmap %s", ksyms_describe(ks, ev->mmap_op, 0, sym, sizeof(sym)));
+	fprintf(f, "\n%sbuffer inode %" PRIu64 "  size %" PRIu64 " bytes", indent,
+		(uint64_t)ev->inode, (uint64_t)ev->size);
+	if (ev->buf_name[0]) {
+		fputs("  name \"", f);
+		print_safe(f, ev->buf_name, sizeof(ev->buf_name));
+		fputc('"', f);
+	}
+	fputc('\n', f);
+}
+
+static void print_event_human(FILE *f, const struct da_event *ev, uint64_t count,
+			      const struct ksyms *ks, const char *indent)
+{
+	char flags[96], sym[192];
+
+	vm_flags_describe(ev->vm_flags, flags, sizeof(flags));
+	print_buffer(f, ev, ks, indent);
 	fprintf(f, "%sprocess %" PRIu32 " (", indent, ev->pid);
 	print_safe(f, ev->comm, sizeof(ev->comm));
-	fprintf(f, ") tid %" PRIu32 "  via %s\n", ev->tid, hook_name(ev->hook));
+	fprintf(f, ") tid %" PRIu32 " uid %" PRIu32 " cgroup %" PRIu64 "  via %s\n", ev->tid,
+		ev->uid, (uint64_t)ev->cgroup_id, hook_name(ev->hook));
 	fprintf(f, "%svma 0x%" PRIx64 "-0x%" PRIx64 "  vm_flags 0x%" PRIx64 " [%s]", indent,
 		(uint64_t)ev->vm_start, (uint64_t)ev->vm_end, (uint64_t)ev->vm_flags, flags);
 	if (ev->addr)
 		fprintf(f, "  addr 0x%" PRIx64, (uint64_t)ev->addr);
-	if (ev->kind == DA_KIND_GUP_ON_DMABUF || ev->kind == DA_KIND_GUP_BLOCKED) {
+	if (ev->kind == DA_KIND_GUP_ON_DMABUF || ev->kind == DA_KIND_GUP_BLOCKED ||
+	    ev->kind == DA_KIND_GUP_FAST_ON_DMABUF) {
 		fputs("  gup ", f);
 		print_gup_flags(f, ev->gup_flags);
 	}
+	if (ev->pte)
+		fprintf(f, "  pte 0x%" PRIx64, (uint64_t)ev->pte);
 	fprintf(f, "  count %" PRIu64 "\n", count);
+	for (uint32_t i = 0; i < ev->stack_len && i < DA_STACK_DEPTH; i++)
+		fprintf(f, "%s%s%s\n", indent, i ? "        " : "stack:  ",
+			ksyms_describe(ks, ev->stack[i], 1, sym, sizeof(sym)));
 }
 
-void watch_print_event(FILE *f, const struct da_event *ev, bool json)
+void watch_print_finding(FILE *f, const struct finding *fi, bool json, bool update,
+			 const struct ksyms *ks)
 {
 	char ts[16];
 	time_t t = time(NULL);
 
 	if (json) {
-		json_write_finding(f, ev, 1);
+		json_write_finding(f, &fi->ev, fi->count, ks);
 		return;
 	}
 	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
-	fprintf(f, "%s %s %s\n", ts, kind_is_violation(ev->kind) ? "VIOLATION" : "WARNING",
-		kind_name(ev->kind));
-	print_event_human(f, ev, 1, "    ");
+	if (update) {
+		fprintf(f, "%s %s %s pid %" PRIu32 " inode %" PRIu64 ": count %" PRIu64 "\n", ts,
+			kind_is_violation(fi->ev.kind) ? "VIOLATION" : "WARNING",
+			kind_name(fi->ev.kind), fi->ev.pid, (uint64_t)fi->ev.inode, fi->count);
+		return;
+	}
+	fprintf(f, "%s %s %s\n", ts, kind_is_violation(fi->ev.kind) ? "VIOLATION" : "WARNING",
+		kind_name(fi->ev.kind));
+	print_event_human(f, &fi->ev, fi->count, ks, "    ");
 }
 
 static void print_section(FILE *f, const struct report_data *r, bool violations)
@@ -103,11 +144,68 @@ static void print_section(FILE *f, const struct report_data *r, bool violations)
 			fprintf(f, "  %s: %s\n", kind_name(fi->ev.kind), kind_summary(fi->ev.kind));
 			last_kind = fi->ev.kind;
 		}
-		print_event_human(f, &fi->ev, fi->count, "      ");
+		print_event_human(f, &fi->ev, fi->count, r->ks, "      ");
 		shown++;
 	}
 	if (!shown)
 		fputs("  none\n", f);
+	fputc('\n', f);
+}
+
+static void print_kib(FILE *f, uint64_t bytes)
+{
+	fprintf(f, "%" PRIu64 " KiB", (bytes + 1023) / 1024);
+}
+
+/* dmabuf_dump-like: exporter -> buffer -> process, Rss/Pss. */
+static void print_mappings(FILE *f, const struct report_data *r)
+{
+	const char *exporter = NULL;
+	uint64_t inode = 0;
+	char flags[96];
+
+	if (!r->scan_ran) {
+		fputs("MAPPED DMA-BUF MEMORY\n  not scanned (no task_vma iterator on this kernel)\n\n",
+		      f);
+		return;
+	}
+	fprintf(f,
+		"MAPPED DMA-BUF MEMORY (scan at start: %" PRIu64 " processes, %" PRIu64
+		" vmas, %" PRIu64 " dma-buf vmas)\n",
+		(uint64_t)r->scan.tasks, (uint64_t)r->scan.vmas, (uint64_t)r->scan.dmabuf_vmas);
+	if (!r->maps || !r->maps->len)
+		fputs("  none\n", f);
+	for (size_t i = 0; r->maps && i < r->maps->len; i++) {
+		const struct mapping *m = &r->maps->items[i];
+
+		if (!exporter || strncmp(exporter, m->exporter, DA_EXPORTER_LEN)) {
+			exporter = m->exporter;
+			inode = 0;
+			fputs("  exporter ", f);
+			print_safe(f, m->exporter, sizeof(m->exporter));
+			fputc('\n', f);
+		}
+		if (m->inode != inode) {
+			inode = m->inode;
+			fprintf(f, "    buffer inode %" PRIu64 "  size ", m->inode);
+			print_kib(f, m->size);
+			if (m->buf_name[0]) {
+				fputs("  name \"", f);
+				print_safe(f, m->buf_name, sizeof(m->buf_name));
+				fputc('"', f);
+			}
+			fprintf(f, "  mapped by %" PRIu32 " process%s\n", m->procs,
+				m->procs == 1 ? "" : "es");
+		}
+		vm_flags_describe(m->vm_flags, flags, sizeof(flags));
+		fprintf(f, "      pid %" PRIu32 " (", m->pid);
+		print_safe(f, m->comm, sizeof(m->comm));
+		fputs(")  rss ", f);
+		print_kib(f, m->rss);
+		fputs("  pss ", f);
+		print_kib(f, mapping_pss(m));
+		fprintf(f, "  vmas %" PRIu32 "  [%s]\n", m->vmas, flags);
+	}
 	fputc('\n', f);
 }
 
@@ -120,12 +218,13 @@ void report_print_human(FILE *f, const struct report_data *r)
 	for (int i = 0; i < DA_HOOK_MAX; i++)
 		fprintf(f, " %s=%s", r->det_name[i], r->det_mech[i]);
 	fputs("\n\n", f);
+	print_mappings(f, r);
 	finding_set_sort(r->set);
 	print_section(f, r, true);
 	print_section(f, r, false);
 	fputs("totals:", f);
 	for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++)
-		fprintf(f, " %s=%" PRIu64, kind_name(k), r->counters[k]);
+		fprintf(f, " %s=%" PRIu64, kind_name(k), report_kind_total(r, k));
 	fprintf(f, " ringbuf_lost=%" PRIu64 "\n", r->counters[DA_CTR_RINGBUF_LOST]);
 	if (r->counters[DA_CTR_RINGBUF_LOST] || r->set->dropped)
 		fputs("note: some events were lost or not itemised; the totals above are exact\n",
@@ -134,38 +233,73 @@ void report_print_human(FILE *f, const struct report_data *r)
 		v ? "FAIL" : "PASS", v, v == 1 ? "" : "s", w, w == 1 ? "" : "s");
 }
 
+static void json_mapping(FILE *f, const struct mapping *m)
+{
+	fprintf(f, "{\"mapping\":{\"pid\":%" PRIu32 ",\"comm\":", m->pid);
+	json_write_string(f, m->comm, sizeof(m->comm));
+	fprintf(f, ",\"uid\":%" PRIu32 ",\"exporter\":", m->uid);
+	json_write_string(f, m->exporter, sizeof(m->exporter));
+	fputs(",\"buf_name\":", f);
+	json_write_string(f, m->buf_name, sizeof(m->buf_name));
+	fprintf(f,
+		",\"inode\":%" PRIu64 ",\"size\":%" PRIu64 ",\"rss\":%" PRIu64 ",\"pss\":%" PRIu64
+		",\"vmas\":%" PRIu32 ",\"procs\":%" PRIu32 ",\"vm_flags\":\"0x%" PRIx64 "\"}}\n",
+		m->inode, m->size, m->rss, mapping_pss(m), m->vmas, m->procs, m->vm_flags);
+}
+
+static void json_counts(FILE *f, const char *name, const uint64_t *vals, int n,
+			const char *(*key)(uint32_t))
+{
+	fprintf(f, ",\"%s\":{", name);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", key(i), vals[i]);
+	fputc('}', f);
+}
+
 void report_print_json(FILE *f, const struct report_data *r)
 {
-	const char *sep = "";
+	uint64_t kinds[DA_KIND_MAX - 1];
 
 	finding_set_sort(r->set);
 	for (size_t i = 0; i < r->set->len; i++)
-		json_write_finding(f, &r->set->items[i].ev, r->set->items[i].count);
+		json_write_finding(f, &r->set->items[i].ev, r->set->items[i].count, r->ks);
+	for (size_t i = 0; r->maps && i < r->maps->len; i++)
+		json_mapping(f, &r->maps->items[i]);
 
 	fprintf(f, "{\"summary\":{\"duration_s\":%.3f,\"kernel\":", r->elapsed);
 	json_write_string(f, r->kernel, 64);
-	fprintf(f, ",\"violations\":%" PRIu64 ",\"warnings\":%" PRIu64 ",\"kinds\":{",
-		report_violations(r), report_warnings(r));
-	for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++) {
-		fprintf(f, "%s\"%s\":%" PRIu64, sep, kind_name(k), r->counters[k]);
-		sep = ",";
-	}
+	fprintf(f, ",\"violations\":%" PRIu64 ",\"warnings\":%" PRIu64, report_violations(r),
+		report_warnings(r));
+	for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++)
+		kinds[k - 1] = report_kind_total(r, k);
+	fputs(",\"kinds\":{", f);
+	for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++)
+		fprintf(f, "%s\"%s\":%" PRIu64, k > 1 ? "," : "", kind_name(k), kinds[k - 1]);
 	fprintf(f,
 		"},\"findings\":%zu,\"findings_dropped\":%" PRIu64 ",\"ringbuf_lost\":%" PRIu64
-		",\"seen\":{",
-		r->set->len, r->set->dropped, r->counters[DA_CTR_RINGBUF_LOST]);
+		",\"dedup_full\":%" PRIu64,
+		r->set->len, r->set->dropped, r->counters[DA_CTR_RINGBUF_LOST],
+		r->counters[DA_CTR_DEDUP_FULL]);
 	/* dma-buf calls each hook saw, compliant ones included: proof of life */
-	sep = "";
+	json_counts(f, "seen", &r->counters[DA_CTR_HOOK_BASE], DA_HOOK_MAX, hook_name);
+	if (r->scan_ran)
+		fprintf(f,
+			",\"scan\":{\"processes\":%" PRIu64 ",\"vmas\":%" PRIu64
+			",\"dmabuf_vmas\":%" PRIu64 "}",
+			(uint64_t)r->scan.tasks, (uint64_t)r->scan.vmas,
+			(uint64_t)r->scan.dmabuf_vmas);
+	else
+		fputs(",\"scan\":null", f);
+	fputs(",\"detectors\":{", f);
+	for (int i = 0; i < DA_HOOK_MAX; i++)
+		fprintf(f, "%s\"%s\":\"%s\"", i ? "," : "", r->det_name[i], r->det_mech[i]);
+	fputs("},\"functions\":{", f);
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
-		fprintf(f, "%s\"%s\":%" PRIu64, sep, hook_name(i),
-			r->counters[DA_CTR_HOOK_BASE + i]);
-		sep = ",";
-	}
-	fputs("},\"detectors\":{", f);
-	sep = "";
-	for (int i = 0; i < DA_HOOK_MAX; i++) {
-		fprintf(f, "%s\"%s\":\"%s\"", sep, r->det_name[i], r->det_mech[i]);
-		sep = ",";
+		fprintf(f, "%s\"%s\":", i ? "," : "", r->det_name[i]);
+		if (r->det_func[i])
+			json_write_string(f, r->det_func[i], 64);
+		else
+			fputs("null", f);
 	}
 	fputs("}}}\n", f);
 }

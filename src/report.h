@@ -7,22 +7,34 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "finding.h"
+#include "mappings.h"
+
+struct ksyms;
 
 struct report_data {
 	struct finding_set *set;
-	uint64_t counters[DA_CTR_MAX]; /* exact totals from BPF */
+	uint64_t counters[DA_CTR_MAX];	  /* exact totals of the live hooks, from BPF */
+	uint64_t scan_kinds[DA_KIND_MAX]; /* findings of the scan (counted in user space) */
 	double elapsed;
 	const char *kernel; /* uname release */
 	const char *det_name[DA_HOOK_MAX];
-	const char *det_mech[DA_HOOK_MAX]; /* "fentry", "kprobe", "none" */
+	const char *det_mech[DA_HOOK_MAX]; /* "fentry", "kprobe", "iter", "none" */
+	const char *det_func[DA_HOOK_MAX]; /* kernel function used, NULL if none */
+	const struct ksyms *ks;		   /* symbols for stacks and mmap_op; may be NULL */
+	bool scan_ran;
+	struct da_scan_stats scan;
+	struct mapping_table *maps; /* dma-buf memory mapped at the scan */
 };
 
+uint64_t report_kind_total(const struct report_data *r, uint32_t kind);
 uint64_t report_violations(const struct report_data *r);
 uint64_t report_warnings(const struct report_data *r);
 
-void watch_print_event(FILE *f, const struct da_event *ev, bool json);
+/* A finding as watch shows it: first occurrence, or its count grew (update). */
+void watch_print_finding(FILE *f, const struct finding *fi, bool json, bool update,
+			 const struct ksyms *ks);
 void report_print_human(FILE *f, const struct report_data *r);
-/* Findings as JSON lines, then one {"summary": {...}} line. */
+/* Findings as JSON lines, mapping lines, then one {"summary": {...}} line. */
 void report_print_json(FILE *f, const struct report_data *r);
 
 #endif

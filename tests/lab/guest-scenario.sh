@@ -63,9 +63,9 @@ stop_auditor() {
 	res "@@END auditor-stderr $tag"
 }
 
-# trigger TAG EXPORTER PATH: run one trigger, emit its stdout/stderr/exit code.
+# trigger TAG EXPORTER PATH [SECONDS]: run one trigger, emit its stdout/stderr/exit code.
 trigger() {
-	timeout "$TRIG_WAIT" "$TRIGGER" "$2" "$3" >/tmp/t.out 2>/tmp/t.err
+	timeout "${4:-$TRIG_WAIT}" "$TRIGGER" "$2" "$3" >/tmp/t.out 2>/tmp/t.err
 	trc=$?
 	res "@@BEGIN trigger $1 $2 $3"
 	dump /tmp/t.out "stdout: "
@@ -73,9 +73,37 @@ trigger() {
 	res "@@END trigger $1 $2 $3 rc=$trc"
 }
 
+# start_holders MODE: mappings made before the auditor starts (only the scan sees
+# them); each holder prints its oracle line, then sleeps with the buffer mapped.
+start_holders() {
+	holders=""
+	for e in test:insert_page test:remap_pfn; do
+		f=/tmp/hold-$(echo "$e" | tr ':' '_')
+		"$TRIGGER" "$e" hold >"$f.out" 2>"$f.err" &
+		holders="$holders $!"
+		i=0
+		while [ ! -s "$f.out" ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	done
+}
+
+stop_holders() {
+	m=$1
+	# shellcheck disable=SC2086 # a list of pids
+	kill $holders 2>/dev/null
+	wait $holders 2>/dev/null
+	for e in test:insert_page test:remap_pfn; do
+		f=/tmp/hold-$(echo "$e" | tr ':' '_')
+		res "@@BEGIN hold $m $e"
+		dump "$f.out" "stdout: "
+		dump "$f.err" "stderr: "
+		res "@@END hold $m $e"
+	done
+}
+
 run_mode() {
 	m=$1
 	stamp "$m-start"
+	start_holders
 	res "@@BEGIN probe $m"
 	"$AUDIT" probe --attach="$m" >/tmp/probe.out 2>&1
 	prc=$?
@@ -92,14 +120,19 @@ run_mode() {
 	apid=$wpid wait_ready "$m-watch"
 	stamp "$m-ready"
 	for e in test:insert_page test:fault_page test:mixedmap test:remap_pfn test:insert_pfn; do
-		for p in mmap procmem vm_readv iouring import; do trigger "$m" "$e" "$p"; done
+		for p in mmap procmem vm_readv iouring import vmsplice; do trigger "$m" "$e" "$p"; done
 	done
 	for e in vgem udmabuf heap; do
-		for p in mmap procmem vm_readv iouring; do trigger "$m" "$e" "$p"; done
+		for p in mmap procmem vm_readv iouring vmsplice; do trigger "$m" "$e" "$p"; done
 	done
+	stamp "$m-repeat"
+	trigger "$m" test:insert_page repeat 600
+	trigger "$m" test:remap_pfn repeat 600
 	stamp "$m-triggered"
+	sleep 1.5 # one watch tick: counts grown since the last tick are printed
 	apid=$wpid stop_auditor "$m-watch"
 	apid=$rpid stop_auditor "$m"
+	stop_holders "$m"
 	stamp "$m-end"
 }
 

@@ -7,7 +7,13 @@
  *   dmabuf-trigger EXPORTER PATH
  *   EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|
  *             test:insert_pfn|vgem|udmabuf|heap
- *   PATH:     mmap|procmem|vm_readv|iouring|import
+ *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold
+ *
+ * vmsplice: GUP-fast only on 6.1 (get_user_pages_fast). repeat: REPEAT_N
+ * one-page process_vm_readv calls (exact counts under a flood). hold: map,
+ * print the oracle line, then sleep until killed (a mapping that exists
+ * before the auditor starts). The buffer is named "trig:PATH"
+ * (DMA_BUF_SET_NAME) before it is mapped.
  *
  * Exit: 0 scenario ran (whatever the GUP outcome), 77 exporter absent on this
  * kernel, 1 any other failure (one line on stderr).
@@ -116,8 +122,15 @@ static const struct {
 };
 
 static const char *const paths[] = {
-	"mmap", "procmem", "vm_readv", "iouring", "import",
+	"mmap", "procmem", "vm_readv", "iouring", "import", "vmsplice", "repeat", "hold",
 };
+
+#define REPEAT_N		100000
+
+/* include/uapi/linux/dma-buf.h (5.3+) */
+#ifndef DMA_BUF_SET_NAME
+#define DMA_BUF_SET_NAME	_IOW('b', 1, const char *)
+#endif
 
 #define TEST_DEV		"/dev/" DMABUF_TEST_DEVNAME
 #define INSERTED_PARAM		"/sys/module/dmabuf_test_exporter/parameters/inserted"
@@ -126,7 +139,7 @@ static void usage(void)
 {
 	die(1, "usage: %s EXPORTER PATH (EXPORTER: test:insert_page|test:fault_page|"
 	    "test:mixedmap|test:remap_pfn|test:insert_pfn|vgem|udmabuf|heap; "
-	    "PATH: mmap|procmem|vm_readv|iouring|import)", prog);
+	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold)", prog);
 }
 
 static long read_inserted(void)
@@ -395,6 +408,43 @@ static void gup_iouring(void *addr, size_t len, struct gup_result *r)
 	close(ring);
 }
 
+/* vmsplice of the mapping into a pipe: get_user_pages_fast (lockless). */
+static void gup_vmsplice(void *addr, size_t len, struct gup_result *r)
+{
+	struct iovec iov = { .iov_base = addr, .iov_len = len };
+	int p[2];
+	ssize_t n;
+
+	if (pipe(p) < 0)
+		die(1, "pipe: %s", strerror(errno));
+	n = vmsplice(p[1], &iov, 1, 0);
+	if (n < 0) {
+		r->gup = "refused";
+		r->err = errno;
+	} else if ((size_t)n != len) {
+		r->gup = "refused";
+		r->err = EFAULT;
+	} else {
+		r->gup = "ok";
+		r->err = 0;
+	}
+	close(p[0]);
+	close(p[1]);
+}
+
+/* REPEAT_N one-page process_vm_readv calls: one check_vma_flags each. */
+static void gup_repeat(void *addr, size_t pagesz, struct gup_result *r)
+{
+	struct gup_result one = { "none", 0 };
+	long i;
+
+	for (i = 0; i < REPEAT_N; i++) {
+		gup_vm_readv(addr, pagesz, &one);
+		if (i == 0)
+			*r = one;
+	}
+}
+
 /* Value of "KEY:" in a "key:\tvalue" file (fdinfo); NULL when absent. */
 static char *kv_lookup(char *text, const char *key)
 {
@@ -571,6 +621,8 @@ int main(int argc, char **argv)
 	char *fdinfo, *exp_name, *v;
 	unsigned long long ino = 0, size = 0;
 	struct stat st;
+	char buf_name[32];
+	int hold;
 	void *map;
 
 	if (argc > 0 && argv[0] && *argv[0]) {
@@ -616,6 +668,10 @@ int main(int argc, char **argv)
 	else
 		dbfd = create_heap(len);
 
+	snprintf(buf_name, sizeof(buf_name), "trig:%s", path);
+	if (ioctl(dbfd, DMA_BUF_SET_NAME, buf_name) < 0)
+		buf_name[0] = '\0'; /* the oracle says it was not set */
+
 	mapfd = dbfd;
 	if (strcmp(path, "import") == 0) {
 		struct dmabuf_test_import imp = { .fd = dbfd };
@@ -640,6 +696,10 @@ int main(int argc, char **argv)
 		gup_vm_readv(map, len, &gr);
 	else if (strcmp(path, "iouring") == 0)
 		gup_iouring(map, len, &gr);
+	else if (strcmp(path, "vmsplice") == 0)
+		gup_vmsplice(map, len, &gr);
+	else if (strcmp(path, "repeat") == 0)
+		gup_repeat(map, (size_t)pagesz, &gr);
 
 	read_smaps((unsigned long)(uintptr_t)map, &se);
 
@@ -668,7 +728,8 @@ int main(int argc, char **argv)
 	if (is_test)
 		inserted = read_inserted() - ins_before;
 
-	if (munmap(map, len) < 0)
+	hold = strcmp(path, "hold") == 0;
+	if (!hold && munmap(map, len) < 0)
 		die(1, "munmap: %s", strerror(errno));
 	if (devfd >= 0)
 		close(devfd);
@@ -685,9 +746,14 @@ int main(int argc, char **argv)
 	json_str(se.vmflags);
 	printf(",\"rss_kb\":%ld,\"gup\":", se.rss_kb);
 	json_str(gr.gup);
-	printf(",\"gup_errno\":%d,\"inserted\":%ld}\n", gr.err, inserted);
+	printf(",\"gup_errno\":%d,\"inserted\":%ld,\"repeat\":%d,\"buf_name\":", gr.err,
+	       inserted, strcmp(path, "repeat") == 0 ? REPEAT_N : 0);
+	json_str(buf_name);
+	puts("}");
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die(1, "write stdout: %s", strerror(errno));
+	while (hold)
+		pause(); /* until SIGTERM/SIGKILL: the mapping stays */
 	free(exp_name);
 	free(se.vmflags);
 	return 0;

@@ -13,13 +13,19 @@ extern const struct unit_suite unit_suite_cli;
 extern const struct unit_suite unit_suite_json;
 extern const struct unit_suite unit_suite_finding;
 extern const struct unit_suite unit_suite_report;
+extern const struct unit_suite unit_suite_ksyms;
+extern const struct unit_suite unit_suite_mappings;
 
+/* clang-format off */
 static const struct unit_suite *const suites[] = {
 	&unit_suite_cli,
 	&unit_suite_json,
 	&unit_suite_finding,
 	&unit_suite_report,
+	&unit_suite_ksyms,
+	&unit_suite_mappings,
 };
+/* clang-format on */
 
 static unsigned int cur_failures;
 

@@ -12,6 +12,8 @@ static const char *const kind_names[DA_KIND_MAX] = {
 	[DA_KIND_GUP_ON_DMABUF] = "gup_on_dmabuf",
 	[DA_KIND_PAGE_INSERT_ON_DMABUF] = "page_insert_on_dmabuf",
 	[DA_KIND_GUP_BLOCKED] = "gup_blocked",
+	[DA_KIND_GUP_FAST_ON_DMABUF] = "gup_fast_on_dmabuf",
+	[DA_KIND_PTE_NOT_SPECIAL] = "pte_not_special",
 };
 
 static void test_finding_kind_names(void)
@@ -362,6 +364,162 @@ static void test_finding_gup_flag_table(void)
 	ASSERT_EQ_U64(gup_flag_table[5].value, 0x40000, "FOLL_PIN reset");
 }
 
+static struct da_dedup_key key_of(const struct da_event *ev)
+{
+	struct da_dedup_key key;
+
+	memset(&key, 0, sizeof(key));
+	key.kind = ev->kind;
+	key.pid = ev->pid;
+	key.inode = ev->inode;
+	key.vm_start = ev->vm_start;
+	return key;
+}
+
+/* The count follows the BPF dedup map's count, which only grows. */
+static void test_finding_set_update_count(void)
+{
+	struct finding_set set;
+	struct da_event a = ev_make(DA_KIND_GUP_ON_DMABUF, 100, 7, 0x7f0000000000);
+	struct da_dedup_key key = key_of(&a);
+	struct finding *f;
+
+	finding_set_init(&set, 16);
+	f = finding_set_add(&set, &a);
+	if (!ASSERT_OK_PTR(f, "add"))
+		goto out;
+	ASSERT_EQ_U64(f->count, 1, "first event: count 1");
+	ASSERT_TRUE(finding_set_update(&set, &key, 1) == f, "update returns the finding");
+	ASSERT_EQ_U64(f->count, 1, "map count 1 (the event itself): count 1");
+	finding_set_update(&set, &key, 5);
+	ASSERT_EQ_U64(f->count, 5, "map count 5: count 5");
+	finding_set_update(&set, &key, 3);
+	ASSERT_EQ_U64(f->count, 5, "smaller map count: count not lowered");
+	finding_set_update(&set, &key, 0);
+	ASSERT_EQ_U64(f->count, 5, "map count 0: count not lowered");
+	finding_set_update(&set, &key, 5);
+	ASSERT_EQ_U64(f->count, 5, "same map count: unchanged");
+	ASSERT_TRUE(finding_set_update(&set, &key, 9) == f, "update returns the finding");
+	ASSERT_EQ_U64(f->count, 9, "map count 9: count 9");
+	ASSERT_EQ_U64(f->base + f->live, f->count, "count = base + live");
+	ASSERT_EQ_U64(f->base, 0, "no eviction: base 0");
+	ASSERT_EQ_U64(set.len, 1, "update adds no finding");
+	ASSERT_EQ_U64(f->ev.tid, 100, "first event kept");
+out:
+	finding_set_free(&set);
+}
+
+/* Dedup entry evicted in BPF: the event comes again, the map restarts at 1. */
+static void test_finding_set_update_evicted(void)
+{
+	struct finding_set set;
+	struct da_event a = ev_make(DA_KIND_MMAP_WITHOUT_PFNMAP, 100, 7, 0x7f0000000000);
+	struct da_dedup_key key = key_of(&a);
+	struct finding *f;
+
+	finding_set_init(&set, 16);
+	f = finding_set_add(&set, &a);
+	if (!ASSERT_OK_PTR(f, "add"))
+		goto out;
+	finding_set_update(&set, &key, 9);
+	ASSERT_EQ_U64(f->count, 9, "before eviction: 9");
+
+	/* re-sent: the 9 so far are kept, the new entry counts 1 */
+	ASSERT_TRUE(finding_set_add(&set, &a) == f, "re-sent event: same finding");
+	ASSERT_EQ_U64(set.len, 1, "re-sent event: no new finding");
+	ASSERT_EQ_U64(f->count, 10, "re-sent: 9 + 1");
+	ASSERT_EQ_U64(f->base, 9, "re-sent: base holds the earlier total");
+	ASSERT_EQ_U64(f->live, 1, "re-sent: live restarts at 1");
+	finding_set_update(&set, &key, 1);
+	ASSERT_EQ_U64(f->count, 10, "new map entry at 1: 10");
+	finding_set_update(&set, &key, 4);
+	ASSERT_EQ_U64(f->count, 13, "new map entry at 4: 9 + 4");
+	finding_set_update(&set, &key, 2);
+	ASSERT_EQ_U64(f->count, 13, "smaller map count after eviction: not lowered");
+
+	/* evicted again */
+	finding_set_add(&set, &a);
+	ASSERT_EQ_U64(f->count, 14, "second eviction: 13 + 1");
+	ASSERT_EQ_U64(f->base, 13, "second eviction: base 13");
+	finding_set_update(&set, &key, 6);
+	ASSERT_EQ_U64(f->count, 19, "second eviction, map at 6: 13 + 6");
+	ASSERT_EQ_U64(set.dropped, 0, "nothing dropped");
+out:
+	finding_set_free(&set);
+}
+
+/* A key no finding has: NULL, nothing changes. */
+static void test_finding_set_update_unknown(void)
+{
+	struct finding_set set;
+	struct da_event a = ev_make(DA_KIND_GUP_ON_DMABUF, 100, 7, 0x7f0000000000);
+	struct da_event b = ev_make(DA_KIND_GUP_ON_DMABUF, 200, 7, 0x7f0000000000);
+	struct da_event c = ev_make(DA_KIND_GUP_ON_DMABUF, 300, 7, 0x7f0000000000);
+	struct da_dedup_key key = key_of(&a), k;
+
+	finding_set_init(&set, 2);
+	/* empty set: no index yet */
+	ASSERT_NULL(finding_set_update(&set, &key, 5), "empty set: NULL");
+	ASSERT_EQ_U64(set.len, 0, "empty set: still empty");
+	ASSERT_EQ_U64(set.dropped, 0, "empty set: nothing dropped");
+
+	finding_set_add(&set, &a);
+	finding_set_add(&set, &b);
+	finding_set_update(&set, &key, 3);
+	/* each key field on its own makes another key */
+	k = key;
+	k.kind = DA_KIND_GUP_BLOCKED;
+	ASSERT_NULL(finding_set_update(&set, &k, 50), "other kind: NULL");
+	k = key;
+	k.pid = 101;
+	ASSERT_NULL(finding_set_update(&set, &k, 50), "other pid: NULL");
+	k = key;
+	k.inode = 8;
+	ASSERT_NULL(finding_set_update(&set, &k, 50), "other inode: NULL");
+	k = key;
+	k.vm_start += 0x1000;
+	ASSERT_NULL(finding_set_update(&set, &k, 50), "other vm_start: NULL");
+	/* dropped finding (set full): its key is unknown too */
+	ASSERT_NULL(finding_set_add(&set, &c), "c dropped");
+	k = key_of(&c);
+	ASSERT_NULL(finding_set_update(&set, &k, 50), "dropped finding: NULL");
+
+	ASSERT_EQ_U64(set.len, 2, "no finding added");
+	ASSERT_EQ_U64(set.dropped, 1, "update does not count as dropped");
+	ASSERT_EQ_U64(set.items[0].count, 3, "a unchanged");
+	ASSERT_EQ_U64(set.items[1].count, 1, "b unchanged");
+	finding_set_free(&set);
+}
+
+/* After a sort (items moved) each key still updates its own finding. */
+static void test_finding_set_update_after_sort(void)
+{
+	struct finding_set set;
+	size_t good = 0;
+
+	finding_set_init(&set, 1024);
+	for (uint64_t i = 0; i < 500; i++) {
+		struct da_event ev = ev_make(1 + i % 4, (uint32_t)(500 - i), i % 3, i << 12);
+
+		finding_set_add(&set, &ev);
+	}
+	finding_set_sort(&set);
+	for (uint64_t i = 0; i < 500; i++) {
+		struct da_event ev = ev_make(1 + i % 4, (uint32_t)(500 - i), i % 3, i << 12);
+		struct da_dedup_key key = key_of(&ev);
+		struct finding *f = finding_set_update(&set, &key, 10 + i);
+
+		if (!ASSERT_OK_PTR(f, "finding found after sort") ||
+		    !ASSERT_EQ_U64(f->ev.vm_start, i << 12, "its own finding") ||
+		    !ASSERT_EQ_U64(f->count, 10 + i, "count from the map"))
+			break;
+		good++;
+	}
+	ASSERT_EQ_U64(good, 500, "findings updated");
+	ASSERT_EQ_U64(set.len, 500, "still 500 findings");
+	finding_set_free(&set);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_finding_kind_names),
 	UNIT_TEST(test_finding_kind_is_violation),
@@ -374,5 +532,9 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_finding_set_index),
 	UNIT_TEST(test_finding_set_sort),
 	UNIT_TEST(test_finding_gup_flag_table),
+	UNIT_TEST(test_finding_set_update_count),
+	UNIT_TEST(test_finding_set_update_evicted),
+	UNIT_TEST(test_finding_set_update_unknown),
+	UNIT_TEST(test_finding_set_update_after_sort),
 };
 UNIT_SUITE(finding, tests);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "finding.h"
 #include "json.h"
+#include "ksyms.h"
 #include "unit.h"
 
 /* json_write_string(s, maxlen) into a heap string (caller frees). */
@@ -30,7 +31,7 @@ static char *capture_finding(const struct da_event *ev, uint64_t count)
 
 	if (!f)
 		return NULL;
-	json_write_finding(f, ev, count);
+	json_write_finding(f, ev, count, NULL);
 	fclose(f);
 	return buf;
 }
@@ -414,7 +415,9 @@ static void test_json_finding_fields(void)
 		       "\"comm\":\"dmabuf-trigger\",\"exporter\":\"test_insert_page\","
 		       "\"inode\":4567,\"size\":16384,\"vm_start\":\"0x7f12abcd0000\","
 		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
-		       "\"addr\":\"0x0\",\"count\":1,\"hook\":\"dma_buf_mmap_internal\"}\n",
+		       "\"addr\":\"0x0\",\"count\":1,\"hook\":\"dma_buf_mmap_internal\","
+		       "\"buf_name\":\"\",\"module\":\"\",\"mmap_op\":null,"
+		       "\"uid\":0,\"cgroup_id\":0,\"stack\":[]}\n",
 		       "mmap_without_pfnmap line");
 
 	/* gup_flags only for the GUP kinds, even when the event carries bits */
@@ -427,7 +430,9 @@ static void test_json_finding_fields(void)
 		       "\"comm\":\"dmabuf-trigger\",\"exporter\":\"test_insert_page\","
 		       "\"inode\":4567,\"size\":16384,\"vm_start\":\"0x7f12abcd0000\","
 		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
-		       "\"addr\":\"0x7f12abcd1000\",\"count\":4,\"hook\":\"vm_insert_page\"}\n",
+		       "\"addr\":\"0x7f12abcd1000\",\"count\":4,\"hook\":\"vm_insert_page\","
+		       "\"buf_name\":\"\",\"module\":\"\",\"mmap_op\":null,"
+		       "\"uid\":0,\"cgroup_id\":0,\"stack\":[]}\n",
 		       "page_insert_on_dmabuf line");
 	ev.kind = DA_KIND_MMAP_WITHOUT_PFNMAP;
 	ev.hook = DA_HOOK_MMAP_IMPORT;
@@ -435,7 +440,7 @@ static void test_json_finding_fields(void)
 		char *out = capture_finding(&ev, 1);
 
 		ASSERT_NO_STR(out, "gup_flags", "no gup_flags on mmap kind");
-		ASSERT_HAS_STR(out, "\"hook\":\"dma_buf_mmap\"}", "import hook");
+		ASSERT_HAS_STR(out, "\"hook\":\"dma_buf_mmap\",", "import hook");
 		free(out);
 	}
 
@@ -447,7 +452,9 @@ static void test_json_finding_fields(void)
 		       "\"inode\":4567,\"size\":16384,\"vm_start\":\"0x7f12abcd0000\","
 		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
 		       "\"addr\":\"0x7f12abcd1000\",\"count\":3,\"hook\":\"check_vma_flags\","
-		       "\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"]}\n",
+		       "\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"]"
+		       ",\"buf_name\":\"\",\"module\":\"\",\"mmap_op\":null,"
+		       "\"uid\":0,\"cgroup_id\":0,\"stack\":[]}\n",
 		       "gup_on_dmabuf line (6.1 values)");
 	ev.kind = DA_KIND_GUP_BLOCKED;
 	ev.gup_flags = 0x2011; /* WRITE|FORCE|REMOTE */
@@ -457,7 +464,9 @@ static void test_json_finding_fields(void)
 		       "\"inode\":4567,\"size\":16384,\"vm_start\":\"0x7f12abcd0000\","
 		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
 		       "\"addr\":\"0x7f12abcd1000\",\"count\":1,\"hook\":\"check_vma_flags\","
-		       "\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_FORCE\",\"FOLL_REMOTE\"]}\n",
+		       "\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_FORCE\",\"FOLL_REMOTE\"]"
+		       ",\"buf_name\":\"\",\"module\":\"\",\"mmap_op\":null,"
+		       "\"uid\":0,\"cgroup_id\":0,\"stack\":[]}\n",
 		       "gup_blocked line");
 }
 
@@ -546,20 +555,20 @@ static void test_json_finding_gup_flags_legacy(void)
 	out = capture_finding(&ev, 1);
 	ASSERT_HAS_STR(out,
 		       ",\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_GET\",\"FOLL_FORCE\","
-		       "\"FOLL_REMOTE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"]}\n",
+		       "\"FOLL_REMOTE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"],\"buf_name\"",
 		       "every legacy flag");
 	free(out);
 
 	ev.gup_flags = 0;
 	out = capture_finding(&ev, 1);
-	ASSERT_HAS_STR(out, ",\"gup_flags\":[]}\n", "no flags: empty array");
+	ASSERT_HAS_STR(out, ",\"gup_flags\":[],\"buf_name\"", "no flags: empty array");
 	ASSERT_JSON_LINES(out, "empty gup_flags line");
 	free(out);
 
 	/* bits with no name in the table (FOLL_TOUCH 0x02 on 6.1) are left out */
 	ev.gup_flags = 0x02 | 0x40000;
 	out = capture_finding(&ev, 1);
-	ASSERT_HAS_STR(out, ",\"gup_flags\":[\"FOLL_PIN\"]}\n", "unnamed bits dropped");
+	ASSERT_HAS_STR(out, ",\"gup_flags\":[\"FOLL_PIN\"],\"buf_name\"", "unnamed bits dropped");
 	free(out);
 }
 
@@ -586,32 +595,311 @@ static void test_json_finding_gup_flags_btf(void)
 	ev.hook = DA_HOOK_GUP_SLOW;
 	ev.gup_flags = 0x80000 | 0x100 | 0x1; /* io_uring register: PIN|LONGTERM|WRITE */
 	out = capture_finding(&ev, 1);
-	ASSERT_HAS_STR(out, ",\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"]}\n",
+	ASSERT_HAS_STR(out,
+		       ",\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"],"
+		       "\"buf_name\"",
 		       "6.12 values decoded");
 	free(out);
 
 	/* the old 6.1 bits mean nothing named now */
 	ev.gup_flags = 0x40000 | 0x10000;
 	out = capture_finding(&ev, 1);
-	ASSERT_HAS_STR(out, ",\"gup_flags\":[]}\n", "6.1 bits not decoded with 6.12 table");
+	ASSERT_HAS_STR(out, ",\"gup_flags\":[],\"buf_name\"",
+		       "6.1 bits not decoded with 6.12 table");
 	free(out);
 
 	ev.gup_flags = 0x2 | 0x8 | 0x20000;
 	ev.kind = DA_KIND_GUP_BLOCKED;
 	out = capture_finding(&ev, 1);
-	ASSERT_HAS_STR(out, ",\"gup_flags\":[\"FOLL_GET\",\"FOLL_FORCE\",\"FOLL_REMOTE\"]}\n",
+	ASSERT_HAS_STR(out,
+		       ",\"gup_flags\":[\"FOLL_GET\",\"FOLL_FORCE\",\"FOLL_REMOTE\"],\"buf_name\"",
 		       "6.12 GET|FORCE|REMOTE");
 	free(out);
 
 	gup_flags_reset();
 	ev.gup_flags = 0x40000 | 0x10000 | 0x1;
 	out = capture_finding(&ev, 1);
-	ASSERT_HAS_STR(out, ",\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"]}\n",
+	ASSERT_HAS_STR(out,
+		       ",\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"],"
+		       "\"buf_name\"",
 		       "reset restores the 6.1 table");
 	free(out);
 	for (int i = 0; i < GUP_FLAG_NAMES; i++)
 		if (!strcmp(gup_flag_table[i].name, "FOLL_PIN"))
 			ASSERT_EQ_U64(gup_flag_table[i].value, 0x40000, "reset FOLL_PIN");
+}
+
+static char *capture_finding_ks(const struct da_event *ev, uint64_t count, const struct ksyms *ks)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	json_write_finding(f, ev, count, ks);
+	fclose(f);
+	return buf;
+}
+
+/* A small kallsyms: built-in, module, and a name JSON must escape. */
+static int load_ks(struct ksyms *ks)
+{
+	static const char text[] = "ffffffff81001000 T start_kernel\n"
+				   "ffffffff81002000 t helper_b\n"
+				   "ffffffff81003000 t we\"ird\\name\n"
+				   "ffffffffc0a01000 t tim_mmap\t[test_insert_page]\n";
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	int ret;
+
+	memset(ks, 0, sizeof(*ks));
+	if (!ASSERT_OK_PTR(f, "fmemopen"))
+		return -1;
+	ret = ksyms_load(ks, f);
+	fclose(f);
+	return ASSERT_EQ_INT(ret, 0, "ksyms_load") ? 0 : -1;
+}
+
+/* pte_not_special from the fault path, every new field set. */
+static struct da_event full_event(void)
+{
+	struct da_event ev = base_event();
+
+	ev.kind = DA_KIND_PTE_NOT_SPECIAL;
+	ev.hook = DA_HOOK_PTE_INSTALL;
+	ev.addr = 0x7f12abcd1000ull;
+	ev.pte = 0x8000000123456867ull;
+	strcpy(ev.buf_name, "camera-frame");
+	strcpy(ev.module, "test_insert_page");
+	ev.mmap_op = 0xffffffffc0a01000ull;
+	ev.uid = 1000;
+	ev.cgroup_id = 4660;
+	ev.stack_len = 3;
+	ev.stack[0] = 0xffffffff8100101aull;
+	ev.stack[1] = 0xffffffffc0a0102bull;
+	ev.stack[2] = 0xffffffff81002000ull;
+	ev.stack[3] = 0xffffffff81002004ull; /* past stack_len: not shown */
+	return ev;
+}
+
+/* The new fields, in order, after hook; no ksyms: addresses in hex. */
+static void test_json_finding_new_fields(void)
+{
+	struct da_event ev = full_event();
+
+	gup_flags_reset();
+	expect_finding(&ev, 2,
+		       "{\"kind\":\"pte_not_special\",\"pid\":1234,\"tid\":1235,"
+		       "\"comm\":\"dmabuf-trigger\",\"exporter\":\"test_insert_page\","
+		       "\"inode\":4567,\"size\":16384,\"vm_start\":\"0x7f12abcd0000\","
+		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
+		       "\"addr\":\"0x7f12abcd1000\",\"count\":2,\"hook\":\"pte_install\","
+		       "\"pte\":\"0x8000000123456867\",\"buf_name\":\"camera-frame\","
+		       "\"module\":\"test_insert_page\",\"mmap_op\":\"0xffffffffc0a01000\","
+		       "\"uid\":1000,\"cgroup_id\":4660,\"stack\":[\"0xffffffff8100101a\","
+		       "\"0xffffffffc0a0102b\",\"0xffffffff81002000\"]}\n",
+		       "pte_not_special line, NULL ks");
+
+	/* full ranges */
+	ev.uid = 4294967295u;
+	ev.cgroup_id = 18446744073709551615ull;
+	ev.pte = 0xffffffffffffffffull;
+	{
+		char *out = capture_finding(&ev, 1);
+
+		ASSERT_HAS_STR(out, ",\"uid\":4294967295,", "uid u32 max");
+		ASSERT_HAS_STR(out, ",\"cgroup_id\":18446744073709551615,", "cgroup_id u64 max");
+		ASSERT_HAS_STR(out, ",\"pte\":\"0xffffffffffffffff\",", "pte u64 max");
+		ASSERT_JSON_LINES(out, "max values line");
+		free(out);
+	}
+}
+
+/* With ksyms: "func+0xoff [module]" frames, mmap_op "func [module]". */
+static void test_json_finding_symbolized(void)
+{
+	struct da_event ev = full_event();
+	struct ksyms ks;
+	char *out;
+
+	if (load_ks(&ks))
+		return;
+	out = capture_finding_ks(&ev, 1, &ks);
+	ASSERT_HAS_STR(out,
+		       ",\"mmap_op\":\"tim_mmap [test_insert_page]\",\"uid\":1000,"
+		       "\"cgroup_id\":4660,\"stack\":[\"start_kernel+0x1a\","
+		       "\"tim_mmap+0x2b [test_insert_page]\",\"helper_b+0x0\"]}\n",
+		       "symbolized mmap_op and stack");
+	ASSERT_JSON_LINES(out, "symbolized line");
+	free(out);
+
+	/* mmap_op inside a function, unknown frames, escaped names */
+	ev.mmap_op = 0xffffffffc0a01010ull;
+	ev.stack_len = 3;
+	ev.stack[0] = 0x1234;
+	ev.stack[1] = 0xffffffff81003004ull;
+	ev.stack[2] = 0xffffffffc0a01000ull + 0x200000;
+	out = capture_finding_ks(&ev, 1, &ks);
+	ASSERT_HAS_STR(out, ",\"mmap_op\":\"tim_mmap+0x10 [test_insert_page]\",",
+		       "mmap_op inside a function: offset");
+	ASSERT_HAS_STR(out,
+		       ",\"stack\":[\"0x1234\",\"we\\\"ird\\\\name+0x4\","
+		       "\"0xffffffffc0c01000\"]}\n",
+		       "unknown frames in hex, name escaped");
+	ASSERT_JSON_LINES(out, "unknown frames line");
+	free(out);
+
+	ev.mmap_op = 0x10;
+	out = capture_finding_ks(&ev, 1, &ks);
+	ASSERT_HAS_STR(out, ",\"mmap_op\":\"0x10\",", "unknown mmap_op in hex");
+	free(out);
+	ev.mmap_op = 0;
+	out = capture_finding_ks(&ev, 1, &ks);
+	ASSERT_HAS_STR(out, ",\"mmap_op\":null,", "mmap_op 0: null, even with ks");
+	free(out);
+	ksyms_free(&ks);
+}
+
+/* "pte" only when a pte was read back, after gup_flags. */
+static void test_json_finding_pte(void)
+{
+	struct da_event ev = full_event();
+	char *out;
+
+	gup_flags_reset();
+	ev.pte = 0;
+	out = capture_finding(&ev, 1);
+	ASSERT_NO_STR(out, "\"pte\"", "pte 0: no pte field");
+	ASSERT_HAS_STR(out, "\"hook\":\"pte_install\",\"buf_name\":", "buf_name after hook");
+	ASSERT_JSON_LINES(out, "no pte line");
+	free(out);
+
+	ev.pte = 0x1;
+	ev.kind = DA_KIND_GUP_FAST_ON_DMABUF;
+	ev.hook = DA_HOOK_GUP_FAST;
+	ev.gup_flags = 0x40000;
+	out = capture_finding(&ev, 1);
+	ASSERT_HAS_STR(out, "\"gup_flags\":[\"FOLL_PIN\"],\"pte\":\"0x1\",\"buf_name\":",
+		       "pte after gup_flags, before buf_name");
+	free(out);
+}
+
+/* gup_flags on gup_fast_on_dmabuf too; not on pte_not_special. */
+static void test_json_finding_gup_fast(void)
+{
+	struct da_event ev = base_event();
+	char *out;
+
+	gup_flags_reset();
+	ev.kind = DA_KIND_GUP_FAST_ON_DMABUF;
+	ev.hook = DA_HOOK_GUP_FAST;
+	ev.addr = 0x7f12abcd2000ull;
+	ev.gup_flags = 0x40001;
+	expect_finding(&ev, 7,
+		       "{\"kind\":\"gup_fast_on_dmabuf\",\"pid\":1234,\"tid\":1235,"
+		       "\"comm\":\"dmabuf-trigger\",\"exporter\":\"test_insert_page\","
+		       "\"inode\":4567,\"size\":16384,\"vm_start\":\"0x7f12abcd0000\","
+		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
+		       "\"addr\":\"0x7f12abcd2000\",\"count\":7,\"hook\":\"gup_fast\","
+		       "\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_PIN\"],\"buf_name\":\"\","
+		       "\"module\":\"\",\"mmap_op\":null,\"uid\":0,\"cgroup_id\":0,\"stack\":[]}\n",
+		       "gup_fast_on_dmabuf line");
+	ev.gup_flags = 0;
+	out = capture_finding(&ev, 1);
+	ASSERT_HAS_STR(out, "\"hook\":\"gup_fast\",\"gup_flags\":[],", "no flags: empty array");
+	free(out);
+
+	ev.kind = DA_KIND_PTE_NOT_SPECIAL;
+	ev.hook = DA_HOOK_PTE_INSTALL;
+	ev.gup_flags = 0x40001;
+	out = capture_finding(&ev, 1);
+	ASSERT_NO_STR(out, "gup_flags", "no gup_flags on pte_not_special");
+	free(out);
+}
+
+/* At most DA_STACK_DEPTH frames whatever stack_len says (heap event: ASan). */
+static void test_json_finding_stack_cap(void)
+{
+	static const uint32_t lens[] = {
+		0, 1, DA_STACK_DEPTH - 1, DA_STACK_DEPTH, DA_STACK_DEPTH + 1, 1000, 0xffffffffu
+	};
+	struct da_event *ev = malloc(sizeof(*ev));
+
+	if (!ASSERT_OK_PTR(ev, "malloc"))
+		return;
+	*ev = base_event();
+	for (int i = 0; i < DA_STACK_DEPTH; i++)
+		ev->stack[i] = 0x1000 + i;
+	for (size_t l = 0; l < UNIT_ARRAY_SIZE(lens); l++) {
+		uint32_t want = lens[l] < DA_STACK_DEPTH ? lens[l] : DA_STACK_DEPTH;
+		char *out, *stack, tail[32];
+		uint32_t frames = 0;
+
+		ev->stack_len = lens[l];
+		out = capture_finding(ev, 1);
+		stack = out ? strstr(out, ",\"stack\":[") : NULL;
+		if (!ASSERT_OK_PTR(stack, "stack field")) {
+			free(out);
+			continue;
+		}
+		for (char *p = stack; (p = strstr(p, "\"0x")); p++)
+			frames++;
+		ASSERT_EQ_U64(frames, want, "frames shown");
+		if (want)
+			snprintf(tail, sizeof(tail), "\"0x%x\"]}\n", 0x1000 + want - 1);
+		else
+			snprintf(tail, sizeof(tail), "[]}\n");
+		ASSERT_HAS_STR(stack, tail, "last frame, then the end of the line");
+		ASSERT_JSON_LINES(out, "stack line");
+		free(out);
+	}
+	free(ev);
+}
+
+/* buf_name (32) and module (56) are userspace/module controlled bytes. */
+static void test_json_finding_hostile_names(void)
+{
+	struct da_event *ev = malloc(sizeof(*ev));
+	char *out;
+
+	if (!ASSERT_OK_PTR(ev, "malloc"))
+		return;
+	*ev = base_event();
+	/* full, no NUL: quote, backslash, newline, control, invalid UTF-8 */
+	memset(ev->buf_name, 'n', DA_BUF_NAME_LEN);
+	memcpy(ev->buf_name, "a\"b\\c\n\x01\xff", 8);
+	memset(ev->module, 'm', DA_MODULE_LEN);
+	/* a UTF-8 sequence cut by the end of the field: stack[0] completes it */
+	ev->module[DA_MODULE_LEN - 2] = '\xe2';
+	ev->module[DA_MODULE_LEN - 1] = '\x82';
+	ev->stack[0] = 0xffffffff810000acull; /* first byte in memory 0xac */
+	ev->stack_len = 1;
+	out = capture_finding(ev, 1);
+	ASSERT_HAS_STR(out,
+		       ",\"buf_name\":\"a\\\"b\\\\c\\n\\u0001\\u00ff"
+		       "nnnnnnnnnnnnnnnnnnnnnnnn\",\"module\":",
+		       "buf_name escaped, 32 bytes, not more");
+	ASSERT_HAS_STR(out,
+		       ",\"module\":\"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"
+		       "\\u00e2\\u0082\",\"mmap_op\":",
+		       "module: 56 bytes, cut sequence escaped, not more");
+	if (ASSERT_JSON_LINES(out, "hostile buf_name/module: valid JSON"))
+		ASSERT_TRUE(strchr(out, '\n') == out + strlen(out) - 1,
+			    "exactly one newline, at the end");
+	free(out);
+
+	/* an injection attempt stays inside the string */
+	memset(ev->buf_name, 0, DA_BUF_NAME_LEN);
+	strcpy(ev->buf_name, "\",\"kind\":\"none\"}\n{\"");
+	memset(ev->module, 0, DA_MODULE_LEN);
+	strcpy(ev->module, "\xc3\xa9t\xc3\xa9\x7f");
+	out = capture_finding(ev, 1);
+	ASSERT_HAS_STR(out, "\"buf_name\":\"\\\",\\\"kind\\\":\\\"none\\\"}\\n{\\\"\",",
+		       "injection escaped");
+	ASSERT_HAS_STR(out, "\"module\":\"\xc3\xa9t\xc3\xa9\\u007f\",", "UTF-8 kept, DEL escaped");
+	ASSERT_JSON_LINES(out, "injection line");
+	free(out);
+	free(ev);
 }
 
 static const struct unit_test tests[] = {
@@ -629,5 +917,11 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_json_finding_hostile_text),
 	UNIT_TEST(test_json_finding_gup_flags_legacy),
 	UNIT_TEST(test_json_finding_gup_flags_btf),
+	UNIT_TEST(test_json_finding_new_fields),
+	UNIT_TEST(test_json_finding_symbolized),
+	UNIT_TEST(test_json_finding_pte),
+	UNIT_TEST(test_json_finding_gup_fast),
+	UNIT_TEST(test_json_finding_stack_cap),
+	UNIT_TEST(test_json_finding_hostile_names),
 };
 UNIT_SUITE(json, tests);

@@ -6,14 +6,17 @@
 #include <string.h>
 #include "finding.h"
 #include "json.h"
+#include "ksyms.h"
+#include "mappings.h"
 #include "report.h"
 #include "unit.h"
 
 static const char *const det_names[DA_HOOK_MAX] = {
-	"mmap", "mmap_import", "gup_slow", "insert_page", "insert_pages",
+	"mmap",		"mmap_import", "gup_slow",    "insert_page",
+	"insert_pages", "gup_fast",    "pte_install", "scan",
 };
 static const char *const det_mechs[DA_HOOK_MAX] = {
-	"fentry", "fentry", "kprobe", "none", "fentry",
+	"fentry", "fentry", "kprobe", "none", "fentry", "fentry", "kprobe", "iter",
 };
 
 struct fixture {
@@ -187,14 +190,16 @@ static void test_report_json(void)
 	ASSERT_EQ_INT(json_num(last, "ringbuf_lost"), 0, "summary ringbuf_lost");
 	ASSERT_HAS_STR(last,
 		       "\"seen\":{\"dma_buf_mmap_internal\":50,\"dma_buf_mmap\":0,"
-		       "\"check_vma_flags\":0,\"vm_insert_page\":0,\"vm_insert_pages\":0},",
+		       "\"check_vma_flags\":0,\"vm_insert_page\":0,\"vm_insert_pages\":0,"
+		       "\"gup_fast\":0,\"pte_install\":0,\"scan\":0},",
 		       "seen: dma-buf calls per hook, from the hook counters");
 	ASSERT_HAS_STR(last, "\"duration_s\":1.235,", "duration_s, 3 decimals");
 	ASSERT_HAS_STR(last, "\"kernel\":\"6.1.0-56-amd64\"", "kernel");
 	ASSERT_HAS_STR(last,
 		       "\"detectors\":{\"mmap\":\"fentry\",\"mmap_import\":\"fentry\","
 		       "\"gup_slow\":\"kprobe\",\"insert_page\":\"none\","
-		       "\"insert_pages\":\"fentry\"}}}\n",
+		       "\"insert_pages\":\"fentry\",\"gup_fast\":\"fentry\","
+		       "\"pte_install\":\"kprobe\",\"scan\":\"iter\"},",
 		       "detectors");
 
 	/* findings: violations first, warning last, counts per finding */
@@ -265,7 +270,8 @@ static void test_report_human(void)
 		ASSERT_HAS_STR(out, "on Linux 6.1.0-56-amd64", "kernel shown");
 		ASSERT_HAS_STR(out,
 			       "detectors: mmap=fentry mmap_import=fentry gup_slow=kprobe "
-			       "insert_page=none insert_pages=fentry\n",
+			       "insert_page=none insert_pages=fentry gup_fast=fentry "
+			       "pte_install=kprobe scan=iter\n",
 			       "detectors shown");
 		ASSERT_NO_STR(out, "note:", "no loss note");
 	}
@@ -291,7 +297,8 @@ static void test_report_human(void)
 		ASSERT_TRUE(v && w && v < w, "violations section before warnings");
 		ASSERT_HAS_STR(out,
 			       "totals: mmap_without_pfnmap=2 gup_on_dmabuf=3 "
-			       "page_insert_on_dmabuf=4 gup_blocked=2 ringbuf_lost=0\n",
+			       "page_insert_on_dmabuf=4 gup_blocked=2 gup_fast_on_dmabuf=0 "
+			       "pte_not_special=0 ringbuf_lost=0\n",
 			       "totals line");
 		ASSERT_HAS_STR(out, "gup FOLL_WRITE|FOLL_LONGTERM|FOLL_PIN", "gup flags decoded");
 		ASSERT_HAS_STR(out, "[shared,mixedmap]", "vm_flags described");
@@ -337,7 +344,7 @@ static void test_report_human_hostile(void)
 				clean = false;
 		ASSERT_TRUE(clean, "no control bytes but newlines");
 		ASSERT_HAS_STR(out, "(?]0;pwn????xxxxx)", "comm: 16 bytes, controls as ?");
-		ASSERT_HAS_STR(out, "exporter eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee  inode",
+		ASSERT_HAS_STR(out, "exporter eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\n",
 			       "exporter: 32 bytes, not more");
 	}
 	free(out);
@@ -352,7 +359,9 @@ static char *capture_watch(const struct da_event *ev, bool json)
 
 	if (!f)
 		return NULL;
-	watch_print_event(f, ev, json);
+	struct finding fi = { .ev = *ev, .count = 1 };
+
+	watch_print_finding(f, &fi, json, false, NULL);
 	fclose(f);
 	return buf;
 }
@@ -368,7 +377,7 @@ static void test_report_watch_event(void)
 	out = capture_watch(&ev, true);
 	f = open_memstream(&want, &len);
 	if (f) {
-		json_write_finding(f, &ev, 1);
+		json_write_finding(f, &ev, 1, NULL);
 		fclose(f);
 	}
 	ASSERT_STREQ(out, want, "watch --json line = finding with count 1");
@@ -378,13 +387,391 @@ static void test_report_watch_event(void)
 
 	out = capture_watch(&ev, false);
 	ASSERT_HAS_STR(out, " VIOLATION gup_on_dmabuf\n", "watch violation head");
-	ASSERT_HAS_STR(out, "process 42 (dmabuf-trigger) tid 43  via check_vma_flags\n",
+	ASSERT_HAS_STR(out,
+		       "process 42 (dmabuf-trigger) tid 43 uid 0 cgroup 0  via check_vma_flags\n",
 		       "watch process line");
 	free(out);
 	ev.kind = DA_KIND_GUP_BLOCKED;
 	out = capture_watch(&ev, false);
 	ASSERT_HAS_STR(out, " WARNING gup_blocked\n", "watch warning head");
 	free(out);
+}
+
+/* scan_kinds (findings of the scan) count like the BPF counters. */
+static void test_report_scan_kinds(void)
+{
+	struct fixture fx;
+	char *out;
+
+	fixture_init(&fx);
+	fx.r.counters[DA_KIND_MMAP_WITHOUT_PFNMAP] = 2;
+	fx.r.scan_kinds[DA_KIND_MMAP_WITHOUT_PFNMAP] = 3;
+	fx.r.scan_kinds[DA_KIND_PTE_NOT_SPECIAL] = 4;
+	fx.r.scan_kinds[DA_KIND_GUP_BLOCKED] = 1;
+	fx.r.scan_kinds[DA_KIND_NONE] = 100; /* compliant mappings: not findings */
+	ASSERT_EQ_U64(report_kind_total(&fx.r, DA_KIND_MMAP_WITHOUT_PFNMAP), 5,
+		      "kind total = counter + scan");
+	ASSERT_EQ_U64(report_kind_total(&fx.r, DA_KIND_PTE_NOT_SPECIAL), 4, "scan only");
+	ASSERT_EQ_U64(report_kind_total(&fx.r, DA_KIND_GUP_ON_DMABUF), 0, "neither");
+	ASSERT_EQ_U64(report_kind_total(&fx.r, DA_KIND_MAX), 0, "kind MAX: 0");
+	ASSERT_EQ_U64(report_kind_total(&fx.r, 0xffffffffu), 0, "kind ~0: 0");
+	ASSERT_EQ_U64(report_violations(&fx.r), 9, "violations: 2 + 3 + 4");
+	ASSERT_EQ_U64(report_warnings(&fx.r), 1, "warnings: the scan's gup_blocked");
+
+	out = capture_report(&fx.r, true);
+	ASSERT_JSON_LINES(out, "report --json with scan kinds");
+	ASSERT_EQ_INT(json_num(out, "violations"), 9, "summary violations");
+	ASSERT_EQ_INT(json_num(out, "warnings"), 1, "summary warnings");
+	ASSERT_EQ_INT(json_num(out, "mmap_without_pfnmap"), 5, "summary kinds: counter + scan");
+	ASSERT_EQ_INT(json_num(out, "pte_not_special"), 4, "summary kinds: scan");
+	free(out);
+
+	out = capture_report(&fx.r, false);
+	ASSERT_HAS_STR(out,
+		       "totals: mmap_without_pfnmap=5 gup_on_dmabuf=0 page_insert_on_dmabuf=0 "
+		       "gup_blocked=1 gup_fast_on_dmabuf=0 pte_not_special=4 ringbuf_lost=0\n",
+		       "human totals with scan kinds");
+	ASSERT_HAS_STR(out, "result: FAIL (9 violation events, 1 warning event)\n", "result");
+	free(out);
+
+	/* a violation found only by the scan fails the run */
+	fixture_init(&fx);
+	fx.r.scan_kinds[DA_KIND_PTE_NOT_SPECIAL] = 1;
+	ASSERT_EQ_U64(report_violations(&fx.r), 1, "scan alone: 1 violation");
+	finding_set_free(&fx.set);
+}
+
+/* Three mappings, two buffers of "system" (one shared), one of "udmabuf". */
+static void maps_fill(struct mapping_table *t)
+{
+	static const struct {
+		uint32_t pid;
+		const char *comm;
+		uint64_t inode, size, len, flags;
+		const char *exporter, *name;
+	} in[] = {
+		{ 200, "viewer", 7, 16384, 16384, DA_VM_SHARED | DA_VM_PFNMAP, "system", "frame" },
+		{ 100, "udmabuf-user", 9, 8192, 4096, DA_VM_SHARED, "udmabuf", "" },
+		{ 100, "camera", 7, 16384, 16384, DA_VM_SHARED | DA_VM_PFNMAP, "system", "frame" },
+		{ 100, "udmabuf-user", 9, 8192, 4096, DA_VM_SHARED, "udmabuf", "" },
+		{ 300, "gpu", 8, 1048576, 1048576, DA_VM_SHARED | DA_VM_IO, "system", "" },
+	};
+
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(in); i++) {
+		struct da_event rec;
+
+		memset(&rec, 0, sizeof(rec));
+		rec.hook = DA_HOOK_SCAN;
+		rec.pid = in[i].pid;
+		rec.uid = in[i].pid * 10;
+		rec.inode = in[i].inode;
+		rec.size = in[i].size;
+		rec.vm_start = 0x7f0000000000ull + (i << 24);
+		rec.vm_end = rec.vm_start + in[i].len;
+		rec.vm_flags = in[i].flags;
+		strcpy(rec.comm, in[i].comm);
+		strcpy(rec.exporter, in[i].exporter);
+		strcpy(rec.buf_name, in[i].name);
+		ASSERT_EQ_INT(mapping_table_add(t, &rec), 0, "mapping_table_add");
+	}
+	mapping_table_finish(t);
+}
+
+static void fixture_scan(struct fixture *fx, struct mapping_table *maps)
+{
+	fixture_mixed(fx);
+	maps_fill(maps);
+	fx->r.maps = maps;
+	fx->r.scan_ran = true;
+	fx->r.scan.tasks = 42;
+	fx->r.scan.vmas = 1234;
+	fx->r.scan.dmabuf_vmas = 5;
+	fx->r.counters[DA_CTR_DEDUP_FULL] = 6;
+	fx->r.det_func[DA_HOOK_MMAP] = "dma_buf_mmap_internal";
+	fx->r.det_func[DA_HOOK_GUP_SLOW] = "check_vma_flags";
+	fx->r.det_func[DA_HOOK_SCAN] = "bpf_iter_task_vma";
+}
+
+/* Line kinds in order: findings, then mappings, then the summary. */
+static void check_line_order(const char *out, size_t findings, size_t mappings)
+{
+	size_t n[3] = { 0 }, bad = 0;
+	int last = 0;
+
+	for (const char *p = out; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		int cls = !strncmp(p, "{\"kind\":", 8)	      ? 0
+			  : !strncmp(p, "{\"mapping\":{", 12) ? 1
+			  : !strncmp(p, "{\"summary\":{", 12) ? 2
+							      : -1;
+
+		if (cls < last)
+			bad++;
+		else
+			n[cls]++;
+		last = cls < 0 ? last : cls;
+	}
+	ASSERT_EQ_U64(bad, 0, "lines out of order or of no known kind");
+	ASSERT_EQ_U64(n[0], findings, "finding lines");
+	ASSERT_EQ_U64(n[1], mappings, "mapping lines");
+	ASSERT_EQ_U64(n[2], 1, "summary lines");
+}
+
+static void test_report_json_mappings(void)
+{
+	struct mapping_table maps;
+	struct fixture fx;
+	char *out, *p, *q;
+
+	fixture_scan(&fx, &maps);
+	out = capture_report(&fx.r, true);
+	if (!ASSERT_OK_PTR(out, "capture"))
+		goto out;
+	ASSERT_JSON_LINES(out, "report --json with mappings");
+	check_line_order(out, fx.set.len, 4);
+
+	/* sorted by exporter, inode, pid; rss/pss/procs as in mappings.c */
+	p = strstr(out, "{\"mapping\":");
+	if (!ASSERT_OK_PTR(p, "mapping lines"))
+		goto out;
+	q = strstr(out, "{\"summary\":");
+	if (!ASSERT_OK_PTR(q, "summary line"))
+		goto out;
+	q[0] = '\0'; /* p: the mapping lines only */
+	ASSERT_STREQ(p,
+		     "{\"mapping\":{\"pid\":100,\"comm\":\"camera\",\"uid\":1000,"
+		     "\"exporter\":\"system\",\"buf_name\":\"frame\",\"inode\":7,\"size\":16384,"
+		     "\"rss\":16384,\"pss\":8192,\"vmas\":1,\"procs\":2,\"vm_flags\":\"0x408\"}}\n"
+		     "{\"mapping\":{\"pid\":200,\"comm\":\"viewer\",\"uid\":2000,"
+		     "\"exporter\":\"system\",\"buf_name\":\"frame\",\"inode\":7,\"size\":16384,"
+		     "\"rss\":16384,\"pss\":8192,\"vmas\":1,\"procs\":2,\"vm_flags\":\"0x408\"}}\n"
+		     "{\"mapping\":{\"pid\":300,\"comm\":\"gpu\",\"uid\":3000,"
+		     "\"exporter\":\"system\",\"buf_name\":\"\",\"inode\":8,\"size\":1048576,"
+		     "\"rss\":1048576,\"pss\":1048576,\"vmas\":1,\"procs\":1,"
+		     "\"vm_flags\":\"0x4008\"}}\n"
+		     "{\"mapping\":{\"pid\":100,\"comm\":\"udmabuf-user\",\"uid\":1000,"
+		     "\"exporter\":\"udmabuf\",\"buf_name\":\"\",\"inode\":9,\"size\":8192,"
+		     "\"rss\":8192,\"pss\":8192,\"vmas\":2,\"procs\":1,\"vm_flags\":\"0x8\"}}\n",
+		     "mapping lines");
+	q[0] = '{';
+
+	ASSERT_HAS_STR(q, ",\"scan\":{\"processes\":42,\"vmas\":1234,\"dmabuf_vmas\":5},",
+		       "scan object");
+	ASSERT_EQ_INT(json_num(q, "dedup_full"), 6, "dedup_full");
+	ASSERT_HAS_STR(q,
+		       ",\"functions\":{\"mmap\":\"dma_buf_mmap_internal\",\"mmap_import\":null,"
+		       "\"gup_slow\":\"check_vma_flags\",\"insert_page\":null,"
+		       "\"insert_pages\":null,\"gup_fast\":null,\"pte_install\":null,"
+		       "\"scan\":\"bpf_iter_task_vma\"}}}\n",
+		       "functions: name or null, last");
+out:
+	free(out);
+	mapping_table_free(&maps);
+	finding_set_free(&fx.set);
+}
+
+/* No scan (no task_vma iterator): "scan":null and no mapping line. */
+static void test_report_json_no_scan(void)
+{
+	struct mapping_table maps = { 0 };
+	struct fixture fx;
+	char *out;
+
+	fixture_mixed(&fx);
+	out = capture_report(&fx.r, true);
+	ASSERT_JSON_LINES(out, "report --json without scan");
+	ASSERT_HAS_STR(out, ",\"scan\":null,", "scan null");
+	ASSERT_NO_STR(out, "\"mapping\"", "no mapping line");
+	ASSERT_EQ_INT(json_num(out, "dedup_full"), 0, "dedup_full 0");
+	ASSERT_HAS_STR(out, ",\"functions\":{\"mmap\":null,", "functions all null");
+	if (out)
+		check_line_order(out, fx.set.len, 0);
+	free(out);
+
+	/* scanned, nothing mapped: a scan object, no mapping line */
+	fx.r.scan_ran = true;
+	fx.r.maps = &maps;
+	fx.r.scan.tasks = 3;
+	out = capture_report(&fx.r, true);
+	ASSERT_JSON_LINES(out, "report --json, empty scan");
+	ASSERT_HAS_STR(out, ",\"scan\":{\"processes\":3,\"vmas\":0,\"dmabuf_vmas\":0},",
+		       "empty scan object");
+	ASSERT_NO_STR(out, "\"mapping\"", "empty scan: no mapping line");
+	free(out);
+	finding_set_free(&fx.set);
+}
+
+static void test_report_human_mappings(void)
+{
+	struct mapping_table maps;
+	struct fixture fx;
+	char *out;
+
+	fixture_scan(&fx, &maps);
+	out = capture_report(&fx.r, false);
+	if (ASSERT_OK_PTR(out, "capture")) {
+		const char *sec = strstr(out, "MAPPED DMA-BUF MEMORY");
+
+		ASSERT_HAS_STR(
+			out,
+			"MAPPED DMA-BUF MEMORY (scan at start: 42 processes, 1234 vmas, "
+			"5 dma-buf vmas)\n"
+			"  exporter system\n"
+			"    buffer inode 7  size 16 KiB  name \"frame\"  mapped by 2 processes\n"
+			"      pid 100 (camera)  rss 16 KiB  pss 8 KiB  vmas 1  [shared,pfnmap]\n"
+			"      pid 200 (viewer)  rss 16 KiB  pss 8 KiB  vmas 1  [shared,pfnmap]\n"
+			"    buffer inode 8  size 1024 KiB  mapped by 1 process\n"
+			"      pid 300 (gpu)  rss 1024 KiB  pss 1024 KiB  vmas 1  [shared,io]\n"
+			"  exporter udmabuf\n"
+			"    buffer inode 9  size 8 KiB  mapped by 1 process\n"
+			"      pid 100 (udmabuf-user)  rss 8 KiB  pss 8 KiB  vmas 2  [shared]\n"
+			"\n",
+			"section: exporter -> buffer -> process");
+		ASSERT_TRUE(sec && strstr(sec + 1, "MAPPED DMA-BUF MEMORY") == NULL, "one section");
+		ASSERT_HAS_STR(out, "result: FAIL (9 violation events, 2 warning events)\n",
+			       "mappings are no findings");
+	}
+	free(out);
+
+	/* scanned, nothing mapped */
+	mapping_table_free(&maps);
+	out = capture_report(&fx.r, false);
+	ASSERT_HAS_STR(out,
+		       "MAPPED DMA-BUF MEMORY (scan at start: 42 processes, 1234 vmas, "
+		       "5 dma-buf vmas)\n  none\n\n",
+		       "empty table: none");
+	free(out);
+	fx.r.maps = NULL;
+	out = capture_report(&fx.r, false);
+	ASSERT_HAS_STR(out, "dma-buf vmas)\n  none\n\n", "no table: none");
+	free(out);
+
+	/* no scan */
+	fx.r.scan_ran = false;
+	out = capture_report(&fx.r, false);
+	ASSERT_HAS_STR(out,
+		       "MAPPED DMA-BUF MEMORY\n  not scanned (no task_vma iterator on this "
+		       "kernel)\n\n",
+		       "not scanned");
+	ASSERT_NO_STR(out, "scan at start", "not scanned: no scan totals");
+	free(out);
+	finding_set_free(&fx.set);
+}
+
+/* comm, exporter and buf_name of a mapping are arbitrary bytes. */
+static void test_report_mappings_hostile(void)
+{
+	struct mapping_table maps = { 0 };
+	struct fixture fx;
+	struct da_event rec;
+	char *out;
+
+	fixture_init(&fx);
+	memset(&rec, 0, sizeof(rec));
+	rec.pid = 1;
+	rec.inode = 5;
+	rec.size = 4096;
+	rec.vm_start = 0x1000;
+	rec.vm_end = 0x2000;
+	memcpy(rec.comm, "\x1b[2J\"\\\n\x7f\x9bxxxxxxx", DA_COMM_LEN);
+	memset(rec.exporter, 'e', DA_EXPORTER_LEN);
+	memset(rec.buf_name, '\x1b', DA_BUF_NAME_LEN);
+	mapping_table_add(&maps, &rec);
+	mapping_table_finish(&maps);
+	fx.r.maps = &maps;
+	fx.r.scan_ran = true;
+
+	out = capture_report(&fx.r, true);
+	ASSERT_JSON_LINES(out, "hostile mapping: valid JSON lines");
+	ASSERT_HAS_STR(out, "\"exporter\":\"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\",\"buf_name\"",
+		       "JSON exporter: 32 bytes");
+	free(out);
+
+	out = capture_report(&fx.r, false);
+	if (ASSERT_OK_PTR(out, "capture")) {
+		bool clean = true;
+
+		for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+			if ((*p < 0x20 && *p != '\n') || *p >= 0x7f)
+				clean = false;
+		ASSERT_TRUE(clean, "no control bytes but newlines");
+		ASSERT_HAS_STR(out, "pid 1 (?[2J\"\\???xxxxxxx)", "comm: 16 bytes, controls as ?");
+		ASSERT_HAS_STR(out, "  exporter eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\n",
+			       "exporter: 32 bytes");
+		ASSERT_HAS_STR(out, "name \"????????????????????????????????\"",
+			       "buf_name: 32 bytes as ?");
+	}
+	free(out);
+	mapping_table_free(&maps);
+	finding_set_free(&fx.set);
+}
+
+/* Each finding's stack: "stack:  func+0x.. [mod]", then aligned frames. */
+static void test_report_human_stack(void)
+{
+	static const char text[] = "ffffffff81001000 T start_kernel\n"
+				   "ffffffffc0a01000 t tim_mmap\t[test_insert_page]\n";
+	struct fixture fx;
+	struct ksyms ks;
+	struct da_event ev;
+	char *out;
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+	if (!ASSERT_OK_PTR(f, "fmemopen"))
+		return;
+	ASSERT_EQ_INT(ksyms_load(&ks, f), 0, "ksyms_load");
+	fclose(f);
+
+	fixture_init(&fx);
+	ev = ev_make(DA_KIND_PAGE_INSERT_ON_DMABUF, 100, 0x7f0000010000);
+	strcpy(ev.module, "test_insert_page");
+	ev.mmap_op = 0xffffffffc0a01000ull;
+	ev.stack_len = 3;
+	ev.stack[0] = 0xffffffffc0a0102bull;
+	ev.stack[1] = 0xffffffff8100101aull;
+	ev.stack[2] = 0x1234;
+	finding_set_add(&fx.set, &ev);
+	fx.r.counters[DA_KIND_PAGE_INSERT_ON_DMABUF] = 1;
+	fx.r.ks = &ks;
+	out = capture_report(&fx.r, false);
+	ASSERT_HAS_STR(out,
+		       "      exporter test_insert_page [test_insert_page]  "
+		       "mmap tim_mmap [test_insert_page]\n",
+		       "exporter line: module and mmap op");
+	ASSERT_HAS_STR(out,
+		       "  count 1\n"
+		       "      stack:  tim_mmap+0x2b [test_insert_page]\n"
+		       "              start_kernel+0x1a\n"
+		       "              0x1234\n",
+		       "stack lines, symbolized");
+	free(out);
+
+	/* without ksyms: hex; stack_len past the array: capped */
+	fx.r.ks = NULL;
+	fx.set.items[0].ev.stack_len = 1000;
+	out = capture_report(&fx.r, false);
+	ASSERT_HAS_STR(out, "  mmap 0xffffffffc0a01000\n", "mmap op in hex");
+	ASSERT_HAS_STR(out, "      stack:  0xffffffffc0a0102b\n              0xffffffff8100101a\n",
+		       "stack in hex");
+	if (out) {
+		const char *p = strstr(out, "stack:  ");
+		size_t lines = 0;
+
+		while (p && (p = strchr(p, '\n')) && !strncmp(p + 1, "              ", 14)) {
+			lines++;
+			p++;
+		}
+		ASSERT_EQ_U64(lines + 1, DA_STACK_DEPTH, "stack lines capped at DA_STACK_DEPTH");
+	}
+	free(out);
+
+	/* no stack: no stack line */
+	fx.set.items[0].ev.stack_len = 0;
+	out = capture_report(&fx.r, false);
+	ASSERT_NO_STR(out, "stack:", "stack_len 0: no stack line");
+	free(out);
+	finding_set_free(&fx.set);
+	ksyms_free(&ks);
 }
 
 /* clang-format off */
@@ -396,6 +783,12 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_report_human),
 	UNIT_TEST(test_report_human_hostile),
 	UNIT_TEST(test_report_watch_event),
+	UNIT_TEST(test_report_scan_kinds),
+	UNIT_TEST(test_report_json_mappings),
+	UNIT_TEST(test_report_json_no_scan),
+	UNIT_TEST(test_report_human_mappings),
+	UNIT_TEST(test_report_mappings_hostile),
+	UNIT_TEST(test_report_human_stack),
 };
 /* clang-format on */
 UNIT_SUITE(report, tests);

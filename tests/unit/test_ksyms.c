@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* ksyms_load() of /proc/kallsyms text and ksyms_describe(). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ksyms.h"
+#include "unit.h"
+
+/*
+ * Unsorted, built-in and module text symbols, data/rodata/bss/absolute
+ * symbols that must be skipped, a blank line and a last line without '\n'.
+ */
+static const char fake_kallsyms[] = "ffffffff81002000 t helper_b\n"
+				    "ffffffff82000000 D some_data\n"
+				    "ffffffffc0a01000 t tim_mmap\t[test_insert_page]\n"
+				    "ffffffff81000000 T _stext\n"
+				    "ffffffff81003000 d local_data\n"
+				    "ffffffffc0b00000 t udmabuf_mmap\t[udmabuf]\n"
+				    "ffffffff81004000 r rodata_x\n"
+				    "\n"
+				    "ffffffff81001000 T start_kernel\n"
+				    "0000000000000000 A absolute_sym\n"
+				    "ffffffff81005000 b bss_sym\n"
+				    "ffffffffc0a00000 T tim_init\t[test_insert_page]\n"
+				    "not a symbol line\n"
+				    "ffffffff81003100 t after_data";
+
+/* The text symbols of fake_kallsyms, by address. */
+static const struct {
+	uint64_t addr;
+	const char *name;
+} fake_text[] = {
+	{ 0xffffffff81000000ull, "_stext" },
+	{ 0xffffffff81001000ull, "start_kernel" },
+	{ 0xffffffff81002000ull, "helper_b" },
+	{ 0xffffffff81003100ull, "after_data" },
+	{ 0xffffffffc0a00000ull, "tim_init [test_insert_page]" },
+	{ 0xffffffffc0a01000ull, "tim_mmap [test_insert_page]" },
+	{ 0xffffffffc0b00000ull, "udmabuf_mmap [udmabuf]" },
+};
+
+/* ksyms_load() from the text (fmemopen: no file on disk). */
+static int load_text(struct ksyms *ks, const char *text)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int ret;
+
+	if (!ASSERT_OK_PTR(f, "fmemopen")) {
+		memset(ks, 0, sizeof(*ks));
+		return -errno;
+	}
+	ret = ksyms_load(ks, f);
+	fclose(f);
+	return ret;
+}
+
+/* ksyms_describe() of addr must give want, in the buffer passed. */
+static bool expect_describe(const struct ksyms *ks, uint64_t addr, int with_offset,
+			    const char *want, const char *what)
+{
+	char buf[256];
+	const char *ret = ksyms_describe(ks, addr, with_offset, buf, sizeof(buf));
+	bool ok = ASSERT_TRUE(ret == buf, "returns buf");
+
+	return ASSERT_STREQ(buf, want, what) && ok;
+}
+
+static void test_ksyms_load(void)
+{
+	struct ksyms ks;
+
+	if (!ASSERT_EQ_INT(load_text(&ks, fake_kallsyms), 0, "ksyms_load"))
+		return;
+	ASSERT_EQ_U64(ks.len, UNIT_ARRAY_SIZE(fake_text), "text symbols only (t, T)");
+	for (size_t i = 1; i < ks.len; i++)
+		ASSERT_TRUE(ks.syms[i - 1].addr < ks.syms[i].addr, "sorted by address");
+	for (size_t i = 0; i < ks.len && i < UNIT_ARRAY_SIZE(fake_text); i++) {
+		ASSERT_EQ_U64(ks.syms[i].addr, fake_text[i].addr, fake_text[i].name);
+		expect_describe(&ks, fake_text[i].addr, 0, fake_text[i].name, "exact address");
+	}
+	ksyms_free(&ks);
+}
+
+static void test_ksyms_describe(void)
+{
+	struct ksyms ks;
+
+	if (!ASSERT_EQ_INT(load_text(&ks, fake_kallsyms), 0, "ksyms_load"))
+		return;
+	/* built-in */
+	expect_describe(&ks, 0xffffffff81001000ull, 0, "start_kernel", "exact, no offset");
+	expect_describe(&ks, 0xffffffff81001000ull, 1, "start_kernel+0x0", "exact, with_offset");
+	expect_describe(&ks, 0xffffffff8100101aull, 1, "start_kernel+0x1a", "inside");
+	expect_describe(&ks, 0xffffffff8100101aull, 0, "start_kernel+0x1a",
+			"inside: offset even without with_offset");
+	expect_describe(&ks, 0xffffffff81001fffull, 1, "start_kernel+0xfff", "last byte");
+	expect_describe(&ks, 0xffffffff81000000ull, 1, "_stext+0x0", "first symbol");
+	/* the data symbol in between is not a function */
+	expect_describe(&ks, 0xffffffff81003010ull, 1, "helper_b+0x1010", "d skipped");
+	expect_describe(&ks, 0xffffffff81003100ull, 1, "after_data+0x0", "t after a d");
+	/* modules */
+	expect_describe(&ks, 0xffffffffc0a01000ull, 0, "tim_mmap [test_insert_page]",
+			"module, exact");
+	expect_describe(&ks, 0xffffffffc0a0102bull, 1, "tim_mmap+0x2b [test_insert_page]",
+			"module, inside");
+	expect_describe(&ks, 0xffffffffc0a00010ull, 0, "tim_init+0x10 [test_insert_page]",
+			"other module symbol");
+	expect_describe(&ks, 0xffffffffc0b00004ull, 1, "udmabuf_mmap+0x4 [udmabuf]",
+			"other module");
+	/* below the first symbol */
+	expect_describe(&ks, 0xffffffff80ffffffull, 1, "0xffffffff80ffffff", "below the first");
+	expect_describe(&ks, 0, 0, "0x0", "address 0");
+	expect_describe(&ks, 0x7f12abcd0000ull, 1, "0x7f12abcd0000", "user address");
+	/* far past the last symbol, or far from any (1 MiB) */
+	expect_describe(&ks, 0xffffffffc0b00000ull + 0x100000, 1, "udmabuf_mmap+0x100000 [udmabuf]",
+			"1 MiB past the last: still it");
+	expect_describe(&ks, 0xffffffffc0b00000ull + 0x100001, 1, "0xffffffffc0c00001",
+			"more than 1 MiB past the last");
+	expect_describe(&ks, 0xffffffffffffffffull, 1, "0xffffffffffffffff", "~0");
+	expect_describe(&ks, 0xffffffff82000010ull, 1, "0xffffffff82000010",
+			"in the D symbol, 16 MiB past after_data");
+	ksyms_free(&ks);
+}
+
+/* A buffer too small: cut, NUL-terminated, no overrun (exact heap size). */
+static void test_ksyms_describe_small(void)
+{
+	struct ksyms ks;
+	char *buf = malloc(8);
+
+	if (!ASSERT_OK_PTR(buf, "malloc"))
+		return;
+	if (!ASSERT_EQ_INT(load_text(&ks, fake_kallsyms), 0, "ksyms_load")) {
+		free(buf);
+		return;
+	}
+	ASSERT_TRUE(ksyms_describe(&ks, 0xffffffffc0a0102bull, 1, buf, 8) == buf, "returns buf");
+	ASSERT_STREQ(buf, "tim_mma", "symbol cut at 7 bytes");
+	ksyms_describe(&ks, 0xffffffffffffffffull, 1, buf, 8);
+	ASSERT_STREQ(buf, "0xfffff", "hex cut at 7 bytes");
+	ksyms_describe(NULL, 0x1234, 1, buf, 8);
+	ASSERT_STREQ(buf, "0x1234", "NULL ks, short hex fits");
+	ksyms_free(&ks);
+	free(buf);
+}
+
+static void test_ksyms_null(void)
+{
+	struct ksyms ks;
+
+	expect_describe(NULL, 0xffffffffc0a0102bull, 1, "0xffffffffc0a0102b", "NULL ks");
+	expect_describe(NULL, 0xffffffffc0a01000ull, 0, "0xffffffffc0a01000", "NULL ks, exact");
+	expect_describe(NULL, 0, 0, "0x0", "NULL ks, 0");
+
+	ksyms_free(NULL); /* NULL-safe */
+	if (!ASSERT_EQ_INT(load_text(&ks, fake_kallsyms), 0, "ksyms_load"))
+		return;
+	ksyms_free(&ks);
+	ASSERT_NULL(ks.syms, "free clears syms");
+	ASSERT_NULL(ks.strings, "free clears strings");
+	ASSERT_EQ_U64(ks.len, 0, "free clears len");
+	ksyms_free(&ks); /* twice is harmless */
+	expect_describe(&ks, 0xffffffff81001000ull, 0, "0xffffffff81001000", "freed: hex");
+}
+
+#define BIG_N	 100000u
+#define BIG_BASE ((uint64_t)0xffffffff81000000ull)
+#define BIG_STEP 0x40u
+
+/* Symbol i of the big table: name and module (every 1000th is in one). */
+static void big_name(unsigned int i, char *buf, size_t len, bool exact)
+{
+	if (i % 1000 == 7)
+		snprintf(buf, len, "fn_%06u%s [mod%u]", i, exact ? "" : "+0x3f", i / 1000);
+	else
+		snprintf(buf, len, "fn_%06u%s", i, exact ? "" : "+0x3f");
+}
+
+/* 100000 symbols in a scrambled order: the sort and the binary search. */
+static void test_ksyms_big(void)
+{
+	char *text = NULL, got[128], want[128];
+	size_t len = 0, good = 0;
+	struct ksyms ks;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!ASSERT_OK_PTR(f, "open_memstream"))
+		return;
+	for (unsigned int j = 0; j < BIG_N; j++) {
+		/* 7919 is prime to 100000: a permutation of 0..BIG_N-1 */
+		unsigned int i = (unsigned int)((uint64_t)j * 7919 % BIG_N);
+
+		fprintf(f, "%016" PRIx64 " %c fn_%06u", BIG_BASE + (uint64_t)i * BIG_STEP,
+			i % 2 ? 't' : 'T', i);
+		if (i % 1000 == 7)
+			fprintf(f, "\t[mod%u]", i / 1000);
+		fputc('\n', f);
+		/* a data symbol inside every 10th function: skipped */
+		if (i % 10 == 0)
+			fprintf(f, "%016" PRIx64 " d data_%06u\n",
+				BIG_BASE + (uint64_t)i * BIG_STEP + 0x20, i);
+	}
+	fclose(f);
+	if (!ASSERT_EQ_INT(load_text(&ks, text), 0, "ksyms_load")) {
+		free(text);
+		return;
+	}
+	ASSERT_EQ_U64(ks.len, BIG_N, "every text symbol kept, data skipped");
+	for (unsigned int i = 0; i < BIG_N; i++) {
+		uint64_t addr = BIG_BASE + (uint64_t)i * BIG_STEP;
+
+		big_name(i, want, sizeof(want), true);
+		ksyms_describe(&ks, addr, 0, got, sizeof(got));
+		if (!ASSERT_STREQ(got, want, "exact address of symbol i"))
+			break;
+		big_name(i, want, sizeof(want), false);
+		ksyms_describe(&ks, addr + BIG_STEP - 1, 1, got, sizeof(got));
+		if (!ASSERT_STREQ(got, want, "last byte of symbol i"))
+			break;
+		good++;
+	}
+	ASSERT_EQ_U64(good, BIG_N, "symbols resolved");
+	expect_describe(&ks, BIG_BASE - 1, 1, "0xffffffff80ffffff", "below the first");
+	snprintf(want, sizeof(want), "0x%" PRIx64,
+		 BIG_BASE + (uint64_t)(BIG_N - 1) * BIG_STEP + 0x100001);
+	expect_describe(&ks, BIG_BASE + (uint64_t)(BIG_N - 1) * BIG_STEP + 0x100001, 1, want,
+			"far past the last");
+	ksyms_free(&ks);
+	free(text);
+}
+
+/*
+ * kptr_restrict: every address reads 0, so the table is empty: the load
+ * succeeds (no qsort of a NULL base: UBSan) and lookups print hex.
+ */
+static void test_ksyms_restricted(void)
+{
+	static const char restricted[] = "0000000000000000 T _stext\n"
+					 "0000000000000000 T start_kernel\n"
+					 "0000000000000000 t helper_b\n"
+					 "0000000000000000 t tim_mmap\t[test_insert_page]\n";
+	struct ksyms ks;
+
+	ASSERT_EQ_INT(load_text(&ks, restricted), 0, "load succeeds");
+	ASSERT_EQ_U64(ks.len, 0, "no symbol kept");
+	expect_describe(&ks, 0xffffffff81001000ull, 0, "0xffffffff81001000", "exact: hex");
+	expect_describe(&ks, 0xffffffff8100101aull, 1, "0xffffffff8100101a", "inside: hex");
+	expect_describe(&ks, 0, 1, "0x0", "0: hex");
+	ksyms_free(&ks);
+
+	ASSERT_EQ_INT(load_text(&ks, ""), 0, "empty file loads");
+	ASSERT_EQ_U64(ks.len, 0, "empty file: no symbol");
+	expect_describe(&ks, 0xffffffff81001000ull, 1, "0xffffffff81001000", "empty: hex");
+	ksyms_free(&ks);
+}
+
+/*
+ * /proc/kallsyms lists weak functions as 'W' (abort,
+ * calibration_delay_done... 304 on a 6.18 host): they are text too, or a
+ * frame in abort() would be named after the text symbol before it.
+ */
+static void test_ksyms_weak(void)
+{
+	static const char text[] = "ffffffff81207760 t bringup_hibernate_cpu.cold\n"
+				   "ffffffff812077b0 W __pfx_abort\n"
+				   "ffffffff812077c0 W abort\n"
+				   "ffffffff812077c7 t do_exit.cold\n";
+	struct ksyms ks;
+
+	if (!ASSERT_EQ_INT(load_text(&ks, text), 0, "ksyms_load"))
+		return;
+	expect_describe(&ks, 0xffffffff812077c3ull, 1, "abort+0x3", "weak function (W)");
+	ksyms_free(&ks);
+}
+
+/* clang-format off */
+static const struct unit_test tests[] = {
+	UNIT_TEST(test_ksyms_load),
+	UNIT_TEST(test_ksyms_describe),
+	UNIT_TEST(test_ksyms_describe_small),
+	UNIT_TEST(test_ksyms_null),
+	UNIT_TEST(test_ksyms_big),
+	UNIT_TEST(test_ksyms_restricted),
+	UNIT_TEST(test_ksyms_weak),
+};
+/* clang-format on */
+UNIT_SUITE(ksyms, tests);
