@@ -27,8 +27,8 @@
 #define DA_VM_MIXEDMAP	 0x10000000ull
 
 /*
- * pte bits, per architecture (checked against the kernel headers by
- * tests/host/pte-bits.sh):
+ * pte bits, per architecture (read from the 6.1 and 6.12 kernel headers;
+ * the same values in 5.10 and 6.18):
  *   x86_64 arch/x86/include/asm/pgtable_types.h: _PAGE_BIT_PRESENT 0,
  *          _PAGE_BIT_SPECIAL = _PAGE_BIT_SOFTW1 = 9
  *   arm64  arch/arm64/include/asm/pgtable-hwdef.h PTE_VALID bit 0,
