@@ -103,6 +103,28 @@ struct {
 	__type(value, struct fast_call);
 } fast_calls SEC(".maps");
 
+/*
+ * vm_file swapped by the exporter's mmap: the vma no longer points at the
+ * dma-buf. nr_tracked > 0 is the only cost for everybody else: one load.
+ * LRU bounds what a missed vm_area_free could leave behind.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64); /* struct vm_area_struct * */
+	__type(value, struct da_tracked);
+} tracked SEC(".maps");
+
+__s64 nr_tracked = 0;
+
+/* Built here before an insert: a da_tracked does not fit the BPF stack budget. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct da_tracked);
+} tracked_scratch SEC(".maps");
+
 /* kprobe fallback: arguments saved at entry for the matching kretprobe */
 struct call_key {
 	__u32 tid;
@@ -166,6 +188,30 @@ static __always_inline struct dma_buf *dmabuf_of_vma_btf(struct vm_area_struct *
 	return dmabuf_of_file_btf(vma->vm_file);
 }
 
+/* The snapshot of a dma-buf vma whose vm_file was swapped, else NULL. */
+static __always_inline struct da_tracked *tracked_vma(struct vm_area_struct *vma)
+{
+	__u64 key = (__u64)vma;
+
+	if (!nr_tracked)
+		return NULL;
+	return bpf_map_lookup_elem(&tracked, &key);
+}
+
+/*
+ * The two ways a vma is known to map a dma-buf. Written as nested tests:
+ * "!dmabuf && !tr" lets clang OR the two pointers, which the verifier
+ * refuses for a map value that may be NULL.
+ */
+#define RESOLVE_OR_RETURN(dmabuf, tr, vma, retval)                                                \
+	do {                                                                                      \
+		if (!(dmabuf)) {                                                                  \
+			(tr) = tracked_vma(vma);                                                  \
+			if (!(tr))                                                                \
+				return retval;                                                    \
+		}                                                                                 \
+	} while (0)
+
 static __always_inline bool skip_tgid(__u32 tgid)
 {
 	return targ_tgid && targ_tgid != tgid;
@@ -192,18 +238,38 @@ static __always_inline struct da_event *scratch_event(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
-/* What the dma-buf and the vma say: CO-RE reads, for BTF and raw pointers. */
-static __always_inline void fill_target(struct da_event *ev, struct dma_buf *dmabuf,
-					struct vm_area_struct *vma)
+static __always_inline void fill_vma(struct da_event *ev, struct vm_area_struct *vma)
 {
-	struct module *owner = BPF_CORE_READ(dmabuf, owner);
-	const char *name = BPF_CORE_READ(dmabuf, name);
-
-	ev->inode = BPF_CORE_READ(dmabuf, file, f_inode, i_ino);
-	ev->size = BPF_CORE_READ(dmabuf, size);
 	ev->vm_start = BPF_CORE_READ(vma, vm_start);
 	ev->vm_end = BPF_CORE_READ(vma, vm_end);
 	ev->vm_flags = BPF_CORE_READ(vma, vm_flags);
+}
+
+/*
+ * What the dma-buf (or, for a swapped vma, its snapshot) and the vma say:
+ * CO-RE reads, for BTF and raw pointers.
+ */
+static __always_inline void fill_target(struct da_event *ev, struct dma_buf *dmabuf,
+					const struct da_tracked *tr, struct vm_area_struct *vma)
+{
+	struct module *owner;
+	const char *name;
+
+	if (!dmabuf && tr) {
+		ev->inode = tr->inode;
+		ev->size = tr->size;
+		ev->mmap_op = tr->mmap_op;
+		__builtin_memcpy(ev->exporter, tr->exporter, sizeof(ev->exporter));
+		__builtin_memcpy(ev->buf_name, tr->buf_name, sizeof(ev->buf_name));
+		__builtin_memcpy(ev->module, tr->module, sizeof(ev->module));
+		fill_vma(ev, vma);
+		return;
+	}
+	owner = BPF_CORE_READ(dmabuf, owner);
+	name = BPF_CORE_READ(dmabuf, name);
+	ev->inode = BPF_CORE_READ(dmabuf, file, f_inode, i_ino);
+	ev->size = BPF_CORE_READ(dmabuf, size);
+	fill_vma(ev, vma);
 	ev->mmap_op = (__u64)BPF_CORE_READ(dmabuf, ops, mmap);
 	if (bpf_probe_read_kernel_str(ev->exporter, sizeof(ev->exporter),
 				      BPF_CORE_READ(dmabuf, exp_name)) < 0)
@@ -273,8 +339,8 @@ static __always_inline void send(void *ctx, struct da_event *ev, __u32 kind, __u
 }
 
 static __always_inline void report(void *ctx, __u32 kind, __u32 hook, struct dma_buf *dmabuf,
-				   struct vm_area_struct *vma, __u64 addr, __u64 gup_flags,
-				   int ret, __u64 pte)
+				   const struct da_tracked *tr, struct vm_area_struct *vma,
+				   __u64 addr, __u64 gup_flags, int ret, __u64 pte)
 {
 	struct da_event *ev;
 
@@ -283,8 +349,33 @@ static __always_inline void report(void *ctx, __u32 kind, __u32 hook, struct dma
 	ev = scratch_event();
 	if (!ev)
 		return;
-	fill_target(ev, dmabuf, vma);
+	fill_target(ev, dmabuf, tr, vma);
 	send(ctx, ev, kind, hook, addr, gup_flags, ret, pte);
+}
+
+static __always_inline void track_insert(__u64 vma, const struct da_tracked *t)
+{
+	if (!bpf_map_update_elem(&tracked, &vma, t, BPF_NOEXIST))
+		__sync_fetch_and_add(&nr_tracked, 1);
+}
+
+/* The exporter's mmap left another file in vm_file: remember the vma. */
+static __always_inline void track_swapped(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct da_event *ev = scratch_event();
+	__u32 zero = 0;
+	struct da_tracked *t = bpf_map_lookup_elem(&tracked_scratch, &zero);
+
+	if (!ev || !t)
+		return;
+	fill_target(ev, dmabuf, NULL, vma);
+	t->inode = ev->inode;
+	t->size = ev->size;
+	t->mmap_op = ev->mmap_op;
+	__builtin_memcpy(t->exporter, ev->exporter, sizeof(t->exporter));
+	__builtin_memcpy(t->buf_name, ev->buf_name, sizeof(t->buf_name));
+	__builtin_memcpy(t->module, ev->module, sizeof(t->module));
+	track_insert((__u64)vma, t);
 }
 
 /* The exporter's mmap returned: a successful dma-buf mmap must be VM_PFNMAP. */
@@ -295,9 +386,11 @@ static __always_inline void mmap_done(void *ctx, __u32 hook, struct dma_buf *dma
 		return;
 	counter_add(DA_CTR_HOOK_BASE + hook);
 	mark_mm(vma);
+	if (BPF_CORE_READ(vma, vm_file) != BPF_CORE_READ(dmabuf, file))
+		track_swapped(dmabuf, vma);
 	if (BPF_CORE_READ(vma, vm_flags) & DA_VM_PFNMAP)
 		return;
-	report(ctx, DA_KIND_MMAP_WITHOUT_PFNMAP, hook, dmabuf, vma, 0, 0, ret, 0);
+	report(ctx, DA_KIND_MMAP_WITHOUT_PFNMAP, hook, dmabuf, NULL, vma, 0, 0, ret, 0);
 }
 
 /*
@@ -306,7 +399,8 @@ static __always_inline void mmap_done(void *ctx, __u32 hook, struct dma_buf *dma
  * and VM_IO vmas get -EFAULT).
  */
 static __always_inline void gup_checked(void *ctx, struct dma_buf *dmabuf,
-					struct vm_area_struct *vma, __u64 gup_flags, int ret)
+					const struct da_tracked *tr, struct vm_area_struct *vma,
+					__u64 gup_flags, int ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct fast_call *fc = bpf_map_lookup_elem(&fast_calls, &tid);
@@ -316,7 +410,7 @@ static __always_inline void gup_checked(void *ctx, struct dma_buf *dmabuf,
 		fc->slow_ran = 1;
 	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_SLOW);
 	report(ctx, ret ? DA_KIND_GUP_BLOCKED : DA_KIND_GUP_ON_DMABUF, DA_HOOK_GUP_SLOW, dmabuf,
-	       vma, 0, gup_flags, ret, 0);
+	       tr, vma, 0, gup_flags, ret, 0);
 }
 
 /*
@@ -326,13 +420,14 @@ static __always_inline void gup_checked(void *ctx, struct dma_buf *dmabuf,
  * normal one: both kinds are reported (pte value not read: 0).
  */
 static __always_inline void page_inserted(void *ctx, __u32 hook, struct dma_buf *dmabuf,
-					  struct vm_area_struct *vma, __u64 addr, int ret)
+					  const struct da_tracked *tr, struct vm_area_struct *vma,
+					  __u64 addr, int ret)
 {
 	if (ret)
 		return;
 	counter_add(DA_CTR_HOOK_BASE + hook);
-	report(ctx, DA_KIND_PAGE_INSERT_ON_DMABUF, hook, dmabuf, vma, addr, 0, ret, 0);
-	report(ctx, DA_KIND_PTE_NOT_SPECIAL, hook, dmabuf, vma, addr, 0, ret, 0);
+	report(ctx, DA_KIND_PAGE_INSERT_ON_DMABUF, hook, dmabuf, tr, vma, addr, 0, ret, 0);
+	report(ctx, DA_KIND_PTE_NOT_SPECIAL, hook, dmabuf, tr, vma, addr, 0, ret, 0);
 }
 
 /*
@@ -350,18 +445,19 @@ static __always_inline void page_inserted(void *ctx, __u32 hook, struct dma_buf 
  * zap); a page-table walk needs per-arch level logic.
  */
 static __always_inline void fault_done(void *ctx, struct dma_buf *dmabuf,
-				       struct vm_area_struct *vma, pte_t *ptep, __u64 addr, int ret)
+				       const struct da_tracked *tr, struct vm_area_struct *vma,
+				       pte_t *ptep, __u64 addr, int ret)
 {
 	__u64 pte = 0;
 
-	if (!dmabuf || !ptep || ret)
+	if (!ptep || ret)
 		return;
 	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_PTE_INSTALL);
 	if (bpf_probe_read_kernel(&pte, sizeof(pte), ptep))
 		return;
 	if (!(pte & PTE_PRESENT) || (pte & PTE_SPECIAL))
 		return;
-	report(ctx, DA_KIND_PTE_NOT_SPECIAL, DA_HOOK_PTE_INSTALL, dmabuf, vma, addr, 0, 0, pte);
+	report(ctx, DA_KIND_PTE_NOT_SPECIAL, DA_HOOK_PTE_INSTALL, dmabuf, tr, vma, addr, 0, 0, pte);
 }
 
 /* ---- GUP-fast ---------------------------------------------------------- */
@@ -393,11 +489,11 @@ static long find_dmabuf_vma(struct task_struct *task, struct vm_area_struct *vma
 {
 	struct find_ctx *c = data;
 	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
+	struct da_tracked *tr = NULL;
 
-	if (dmabuf) {
-		fill_target(c->ev, dmabuf, vma);
-		c->found = 1;
-	}
+	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
+	fill_target(c->ev, dmabuf, tr, vma);
+	c->found = 1;
 	return 0;
 }
 
@@ -453,9 +549,10 @@ SEC("fexit")
 int BPF_PROG(fexit_gup_slow, struct vm_area_struct *vma, unsigned long gup_flags, int ret)
 {
 	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
+	struct da_tracked *tr = NULL;
 
-	if (dmabuf)
-		gup_checked(ctx, dmabuf, vma, gup_flags, ret);
+	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
+	gup_checked(ctx, dmabuf, tr, vma, gup_flags, ret);
 	return 0;
 }
 
@@ -464,9 +561,10 @@ int BPF_PROG(fexit_insert_page, struct vm_area_struct *vma, unsigned long addr,
 	     struct page *page, int ret)
 {
 	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
+	struct da_tracked *tr = NULL;
 
-	if (dmabuf)
-		page_inserted(ctx, DA_HOOK_INSERT_PAGE, dmabuf, vma, addr, ret);
+	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
+	page_inserted(ctx, DA_HOOK_INSERT_PAGE, dmabuf, tr, vma, addr, ret);
 	return 0;
 }
 
@@ -475,9 +573,10 @@ int BPF_PROG(fexit_insert_pages, struct vm_area_struct *vma, unsigned long addr,
 	     struct page **pages, unsigned long *num, int ret)
 {
 	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
+	struct da_tracked *tr = NULL;
 
-	if (dmabuf)
-		page_inserted(ctx, DA_HOOK_INSERT_PAGES, dmabuf, vma, addr, ret);
+	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
+	page_inserted(ctx, DA_HOOK_INSERT_PAGES, dmabuf, tr, vma, addr, ret);
 	return 0;
 }
 
@@ -502,8 +601,52 @@ SEC("fexit")
 int BPF_PROG(fexit_finish_fault, struct vm_fault *vmf, unsigned int ret)
 {
 	struct vm_area_struct *vma = vmf->vma;
+	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
+	struct da_tracked *tr = NULL;
 
-	fault_done(ctx, dmabuf_of_vma_btf(vma), vma, vmf->pte, vmf->address, ret);
+	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
+	fault_done(ctx, dmabuf, tr, vma, vmf->pte, vmf->address, ret);
+	return 0;
+}
+
+/* vma tracking: split, fork and mremap copy a vma with vm_area_dup() */
+static __always_inline void vma_duplicated(struct vm_area_struct *orig, struct vm_area_struct *new)
+{
+	__u32 zero = 0;
+	struct da_tracked *tr, *t = bpf_map_lookup_elem(&tracked_scratch, &zero);
+
+	if (!new || !t)
+		return;
+	tr = tracked_vma(orig);
+	if (!tr)
+		return;
+	__builtin_memcpy(t, tr, sizeof(*t));
+	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_VMA_DUP);
+	track_insert((__u64)new, t);
+}
+
+static __always_inline void vma_freed(struct vm_area_struct *vma)
+{
+	__u64 key = (__u64)vma;
+
+	if (nr_tracked && !bpf_map_delete_elem(&tracked, &key)) {
+		__sync_fetch_and_add(&nr_tracked, -1);
+		counter_add(DA_CTR_HOOK_BASE + DA_HOOK_VMA_FREE);
+	}
+}
+
+SEC("fexit")
+int BPF_PROG(fexit_vma_dup, struct vm_area_struct *orig, struct vm_area_struct *new)
+{
+	if (nr_tracked)
+		vma_duplicated(orig, new);
+	return 0;
+}
+
+SEC("fentry")
+int BPF_PROG(fentry_vma_free, struct vm_area_struct *vma)
+{
+	vma_freed(vma);
 	return 0;
 }
 
@@ -515,15 +658,20 @@ static __always_inline void call_done(void *ctx, __u32 hook, const struct call_a
 	struct dma_buf *dmabuf = (struct dma_buf *)a->dmabuf;
 	struct vm_area_struct *vma = (struct vm_area_struct *)a->vma;
 	struct vm_fault *vmf = (struct vm_fault *)a->aux;
+	struct da_tracked *tr = NULL;
 
-	if (hook == DA_HOOK_MMAP || hook == DA_HOOK_MMAP_IMPORT)
+	if (hook == DA_HOOK_MMAP || hook == DA_HOOK_MMAP_IMPORT) {
 		mmap_done(ctx, hook, dmabuf, vma, ret);
-	else if (hook == DA_HOOK_GUP_SLOW)
-		gup_checked(ctx, dmabuf, vma, a->arg, ret);
+		return;
+	}
+	/* a swapped vma may have been freed since the entry probe */
+	RESOLVE_OR_RETURN(dmabuf, tr, vma, );
+	if (hook == DA_HOOK_GUP_SLOW)
+		gup_checked(ctx, dmabuf, tr, vma, a->arg, ret);
 	else if (hook == DA_HOOK_PTE_INSTALL)
-		fault_done(ctx, dmabuf, vma, BPF_CORE_READ(vmf, pte), a->arg, ret);
+		fault_done(ctx, dmabuf, tr, vma, BPF_CORE_READ(vmf, pte), a->arg, ret);
 	else
-		page_inserted(ctx, hook, dmabuf, vma, a->arg, ret);
+		page_inserted(ctx, hook, dmabuf, tr, vma, a->arg, ret);
 }
 
 /* Entry: remember a dma-buf call for the matching return probe. */
@@ -533,8 +681,10 @@ static __always_inline void start_call(__u32 hook, struct dma_buf *dmabuf,
 	struct call_key key = { (__u32)bpf_get_current_pid_tgid(), hook };
 	struct call_args args = { (__u64)vma, (__u64)dmabuf, arg, aux };
 
-	if (dmabuf)
-		bpf_map_update_elem(&calls, &key, &args, BPF_ANY);
+	/* a swapped vma has no dma-buf here: the return probe looks it up */
+	if (!dmabuf && !tracked_vma(vma))
+		return;
+	bpf_map_update_elem(&calls, &key, &args, BPF_ANY);
 }
 
 /* Return: nothing saved means the call was not on a dma-buf. */
@@ -653,6 +803,42 @@ int BPF_KRETPROBE(kretprobe_finish_fault, unsigned int ret)
 	return 0;
 }
 
+SEC("kprobe")
+int BPF_KPROBE(kprobe_vma_dup, struct vm_area_struct *orig)
+{
+	struct call_key key = { (__u32)bpf_get_current_pid_tgid(), DA_HOOK_VMA_DUP };
+	struct call_args args = { (__u64)orig, 0, 0, 0 };
+
+	if (tracked_vma(orig))
+		bpf_map_update_elem(&calls, &key, &args, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_vma_dup, struct vm_area_struct *new)
+{
+	struct call_key key = { (__u32)bpf_get_current_pid_tgid(), DA_HOOK_VMA_DUP };
+	struct call_args *a;
+	__u64 orig;
+
+	if (!nr_tracked)
+		return 0;
+	a = bpf_map_lookup_elem(&calls, &key);
+	if (!a)
+		return 0;
+	orig = a->vma;
+	bpf_map_delete_elem(&calls, &key);
+	vma_duplicated((struct vm_area_struct *)orig, new);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_vma_free, struct vm_area_struct *vma)
+{
+	vma_freed(vma);
+	return 0;
+}
+
 /* ---- scan: dma-buf mappings that already exist ------------------------ */
 
 /*
@@ -666,6 +852,7 @@ int scan_vmas(struct bpf_iter__task_vma *ctx)
 {
 	struct vm_area_struct *vma = ctx->vma;
 	struct task_struct *task = ctx->task;
+	struct da_tracked *tr;
 	struct dma_buf *dmabuf;
 	struct da_event *ev;
 	__u32 tgid;
@@ -681,14 +868,14 @@ int scan_vmas(struct bpf_iter__task_vma *ctx)
 	}
 	scan_stats.vmas++;
 	dmabuf = dmabuf_of_vma_btf(vma);
-	if (!dmabuf)
-		return 0;
+	tr = NULL;
+	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
 	scan_stats.dmabuf_vmas++;
 	mark_mm(vma);
 	ev = scratch_event();
 	if (!ev)
 		return 0;
-	fill_target(ev, dmabuf, vma);
+	fill_target(ev, dmabuf, tr, vma);
 	ev->kind = (vma->vm_flags & DA_VM_PFNMAP) ? DA_KIND_NONE : DA_KIND_MMAP_WITHOUT_PFNMAP;
 	ev->hook = DA_HOOK_SCAN;
 	ev->pid = tgid;

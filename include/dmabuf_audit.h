@@ -67,6 +67,8 @@ enum da_hook {
 	DA_HOOK_GUP_FAST = 5,	  /* gup_fast_fallback / internal_get_user_pages_fast */
 	DA_HOOK_PTE_INSTALL = 6,  /* finish_fault: pte installed for a ->fault page */
 	DA_HOOK_SCAN = 7,	  /* task_vma iterator: mappings that already exist */
+	DA_HOOK_VMA_DUP = 8,	  /* vm_area_dup: split/fork/mremap of a tracked vma */
+	DA_HOOK_VMA_FREE = 9,	  /* vm_area_free: a tracked vma goes away */
 	DA_HOOK_MAX,
 };
 
@@ -129,6 +131,22 @@ _Static_assert(sizeof(struct da_dedup_key) == 24, "da_dedup_key layout is ABI");
 struct da_dedup_val {
 	__u64 count;
 };
+
+/*
+ * A vma made by a dma-buf mmap whose vm_file the exporter replaced (i915
+ * maps its shmem file): what the dma-buf said at mmap time, keyed by the
+ * vma's address, followed through vm_area_dup until vm_area_free.
+ */
+struct da_tracked {
+	__u64 inode;
+	__u64 size;
+	__u64 mmap_op;
+	char exporter[DA_EXPORTER_LEN];
+	char buf_name[DA_BUF_NAME_LEN];
+	char module[DA_MODULE_LEN];
+};
+
+_Static_assert(sizeof(struct da_tracked) == 144, "da_tracked layout");
 
 /* Totals of one task_vma scan (the iterator's .bss, read by user space). */
 struct da_scan_stats {

@@ -31,6 +31,7 @@ static const char *const hooks[DA_HOOK_MAX] = {
 	[DA_HOOK_GUP_SLOW] = "check_vma_flags",	    [DA_HOOK_INSERT_PAGE] = "vm_insert_page",
 	[DA_HOOK_INSERT_PAGES] = "vm_insert_pages", [DA_HOOK_GUP_FAST] = "gup_fast",
 	[DA_HOOK_PTE_INSTALL] = "pte_install",	    [DA_HOOK_SCAN] = "scan",
+	[DA_HOOK_VMA_DUP] = "vm_area_dup",	    [DA_HOOK_VMA_FREE] = "vm_area_free",
 };
 /* clang-format on */
 

@@ -414,6 +414,21 @@ static void describe_detectors(struct auditor *a)
 			     s->progs.kprobe_finish_fault, s->progs.kretprobe_finish_fault) },
 		.nvar = 1,
 	};
+	/* vm_file swapped by the exporter: follow the vma through split/fork/mremap */
+	d[DA_HOOK_VMA_DUP] = (struct detector){
+		.name = "vma_dup",
+		.what = "keeps swapped-vm_file dma-buf vmas known across split/fork",
+		.var = { VAR("vm_area_dup", NULL, s->progs.fexit_vma_dup, s->progs.kprobe_vma_dup,
+			     s->progs.kretprobe_vma_dup) },
+		.nvar = 1,
+	};
+	d[DA_HOOK_VMA_FREE] = (struct detector){
+		.name = "vma_free",
+		.what = "forgets swapped-vm_file dma-buf vmas when they are freed",
+		.var = { VAR("vm_area_free", s->progs.fentry_vma_free, NULL,
+			     s->progs.kprobe_vma_free, NULL) },
+		.nvar = 1,
+	};
 	d[DA_HOOK_SCAN] = (struct detector){
 		.name = "scan",
 		.what = "dma-buf mappings that already exist",
@@ -520,6 +535,11 @@ int auditor_live(const struct auditor *a)
 bool auditor_can_scan(const struct auditor *a)
 {
 	return a->det[DA_HOOK_SCAN].mech == DA_MECH_ITER;
+}
+
+int64_t auditor_tracked_vmas(const struct auditor *a)
+{
+	return a->skel->bss->nr_tracked;
 }
 
 int auditor_ring_fd(const struct auditor *a)

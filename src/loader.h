@@ -58,6 +58,8 @@ void auditor_close(struct auditor *a); /* NULL-safe, idempotent */
 int auditor_live(const struct auditor *a);
 bool auditor_can_scan(const struct auditor *a);
 int auditor_ring_fd(const struct auditor *a);
+/* dma-buf vmas with a swapped vm_file the BPF side currently tracks. */
+int64_t auditor_tracked_vmas(const struct auditor *a);
 /* Sums the per-CPU counters. 0 or -errno. */
 int auditor_read_counters(const struct auditor *a, uint64_t out[DA_CTR_MAX]);
 

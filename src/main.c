@@ -176,6 +176,7 @@ static int print_report(struct run_ctx *rc, double elapsed)
 		return -EIO;
 	}
 	fill_report(&r, rc, elapsed, uts.release);
+	r.tracked_vmas = auditor_tracked_vmas(rc->a);
 	if (rc->opts->json)
 		report_print_json(stdout, &r);
 	else

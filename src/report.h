@@ -24,6 +24,7 @@ struct report_data {
 	bool scan_ran;
 	struct da_scan_stats scan;
 	struct mapping_table *maps; /* dma-buf memory mapped at the scan */
+	int64_t tracked_vmas;	    /* swapped-vm_file vmas still tracked at the end */
 };
 
 uint64_t report_kind_total(const struct report_data *r, uint32_t kind);

@@ -209,7 +209,7 @@ else
 	detectors="mmap:dma_buf_mmap_internal mmap_import:dma_buf_mmap
 		gup_slow:check_vma_flags insert_page:vm_insert_page
 		insert_pages:vm_insert_pages gup_fast:gup_fast_fallback
-		pte_install:finish_fault"
+		pte_install:finish_fault vma_dup:vm_area_dup vma_free:vm_area_free"
 
 	run probe
 	expect_rc 1
@@ -240,10 +240,10 @@ else
 			fail "$desc: expected $name reason with 'EPERM' and 'kprobes not available', saw '$why'" ;;
 		esac
 	done
-	if [ "$(grep -c . "$tmp/out")" -eq 11 ]; then
-		ok "$desc: header, 8 detectors, total, mode"
+	if [ "$(grep -c . "$tmp/out")" -eq 13 ]; then
+		ok "$desc: header, 10 detectors, total, mode"
 	else
-		fail "$desc: expected 11 lines (header, 8 detectors, total, mode), saw $(show "$tmp/out")"
+		fail "$desc: expected 13 lines (header, 10 detectors, total, mode), saw $(show "$tmp/out")"
 	fi
 	# The task_vma iterator loads on this kernel although fentry and kprobes do not.
 	if grep -qE '^scan +bpf_iter_task_vma +iter +attached' "$tmp/out"; then
@@ -251,7 +251,7 @@ else
 	else
 		fail "$desc: expected 'scan bpf_iter_task_vma iter attached', saw $(show "$tmp/out")"
 	fi
-	expect_contains stdout "0 of 7 live detectors attached; scan: available"
+	expect_contains stdout "0 of 9 live detectors attached; scan: available"
 	expect_contains stdout "mode: scan-only"
 
 	run probe --attach=kprobe
@@ -272,7 +272,7 @@ else
 	expect_rc 1
 	expect_contains stderr "libbpf: "
 	expect_not_contains stdout "libbpf"
-	expect_contains stdout "0 of 7 live detectors attached"
+	expect_contains stdout "0 of 9 live detectors attached"
 
 	# Scan-only: no live detector here, the scan still runs; one line says why.
 	for c in "report --duration 1" "watch --duration 1" "report --json --duration 1" \

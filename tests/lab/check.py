@@ -18,12 +18,17 @@ import sys
 
 MODES = ("fentry", "kprobe")
 TEST_EXPORTERS = ("test:insert_page", "test:fault_page", "test:mixedmap",
-                  "test:remap_pfn", "test:insert_pfn")
+                  "test:remap_pfn", "test:insert_pfn", "test:swap_file")
 REAL_EXPORTERS = ("vgem", "udmabuf", "heap")
 TEST_PATHS = ("mmap", "procmem", "vm_readv", "iouring", "import", "vmsplice")
 REAL_PATHS = ("mmap", "procmem", "vm_readv", "iouring", "vmsplice")
+# Paths whose GUP starts with the lockless walker (6.12 io_uring: pin_user_pages_fast).
+# Pages it keeps are gup_fast_on_dmabuf; when it gives up, the slow path reports.
+FAST_PATHS = ("vmsplice", "iouring")
 # REPEAT_N one-page GUP calls each: counts must be exact, the stream must not flood.
 REPEATS = (("test:insert_page", "repeat"), ("test:remap_pfn", "repeat"))
+# The vma is split after the mmap (mprotect of the upper half), then GUP'd there.
+SPLITS = (("test:swap_file", "split"), ("test:insert_page", "split"))
 REPEAT_N = 100000
 # Mappings made before the auditor starts: only the scan can report them.
 HOLDERS = ("test:insert_page", "test:remap_pfn")
@@ -31,7 +36,7 @@ TEST_MODULE = "dmabuf_test_exporter"
 TEST_MMAP_OP = "dtx_dmabuf_mmap [dmabuf_test_exporter]"
 # Kernel facts (REFERENCE.md section 2): how each exporter maps its buffers.
 COMPLIANT = {"test:remap_pfn", "test:insert_pfn", "vgem", "udmabuf", "heap"}
-NONCOMPLIANT = {"test:insert_page", "test:fault_page", "test:mixedmap"}
+NONCOMPLIANT = {"test:insert_page", "test:fault_page", "test:mixedmap", "test:swap_file"}
 VIOLATIONS = ("mmap_without_pfnmap", "gup_on_dmabuf", "page_insert_on_dmabuf",
               "gup_fast_on_dmabuf", "pte_not_special")
 # Kernel log lines that mean the kernel (or the test module) went wrong.
@@ -48,7 +53,7 @@ def matrix():
     for e in REAL_EXPORTERS:
         for p in REAL_PATHS:
             yield e, p
-    for e, p in REPEATS:
+    for e, p in REPEATS + SPLITS:
         yield e, p
 
 
@@ -168,26 +173,26 @@ class Checker:
 
         # GUP: slow path (check_vma_flags) or lockless (gup_fast_on_dmabuf)
         gup, blocked, fast = kind("gup_on_dmabuf"), kind("gup_blocked"), kind("gup_fast_on_dmabuf")
-        if o["gup"] == "ok" and path == "vmsplice":
+        if o["gup"] == "ok" and path in FAST_PATHS:
             good = [f for f in gup + fast if same_buf(f)]
-            self.ok(good, "%s: vmsplice GUP reported (fast or slow path)" % what,
+            self.ok(good, "%s: %s GUP reported (fast or slow path)" % (what, path),
                     "gup_fast_on_dmabuf or gup_on_dmabuf exporter=%s inode=%s" % (
                         o["exporter"], o["inode"]), fmt(mine))
-            if short_kver(kver) == "6.1":
+            if short_kver(kver) == "6.1" and path == "vmsplice":
                 # measured: 6.1 vmsplice takes the pages in the lockless walk only
                 self.ok([f for f in fast if same_buf(f)],
                         "%s: gup_fast_on_dmabuf reported (6.1: lockless path only)" % what,
                         "gup_fast_on_dmabuf exporter=%s inode=%s" % (o["exporter"], o["inode"]),
                         fmt(mine))
-        elif o["gup"] == "ok":
-            good = [f for f in gup if same_buf(f)]
-            self.ok(good, "%s: gup_on_dmabuf reported" % what,
-                    "gup_on_dmabuf exporter=%s inode=%s" % (o["exporter"], o["inode"]), fmt(mine))
             if path == "iouring":
                 pinned = [f for f in good
                           if {"FOLL_PIN", "FOLL_LONGTERM"} <= set(f.get("gup_flags") or [])]
                 self.ok(pinned, "%s: io_uring GUP has FOLL_PIN|FOLL_LONGTERM" % what,
                         "gup_flags with FOLL_PIN and FOLL_LONGTERM", fmt(good))
+        elif o["gup"] == "ok":
+            good = [f for f in gup if same_buf(f)]
+            self.ok(good, "%s: gup_on_dmabuf reported" % what,
+                    "gup_on_dmabuf exporter=%s inode=%s" % (o["exporter"], o["inode"]), fmt(mine))
             if path == "repeat":
                 n = sum(f.get("count", 0) for f in good)
                 self.ok(n == REPEAT_N, "%s: gup_on_dmabuf count exact under %d repeats" % (what, REPEAT_N),
@@ -329,10 +334,18 @@ class Checker:
             sec = complete(secs, "trigger %s %s %s" % (mode, exporter, path))
             if sec is not None and sec.attrs.get("rc") == "0":
                 want["dma_buf_mmap" if path == "import" else "dma_buf_mmap_internal"] += 1
-        seen = (summary or {}).get("summary", {}).get("seen", {})
+        sm = (summary or {}).get("summary", {})
+        seen = sm.get("seen", {})
         for hook, n in sorted(want.items()):
             self.ok(seen.get(hook) == n, "%s summary seen %s" % (pre, hook),
                     "%d (one per trigger that mapped through it)" % n, seen.get(hook))
+        # vm_file-swapped vmas: followed through the split, all forgotten once freed
+        split = complete(secs, "trigger %s test:swap_file split" % mode)
+        if split is not None and split.attrs.get("rc") == "0":
+            self.ok((seen.get("vm_area_dup") or 0) >= 1, "%s swapped vma followed through vm_area_dup" % pre,
+                    "seen vm_area_dup >= 1", seen.get("vm_area_dup"))
+        self.ok(sm.get("tracked_vmas") == 0, "%s no swapped vma left tracked after its process exited" % pre,
+                "tracked_vmas 0", sm.get("tracked_vmas"))
 
     def check_watch(self, pre, mode, secs, findings):
         """`watch --json` ran beside `report`: its live events must add up to the report."""

@@ -119,9 +119,13 @@ run_mode() {
 	apid=$rpid wait_ready "$m"
 	apid=$wpid wait_ready "$m-watch"
 	stamp "$m-ready"
-	for e in test:insert_page test:fault_page test:mixedmap test:remap_pfn test:insert_pfn; do
+	for e in test:insert_page test:fault_page test:mixedmap test:remap_pfn test:insert_pfn \
+		test:swap_file; do
 		for p in mmap procmem vm_readv iouring import vmsplice; do trigger "$m" "$e" "$p"; done
 	done
+	# vm_file swapped, then the vma split: the upper half is a new vma (vm_area_dup)
+	trigger "$m" test:swap_file split
+	trigger "$m" test:insert_page split
 	for e in vgem udmabuf heap; do
 		for p in mmap procmem vm_readv iouring vmsplice; do trigger "$m" "$e" "$p"; done
 	done

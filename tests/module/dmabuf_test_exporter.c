@@ -26,6 +26,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
@@ -54,12 +55,14 @@ static const char *const dtx_exp_names[] = {
 	[DMABUF_TEST_MODE_MIXEDMAP]	= "test_mixedmap",
 	[DMABUF_TEST_MODE_REMAP_PFN]	= "test_remap_pfn",
 	[DMABUF_TEST_MODE_INSERT_PFN]	= "test_insert_pfn",
+	[DMABUF_TEST_MODE_SWAP_FILE]	= "test_swap_file",
 };
 
 struct dtx_buffer {
 	u32 mode;
 	unsigned long npages;
 	struct page **pages;
+	struct file *shmem;	/* mode 6: what ->mmap really maps */
 };
 
 /* One open file of /dev/dmabuf_test. */
@@ -84,6 +87,8 @@ static void dtx_buffer_free(struct dtx_buffer *buf)
 	for (i = 0; i < buf->npages; i++)
 		if (buf->pages[i])
 			put_page(buf->pages[i]);
+	if (buf->shmem)
+		fput(buf->shmem);
 	kvfree(buf->pages);
 	kfree(buf);
 }
@@ -109,6 +114,17 @@ static struct dtx_buffer *dtx_buffer_alloc(u32 mode, unsigned long npages)
 			dtx_buffer_free(buf);
 			return NULL;
 		}
+	}
+	if (mode == DMABUF_TEST_MODE_SWAP_FILE) {
+		struct file *f = shmem_file_setup("dmabuf_test_swap",
+						  npages << PAGE_SHIFT,
+						  VM_NORESERVE);
+
+		if (IS_ERR(f)) {
+			dtx_buffer_free(buf);
+			return NULL;
+		}
+		buf->shmem = f;
 	}
 	return buf;
 }
@@ -215,6 +231,25 @@ static int dtx_mmap_remap_pfn(struct dtx_buffer *buf,
 	return 0;
 }
 
+/* Mode 6: the vma maps the shmem file from now on (vm_file swapped). */
+static int dtx_mmap_swap_file(struct dtx_buffer *buf,
+			      struct vm_area_struct *vma)
+{
+	struct file *f = buf->shmem;
+
+	if (!f->f_op->mmap)
+		return -ENODEV;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+	vma_set_file(vma, f);
+#else
+	get_file(f);
+	fput(vma->vm_file);
+	vma->vm_file = f;
+#endif
+	vma->vm_private_data = NULL;
+	return f->f_op->mmap(f, vma);
+}
+
 static int dtx_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct dtx_buffer *buf = dmabuf->priv;
@@ -245,6 +280,8 @@ static int dtx_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 				  VM_DONTDUMP);
 		vma->vm_ops = &dtx_vm_ops_insert_pfn;
 		return 0;
+	case DMABUF_TEST_MODE_SWAP_FILE:
+		return dtx_mmap_swap_file(buf, vma);
 	}
 	return -EINVAL;
 }
@@ -307,7 +344,7 @@ static long dtx_ioctl_create(void __user *uarg)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.pad || arg.mode < DMABUF_TEST_MODE_INSERT_PAGE ||
-	    arg.mode > DMABUF_TEST_MODE_INSERT_PFN ||
+	    arg.mode > DMABUF_TEST_MODE_SWAP_FILE ||
 	    !arg.pages || arg.pages > DMABUF_TEST_MAX_PAGES)
 		return -EINVAL;
 

@@ -25,6 +25,12 @@ enum dmabuf_test_mode {
 	DMABUF_TEST_MODE_REMAP_PFN	= 4,
 	/* compliant: VM_PFNMAP, fault handler vmf_insert_pfn ("test_insert_pfn") */
 	DMABUF_TEST_MODE_INSERT_PFN	= 5,
+	/*
+	 * ->mmap replaces vma->vm_file with the buffer's own shmem file and maps
+	 * that (as i915 does for shmem objects): struct pages, and the vma no
+	 * longer looks like a dma-buf mapping ("test_swap_file")
+	 */
+	DMABUF_TEST_MODE_SWAP_FILE	= 6,
 };
 
 #define DMABUF_TEST_MAX_PAGES	1024

@@ -6,13 +6,15 @@
  *
  *   dmabuf-trigger EXPORTER PATH
  *   EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|
- *             test:insert_pfn|vgem|udmabuf|heap
+ *             test:insert_pfn|test:swap_file|vgem|udmabuf|heap
  *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold
  *
  * vmsplice: GUP-fast only on 6.1 (get_user_pages_fast). repeat: REPEAT_N
  * one-page process_vm_readv calls (exact counts under a flood). hold: map,
  * print the oracle line, then sleep until killed (a mapping that exists
- * before the auditor starts). The buffer is named "trig:PATH"
+ * before the auditor starts). split: mprotect the upper half read-only (the
+ * kernel splits the vma: vm_area_dup) and process_vm_readv it. The buffer
+ * is named "trig:PATH"
  * (DMA_BUF_SET_NAME) before it is mapped.
  *
  * Exit: 0 scenario ran (whatever the GUP outcome), 77 exporter absent on this
@@ -116,6 +118,7 @@ static const struct {
 	{ "test:mixedmap", DMABUF_TEST_MODE_MIXEDMAP },
 	{ "test:remap_pfn", DMABUF_TEST_MODE_REMAP_PFN },
 	{ "test:insert_pfn", DMABUF_TEST_MODE_INSERT_PFN },
+	{ "test:swap_file", DMABUF_TEST_MODE_SWAP_FILE },
 	{ "vgem", 0 },
 	{ "udmabuf", 0 },
 	{ "heap", 0 },
@@ -123,6 +126,7 @@ static const struct {
 
 static const char *const paths[] = {
 	"mmap", "procmem", "vm_readv", "iouring", "import", "vmsplice", "repeat", "hold",
+	"split",
 };
 
 #define REPEAT_N		100000
@@ -138,8 +142,8 @@ static const char *const paths[] = {
 static void usage(void)
 {
 	die(1, "usage: %s EXPORTER PATH (EXPORTER: test:insert_page|test:fault_page|"
-	    "test:mixedmap|test:remap_pfn|test:insert_pfn|vgem|udmabuf|heap; "
-	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold)", prog);
+	    "test:mixedmap|test:remap_pfn|test:insert_pfn|test:swap_file|vgem|udmabuf|heap; "
+	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split)", prog);
 }
 
 static long read_inserted(void)
@@ -700,6 +704,13 @@ int main(int argc, char **argv)
 		gup_vmsplice(map, len, &gr);
 	else if (strcmp(path, "repeat") == 0)
 		gup_repeat(map, (size_t)pagesz, &gr);
+	else if (strcmp(path, "split") == 0) {
+		char *upper = (char *)map + len / 2;
+
+		if (mprotect(upper, len / 2, PROT_READ) < 0)
+			die(1, "mprotect upper half: %s", strerror(errno));
+		gup_vm_readv(upper, len / 2, &gr);
+	}
 
 	read_smaps((unsigned long)(uintptr_t)map, &se);
 

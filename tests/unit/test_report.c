@@ -14,9 +14,10 @@
 static const char *const det_names[DA_HOOK_MAX] = {
 	"mmap",		"mmap_import", "gup_slow",    "insert_page",
 	"insert_pages", "gup_fast",    "pte_install", "scan",
+	"vma_dup",	"vma_free",
 };
 static const char *const det_mechs[DA_HOOK_MAX] = {
-	"fentry", "fentry", "kprobe", "none", "fentry", "fentry", "kprobe", "iter",
+	"fentry", "fentry", "kprobe", "none", "fentry", "fentry", "kprobe", "iter", "fentry", "kprobe",
 };
 
 struct fixture {
@@ -191,7 +192,8 @@ static void test_report_json(void)
 	ASSERT_HAS_STR(last,
 		       "\"seen\":{\"dma_buf_mmap_internal\":50,\"dma_buf_mmap\":0,"
 		       "\"check_vma_flags\":0,\"vm_insert_page\":0,\"vm_insert_pages\":0,"
-		       "\"gup_fast\":0,\"pte_install\":0,\"scan\":0},",
+		       "\"gup_fast\":0,\"pte_install\":0,\"scan\":0,\"vm_area_dup\":0,"
+		       "\"vm_area_free\":0},",
 		       "seen: dma-buf calls per hook, from the hook counters");
 	ASSERT_HAS_STR(last, "\"duration_s\":1.235,", "duration_s, 3 decimals");
 	ASSERT_HAS_STR(last, "\"kernel\":\"6.1.0-56-amd64\"", "kernel");
@@ -199,7 +201,8 @@ static void test_report_json(void)
 		       "\"detectors\":{\"mmap\":\"fentry\",\"mmap_import\":\"fentry\","
 		       "\"gup_slow\":\"kprobe\",\"insert_page\":\"none\","
 		       "\"insert_pages\":\"fentry\",\"gup_fast\":\"fentry\","
-		       "\"pte_install\":\"kprobe\",\"scan\":\"iter\"},",
+		       "\"pte_install\":\"kprobe\",\"scan\":\"iter\",\"vma_dup\":\"fentry\","
+		       "\"vma_free\":\"kprobe\"},",
 		       "detectors");
 
 	/* findings: violations first, warning last, counts per finding */
@@ -271,7 +274,7 @@ static void test_report_human(void)
 		ASSERT_HAS_STR(out,
 			       "detectors: mmap=fentry mmap_import=fentry gup_slow=kprobe "
 			       "insert_page=none insert_pages=fentry gup_fast=fentry "
-			       "pte_install=kprobe scan=iter\n",
+			       "pte_install=kprobe scan=iter vma_dup=fentry vma_free=kprobe\n",
 			       "detectors shown");
 		ASSERT_NO_STR(out, "note:", "no loss note");
 	}
@@ -562,7 +565,7 @@ static void test_report_json_mappings(void)
 		       ",\"functions\":{\"mmap\":\"dma_buf_mmap_internal\",\"mmap_import\":null,"
 		       "\"gup_slow\":\"check_vma_flags\",\"insert_page\":null,"
 		       "\"insert_pages\":null,\"gup_fast\":null,\"pte_install\":null,"
-		       "\"scan\":\"bpf_iter_task_vma\"}}}\n",
+		       "\"scan\":\"bpf_iter_task_vma\",\"vma_dup\":null,\"vma_free\":null}}}\n",
 		       "functions: name or null, last");
 out:
 	free(out);
