@@ -1,6 +1,7 @@
 #!/bin/sh
-# PID 1 of the lab guest (busybox sh). Kernel console is ttyS0; results go to ttyS1
-# only, as marker-delimited sections streamed as soon as they are known, so a crash
+# PID 1 of the lab guest (busybox sh). Kernel console is ttyS0 (arm64: ttyAMA0); results
+# go to the port named by labport= on the kernel command line (ttyS1; arm64: hvc0, a
+# virtio console whose modules, port.list, are loaded first) only, as marker-delimited sections streamed as soon as they are known, so a crash
 # still leaves partial evidence (an @@BEGIN without its @@END).
 /bin/busybox --install -s
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -12,9 +13,24 @@ mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 
+port=ttyS1
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
+	case $arg in labport=*) port=${arg#labport=} ;; esac
+done
+if [ -s /lib/modules/port.list ]; then
+	while read -r m; do
+		insmod "/lib/modules/$m" || echo "lab: insmod $m (results port) failed"
+	done </lib/modules/port.list
+fi
+i=0
+while [ ! -e "/dev/$port" ] && [ "$i" -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 # Raw mode: no \n -> \r\n translation in the results file.
-stty -F /dev/ttyS1 raw -echo 2>/dev/null
-exec 3>/dev/ttyS1
+stty -F "/dev/$port" raw -echo 2>/dev/null
+exec 3>"/dev/$port"
 
 res() { printf '%s\n' "$*" >&3; }
 # Stamps go to the console too, so a hung or crashed run shows how far it got.
@@ -49,7 +65,6 @@ res "@@END facts"
 stamp modules
 
 mode="test"
-read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case $arg in labmode=*) mode=${arg#labmode=} ;; esac
 done
