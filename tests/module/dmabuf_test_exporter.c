@@ -455,4 +455,8 @@ module_exit(dtx_exit);
 
 MODULE_DESCRIPTION("dmabuf-audit test dma-buf exporter (modes violating and honouring VM_PFNMAP)");
 MODULE_LICENSE("GPL");
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+MODULE_IMPORT_NS("DMA_BUF");	/* a string literal since 6.13 */
+#else
 MODULE_IMPORT_NS(DMA_BUF);
+#endif
