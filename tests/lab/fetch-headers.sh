@@ -54,7 +54,7 @@ needs_newer() { # ELF -> true if it needs a GLIBC_x newer than the machine's
 	v=$(objdump -T "$1" 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n1)
 	[ -n "$v" ] && [ "$(printf '%s\n%s\n' "$v" "$host_glibc" | sort -V | tail -n1)" != "$host_glibc" ]
 }
-kdir=$(cd "$hdir/scripts/.." && pwd -P)
+kdir=$(cd -P "$hdir/scripts/.." && pwd)
 while IFS= read -r f; do
 	head -c4 "$f" | grep -q 'ELF' || continue
 	needs_newer "$f" || continue
