@@ -28,8 +28,9 @@ if lab_private "$kver"; then
 else
 	deps=$(apt-cache depends "$flavour:$LAB_DEBARCH")
 fi
-common=$(sed -n 's/^ *Depends: \(linux-headers-[^ :]*-common\)\(:[a-z0-9]*\)\{0,1\}$/\1/p' <<<"$deps" | head -n1)
-kbuild=$(sed -n 's/^ *Depends: \(linux-kbuild-[^ :]*\)\(:[a-z0-9]*\)\{0,1\}$/\1/p' <<<"$deps" | head -n1)
+# "Depends: <linux-headers-X-common:arm64>" (arch: all, seen from arm64), "linux-kbuild-X:arm64"
+common=$(sed -n 's/^ *Depends: <\{0,1\}\(linux-headers-[^ :>]*-common\)[:a-z0-9]*>\{0,1\}$/\1/p' <<<"$deps" | head -n1)
+kbuild=$(sed -n 's/^ *Depends: <\{0,1\}\(linux-kbuild-[^ :>]*\)[:a-z0-9]*>\{0,1\}$/\1/p' <<<"$deps" | head -n1)
 if [ -z "$common" ] || [ -z "$kbuild" ]; then
 	echo "lab: cannot find -common/linux-kbuild for $flavour in: $deps" >&2
 	exit 1

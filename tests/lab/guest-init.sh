@@ -70,6 +70,21 @@ for arg in $cmdline; do
 done
 /bin/sh /scenario.sh "$mode"
 res "@@SCENARIO rc=$?"
+if [ "$mode" = test ]; then
+	# For docs/kernel-notes.md: the default attach mode (auto: fentry, else kprobe) and
+	# the kernel symbols behind the BPF features the next detectors need.
+	res "@@BEGIN probe-default"
+	/usr/bin/dmabuf-audit probe >/tmp/probe-default.out 2>&1
+	prc=$?
+	cat /tmp/probe-default.out >&3
+	res "@@END probe-default rc=$prc"
+	res "@@BEGIN kernel-symbols"
+	for s in bpf_find_vma bpf_iter_task_vma bpf_iter_task_vma_new check_vma_flags \
+		internal_get_user_pages_fast gup_fast_fallback; do
+		if grep -q " $s\$" /proc/kallsyms; then res "present $s"; else res "absent $s"; fi
+	done
+	res "@@END kernel-symbols"
+fi
 # Whole kernel log: WARN/BUG splats are below the "quiet" console level, so the
 # console log alone would not show them.
 res "@@BEGIN dmesg"

@@ -112,6 +112,9 @@ for k in $kernels; do
 		note ok "[$short] guest powered off (qemu exit $qrc) after ${secs}s"
 	fi
 	echo "# [$short] $(timing "$res")"
+	echo "# [$short] probe (default attach, exit $(end_attr "$res" probe-default rc)): $(section "$res" probe-default |
+		awk '$3 ~ /^(fentry|kprobe|none)$/ {printf "%s%s=%s", sep, $1, $3; sep = " "} END {print ""}')"
+	echo "# [$short] kernel symbols: $(section "$res" kernel-symbols | tr '\n' ' ')"
 	set +e
 	python3 "$LAB_DIR/check.py" "$res" "$short" >"$out/check.log" 2>&1
 	set -e
