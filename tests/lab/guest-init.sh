@@ -1,8 +1,9 @@
 #!/bin/sh
 # PID 1 of the lab guest (busybox sh). Kernel console is ttyS0 (arm64: ttyAMA0); results
-# go to the port named by labport= on the kernel command line (ttyS1; arm64: hvc0, a
-# virtio console whose modules, port.list, are loaded first) only, as marker-delimited sections streamed as soon as they are known, so a crash
-# still leaves partial evidence (an @@BEGIN without its @@END).
+# go only to the port named by labport= on the kernel command line (default ttyS1; arm64:
+# hvc0, a virtio console whose modules, port.list, are loaded first), as marker-delimited
+# sections streamed as soon as they are known, so a crash still leaves partial evidence
+# (an @@BEGIN without its @@END).
 /bin/busybox --install -s
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 

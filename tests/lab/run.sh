@@ -1,8 +1,11 @@
 #!/bin/bash
 # run.sh [--kernel 6.1|6.12|5.10|7.2|all] [--demo]: the VM lab. Boots Debian's kernels under
-# QEMU (TCG; LAB_ARCH=arm64: qemu-system-aarch64 -M virt, an arm64 auditor), runs the auditor against the test exporter module, vgem, udmabuf and dma-heaps,
+# QEMU (TCG), runs the auditor against the test exporter module, vgem, udmabuf and dma-heaps,
 # and checks its findings with check.py. Last line: "N passed, N failed".
-# Env: AUDIT_BIN (default build/static/dmabuf-audit), LAB_CACHE, LAB_TIMEOUT (s, 600),
+# all = LAB_KERNELS (6.1 6.12); 5.10 and 7.2 (x86_64 only) are run by name.
+# Env: LAB_ARCH (x86_64, or arm64: qemu-system-aarch64 -M virt and an arm64 auditor),
+#      AUDIT_BIN (default build/static/dmabuf-audit, arm64: build/arm64-static/dmabuf-audit),
+#      LAB_CACHE, LAB_TIMEOUT (s, 600),
 #      LAB_VERBOSE=1 (print every assertion, not only failures and summaries).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=kernels.sh
