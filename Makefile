@@ -9,11 +9,19 @@ LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
 CC ?= cc
 
-ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-ifeq ($(STATIC),1)
-OUT := build/static
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+# Cross builds (make ARCH=arm64 STATIC=1 CC=aarch64-linux-gnu-gcc, or `make arm64-static`)
+# go to build/ARCH-static (build/ARCH when dynamic).
+ifeq ($(ARCH),$(HOST_ARCH))
+XARCH :=
 else
-OUT := build
+XARCH := $(ARCH)-
+endif
+ifeq ($(STATIC),1)
+OUT := build/$(XARCH)static
+else
+OUT := build$(if $(XARCH),/$(ARCH))
 endif
 BPF_OUT := build/bpf/$(ARCH)
 
@@ -25,7 +33,7 @@ LDLIBS := -lbpf -lelf -lz
 ifeq ($(STATIC),1)
 override LDFLAGS += -static
 # Debian's static libelf (0.188) is built with zstd support.
-LDLIBS += $(shell [ -e /usr/lib/$$(gcc -dumpmachine)/libzstd.a ] && echo -lzstd)
+LDLIBS += $(shell [ -e /usr/lib/$$($(CC) -dumpmachine)/libzstd.a ] && echo -lzstd)
 endif
 
 # BPF_PROG/BPF_KPROBE always pass ctx and every argument: unused by design.
@@ -41,7 +49,8 @@ MAKEFLAGS += --no-print-directory
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps check bpf-arm64 unit unit-asan host-test lab-selftest lab demo clean format
+.PHONY: all deps check bpf-arm64 arm64-static unit unit-asan host-test lab-selftest lab lab-arm64 \
+	demo clean format
 
 all: $(BIN)
 
@@ -88,6 +97,13 @@ host-test: $(BIN)
 bpf-arm64:
 	$(MAKE) ARCH=arm64 build/bpf/arm64/dmabuf_audit.skel.h
 
+# Static aarch64 auditor for boards and the arm64 lab: build/arm64-static/dmabuf-audit
+# (Debian multiarch: gcc-aarch64-linux-gnu, libbpf-dev:arm64 ..., see tests/lab/deps.sh).
+CROSS_CC_arm64 ?= aarch64-linux-gnu-gcc
+arm64-static:
+	LAB_ARCH=arm64 tests/lab/deps.sh
+	$(MAKE) ARCH=arm64 STATIC=1 CC=$(CROSS_CC_arm64)
+
 # The lab checker must fail on planted bad results (a checker that cannot fail is a defect).
 lab-selftest:
 	python3 tests/lab/check.py --self-test
@@ -95,6 +111,10 @@ lab-selftest:
 lab:
 	$(MAKE) STATIC=1
 	AUDIT_BIN=build/static/dmabuf-audit tests/lab/run.sh
+
+# The lab on Debian's arm64 6.1 and 6.12 (qemu-system-aarch64 -M virt, TCG). Not in `check`.
+lab-arm64: arm64-static
+	LAB_ARCH=arm64 AUDIT_BIN=build/arm64-static/dmabuf-audit tests/lab/run.sh
 
 demo: deps
 	$(MAKE) STATIC=1

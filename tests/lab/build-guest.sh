@@ -1,45 +1,72 @@
 #!/bin/bash
 # build-guest.sh KVER OUTDIR: build the test module for KVER, the static trigger (once),
 # and pack OUTDIR/initramfs.gz (+ OUTDIR/vmlinuz) for the lab guest.
-# Inputs (env): AUDIT_BIN (static auditor, default build/static/dmabuf-audit),
+# LAB_ARCH=arm64 builds an arm64 guest (cross-built module and trigger, arm64 busybox).
+# Inputs (env): AUDIT_BIN (static auditor, default build/static/dmabuf-audit, arm64:
+#   build/arm64-static/dmabuf-audit),
 #   MODULE_SRC (default tests/module), TRIGGER_SRC (default tests/trigger/dmabuf-trigger.c).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=kernels.sh
 . "$(dirname "$0")/kernels.sh"
 
-[ $# -eq 2 ] || { echo "usage: $0 6.1|6.12|RELEASE OUTDIR" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "usage: $0 6.1|6.12|5.10|7.2|RELEASE OUTDIR" >&2; exit 2; }
 kver=$(lab_kver "$1")
 outdir=$2
-AUDIT_BIN=${AUDIT_BIN:-$REPO/build/static/dmabuf-audit}
+if [ "$LAB_ARCH" = arm64 ]; then
+	AUDIT_BIN=${AUDIT_BIN:-$REPO/build/arm64-static/dmabuf-audit}
+	cross=$LAB_GNU- elf_machine=AArch64 tcc=${cross}gcc trig=$LAB_BUILD/arm64/dmabuf-trigger
+else
+	AUDIT_BIN=${AUDIT_BIN:-$REPO/build/static/dmabuf-audit}
+	cross='' elf_machine=X86-64 tcc=cc trig=$LAB_BUILD/dmabuf-trigger
+fi
 MODULE_SRC=${MODULE_SRC:-$REPO/tests/module}
 TRIGGER_SRC=${TRIGGER_SRC:-$REPO/tests/trigger/dmabuf-trigger.c}
 kdir=$("$LAB_DIR/fetch-kernel.sh" "$kver")
-headers=/usr/src/linux-headers-$kver
+headers=$("$LAB_DIR/fetch-headers.sh" "$kver")
 
 die() { echo "lab: $*" >&2; exit 1; }
 [ -d "$headers" ] || die "$headers missing (run tests/lab/deps.sh)"
 [ -f "$MODULE_SRC/dmabuf_test_exporter.c" ] || die "no test module source in $MODULE_SRC"
 [ -f "$TRIGGER_SRC" ] || die "no trigger source $TRIGGER_SRC"
-[ -x "$AUDIT_BIN" ] || die "no auditor $AUDIT_BIN (make STATIC=1)"
+[ -x "$AUDIT_BIN" ] || die "no auditor $AUDIT_BIN (make STATIC=1, arm64: make arm64-static)"
+readelf -h "$AUDIT_BIN" | grep -q "Machine:.*$elf_machine" || die "$AUDIT_BIN is not an $LAB_ARCH binary"
 # A dynamically linked auditor would not run in the busybox-only guest.
 if readelf -l "$AUDIT_BIN" 2>/dev/null | grep -q 'Requesting program interpreter'; then
 	die "$AUDIT_BIN is dynamically linked (need make STATIC=1)"
 fi
 
 # Test module, out of tree, against Debian's headers for this exact kernel.
+# The compiler is the one Debian built the kernel with (CC in .kernelvariables) when it is
+# installed; for sid kernels a private sid gcc (fetch-toolchain.sh); otherwise the
+# machine's gcc (measured: 5.10's gcc-10 modules build and load fine with gcc-12).
 mod=$LAB_BUILD/$kver/module
 rm -rf "$mod"
 mkdir -p "$mod"
 cp "$MODULE_SRC"/* "$mod"/
-make -s -C "$headers" M="$mod" modules >"$mod/build.log" 2>&1 ||
+kmake=(make -s -C "$headers" M="$mod")
+[ "$LAB_ARCH" = arm64 ] && kmake+=(ARCH=arm64 "CROSS_COMPILE=$cross")
+kcc=$(sed -n 's/^CC = .*)\(gcc-[0-9][0-9]*\)$/\1/p' "$headers/.kernelvariables" 2>/dev/null || true)
+kcross=$(sed -n 's/^override CROSS_COMPILE = \([a-z0-9_-]*-\)$/\1/p' "$headers/.kernelvariables" 2>/dev/null || true)
+kcross=${kcross:-$cross}
+if [ -n "$kcc" ] && ! command -v "$kcross$kcc" >/dev/null; then
+	if case $kver in 7.* | [89].*) true ;; *) false ;; esac then
+		tc=$("$LAB_DIR/fetch-toolchain.sh" "$kcc")
+		# Debian 12's pahole is too old for these kernels' --btf_features: no BTF for
+		# the test module (nothing attaches to its functions).
+		kmake=(env "PATH=$tc:$PATH" "${kmake[@]}" CONFIG_DEBUG_INFO_BTF_MODULES=)
+	else
+		echo "lab: $kcross$kcc not installed, building the module with $(${cross}gcc -dumpfullversion)" >&2
+		kmake+=("CC=${cross}gcc")
+	fi
+fi
+"${kmake[@]}" modules >"$mod/build.log" 2>&1 ||
 	{ cat "$mod/build.log" >&2; die "module build failed for $kver"; }
 
 # Trigger: static, kernel independent; rebuilt only when its inputs (hashed) change.
-trig=$LAB_BUILD/dmabuf-trigger
-trig_cc=(cc -static -O2 -Wall -Wextra -Werror -I"$MODULE_SRC" "$TRIGGER_SRC" -o "$trig.tmp")
+trig_cc=("$tcc" -static -O2 -Wall -Wextra -Werror -I"$MODULE_SRC" "$TRIGGER_SRC" -o "$trig.tmp")
 stamp=$(cat "$TRIGGER_SRC" "$MODULE_SRC/dmabuf_test_uapi.h" 2>/dev/null | sha256sum | cut -c1-16)-$(echo "${trig_cc[*]}" | sha256sum | cut -c1-16)
 if [ ! -x "$trig" ] || [ "$(cat "$trig.stamp" 2>/dev/null)" != "$stamp" ]; then
-	mkdir -p "$LAB_BUILD"
+	mkdir -p "$(dirname "$trig")"
 	"${trig_cc[@]}"
 	mv "$trig.tmp" "$trig"
 	echo "$stamp" >"$trig.stamp"
@@ -49,13 +76,26 @@ fi
 root=$outdir/initramfs.d
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,lib/modules}
-cp /bin/busybox "$root/bin/busybox"
+if [ "$LAB_ARCH" = arm64 ]; then
+	# busybox-static:arm64 cannot be installed beside the amd64 one: extract it.
+	bb=$LAB_CACHE/arm64/busybox
+	if [ ! -x "$bb" ]; then
+		deb=$(lab_fetch_deb busybox-static:arm64)
+		mkdir -p "$(dirname "$bb")"
+		rm -rf "$bb.d" && dpkg-deb -x "$deb" "$bb.d"
+		mv "$bb.d/bin/busybox" "$bb" && rm -rf "$bb.d"
+	fi
+else
+	bb=/bin/busybox
+fi
+cp "$bb" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh" # /init's interpreter, before busybox --install runs
 cp "$LAB_DIR/guest-init.sh" "$root/init"
 cp "$LAB_DIR/guest-scenario.sh" "$root/scenario.sh"
 cp "$AUDIT_BIN" "$root/usr/bin/dmabuf-audit"
 cp "$trig" "$root/usr/bin/dmabuf-trigger"
 cp "$kdir"/modules/*.ko "$kdir/modules/load.list" "$root/lib/modules/"
+[ ! -f "$kdir/modules/port.list" ] || cp "$kdir/modules/port.list" "$root/lib/modules/"
 cp "$mod/dmabuf_test_exporter.ko" "$root/lib/modules/"
 chmod 755 "$root/init" "$root/scenario.sh" "$root/usr/bin/"*
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$outdir/initramfs.gz.tmp"

@@ -1,7 +1,9 @@
 #!/bin/sh
-# PID 1 of the lab guest (busybox sh). Kernel console is ttyS0; results go to ttyS1
-# only, as marker-delimited sections streamed as soon as they are known, so a crash
-# still leaves partial evidence (an @@BEGIN without its @@END).
+# PID 1 of the lab guest (busybox sh). Kernel console is ttyS0 (arm64: ttyAMA0); results
+# go only to the port named by labport= on the kernel command line (default ttyS1; arm64:
+# hvc0, a virtio console whose modules, port.list, are loaded first), as marker-delimited
+# sections streamed as soon as they are known, so a crash still leaves partial evidence
+# (an @@BEGIN without its @@END).
 /bin/busybox --install -s
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -12,9 +14,24 @@ mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 
+port=ttyS1
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
+	case $arg in labport=*) port=${arg#labport=} ;; esac
+done
+if [ -s /lib/modules/port.list ]; then
+	while read -r m; do
+		insmod "/lib/modules/$m" || echo "lab: insmod $m (results port) failed"
+	done </lib/modules/port.list
+fi
+i=0
+while [ ! -e "/dev/$port" ] && [ "$i" -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 # Raw mode: no \n -> \r\n translation in the results file.
-stty -F /dev/ttyS1 raw -echo 2>/dev/null
-exec 3>/dev/ttyS1
+stty -F "/dev/$port" raw -echo 2>/dev/null
+exec 3>"/dev/$port"
 
 res() { printf '%s\n' "$*" >&3; }
 # Stamps go to the console too, so a hung or crashed run shows how far it got.
@@ -49,12 +66,26 @@ res "@@END facts"
 stamp modules
 
 mode="test"
-read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case $arg in labmode=*) mode=${arg#labmode=} ;; esac
 done
 /bin/sh /scenario.sh "$mode"
 res "@@SCENARIO rc=$?"
+if [ "$mode" = test ]; then
+	# For docs/kernel-notes.md: the default attach mode (auto: fentry, else kprobe) and
+	# the kernel symbols behind the BPF features the next detectors need.
+	res "@@BEGIN probe-default"
+	/usr/bin/dmabuf-audit probe >/tmp/probe-default.out 2>&1
+	prc=$?
+	cat /tmp/probe-default.out >&3
+	res "@@END probe-default rc=$prc"
+	res "@@BEGIN kernel-symbols"
+	for s in bpf_find_vma bpf_iter_task_vma bpf_iter_task_vma_new check_vma_flags \
+		internal_get_user_pages_fast gup_fast_fallback; do
+		if grep -q " $s\$" /proc/kallsyms; then res "present $s"; else res "absent $s"; fi
+	done
+	res "@@END kernel-symbols"
+fi
 # Whole kernel log: WARN/BUG splats are below the "quiet" console level, so the
 # console log alone would not show them.
 res "@@BEGIN dmesg"

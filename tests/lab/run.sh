@@ -1,15 +1,17 @@
 #!/bin/bash
-# run.sh [--kernel 6.1|6.12|all] [--demo]: the VM lab. Boots Debian's kernels under QEMU
-# (TCG), runs the auditor against the test exporter module, vgem, udmabuf and dma-heaps,
+# run.sh [--kernel 6.1|6.12|5.10|7.2|all] [--demo]: the VM lab. Boots Debian's kernels under
+# QEMU (TCG), runs the auditor against the test exporter module, vgem, udmabuf and dma-heaps,
 # and checks its findings with check.py. Last line: "N passed, N failed".
-# Env: AUDIT_BIN (default build/static/dmabuf-audit), LAB_CACHE, LAB_TIMEOUT (s, 600),
+# all = LAB_KERNELS (6.1 6.12); 5.10 and 7.2 (x86_64 only) are run by name.
+# Env: LAB_ARCH (x86_64, or arm64: qemu-system-aarch64 -M virt and an arm64 auditor),
+#      AUDIT_BIN (default build/static/dmabuf-audit, arm64: build/arm64-static/dmabuf-audit),
+#      LAB_CACHE, LAB_TIMEOUT (s, 600),
 #      LAB_VERBOSE=1 (print every assertion, not only failures and summaries).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=kernels.sh
 . "$(dirname "$0")/kernels.sh"
-lab_resolve
 
-usage() { echo "usage: $0 [--kernel 6.1|6.12|all] [--demo]" >&2; exit 2; }
+usage() { echo "usage: $0 [--kernel 6.1|6.12|5.10|7.2|all] [--demo]" >&2; exit 2; }
 which=all demo=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -21,6 +23,8 @@ while [ $# -gt 0 ]; do
 done
 if [ "$demo" = 1 ]; then which=6.1; fi
 if [ "$which" = all ]; then kernels=$LAB_KERNELS; else kernels=$which; fi
+# shellcheck disable=SC2086 # a list of words
+lab_resolve $kernels
 
 "$LAB_DIR/deps.sh"
 
@@ -35,10 +39,19 @@ boot() {
 	rm -f "$3"
 	t0=$(date +%s)
 	set +e
-	timeout "${LAB_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 \
-		-nographic -no-reboot -kernel "$1/vmlinuz" -initrd "$1/initramfs.gz" \
-		-append "console=ttyS0 quiet panic=-1 labmode=$2" \
-		-serial mon:stdio -serial "file:$3" </dev/null >"$4" 2>&1
+	if [ "$LAB_ARCH" = arm64 ]; then
+		# virt has one UART (the console); results go to a virtio console (hvc0).
+		timeout "${LAB_TIMEOUT:-600}" qemu-system-aarch64 -M virt -accel tcg -cpu max,pauth-impdef=on \
+			-m 1024 -smp 2 -nographic -no-reboot -kernel "$1/vmlinuz" -initrd "$1/initramfs.gz" \
+			-append "console=ttyAMA0 quiet panic=-1 labmode=$2 labport=hvc0" \
+			-serial mon:stdio -device virtio-serial-pci -chardev "file,id=results,path=$3" \
+			-device virtconsole,chardev=results </dev/null >"$4" 2>&1
+	else
+		timeout "${LAB_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 \
+			-nographic -no-reboot -kernel "$1/vmlinuz" -initrd "$1/initramfs.gz" \
+			-append "console=ttyS0 quiet panic=-1 labmode=$2" \
+			-serial mon:stdio -serial "file:$3" </dev/null >"$4" 2>&1
+	fi
 	qrc=$?
 	set -e
 	secs=$(($(date +%s) - t0))
@@ -68,7 +81,7 @@ for k in $kernels; do
 	short=$(lab_short "$kver")
 	out=$LAB_BUILD/$kver
 	mkdir -p "$out"
-	echo "=== $kver"
+	echo "=== $kver ($LAB_ARCH)"
 	if ! "$LAB_DIR/build-guest.sh" "$kver" "$out"; then
 		note FAIL "[$short] guest built: expected module, trigger and initramfs, saw a build error (above)"
 		continue
@@ -102,6 +115,9 @@ for k in $kernels; do
 		note ok "[$short] guest powered off (qemu exit $qrc) after ${secs}s"
 	fi
 	echo "# [$short] $(timing "$res")"
+	echo "# [$short] probe (default attach, exit $(end_attr "$res" probe-default rc)): $(section "$res" probe-default |
+		awk '$3 ~ /^(fentry|kprobe|none)$/ {printf "%s%s=%s", sep, $1, $3; sep = " "} END {print ""}')"
+	echo "# [$short] kernel symbols: $(section "$res" kernel-symbols | tr '\n' ' ')"
 	set +e
 	python3 "$LAB_DIR/check.py" "$res" "$short" >"$out/check.log" 2>&1
 	set -e

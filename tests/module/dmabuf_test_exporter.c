@@ -71,6 +71,14 @@ struct dtx_file {
 	struct dma_buf *dmabuf;		/* imported, or NULL */
 };
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+/* 5.10 keeps is_cow_mapping() private to mm/ (mm/internal.h) */
+static inline bool is_cow_mapping(vm_flags_t flags)
+{
+	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+#endif
+
 static void dtx_vma_flags_set(struct vm_area_struct *vma, unsigned long flags)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
@@ -484,4 +492,8 @@ module_exit(dtx_exit);
 
 MODULE_DESCRIPTION("dmabuf-audit test dma-buf exporter (modes violating and honouring VM_PFNMAP)");
 MODULE_LICENSE("GPL");
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+MODULE_IMPORT_NS("DMA_BUF");	/* a string literal since 6.13 */
+#else
 MODULE_IMPORT_NS(DMA_BUF);
+#endif
