@@ -112,7 +112,7 @@ lab:
 	$(MAKE) STATIC=1
 	AUDIT_BIN=build/static/dmabuf-audit tests/lab/run.sh
 
-# The lab on Debian's arm64 6.1 and 6.12 (qemu-system-aarch64 -M virt, TCG). Not in `check`.
+# The lab on Debian's arm64 6.1 and 6.12 (qemu-system-aarch64 -M virt, TCG).
 lab-arm64: arm64-static
 	LAB_ARCH=arm64 AUDIT_BIN=build/arm64-static/dmabuf-audit tests/lab/run.sh
 
@@ -121,7 +121,8 @@ demo: deps
 	AUDIT_BIN=build/static/dmabuf-audit tests/lab/run.sh --demo
 
 # Every test: unit tests (plain and ASan/UBSan), the CLI against the host
-# kernel, then the VM lab on Debian's 6.1 and 6.12 kernels.
+# kernel, then the VM lab on Debian's x86_64 5.10, 6.1, 6.12 and 7.2 kernels and
+# arm64 6.1 and 6.12 kernels.
 check: deps
 	$(MAKE) all
 	$(MAKE) bpf-arm64
@@ -130,6 +131,7 @@ check: deps
 	$(MAKE) host-test
 	$(MAKE) lab-selftest
 	$(MAKE) lab
+	$(MAKE) lab-arm64
 
 format:
 	clang-format -i bpf/*.c src/*.c src/*.h include/*.h tests/unit/*.c tests/unit/*.h

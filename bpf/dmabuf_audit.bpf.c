@@ -27,6 +27,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define EBUSY 16 /* include/uapi/asm-generic/errno-base.h */
+
 #if defined(__TARGET_ARCH_x86)
 #define PTE_PRESENT DA_X86_PTE_PRESENT
 #define PTE_SPECIAL DA_X86_PTE_SPECIAL
@@ -136,7 +138,25 @@ struct call_args {
 	__u64 dmabuf;
 	__u64 arg; /* gup_flags or address */
 	__u64 aux; /* pte install: struct vm_fault * */
+	/*
+	 * Stack taken at entry, used when the return probe's unwind stops at
+	 * kretprobe_trampoline (kernels before 5.14, measured on 5.10).
+	 */
+	__u32 stack_len;
+	__u32 __pad;
+	__u64 stack[DA_STACK_DEPTH];
 };
+
+/*
+ * [0]: entry arguments being built; [1]: the call being answered by a
+ * return probe (send() takes its stack). Too big for the BPF stack.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct call_args);
+} call_scratch SEC(".maps");
 
 /* LRU: an entry whose return was missed (kretprobe maxactive) must not
  * block later ones. */
@@ -312,6 +332,8 @@ static __always_inline void send(void *ctx, struct da_event *ev, __u32 kind, __u
 	struct da_dedup_key key = {
 		.kind = kind, .pid = pid_tgid >> 32, .inode = ev->inode, .vm_start = ev->vm_start
 	};
+	__u32 one = 1;
+	struct call_args *answering = bpf_map_lookup_elem(&call_scratch, &one);
 	long len;
 
 	counter_add(kind);
@@ -331,6 +353,12 @@ static __always_inline void send(void *ctx, struct da_event *ev, __u32 kind, __u
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	len = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), 0);
 	ev->stack_len = len > 0 ? len / sizeof(__u64) : 0;
+	/* A return probe's stack of one frame: the unwinder stopped at the kretprobe
+	 * trampoline (before 5.14). The entry stack is the better record then. */
+	if (ev->stack_len <= 1 && answering && answering->stack_len > ev->stack_len) {
+		__builtin_memcpy(ev->stack, answering->stack, sizeof(ev->stack));
+		ev->stack_len = answering->stack_len;
+	}
 	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0)) {
 		counter_add(DA_CTR_RINGBUF_LOST);
 		/* Let the next occurrence carry the full event. */
@@ -520,7 +548,15 @@ static __always_inline void fast_exit(void *ctx, int ret)
 	c.ev = scratch_event();
 	if (!c.ev)
 		return;
-	bpf_find_vma(bpf_get_current_task_btf(), fc.start, find_dmabuf_vma, &c, 0);
+	/*
+	 * -EBUSY: mmap_lock contended, or IRQs are off (kretprobes on arm64)
+	 * and this CPU's deferred mmap unlock is still queued, as when two
+	 * auditors run. Counted: the summary says how many went unchecked.
+	 */
+	if (bpf_find_vma(bpf_get_current_task_btf(), fc.start, find_dmabuf_vma, &c, 0) == -EBUSY) {
+		counter_add(DA_CTR_FIND_VMA_BUSY);
+		return;
+	}
 	if (!c.found)
 		return;
 	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_FAST);
@@ -675,16 +711,25 @@ static __always_inline void call_done(void *ctx, __u32 hook, const struct call_a
 }
 
 /* Entry: remember a dma-buf call for the matching return probe. */
-static __always_inline void start_call(__u32 hook, struct dma_buf *dmabuf,
+static __always_inline void start_call(void *ctx, __u32 hook, struct dma_buf *dmabuf,
 				       struct vm_area_struct *vma, __u64 arg, __u64 aux)
 {
 	struct call_key key = { (__u32)bpf_get_current_pid_tgid(), hook };
-	struct call_args args = { (__u64)vma, (__u64)dmabuf, arg, aux };
+	__u32 zero = 0;
+	struct call_args *args = bpf_map_lookup_elem(&call_scratch, &zero);
+	long len;
 
 	/* a swapped vma has no dma-buf here: the return probe looks it up */
-	if (!dmabuf && !tracked_vma(vma))
+	if (!args || (!dmabuf && !tracked_vma(vma)))
 		return;
-	bpf_map_update_elem(&calls, &key, &args, BPF_ANY);
+	args->vma = (__u64)vma;
+	args->dmabuf = (__u64)dmabuf;
+	args->arg = arg;
+	args->aux = aux;
+	args->__pad = 0;
+	len = bpf_get_stack(ctx, args->stack, sizeof(args->stack), 0);
+	args->stack_len = len > 0 ? len / sizeof(__u64) : 0;
+	bpf_map_update_elem(&calls, &key, args, BPF_ANY);
 }
 
 /* Return: nothing saved means the call was not on a dma-buf. */
@@ -692,19 +737,21 @@ static __always_inline void finish_call(void *ctx, __u32 hook, int ret)
 {
 	struct call_key key = { (__u32)bpf_get_current_pid_tgid(), hook };
 	struct call_args *args = bpf_map_lookup_elem(&calls, &key);
-	struct call_args a;
+	__u32 one = 1;
+	struct call_args *a = bpf_map_lookup_elem(&call_scratch, &one);
 
-	if (!args)
+	if (!args || !a)
 		return;
-	a = *args;
+	__builtin_memcpy(a, args, sizeof(*a));
 	bpf_map_delete_elem(&calls, &key);
-	call_done(ctx, hook, &a, ret);
+	call_done(ctx, hook, a, ret);
+	a->stack_len = 0; /* fexit and other programs on this CPU take their own */
 }
 
 SEC("kprobe")
 int BPF_KPROBE(kprobe_mmap, struct file *file, struct vm_area_struct *vma)
 {
-	start_call(DA_HOOK_MMAP, dmabuf_of_file(file), vma, 0, 0);
+	start_call(ctx, DA_HOOK_MMAP, dmabuf_of_file(file), vma, 0, 0);
 	return 0;
 }
 
@@ -718,7 +765,7 @@ int BPF_KRETPROBE(kretprobe_mmap, int ret)
 SEC("kprobe")
 int BPF_KPROBE(kprobe_mmap_import, struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
-	start_call(DA_HOOK_MMAP_IMPORT, dmabuf, vma, 0, 0);
+	start_call(ctx, DA_HOOK_MMAP_IMPORT, dmabuf, vma, 0, 0);
 	return 0;
 }
 
@@ -732,7 +779,7 @@ int BPF_KRETPROBE(kretprobe_mmap_import, int ret)
 SEC("kprobe")
 int BPF_KPROBE(kprobe_gup_slow, struct vm_area_struct *vma, unsigned long gup_flags)
 {
-	start_call(DA_HOOK_GUP_SLOW, dmabuf_of_vma(vma), vma, gup_flags, 0);
+	start_call(ctx, DA_HOOK_GUP_SLOW, dmabuf_of_vma(vma), vma, gup_flags, 0);
 	return 0;
 }
 
@@ -746,7 +793,7 @@ int BPF_KRETPROBE(kretprobe_gup_slow, int ret)
 SEC("kprobe")
 int BPF_KPROBE(kprobe_insert_page, struct vm_area_struct *vma, unsigned long addr)
 {
-	start_call(DA_HOOK_INSERT_PAGE, dmabuf_of_vma(vma), vma, addr, 0);
+	start_call(ctx, DA_HOOK_INSERT_PAGE, dmabuf_of_vma(vma), vma, addr, 0);
 	return 0;
 }
 
@@ -760,7 +807,7 @@ int BPF_KRETPROBE(kretprobe_insert_page, int ret)
 SEC("kprobe")
 int BPF_KPROBE(kprobe_insert_pages, struct vm_area_struct *vma, unsigned long addr)
 {
-	start_call(DA_HOOK_INSERT_PAGES, dmabuf_of_vma(vma), vma, addr, 0);
+	start_call(ctx, DA_HOOK_INSERT_PAGES, dmabuf_of_vma(vma), vma, addr, 0);
 	return 0;
 }
 
@@ -791,7 +838,7 @@ int BPF_KPROBE(kprobe_finish_fault, struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = BPF_CORE_READ(vmf, vma);
 
-	start_call(DA_HOOK_PTE_INSTALL, dmabuf_of_vma(vma), vma, BPF_CORE_READ(vmf, address),
+	start_call(ctx, DA_HOOK_PTE_INSTALL, dmabuf_of_vma(vma), vma, BPF_CORE_READ(vmf, address),
 		   (__u64)vmf);
 	return 0;
 }
@@ -807,10 +854,14 @@ SEC("kprobe")
 int BPF_KPROBE(kprobe_vma_dup, struct vm_area_struct *orig)
 {
 	struct call_key key = { (__u32)bpf_get_current_pid_tgid(), DA_HOOK_VMA_DUP };
-	struct call_args args = { (__u64)orig, 0, 0, 0 };
+	__u32 zero = 0;
+	struct call_args *args = bpf_map_lookup_elem(&call_scratch, &zero);
 
-	if (tracked_vma(orig))
-		bpf_map_update_elem(&calls, &key, &args, BPF_ANY);
+	if (!args || !tracked_vma(orig))
+		return 0;
+	args->vma = (__u64)orig;
+	args->stack_len = 0;
+	bpf_map_update_elem(&calls, &key, args, BPF_ANY);
 	return 0;
 }
 

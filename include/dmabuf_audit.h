@@ -81,6 +81,7 @@ enum da_counter {
 	/* slots 1..DA_KIND_MAX-1: findings per enum da_kind */
 	DA_CTR_RINGBUF_LOST = DA_KIND_MAX, /* ring buffer full: event not sent */
 	DA_CTR_DEDUP_FULL,		   /* dedup map refused an entry: sent anyway */
+	DA_CTR_FIND_VMA_BUSY,		   /* GUP-fast pages whose vma lookup was refused */
 	DA_CTR_HOOK_BASE,		   /* + enum da_hook: dma-buf calls seen per hook */
 	DA_CTR_MAX = DA_CTR_HOOK_BASE + DA_HOOK_MAX,
 };

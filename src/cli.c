@@ -40,6 +40,9 @@ static const char usage_top[] =
 
 static const char usage_common[] =
 	"      --attach=MODE    auto (default: fentry, else kprobe), fentry, kprobe\n"
+	"      --btf PATH       kernel BTF from PATH, for kernels without\n"
+	"                       /sys/kernel/btf/vmlinux (kprobes only: fentry and\n"
+	"                       the scan need the kernel's own BTF)\n"
 	"  -v, --verbose        libbpf diagnostics on stderr\n"
 	"  -h, --help           this help\n"
 	"  -V, --version        print the version\n";
@@ -119,12 +122,13 @@ static enum da_cmd cmd_from_name(const char *s)
 
 enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, size_t errlen)
 {
-	enum { OPT_JSON = 0x100, OPT_ATTACH };
+	enum { OPT_JSON = 0x100, OPT_ATTACH, OPT_BTF };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -188,6 +192,14 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, siz
 					err, errlen,
 					"invalid --attach '%s': expected auto, fentry or kprobe",
 					optarg);
+			break;
+		case OPT_BTF:
+			if (!*optarg)
+				return fail(err, errlen, "invalid --btf '': expected a BTF file path");
+			if (strlen(optarg) >= sizeof(o->btf_path))
+				return fail(err, errlen, "invalid --btf: path longer than %zu bytes",
+					    sizeof(o->btf_path) - 1);
+			strcpy(o->btf_path, optarg);
 			break;
 		case 'v':
 			o->verbose = true;

@@ -25,6 +25,7 @@ struct da_opts {
 	unsigned int duration; /* seconds; 0: until SIGINT/SIGTERM */
 	uint32_t pid;	       /* 0: every process */
 	enum da_attach attach;
+	char btf_path[1024]; /* --btf: CO-RE from this BTF file ("": the kernel's) */
 };
 
 /*

@@ -77,15 +77,32 @@ static int check_privileges(char *err, size_t errlen)
 	return -EPERM;
 }
 
-static int check_btf(char *err, size_t errlen)
+/* true when the running kernel exposes its own BTF (fentry, iterators need it) */
+static bool kernel_btf(void)
 {
-	if (!access(VMLINUX_BTF, R_OK))
+	return !access(VMLINUX_BTF, R_OK);
+}
+
+static int check_btf(const char *path, char *err, size_t errlen)
+{
+	if (path) {
+		if (!access(path, R_OK))
+			return 0;
+		set_reason(err, errlen, "cannot read --btf %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (kernel_btf())
 		return 0;
-	set_reason(
-		err, errlen,
-		"kernel BTF not found (%s): a kernel built with CONFIG_DEBUG_INFO_BTF=y is required",
-		VMLINUX_BTF);
+	set_reason(err, errlen,
+		   "kernel BTF not found (%s): use a kernel built with CONFIG_DEBUG_INFO_BTF=y, "
+		   "or give its BTF with --btf PATH",
+		   VMLINUX_BTF);
 	return -ENOENT;
+}
+
+static struct btf *load_btf(const char *path)
+{
+	return path ? btf__parse(path, NULL) : btf__load_vmlinux_btf();
 }
 
 /*
@@ -244,7 +261,7 @@ static int pick_kprobe(struct detector *d)
 }
 
 static void decide(struct detector *d, const struct btf *btf, enum da_attach mode,
-		   bool find_vma)
+		   bool find_vma, bool kbtf)
 {
 	int v = -1;
 
@@ -260,6 +277,9 @@ static void decide(struct detector *d, const struct btf *btf, enum da_attach mod
 	}
 	if (mode == DA_ATTACH_KPROBE)
 		set_reason(d->fentry_why, sizeof(d->fentry_why), "not tried (--attach=kprobe)");
+	else if (!kbtf)
+		set_reason(d->fentry_why, sizeof(d->fentry_why),
+			   "needs the kernel's own BTF (no %s; --btf serves CO-RE only)", VMLINUX_BTF);
 	else if ((v = pick_fentry(d, btf)) >= 0)
 		d->mech = DA_MECH_FENTRY;
 
@@ -289,14 +309,17 @@ static void decide(struct detector *d, const struct btf *btf, enum da_attach mod
 }
 
 /* The scan needs the task_vma iterator (5.12): libbpf looks it up in BTF too. */
-static void decide_scan(struct detector *d, const struct btf *btf)
+static void decide_scan(struct detector *d, const struct btf *btf, bool kbtf)
 {
-	bool ok = btf__find_by_name_kind(btf, "bpf_iter_task_vma", BTF_KIND_FUNC) >= 0;
+	bool ok = kbtf && btf__find_by_name_kind(btf, "bpf_iter_task_vma", BTF_KIND_FUNC) >= 0;
 
 	d->func = "bpf_iter_task_vma";
 	d->mech = ok ? DA_MECH_ITER : DA_MECH_NONE;
 	bpf_program__set_autoload(d->var[0].fexit, ok);
-	if (!ok)
+	if (!kbtf)
+		set_reason(d->fentry_why, sizeof(d->fentry_why),
+			   "the task_vma iterator needs the kernel's own BTF (no %s)", VMLINUX_BTF);
+	else if (!ok)
 		set_reason(d->fentry_why, sizeof(d->fentry_why),
 			   "no task_vma iterator on this kernel (5.12+)");
 }
@@ -320,14 +343,20 @@ static void attach_detector(struct detector *d)
 			v = &d->var[i];
 	if (!v || (d->mech != DA_MECH_FENTRY && d->mech != DA_MECH_KPROBE))
 		return;
-	/* Exit/return programs first: no entry is left without its answer. */
+	/*
+	 * fexit before fentry: no entry is left without its answer. kprobe before
+	 * kretprobe: handlers on one address run in registration order, and ours
+	 * must see the return address before the kretprobe replaces it, or kernels
+	 * before 5.14 cannot unwind the entry stack (the LRU call map absorbs
+	 * entries whose return probe was not there yet).
+	 */
 	if (d->mech == DA_MECH_FENTRY) {
 		progs[n++] = v->fexit;
 		progs[n++] = v->fentry;
 	} else {
+		progs[n++] = v->kprobe;
 		ret[n] = true;
 		progs[n++] = v->kretprobe;
-		progs[n++] = v->kprobe;
 	}
 	for (int i = 0; i < n; i++) {
 		if (!progs[i])
@@ -452,7 +481,8 @@ static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_lis
 int auditor_open(struct auditor *a, const struct da_opts *o, char *err, size_t errlen)
 {
 	struct btf *btf = NULL;
-	bool find_vma;
+	const char *btf_path;
+	bool find_vma, kbtf;
 	int ret;
 
 	memset(a, 0, sizeof(*a));
@@ -460,13 +490,20 @@ int auditor_open(struct auditor *a, const struct da_opts *o, char *err, size_t e
 	ret = check_privileges(err, errlen);
 	if (ret)
 		goto cleanup;
-	ret = check_btf(err, errlen);
+	btf_path = o->btf_path[0] ? o->btf_path : NULL;
+	ret = check_btf(btf_path, err, errlen);
 	if (ret)
 		goto cleanup;
-	btf = btf__load_vmlinux_btf();
+	btf = load_btf(btf_path);
 	if (!btf) {
-		ret = -errno;
-		set_reason(err, errlen, "cannot read kernel BTF: %s", strerror(-ret));
+		char why[128];
+
+		ret = errno ? -errno : -EINVAL;
+		libbpf_strerror(ret, why, sizeof(why));
+		if (btf_path)
+			set_reason(err, errlen, "--btf %s: not a usable BTF file (%s)", btf_path, why);
+		else
+			set_reason(err, errlen, "cannot read kernel BTF: %s", why);
 		goto cleanup;
 	}
 	learn_gup_flags(btf);
@@ -477,7 +514,11 @@ int auditor_open(struct auditor *a, const struct da_opts *o, char *err, size_t e
 		set_reason(err, errlen, "cannot count possible CPUs: %s", strerror(-ret));
 		goto cleanup;
 	}
-	a->skel = dmabuf_audit_bpf__open();
+	{
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
+
+		a->skel = dmabuf_audit_bpf__open_opts(&oo);
+	}
 	if (!a->skel) {
 		ret = -errno;
 		set_reason(err, errlen, "cannot open BPF object: %s", strerror(-ret));
@@ -486,11 +527,12 @@ int auditor_open(struct auditor *a, const struct da_opts *o, char *err, size_t e
 	a->skel->rodata->targ_tgid = o->pid;
 	describe_detectors(a);
 	find_vma = have_find_vma();
+	kbtf = kernel_btf();
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
 		if (i == DA_HOOK_SCAN)
-			decide_scan(&a->det[i], btf);
+			decide_scan(&a->det[i], btf, kbtf);
 		else
-			decide(&a->det[i], btf, o->attach, find_vma);
+			decide(&a->det[i], btf, o->attach, find_vma, kbtf);
 	}
 
 	ret = dmabuf_audit_bpf__load(a->skel);

@@ -6,6 +6,7 @@
  * stdout carries data (findings, report); diagnostics go to stderr.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -118,6 +119,20 @@ static int announce(const struct auditor *a)
 	return 0;
 }
 
+/* watch has no summary: what it could not see goes to stderr, if anything. */
+static void warn_losses(const struct auditor *a)
+{
+	uint64_t c[DA_CTR_MAX];
+
+	if (auditor_read_counters(a, c))
+		return;
+	if (c[DA_CTR_RINGBUF_LOST] || c[DA_CTR_FIND_VMA_BUSY])
+		fprintf(stderr,
+			"dmabuf-audit: warning: ringbuf_lost %" PRIu64 ", gup_fast_unverified %" PRIu64
+			" (GUP-fast calls whose vma lookup the kernel refused)\n",
+			c[DA_CTR_RINGBUF_LOST], c[DA_CTR_FIND_VMA_BUSY]);
+}
+
 static void load_ksyms(struct ksyms *ks)
 {
 	FILE *f = fopen("/proc/kallsyms", "re");
@@ -204,6 +219,8 @@ static int run_observe(struct auditor *a, const struct da_opts *o)
 		error(msg);
 	}
 	on_tick(&rc); /* final counts */
+	if (o->cmd == DA_CMD_WATCH)
+		warn_losses(a);
 	if (o->cmd == DA_CMD_REPORT) {
 		found = print_report(&rc, elapsed);
 		if (found < 0)

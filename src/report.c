@@ -277,9 +277,10 @@ void report_print_json(FILE *f, const struct report_data *r)
 		fprintf(f, "%s\"%s\":%" PRIu64, k > 1 ? "," : "", kind_name(k), kinds[k - 1]);
 	fprintf(f,
 		"},\"findings\":%zu,\"findings_dropped\":%" PRIu64 ",\"ringbuf_lost\":%" PRIu64
-		",\"dedup_full\":%" PRIu64 ",\"tracked_vmas\":%" PRId64,
+		",\"dedup_full\":%" PRIu64 ",\"gup_fast_unverified\":%" PRIu64
+		",\"tracked_vmas\":%" PRId64,
 		r->set->len, r->set->dropped, r->counters[DA_CTR_RINGBUF_LOST],
-		r->counters[DA_CTR_DEDUP_FULL], r->tracked_vmas);
+		r->counters[DA_CTR_DEDUP_FULL], r->counters[DA_CTR_FIND_VMA_BUSY], r->tracked_vmas);
 	/* dma-buf calls each hook saw, compliant ones included: proof of life */
 	json_counts(f, "seen", &r->counters[DA_CTR_HOOK_BASE], DA_HOOK_MAX, hook_name);
 	if (r->scan_ran)

@@ -286,6 +286,23 @@ else
 		expect_not_contains stderr "dmabuf-audit: ready"
 	done
 
+	# --btf: CO-RE from a BTF file. Bad paths and non-BTF files: one line, exit 2.
+	run probe --btf "$tmp/no-such.btf"
+	expect_rc 2
+	expect_empty stdout
+	expect_one_line_stderr
+	expect_contains stderr "cannot read --btf $tmp/no-such.btf"
+	run probe --btf /etc/hostname
+	expect_rc 2
+	expect_empty stdout
+	expect_one_line_stderr
+	expect_contains stderr "not a usable BTF file"
+	cp /sys/kernel/btf/vmlinux "$tmp/vmlinux.btf"
+	run report --json --btf "$tmp/vmlinux.btf" --duration 1
+	expect_rc 0
+	expect_contains stdout '"scan":{"processes":'
+	expect_contains stderr "scan-only"
+
 	# The scan really walked the vmas: for a stopped process, the iterator's vma
 	# count equals its /proc/PID/maps lines (the [vsyscall] gate area is no vma).
 	sleep 30 &

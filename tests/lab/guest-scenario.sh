@@ -29,7 +29,8 @@ start_auditor() {
 wait_ready() {
 	tag=$1 i=0 status=timeout
 	while [ "$i" -lt $((READY_WAIT * 5)) ]; do
-		if grep -q '^dmabuf-audit: ready' "/tmp/$tag.err"; then status=ok; break; fi
+		# scan-only (no live detector on this kernel) is ready too, and says why
+		if grep -qE '^dmabuf-audit: (ready|scan-only)' "/tmp/$tag.err"; then status=ok; break; fi
 		if ! kill -0 "$apid" 2>/dev/null; then status=exited; break; fi
 		sleep 0.2
 		i=$((i + 1))

@@ -22,7 +22,9 @@ arm64 | aarch64) LAB_ARCH=arm64 LAB_DEBARCH=arm64 LAB_GNU=aarch64-linux-gnu ;;
 esac
 export LAB_ARCH
 # shellcheck disable=SC2034 # used by the scripts that source this file
-LAB_KERNELS="6.1 6.12"
+# The kernels `run.sh` (and `make check`) boots by default: every generation Debian ships
+# for the architecture (5.10 and 7.2 are x86_64 only in the lab).
+if [ "$LAB_ARCH" = arm64 ]; then LAB_KERNELS="6.1 6.12"; else LAB_KERNELS="6.1 6.12 7.2 5.10"; fi
 
 # lab_apt apt-get|apt-cache ARGS...: apt with the lab's own sources and lists only.
 lab_apt() {

@@ -2,7 +2,7 @@
 # run.sh [--kernel 6.1|6.12|5.10|7.2|all] [--demo]: the VM lab. Boots Debian's kernels under
 # QEMU (TCG), runs the auditor against the test exporter module, vgem, udmabuf and dma-heaps,
 # and checks its findings with check.py. Last line: "N passed, N failed".
-# all = LAB_KERNELS (6.1 6.12); 5.10 and 7.2 (x86_64 only) are run by name.
+# all = LAB_KERNELS (x86_64: 6.1 6.12 7.2 5.10; arm64: 6.1 6.12).
 # Env: LAB_ARCH (x86_64, or arm64: qemu-system-aarch64 -M virt and an arm64 auditor),
 #      AUDIT_BIN (default build/static/dmabuf-audit, arm64: build/arm64-static/dmabuf-audit),
 #      LAB_CACHE, LAB_TIMEOUT (s, 600),

@@ -79,6 +79,18 @@ static inline bool is_cow_mapping(vm_flags_t flags)
 }
 #endif
 
+/*
+ * 7.x: shmem files take vma_flags_t and may only offer ->mmap_prepare
+ * (vfs_mmap bridges both); before, VM_* masks and ->mmap.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+#define DTX_SHMEM_FLAGS		mk_vma_flags(VMA_NORESERVE_BIT)
+#define dtx_file_mmap(f, vma)	vfs_mmap(f, vma)
+#else
+#define DTX_SHMEM_FLAGS		VM_NORESERVE
+#define dtx_file_mmap(f, vma)	((f)->f_op->mmap ? (f)->f_op->mmap(f, vma) : -ENODEV)
+#endif
+
 static void dtx_vma_flags_set(struct vm_area_struct *vma, unsigned long flags)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
@@ -126,7 +138,7 @@ static struct dtx_buffer *dtx_buffer_alloc(u32 mode, unsigned long npages)
 	if (mode == DMABUF_TEST_MODE_SWAP_FILE) {
 		struct file *f = shmem_file_setup("dmabuf_test_swap",
 						  npages << PAGE_SHIFT,
-						  VM_NORESERVE);
+						  DTX_SHMEM_FLAGS);
 
 		if (IS_ERR(f)) {
 			dtx_buffer_free(buf);
@@ -245,8 +257,6 @@ static int dtx_mmap_swap_file(struct dtx_buffer *buf,
 {
 	struct file *f = buf->shmem;
 
-	if (!f->f_op->mmap)
-		return -ENODEV;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
 	vma_set_file(vma, f);
 #else
@@ -255,7 +265,7 @@ static int dtx_mmap_swap_file(struct dtx_buffer *buf,
 	vma->vm_file = f;
 #endif
 	vma->vm_private_data = NULL;
-	return f->f_op->mmap(f, vma);
+	return dtx_file_mmap(f, vma);
 }
 
 static int dtx_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)

@@ -177,6 +177,26 @@ static void test_cli_observe_options(void)
 	}
 }
 
+static void test_cli_btf(void)
+{
+	for (int i = 0; i < 3; i++) {
+		struct parsed p = PARSE(cmds[i], "--btf", "/tmp/vmlinux.btf");
+
+		if (expect_run(&p, cmd_ids[i], "--btf PATH"))
+			ASSERT_STREQ(p.o.btf_path, "/tmp/vmlinux.btf", "--btf PATH kept");
+		p = PARSE(cmds[i], "--btf=/boot/btf");
+		if (expect_run(&p, cmd_ids[i], "--btf=PATH"))
+			ASSERT_STREQ(p.o.btf_path, "/boot/btf", "--btf=PATH kept");
+		p = PARSE(cmds[i]);
+		if (expect_run(&p, cmd_ids[i], "no --btf"))
+			ASSERT_STREQ(p.o.btf_path, "", "no --btf: kernel BTF (\"\")");
+		p = PARSE(cmds[i], "--btf=");
+		expect_error(&p, "invalid --btf ''", "--btf= is an error");
+		p = PARSE(cmds[i], "--btf");
+		expect_error(&p, "needs a value", "--btf without PATH");
+	}
+}
+
 static void test_cli_attach(void)
 {
 	static const struct {
@@ -584,6 +604,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_cli_commands_defaults),
 	UNIT_TEST(test_cli_observe_options),
 	UNIT_TEST(test_cli_attach),
+	UNIT_TEST(test_cli_btf),
 	UNIT_TEST(test_cli_verbose),
 	UNIT_TEST(test_cli_probe_options),
 	UNIT_TEST(test_cli_help_version),

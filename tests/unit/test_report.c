@@ -491,6 +491,8 @@ static void fixture_scan(struct fixture *fx, struct mapping_table *maps)
 	fx->r.scan.vmas = 1234;
 	fx->r.scan.dmabuf_vmas = 5;
 	fx->r.counters[DA_CTR_DEDUP_FULL] = 6;
+	fx->r.counters[DA_CTR_FIND_VMA_BUSY] = 2;
+	fx->r.tracked_vmas = 3;
 	fx->r.det_func[DA_HOOK_MMAP] = "dma_buf_mmap_internal";
 	fx->r.det_func[DA_HOOK_GUP_SLOW] = "check_vma_flags";
 	fx->r.det_func[DA_HOOK_SCAN] = "bpf_iter_task_vma";
@@ -561,6 +563,8 @@ static void test_report_json_mappings(void)
 	ASSERT_HAS_STR(q, ",\"scan\":{\"processes\":42,\"vmas\":1234,\"dmabuf_vmas\":5},",
 		       "scan object");
 	ASSERT_EQ_INT(json_num(q, "dedup_full"), 6, "dedup_full");
+	ASSERT_EQ_INT(json_num(q, "gup_fast_unverified"), 2, "gup_fast_unverified: refused lookups");
+	ASSERT_EQ_INT(json_num(q, "tracked_vmas"), 3, "tracked_vmas: swapped vmas still tracked");
 	ASSERT_HAS_STR(q,
 		       ",\"functions\":{\"mmap\":\"dma_buf_mmap_internal\",\"mmap_import\":null,"
 		       "\"gup_slow\":\"check_vma_flags\",\"insert_page\":null,"
