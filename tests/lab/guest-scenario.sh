@@ -164,12 +164,20 @@ run_pid_filter() {
 	stop_auditor "$m-pid"
 }
 
+# demo: one mapping made before the auditor (the scan reports it), then a violating
+# and a compliant exporter read through /proc/self/mem while it watches.
 run_demo() {
+	"$TRIGGER" test:fault_page hold >/tmp/hold-demo.out 2>&1 &
+	hpid=$!
+	i=0
+	while [ ! -s /tmp/hold-demo.out ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	start_auditor demo report
 	wait_ready demo
 	trigger demo test:insert_page procmem
 	trigger demo test:remap_pfn procmem
 	stop_auditor demo
+	kill "$hpid"
+	wait "$hpid" 2>/dev/null
 }
 
 case ${1:-test} in
