@@ -128,6 +128,8 @@ struct {
 } tracked_scratch SEC(".maps");
 
 /* kprobe fallback: arguments saved at entry for the matching kretprobe */
+#define CALL_FOLLOW_PAGE 64 /* call key (beside enum da_hook) of follow_page_mask */
+
 struct call_key {
 	__u32 tid;
 	__u32 hook;
@@ -532,18 +534,25 @@ static long find_dmabuf_vma(struct task_struct *task, struct vm_area_struct *vma
  * fallback reached the slow path on that vma, check_vma_flags reported it
  * (and the split between the two is unknown): no GUP-fast finding then.
  */
-static __always_inline void fast_exit(void *ctx, int ret)
+/* The GUP-fast call this thread is returning from, if it needs a check. */
+static __always_inline bool fast_take(struct fast_call *fc, int ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct fast_call *p = bpf_map_lookup_elem(&fast_calls, &tid);
+
+	if (!p)
+		return false;
+	*fc = *p;
+	bpf_map_delete_elem(&fast_calls, &tid);
+	return ret > 0 && !fc->slow_ran;
+}
+
+static __always_inline void fast_exit(void *ctx, int ret)
+{
 	struct find_ctx c = {};
 	struct fast_call fc;
 
-	if (!p)
-		return;
-	fc = *p;
-	bpf_map_delete_elem(&fast_calls, &tid);
-	if (ret <= 0 || fc.slow_ran)
+	if (!fast_take(&fc, ret))
 		return;
 	c.ev = scratch_event();
 	if (!c.ev)
@@ -562,6 +571,88 @@ static __always_inline void fast_exit(void *ctx, int ret)
 	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_FAST);
 	send(ctx, c.ev, DA_KIND_GUP_FAST_ON_DMABUF, DA_HOOK_GUP_FAST, fc.start, fc.gup_flags, ret,
 	     0);
+}
+
+/*
+ * Kernels without bpf_find_vma (before 5.17) still link their vmas in a
+ * sorted list (mm->mmap, vm_next: gone in 6.1). Walk it with probe reads:
+ * no mmap_lock, so a concurrent unmap can only make the walk miss. CO-RE
+ * flavors: these programs are loaded only where the fields exist.
+ */
+struct vm_area_struct___list {
+	unsigned long vm_start;
+	unsigned long vm_end;
+	struct vm_area_struct___list *vm_next;
+} __attribute__((preserve_access_index));
+
+struct mm_struct___list {
+	struct vm_area_struct___list *mmap;
+} __attribute__((preserve_access_index));
+
+#define VMA_WALK_MAX 1024
+
+static __always_inline struct vm_area_struct *walk_find_vma(__u64 addr)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct mm_struct___list *mm = (struct mm_struct___list *)BPF_CORE_READ(task, mm);
+	struct vm_area_struct___list *v = BPF_CORE_READ(mm, mmap);
+
+	for (int i = 0; i < VMA_WALK_MAX && v; i++) {
+		if (addr < BPF_CORE_READ(v, vm_start))
+			return NULL; /* sorted: not mapped */
+		if (addr < BPF_CORE_READ(v, vm_end))
+			return (struct vm_area_struct *)v;
+		v = BPF_CORE_READ(v, vm_next);
+	}
+	return NULL;
+}
+
+static __always_inline void fast_exit_walk(void *ctx, int ret)
+{
+	struct vm_area_struct *vma;
+	struct da_tracked *tr = NULL;
+	struct dma_buf *dmabuf;
+	struct da_event *ev;
+	struct fast_call fc;
+
+	if (!fast_take(&fc, ret))
+		return;
+	vma = walk_find_vma(fc.start);
+	if (!vma)
+		return;
+	dmabuf = dmabuf_of_vma(vma);
+	RESOLVE_OR_RETURN(dmabuf, tr, vma, );
+	ev = scratch_event();
+	if (!ev)
+		return;
+	fill_target(ev, dmabuf, tr, vma);
+	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_FAST);
+	send(ctx, ev, DA_KIND_GUP_FAST_ON_DMABUF, DA_HOOK_GUP_FAST, fc.start, fc.gup_flags, ret, 0);
+}
+
+/*
+ * follow_page_mask(): the GUP slow path calls it for each page of a vma
+ * that check_vma_flags() accepted (inlined on 5.10). A page returned from a
+ * dma-buf vma is a struct page reference taken. Refusals are not visible
+ * here: no gup_blocked through this variant.
+ */
+static __always_inline void page_followed(void *ctx, struct dma_buf *dmabuf,
+					  const struct da_tracked *tr, struct vm_area_struct *vma,
+					  __u64 addr, __u64 gup_flags)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct fast_call *fc = bpf_map_lookup_elem(&fast_calls, &tid);
+
+	if (fc)
+		fc->slow_ran = 1;
+	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_SLOW);
+	report(ctx, DA_KIND_GUP_ON_DMABUF, DA_HOOK_GUP_SLOW, dmabuf, tr, vma, addr, gup_flags, 0,
+	       0);
+}
+
+static __always_inline bool is_page(__u64 ret)
+{
+	return ret && ret < (__u64)-4095; /* !IS_ERR_OR_NULL */
 }
 
 /* ---- fentry/fexit set (targets set by user space) --------------------- */
@@ -621,6 +712,29 @@ SEC("fentry")
 int BPF_PROG(fentry_gup_fast, unsigned long start, unsigned long nr_pages, unsigned int gup_flags)
 {
 	fast_enter(start, gup_flags);
+	return 0;
+}
+
+SEC("fexit")
+int BPF_PROG(fexit_gup_fast_walk, unsigned long start, unsigned long nr_pages,
+	     unsigned int gup_flags, struct page **pages, long ret)
+{
+	fast_exit_walk(ctx, (int)ret);
+	return 0;
+}
+
+SEC("fexit")
+int BPF_PROG(fexit_follow_page, struct vm_area_struct *vma, unsigned long address,
+	     unsigned int flags, void *fctx, struct page *ret)
+{
+	struct dma_buf *dmabuf;
+	struct da_tracked *tr = NULL;
+
+	if (!is_page((__u64)ret))
+		return 0;
+	dmabuf = dmabuf_of_vma_btf(vma);
+	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
+	page_followed(ctx, dmabuf, tr, vma, address, flags);
 	return 0;
 }
 
@@ -704,6 +818,10 @@ static __always_inline void call_done(void *ctx, __u32 hook, const struct call_a
 	RESOLVE_OR_RETURN(dmabuf, tr, vma, );
 	if (hook == DA_HOOK_GUP_SLOW)
 		gup_checked(ctx, dmabuf, tr, vma, a->arg, ret);
+	else if (hook == CALL_FOLLOW_PAGE) {
+		if (!ret)
+			page_followed(ctx, dmabuf, tr, vma, a->aux, a->arg);
+	}
 	else if (hook == DA_HOOK_PTE_INSTALL)
 		fault_done(ctx, dmabuf, tr, vma, BPF_CORE_READ(vmf, pte), a->arg, ret);
 	else
@@ -823,6 +941,31 @@ int BPF_KPROBE(kprobe_gup_fast, unsigned long start, unsigned long nr_pages,
 	       unsigned int gup_flags)
 {
 	fast_enter(start, gup_flags);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_gup_fast_walk, long ret)
+{
+	fast_exit_walk(ctx, (int)ret);
+	return 0;
+}
+
+/* follow_page_mask: entry saves (vma, address, flags); the return says page or not */
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_follow_page, struct vm_area_struct *vma, unsigned long address,
+	       unsigned int flags)
+{
+	start_call(ctx, CALL_FOLLOW_PAGE, dmabuf_of_vma(vma), vma, flags, address);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_follow_page, void *ret)
+{
+	/* call_done: 0 = a page came back */
+	finish_call(ctx, CALL_FOLLOW_PAGE, is_page((__u64)ret) ? 0 : 1);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "finding.h"
 #include "loader.h"
+#include "procscan.h"
 #include "dmabuf_audit.skel.h"
 
 #ifndef ENOTSUPP
@@ -29,6 +30,8 @@ const char *mech_name(enum da_mech m)
 		return "kprobe";
 	case DA_MECH_ITER:
 		return "iter";
+	case DA_MECH_PROC:
+		return "proc";
 	default:
 		return "none";
 	}
@@ -208,6 +211,39 @@ static bool kprobe_works(const char *func, char *why, size_t len)
 	return true;
 }
 
+static bool btf_has_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(btf, m->name_off);
+
+		if (name && !strcmp(name, member))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Without bpf_find_vma the GUP-fast detector walks the vma list instead,
+ * where the kernel still has one (vm_next: up to 6.0).
+ */
+static void gup_fast_without_find_vma(struct auditor *a, const struct btf *btf)
+{
+	struct detector *d = &a->det[DA_HOOK_GUP_FAST];
+
+	if (!btf_has_member(btf, "vm_area_struct", "vm_next"))
+		return;
+	for (int i = 0; i < d->nvar; i++) {
+		d->var[i].fexit = a->skel->progs.fexit_gup_fast_walk;
+		d->var[i].kretprobe = a->skel->progs.kretprobe_gup_fast_walk;
+	}
+	d->needs_find_vma = false;
+	d->what = "lockless get_user_pages_fast took dma-buf pages (vma list walk)";
+}
+
 /* bpf_find_vma (5.17): the GUP-fast detector needs it to find the vma. */
 static bool have_find_vma(void)
 {
@@ -314,14 +350,19 @@ static void decide_scan(struct detector *d, const struct btf *btf, bool kbtf)
 	bool ok = kbtf && btf__find_by_name_kind(btf, "bpf_iter_task_vma", BTF_KIND_FUNC) >= 0;
 
 	d->func = "bpf_iter_task_vma";
-	d->mech = ok ? DA_MECH_ITER : DA_MECH_NONE;
+	d->mech = ok ? DA_MECH_ITER : DA_MECH_PROC;
 	bpf_program__set_autoload(d->var[0].fexit, ok);
+	if (ok)
+		return;
+	/* Fallback: /proc/PID/smaps and debugfs bufinfo (src/procscan.c). */
+	d->func = "/proc/PID/smaps";
 	if (!kbtf)
 		set_reason(d->fentry_why, sizeof(d->fentry_why),
-			   "the task_vma iterator needs the kernel's own BTF (no %s)", VMLINUX_BTF);
-	else if (!ok)
+			   "the task_vma iterator needs the kernel's own BTF (no %s): /proc scan",
+			   VMLINUX_BTF);
+	else
 		set_reason(d->fentry_why, sizeof(d->fentry_why),
-			   "no task_vma iterator on this kernel (5.12+)");
+			   "no task_vma iterator on this kernel (5.12+): /proc scan");
 }
 
 static struct bpf_link *attach_one(struct detector *d, struct bpf_program *p, bool ret)
@@ -405,9 +446,12 @@ static void describe_detectors(struct auditor *a)
 	d[DA_HOOK_GUP_SLOW] = (struct detector){
 		.name = "gup_slow",
 		.what = "get_user_pages slow path on a dma-buf vma",
+		/* check_vma_flags is inlined on 5.10: follow_page_mask sees accepted vmas */
 		.var = { VAR("check_vma_flags", NULL, s->progs.fexit_gup_slow,
-			     s->progs.kprobe_gup_slow, s->progs.kretprobe_gup_slow) },
-		.nvar = 1,
+			     s->progs.kprobe_gup_slow, s->progs.kretprobe_gup_slow),
+			 VAR("follow_page_mask", NULL, s->progs.fexit_follow_page,
+			     s->progs.kprobe_follow_page, s->progs.kretprobe_follow_page) },
+		.nvar = 2,
 	};
 	d[DA_HOOK_INSERT_PAGE] = (struct detector){
 		.name = "insert_page",
@@ -528,6 +572,15 @@ int auditor_open(struct auditor *a, const struct da_opts *o, char *err, size_t e
 	describe_detectors(a);
 	find_vma = have_find_vma();
 	kbtf = kernel_btf();
+	if (!find_vma)
+		gup_fast_without_find_vma(a, btf);
+	/* Every program off; the ladder turns on exactly the ones it picked. */
+	{
+		struct bpf_program *prog;
+
+		bpf_object__for_each_program(prog, a->skel->obj)
+			bpf_program__set_autoload(prog, false);
+	}
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
 		if (i == DA_HOOK_SCAN)
 			decide_scan(&a->det[i], btf, kbtf);
@@ -576,7 +629,7 @@ int auditor_live(const struct auditor *a)
 
 bool auditor_can_scan(const struct auditor *a)
 {
-	return a->det[DA_HOOK_SCAN].mech == DA_MECH_ITER;
+	return a->det[DA_HOOK_SCAN].mech == DA_MECH_ITER || a->det[DA_HOOK_SCAN].mech == DA_MECH_PROC;
 }
 
 int64_t auditor_tracked_vmas(const struct auditor *a)
@@ -638,6 +691,8 @@ int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stat
 	memset(stats, 0, sizeof(*stats));
 	if (!auditor_can_scan(a))
 		return -EOPNOTSUPP;
+	if (a->det[DA_HOOK_SCAN].mech == DA_MECH_PROC)
+		return procscan_run(a->skel->rodata->targ_tgid, fn, ctx, stats);
 	a->skel->bss->scan_stats = (struct da_scan_stats){ 0 };
 	a->skel->bss->scan_last_tgid = 0;
 	link = bpf_program__attach_iter(a->skel->progs.scan_vmas, NULL);
@@ -702,6 +757,8 @@ void auditor_print_probe(FILE *f, const struct auditor *a)
 
 		if (d->mech == DA_MECH_FENTRY || d->mech == DA_MECH_ITER)
 			set_reason(why, sizeof(why), "attached (%s)", d->what);
+		else if (d->mech == DA_MECH_PROC)
+			set_reason(why, sizeof(why), "fallback, %s", d->fentry_why);
 		else if (d->mech == DA_MECH_KPROBE)
 			set_reason(why, sizeof(why), "attached, fentry unusable: %s",
 				   d->fentry_why);
@@ -710,7 +767,9 @@ void auditor_print_probe(FILE *f, const struct auditor *a)
 		fprintf(f, "%-13s %-29s %-7s %s\n", d->name, d->func, mech_name(d->mech), why);
 	}
 	fprintf(f, "%d of %d live detectors attached; scan: %s\n", live, DA_HOOK_MAX - 1,
-		auditor_can_scan(a) ? "available" : "unavailable");
+		!auditor_can_scan(a)			     ? "unavailable"
+		: a->det[DA_HOOK_SCAN].mech == DA_MECH_PROC ? "/proc fallback"
+							     : "available");
 	if (!live && auditor_can_scan(a))
 		fputs("mode: scan-only (existing mappings are reported, nothing is watched live)\n",
 		      f);

@@ -14,7 +14,7 @@
 #include "cli.h"
 #include "dmabuf_audit.h"
 
-enum da_mech { DA_MECH_NONE, DA_MECH_FENTRY, DA_MECH_KPROBE, DA_MECH_ITER };
+enum da_mech { DA_MECH_NONE, DA_MECH_FENTRY, DA_MECH_KPROBE, DA_MECH_ITER, DA_MECH_PROC };
 
 struct bpf_program;
 struct bpf_link;

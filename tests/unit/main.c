@@ -15,6 +15,7 @@ extern const struct unit_suite unit_suite_finding;
 extern const struct unit_suite unit_suite_report;
 extern const struct unit_suite unit_suite_ksyms;
 extern const struct unit_suite unit_suite_mappings;
+extern const struct unit_suite unit_suite_procscan;
 
 /* clang-format off */
 static const struct unit_suite *const suites[] = {
@@ -24,6 +25,7 @@ static const struct unit_suite *const suites[] = {
 	&unit_suite_report,
 	&unit_suite_ksyms,
 	&unit_suite_mappings,
+	&unit_suite_procscan,
 };
 /* clang-format on */
 

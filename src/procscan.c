@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "procscan.h"
+
+bool maps_line_dmabuf(const char *line, uint64_t *start, uint64_t *end, uint64_t *inode)
+{
+	char perms[8], dev[16], path[256] = "";
+	unsigned long long s, e, off, ino;
+	int n = sscanf(line, "%llx-%llx %7s %llx %15s %llu %255s", &s, &e, perms, &off, dev, &ino,
+		       path);
+
+	if (n < 7)
+		return false;
+	/* dma_buf_fs_type's d_dname: "/dmabuf:NAME"; before 5.3 an anon inode */
+	if (strncmp(path, "/dmabuf:", 8) && strcmp(path, "anon_inode:dmabuf"))
+		return false;
+	*start = s;
+	*end = e;
+	*inode = ino;
+	return true;
+}
+
+uint64_t vmflags_parse(const char *flags)
+{
+	static const struct {
+		const char name[3];
+		uint64_t bit;
+	} names[] = {
+		{ "rd", DA_VM_READ },	  { "wr", DA_VM_WRITE },      { "ex", DA_VM_EXEC },
+		{ "sh", DA_VM_SHARED },	  { "ms", DA_VM_MAYSHARE },   { "pf", DA_VM_PFNMAP },
+		{ "io", DA_VM_IO },	  { "de", DA_VM_DONTEXPAND }, { "dd", DA_VM_DONTDUMP },
+		{ "mm", DA_VM_MIXEDMAP },
+	};
+	uint64_t v = 0;
+
+	while (*flags) {
+		while (*flags == ' ' || *flags == '\t')
+			flags++;
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strncmp(flags, names[i].name, 2) &&
+			    (flags[2] == ' ' || flags[2] == '\n' || !flags[2]))
+				v |= names[i].bit;
+		while (*flags && *flags != ' ')
+			flags++;
+	}
+	return v;
+}
+
+static void copy_field(char *dst, size_t len, const char *src)
+{
+	size_t n = strcspn(src, "\t\n");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+int bufinfo_load(struct bufinfo *b, FILE *f)
+{
+	char line[512];
+
+	memset(b, 0, sizeof(*b));
+	while (fgets(line, sizeof(line), f)) {
+		char *field[8] = { line };
+		int nf = 1;
+		struct bufinfo_entry *e;
+		char *end;
+
+		/* buffer lines start with the size; attachments are indented */
+		if (!isdigit((unsigned char)line[0]))
+			continue;
+		for (char *p = line; *p && nf < 8; p++)
+			if (*p == '\t')
+				field[nf++] = p + 1;
+		if (nf < 6)
+			continue;
+		if (b->len == b->cap) {
+			size_t cap = b->cap ? b->cap * 2 : 32;
+			struct bufinfo_entry *p = realloc(b->items, cap * sizeof(*p));
+
+			if (!p) {
+				bufinfo_free(b);
+				return -ENOMEM;
+			}
+			b->items = p;
+			b->cap = cap;
+		}
+		e = &b->items[b->len];
+		memset(e, 0, sizeof(*e));
+		e->size = strtoull(field[0], NULL, 10);
+		e->inode = strtoull(field[5], &end, 10);
+		if (end == field[5])
+			continue;
+		copy_field(e->exporter, sizeof(e->exporter), field[4]);
+		if (nf > 6)
+			copy_field(e->name, sizeof(e->name), field[6]);
+		b->len++;
+	}
+	return 0;
+}
+
+const struct bufinfo_entry *bufinfo_find(const struct bufinfo *b, uint64_t inode)
+{
+	for (size_t i = 0; i < b->len; i++)
+		if (b->items[i].inode == inode)
+			return &b->items[i];
+	return NULL;
+}
+
+void bufinfo_free(struct bufinfo *b)
+{
+	if (!b)
+		return;
+	free(b->items);
+	memset(b, 0, sizeof(*b));
+}
+
+/* comm and real uid of a process; best effort (it may exit meanwhile) */
+static void proc_identity(uint32_t pid, struct da_event *ev)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/comm", pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(line, sizeof(line), f))
+			copy_field(ev->comm, sizeof(ev->comm), line);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %" SCNu32, &ev->uid) == 1)
+			break;
+	if (f)
+		fclose(f);
+}
+
+/* One process: its dma-buf vmas from smaps (maps lines and VmFlags together). */
+static void scan_pid(uint32_t pid, const struct bufinfo *b, procscan_fn fn, void *ctx,
+		     struct da_scan_stats *st)
+{
+	char path[64], line[512];
+	struct da_event ev;
+	bool in_dmabuf = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/smaps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return; /* exited, or a kernel thread without an mm */
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t s, e, ino;
+
+		if (strchr(line, '-') && isxdigit((unsigned char)line[0]) && strchr(line, ' ') &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			st->vmas += !strstr(line, "[vsyscall]");
+			in_dmabuf = maps_line_dmabuf(line, &s, &e, &ino);
+			if (!in_dmabuf)
+				continue;
+			memset(&ev, 0, sizeof(ev));
+			ev.hook = DA_HOOK_SCAN;
+			ev.pid = ev.tid = pid;
+			ev.vm_start = s;
+			ev.vm_end = e;
+			ev.inode = ino;
+			continue;
+		}
+		if (!in_dmabuf || strncmp(line, "VmFlags:", 8))
+			continue;
+		/* VmFlags closes a vma's block in smaps: the record is complete */
+		in_dmabuf = false;
+		ev.vm_flags = vmflags_parse(line + 8);
+		ev.kind = ev.vm_flags & DA_VM_PFNMAP ? DA_KIND_NONE : DA_KIND_MMAP_WITHOUT_PFNMAP;
+		{
+			const struct bufinfo_entry *be = bufinfo_find(b, ev.inode);
+
+			if (be) {
+				ev.size = be->size;
+				memcpy(ev.exporter, be->exporter, sizeof(ev.exporter));
+				memcpy(ev.buf_name, be->name, sizeof(ev.buf_name));
+			} else {
+				ev.size = ev.vm_end - ev.vm_start;
+				strcpy(ev.exporter, "?");
+			}
+		}
+		proc_identity(pid, &ev);
+		st->dmabuf_vmas++;
+		fn(ctx, &ev);
+	}
+	fclose(f);
+	st->tasks++;
+}
+
+int procscan_run(uint32_t pid, procscan_fn fn, void *ctx, struct da_scan_stats *stats)
+{
+	struct bufinfo b = { 0 };
+	FILE *bf = fopen(DA_BUFINFO, "re");
+	DIR *d;
+	struct dirent *de;
+	int ret = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	if (bf) {
+		ret = bufinfo_load(&b, bf);
+		fclose(bf);
+		if (ret)
+			return ret;
+	}
+	if (pid) {
+		scan_pid(pid, &b, fn, ctx, stats);
+		goto cleanup;
+	}
+	d = opendir("/proc");
+	if (!d) {
+		ret = -errno;
+		goto cleanup;
+	}
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long p = strtoul(de->d_name, &end, 10);
+
+		if (*end || !p)
+			continue;
+		scan_pid((uint32_t)p, &b, fn, ctx, stats);
+	}
+	closedir(d);
+cleanup:
+	bufinfo_free(&b);
+	return ret;
+}

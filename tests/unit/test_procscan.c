@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The /proc scan's parsers: maps lines, smaps VmFlags, debugfs bufinfo. */
+#include <stdio.h>
+#include <string.h>
+#include "procscan.h"
+#include "unit.h"
+
+static void test_procscan_maps_line(void)
+{
+	uint64_t s = 0, e = 0, ino = 0;
+
+	ASSERT_TRUE(maps_line_dmabuf("7f12abcd0000-7f12abcd4000 rw-s 00000000 00:0d 42    "
+				     "                     /dmabuf:trig:hold\n",
+				     &s, &e, &ino),
+		    "/dmabuf:NAME is a dma-buf vma");
+	ASSERT_TRUE(s == 0x7f12abcd0000ull && e == 0x7f12abcd4000ull && ino == 42,
+		    "start, end and inode parsed");
+	ASSERT_TRUE(maps_line_dmabuf("1000-2000 rw-s 00000000 00:0d 7 /dmabuf:\n", &s, &e, &ino),
+		    "unnamed buffer: /dmabuf:");
+	ASSERT_TRUE(maps_line_dmabuf("1000-2000 rw-s 00000000 00:0d 9 anon_inode:dmabuf\n", &s, &e,
+				     &ino) &&
+			    ino == 9,
+		    "old kernels: anon_inode:dmabuf");
+	ASSERT_TRUE(!maps_line_dmabuf("1000-2000 r-xp 00000000 08:01 1234 /usr/bin/dmabuf\n", &s,
+				      &e, &ino),
+		    "an ordinary file is not a dma-buf");
+	ASSERT_TRUE(!maps_line_dmabuf("1000-2000 rw-p 00000000 00:00 0\n", &s, &e, &ino),
+		    "anonymous memory is not a dma-buf");
+	ASSERT_TRUE(!maps_line_dmabuf("Rss:                  16 kB\n", &s, &e, &ino),
+		    "an smaps field line is not a vma");
+	ASSERT_TRUE(!maps_line_dmabuf("1000-2000 rw-s 00000000 00:0d 9 /dmabufx\n", &s, &e, &ino),
+		    "/dmabufx is not the dmabuf pseudo-fs");
+}
+
+static void test_procscan_vmflags(void)
+{
+	uint64_t v = vmflags_parse(" rd wr sh mr mw me ms pf io de dd\n");
+
+	ASSERT_TRUE(v == (DA_VM_READ | DA_VM_WRITE | DA_VM_SHARED | DA_VM_MAYSHARE | DA_VM_PFNMAP |
+			  DA_VM_IO | DA_VM_DONTEXPAND | DA_VM_DONTDUMP),
+		    "remap_pfn_range vma flags");
+	v = vmflags_parse(" rd wr sh mr mw me ms mm\n");
+	ASSERT_TRUE((v & DA_VM_MIXEDMAP) && !(v & DA_VM_PFNMAP), "vm_insert_page vma: mixedmap");
+	ASSERT_TRUE(vmflags_parse("") == 0, "no flags");
+	ASSERT_TRUE(vmflags_parse(" pfx iox mmm\n") == 0, "only whole two-letter names");
+	ASSERT_TRUE(vmflags_parse("pf") == DA_VM_PFNMAP, "last name without a separator");
+}
+
+static const char bufinfo_5_10[] =
+	"\nDma-buf Objects:\n"
+	"size    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n"
+	"00016384\t00000002\t00080007\t00000002\ttest_insert_page\t00000042\ttrig:hold\n"
+	"\tAttached Devices:\n"
+	"Total 0 devices attached\n\n"
+	"00004096\t00000002\t00080007\t00000001\tdrm\t00000007\t\n"
+	"00065536\t00000002\t00080007\t00000001\texporter_with_a_name_longer_than_32_bytes\t00000009\t"
+	"a_buffer_name_that_is_longer_than_32_bytes\n"
+	"\nTotal 3 objects, 86016 bytes\n";
+
+static void test_procscan_bufinfo(void)
+{
+	FILE *f = fmemopen((void *)bufinfo_5_10, sizeof(bufinfo_5_10) - 1, "r");
+	const struct bufinfo_entry *e;
+	struct bufinfo b;
+
+	if (!ASSERT_OK_PTR(f, "fmemopen"))
+		return;
+	ASSERT_EQ_INT(bufinfo_load(&b, f), 0, "bufinfo_load");
+	fclose(f);
+	ASSERT_EQ_INT(b.len, 3, "three buffers (header, attachments and totals skipped)");
+	e = bufinfo_find(&b, 42);
+	if (ASSERT_OK_PTR(e, "inode 42 found")) {
+		ASSERT_EQ_INT(e->size, 16384, "size");
+		ASSERT_STREQ(e->exporter, "test_insert_page", "exporter");
+		ASSERT_STREQ(e->name, "trig:hold", "buffer name");
+	}
+	e = bufinfo_find(&b, 7);
+	if (ASSERT_OK_PTR(e, "inode 7 found"))
+		ASSERT_STREQ(e->name, "", "unnamed buffer");
+	e = bufinfo_find(&b, 9);
+	if (ASSERT_OK_PTR(e, "inode 9 found")) {
+		ASSERT_EQ_INT(strlen(e->exporter), DA_EXPORTER_LEN - 1,
+			      "long exporter cut, terminated");
+		ASSERT_EQ_INT(strlen(e->name), DA_BUF_NAME_LEN - 1, "long name cut, terminated");
+	}
+	ASSERT_TRUE(bufinfo_find(&b, 43) == NULL, "unknown inode: NULL");
+	bufinfo_free(&b);
+	bufinfo_free(&b);
+	bufinfo_free(NULL);
+}
+
+/* clang-format off */
+static const struct unit_test tests[] = {
+	UNIT_TEST(test_procscan_maps_line),
+	UNIT_TEST(test_procscan_vmflags),
+	UNIT_TEST(test_procscan_bufinfo),
+};
+/* clang-format on */
+UNIT_SUITE(procscan, tests);
