@@ -99,11 +99,17 @@ static void write_stack(FILE *f, const struct da_event *ev, const struct ksyms *
 	uint32_t n = ev->stack_len < DA_STACK_DEPTH ? ev->stack_len : DA_STACK_DEPTH;
 	char sym[192];
 
+	const char *sep = "";
+
 	fputs(",\"stack\":[", f);
 	for (uint32_t i = 0; i < n; i++) {
-		fputs(i ? "," : "", f);
-		json_write_string(f, ksyms_describe(ks, ev->stack[i], 1, sym, sizeof(sym)),
-				  sizeof(sym));
+		const char *frame = ksyms_frame(ks, ev->stack[i], sym, sizeof(sym));
+
+		if (!frame) /* the auditor's own program or trampoline */
+			continue;
+		fputs(sep, f);
+		json_write_string(f, frame, sizeof(sym));
+		sep = ",";
 	}
 	fputc(']', f);
 }

@@ -113,6 +113,14 @@ static const struct ksym *find(const struct ksyms *ks, uint64_t addr)
 	return lo ? &ks->syms[lo - 1] : NULL;
 }
 
+const char *ksyms_frame(const struct ksyms *ks, uint64_t addr, char *buf, size_t len)
+{
+	const char *s = ksyms_describe(ks, addr, 1, buf, len);
+	size_t n = strlen(s);
+
+	return n >= 6 && !strcmp(s + n - 6, " [bpf]") ? NULL : s;
+}
+
 const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, int with_offset, char *buf,
 			   size_t len)
 {

@@ -32,4 +32,10 @@ void ksyms_free(struct ksyms *ks); /* NULL-safe */
 const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, int with_offset, char *buf,
 			   size_t len);
 
+/*
+ * Frame i of a stack as ksyms_describe() names it, or NULL for frames that
+ * are the auditor's own (BPF programs and trampolines: "[bpf]").
+ */
+const char *ksyms_frame(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
+
 #endif

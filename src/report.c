@@ -102,9 +102,12 @@ static void print_event_human(FILE *f, const struct da_event *ev, uint64_t count
 	if (ev->pte)
 		fprintf(f, "  pte 0x%" PRIx64, (uint64_t)ev->pte);
 	fprintf(f, "  count %" PRIu64 "\n", count);
-	for (uint32_t i = 0; i < ev->stack_len && i < DA_STACK_DEPTH; i++)
-		fprintf(f, "%s%s%s\n", indent, i ? "        " : "stack:  ",
-			ksyms_describe(ks, ev->stack[i], 1, sym, sizeof(sym)));
+	for (uint32_t i = 0, shown = 0; i < ev->stack_len && i < DA_STACK_DEPTH; i++) {
+		const char *frame = ksyms_frame(ks, ev->stack[i], sym, sizeof(sym));
+
+		if (frame) /* BPF programs and trampolines ([bpf]) are the auditor's own */
+			fprintf(f, "%s%s%s\n", indent, shown++ ? "        " : "stack:  ", frame);
+	}
 }
 
 void watch_print_finding(FILE *f, const struct finding *fi, bool json, bool update,

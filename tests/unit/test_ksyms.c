@@ -275,8 +275,38 @@ static void test_ksyms_weak(void)
 	ksyms_free(&ks);
 }
 
+/* The auditor's own BPF programs and trampolines are no frames to report. */
+static void test_ksyms_frame_bpf(void)
+{
+	static const char text[] = "ffffffff81000000 T vm_insert_page\n"
+				   "ffffffffa0001000 t bpf_prog_3459895b96444502_fexit_insert_page\t[bpf]\n"
+				   "ffffffffa0002000 t bpf_trampoline_6442509189\t[bpf]\n"
+				   "ffffffffc0000000 t dtx_dmabuf_mmap\t[dmabuf_test_exporter]\n";
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	struct ksyms ks;
+	char buf[128];
+	const char *s;
+
+	if (!ASSERT_OK_PTR(f, "fmemopen"))
+		return;
+	ASSERT_EQ_INT(ksyms_load(&ks, f), 0, "ksyms_load");
+	fclose(f);
+	ASSERT_TRUE(ksyms_frame(&ks, 0xffffffffa0001010ull, buf, sizeof(buf)) == NULL,
+		    "BPF program frame dropped");
+	ASSERT_TRUE(ksyms_frame(&ks, 0xffffffffa0002069ull, buf, sizeof(buf)) == NULL,
+		    "trampoline frame dropped");
+	s = ksyms_frame(&ks, 0xffffffff81000005ull, buf, sizeof(buf));
+	ASSERT_STREQ(s, "vm_insert_page+0x5", "kernel frame kept");
+	s = ksyms_frame(&ks, 0xffffffffc000011bull, buf, sizeof(buf));
+	ASSERT_STREQ(s, "dtx_dmabuf_mmap+0x11b [dmabuf_test_exporter]", "module frame kept");
+	s = ksyms_frame(NULL, 0x1234, buf, sizeof(buf));
+	ASSERT_STREQ(s, "0x1234", "unknown address kept as hex");
+	ksyms_free(&ks);
+}
+
 /* clang-format off */
 static const struct unit_test tests[] = {
+	UNIT_TEST(test_ksyms_frame_bpf),
 	UNIT_TEST(test_ksyms_load),
 	UNIT_TEST(test_ksyms_describe),
 	UNIT_TEST(test_ksyms_describe_small),
