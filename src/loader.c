@@ -327,6 +327,9 @@ static void decide(struct detector *d, const struct btf *btf, enum da_attach mod
 		return;
 
 	d->func = d->var[v].func;
+	if (!strcmp(d->func, "follow_page_mask"))
+		d->what = "get_user_pages slow path on a dma-buf vma (accepted vmas only: "
+			  "no gup_blocked warnings)";
 	if (d->mech == DA_MECH_FENTRY) {
 		struct bpf_program *progs[2] = { d->var[v].fentry, d->var[v].fexit };
 
