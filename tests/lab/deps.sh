@@ -7,6 +7,14 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=kernels.sh
 . "$(dirname "$0")/kernels.sh"
+
+export DEBIAN_FRONTEND=noninteractive
+# arm64 kernels are looked up in the arm64 package lists: the architecture first.
+if [ "$LAB_ARCH" = arm64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	echo "lab: dpkg --add-architecture arm64" >&2
+	dpkg --add-architecture arm64
+	apt-get update -qq
+fi
 lab_resolve
 
 pkgs=(busybox-static cpio xz-utils kmod binutils)
@@ -29,12 +37,6 @@ for p in "${pkgs[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-export DEBIAN_FRONTEND=noninteractive
-if [ "$LAB_ARCH" = arm64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
-	echo "lab: dpkg --add-architecture arm64" >&2
-	dpkg --add-architecture arm64
-	apt-get update -qq
-fi
 echo "lab: installing ${missing[*]}" >&2
 if ! apt-get install -y --no-install-recommends "${missing[@]}"; then
 	apt-get update -qq
