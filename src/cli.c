@@ -11,6 +11,7 @@ static const char *const cmd_names[] = {
 	[DA_CMD_WATCH] = "watch",
 	[DA_CMD_REPORT] = "report",
 	[DA_CMD_PROBE] = "probe",
+	[DA_CMD_DAEMON] = "daemon",
 };
 
 const char *cmd_name(enum da_cmd cmd)
@@ -23,6 +24,17 @@ const char *attach_name(enum da_attach a)
 	return a == DA_ATTACH_FENTRY ? "fentry" : a == DA_ATTACH_KPROBE ? "kprobe" : "auto";
 }
 
+int attach_from_name(const char *s, enum da_attach *a)
+{
+	for (int m = DA_ATTACH_AUTO; m <= DA_ATTACH_KPROBE; m++) {
+		if (!strcmp(s, attach_name(m))) {
+			*a = m;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static const char usage_top[] =
 	"Usage: dmabuf-audit COMMAND [OPTIONS]\n"
 	"Find dma-buf mappings that let get_user_pages take struct pages.\n"
@@ -30,13 +42,15 @@ static const char usage_top[] =
 	"Commands:\n"
 	"  watch    stream findings until SIGINT/SIGTERM or --duration\n"
 	"  report   observe, then print a summary; exit 1 if violations found\n"
+	"  daemon   run as a service: JSON log, Prometheus textfile, systemd notify\n"
 	"  probe    show which detectors can attach on this kernel, and how\n"
 	"\n"
 	"  -h, --help     this help (COMMAND --help for a command's options)\n"
 	"  -V, --version  print the version\n"
 	"\n"
 	"Exit status: 0 no violation, 1 violations found (report) or a detector\n"
-	"cannot run (probe), 2 usage or runtime error.\n";
+	"cannot run (probe), 2 usage or runtime error.\n"
+	"See dmabuf-audit(8).\n";
 
 static const char usage_common[] =
 	"      --attach=MODE    auto (default: fentry, else kprobe), fentry, kprobe\n"
@@ -61,15 +75,16 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		      f);
 		break;
 	case DA_CMD_REPORT:
-		fputs("Usage: dmabuf-audit report [--duration SEC] [--json] [-p PID] [-v]\n"
+		fputs("Usage: dmabuf-audit report [-d SEC] [--json] [--fail-on WHAT] [-p PID] [-v]\n"
 		      "Scan the dma-buf mappings that exist, observe for SEC seconds (or until\n"
-		      "SIGINT/SIGTERM), then print the mapped dma-buf memory (Rss/Pss) and the\n"
-		      "findings aggregated per kind, process, buffer and mapping.\n"
-		      "Exit status: 0 no violation, 1 violations found, 2 error\n"
-		      "(gup_blocked warnings alone exit 0).\n"
+		      "SIGINT/SIGTERM), then print the mapped dma-buf memory (Rss/Pss) grouped\n"
+		      "by exporter, buffer and process, and each finding with its stack.\n"
+		      "Exit status: 0 pass, 1 fail (see --fail-on), 2 error.\n"
 		      "\n"
 		      "      --json           findings as JSON lines, then {\"summary\": {...}}\n"
 		      "  -d, --duration SEC   observe SEC seconds (default: until a signal)\n"
+		      "      --fail-on WHAT   violation (default): exit 1 on any violation;\n"
+		      "                       warning: also on gup_blocked warnings\n"
 		      "  -p, --pid PID        only this process\n",
 		      f);
 		break;
@@ -78,6 +93,23 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		      "Load and attach every detector, print how each attached or why not,\n"
 		      "then detach. Exit 0 if every detector runs here, 1 if some cannot.\n"
 		      "\n",
+		      f);
+		break;
+	case DA_CMD_DAEMON:
+		fputs("Usage: dmabuf-audit daemon [--config PATH] [--check-config] [OPTIONS]\n"
+		      "Run in the foreground as a service: findings as JSON lines, metrics in a\n"
+		      "Prometheus node_exporter textfile, systemd notify when NOTIFY_SOCKET is set.\n"
+		      "SIGHUP re-reads the config and reopens the JSON file; SIGTERM/SIGINT write\n"
+		      "the final textfile and exit 0. Options override the config file.\n"
+		      "\n"
+		      "      --config PATH        config file (default, which may be absent:\n"
+		      "                           " DA_DEFAULT_CONFIG ")\n"
+		      "      --check-config       validate the config and the textfile dir, exit\n"
+		      "      --textfile-dir DIR   write DIR/dmabuf_audit.prom (default\n"
+		      "                           /var/lib/prometheus/node-exporter; '' disables)\n"
+		      "      --interval SEC       textfile and mapped-bytes period (default 30)\n"
+		      "      --json-file PATH     append JSON lines to PATH (default '-': stdout)\n"
+		      "      --pidfile PATH       write and lock a pid file\n",
 		      f);
 		break;
 	case DA_CMD_NONE:
@@ -97,7 +129,7 @@ static enum da_parse fail(char *err, size_t len, const char *fmt, ...)
 	return DA_PARSE_ERROR;
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+int parse_seconds(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
 	unsigned long v;
@@ -112,9 +144,63 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/* --NAME PATH into dst; empty allowed where it means "off". */
+static int copy_path(char *dst, size_t len, const char *name, const char *val, bool empty_ok,
+		     char *err, size_t errlen)
+{
+	if (!*val && !empty_ok)
+		return fail(err, errlen, "invalid --%s '': expected a path", name), -EINVAL;
+	if (strlen(val) >= len)
+		return fail(err, errlen, "invalid --%s: path longer than %zu bytes", name,
+			    len - 1),
+		       -EINVAL;
+	strcpy(dst, val);
+	return 0;
+}
+
+static const char *const daemon_opt_names[] = {
+	"config", "check-config", "textfile-dir", "interval", "json-file", "pidfile",
+};
+
+/* The daemon's options; which: offset from the first of them in cli_parse(). */
+static int daemon_option(struct da_opts *o, int which, const char *val, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	switch (which) {
+	case 0:
+		return copy_path(o->config_path, sizeof(o->config_path), "config", val, false,
+				 err, errlen);
+	case 1:
+		o->check_config = true;
+		return 0;
+	case 2:
+		o->set |= DA_SET_TEXTFILE_DIR;
+		return copy_path(o->textfile_dir, sizeof(o->textfile_dir), "textfile-dir", val,
+				 true, err, errlen);
+	case 3:
+		if (parse_seconds(val, DA_MAX_INTERVAL, &v))
+			return fail(err, errlen,
+				    "invalid --interval '%s': expected whole seconds, 1 to %u", val,
+				    DA_MAX_INTERVAL),
+			       -EINVAL;
+		o->interval = v;
+		o->set |= DA_SET_INTERVAL;
+		return 0;
+	case 4:
+		o->set |= DA_SET_JSON_FILE;
+		return copy_path(o->json_file, sizeof(o->json_file), "json-file", val, false, err,
+				 errlen);
+	default:
+		o->set |= DA_SET_PIDFILE;
+		return copy_path(o->pidfile, sizeof(o->pidfile), "pidfile", val, false, err,
+				 errlen);
+	}
+}
+
 static enum da_cmd cmd_from_name(const char *s)
 {
-	for (int c = DA_CMD_WATCH; c <= DA_CMD_PROBE; c++)
+	for (int c = DA_CMD_WATCH; c <= DA_CMD_DAEMON; c++)
 		if (!strcmp(cmd_names[c], s))
 			return c;
 	return DA_CMD_NONE;
@@ -122,13 +208,31 @@ static enum da_cmd cmd_from_name(const char *s)
 
 enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, size_t errlen)
 {
-	enum { OPT_JSON = 0x100, OPT_ATTACH, OPT_BTF };
+	enum {
+		OPT_JSON = 0x100,
+		OPT_ATTACH,
+		OPT_BTF,
+		OPT_FAIL_ON,
+		OPT_CONFIG,
+		OPT_CHECK_CONFIG,
+		OPT_TEXTFILE_DIR,
+		OPT_INTERVAL,
+		OPT_JSON_FILE,
+		OPT_PIDFILE,
+	};
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "btf", required_argument, NULL, OPT_BTF },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+		{ "textfile-dir", required_argument, NULL, OPT_TEXTFILE_DIR },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "json-file", required_argument, NULL, OPT_JSON_FILE },
+		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -139,14 +243,15 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, siz
 
 	memset(o, 0, sizeof(*o));
 	if (argc < 2)
-		return fail(err, errlen, "missing command (watch, report, probe); try --help");
+		return fail(err, errlen, "missing command (watch, report, daemon, probe); try --help");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return DA_PARSE_HELP;
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
 		return DA_PARSE_VERSION;
 	o->cmd = cmd_from_name(argv[1]);
 	if (o->cmd == DA_CMD_NONE)
-		return fail(err, errlen, "unknown command '%s' (watch, report, probe)", argv[1]);
+		return fail(err, errlen, "unknown command '%s' (watch, report, daemon, probe)",
+			    argv[1]);
 
 		/* Parse the command's own options; restartable for the unit tests. */
 #ifdef __GLIBC__
@@ -158,14 +263,17 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, siz
 	while ((c = getopt_long(argc - 1, argv + 1, ":d:p:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON:
-			if (o->cmd == DA_CMD_PROBE)
-				return fail(err, errlen, "probe: --json is not supported");
+			if (o->cmd == DA_CMD_PROBE || o->cmd == DA_CMD_DAEMON)
+				return fail(err, errlen, "%s: --json is not supported%s",
+					    cmd_names[o->cmd],
+					    o->cmd == DA_CMD_DAEMON ? " (it always logs JSON)" : "");
 			o->json = true;
 			break;
 		case 'd':
-			if (o->cmd == DA_CMD_PROBE)
-				return fail(err, errlen, "probe: --duration is not supported");
-			if (parse_uint(optarg, DA_MAX_DURATION, &v))
+			if (o->cmd == DA_CMD_PROBE || o->cmd == DA_CMD_DAEMON)
+				return fail(err, errlen, "%s: --duration is not supported",
+					    cmd_names[o->cmd]);
+			if (parse_seconds(optarg, DA_MAX_DURATION, &v))
 				return fail(
 					err, errlen,
 					"invalid --duration '%s': expected whole seconds, 1 to %u",
@@ -173,21 +281,17 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, siz
 			o->duration = v;
 			break;
 		case 'p':
-			if (o->cmd == DA_CMD_PROBE)
-				return fail(err, errlen, "probe: --pid is not supported");
-			if (parse_uint(optarg, 4194304, &v))
+			if (o->cmd == DA_CMD_PROBE || o->cmd == DA_CMD_DAEMON)
+				return fail(err, errlen, "%s: --pid is not supported",
+					    cmd_names[o->cmd]);
+			if (parse_seconds(optarg, 4194304, &v))
 				return fail(err, errlen,
 					    "invalid --pid '%s': expected a process id", optarg);
 			o->pid = v;
 			break;
 		case OPT_ATTACH:
-			if (!strcmp(optarg, "auto"))
-				o->attach = DA_ATTACH_AUTO;
-			else if (!strcmp(optarg, "fentry"))
-				o->attach = DA_ATTACH_FENTRY;
-			else if (!strcmp(optarg, "kprobe"))
-				o->attach = DA_ATTACH_KPROBE;
-			else
+			o->set |= DA_SET_ATTACH;
+			if (attach_from_name(optarg, &o->attach))
 				return fail(
 					err, errlen,
 					"invalid --attach '%s': expected auto, fentry or kprobe",
@@ -200,6 +304,32 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, siz
 				return fail(err, errlen, "invalid --btf: path longer than %zu bytes",
 					    sizeof(o->btf_path) - 1);
 			strcpy(o->btf_path, optarg);
+			o->set |= DA_SET_BTF;
+			break;
+		case OPT_FAIL_ON:
+			if (o->cmd != DA_CMD_REPORT)
+				return fail(err, errlen, "%s: --fail-on is a report option",
+					    cmd_names[o->cmd]);
+			if (!strcmp(optarg, "violation"))
+				o->fail_on = DA_FAIL_ON_VIOLATION;
+			else if (!strcmp(optarg, "warning"))
+				o->fail_on = DA_FAIL_ON_WARNING;
+			else
+				return fail(err, errlen,
+					    "invalid --fail-on '%s': expected violation or warning",
+					    optarg);
+			break;
+		case OPT_CONFIG:
+		case OPT_CHECK_CONFIG:
+		case OPT_TEXTFILE_DIR:
+		case OPT_INTERVAL:
+		case OPT_JSON_FILE:
+		case OPT_PIDFILE:
+			if (o->cmd != DA_CMD_DAEMON)
+				return fail(err, errlen, "%s: --%s is a daemon option",
+					    cmd_names[o->cmd], daemon_opt_names[c - OPT_CONFIG]);
+			if (daemon_option(o, c - OPT_CONFIG, optarg, err, errlen))
+				return DA_PARSE_ERROR;
 			break;
 		case 'v':
 			o->verbose = true;

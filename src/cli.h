@@ -14,9 +14,25 @@
 
 #define DA_MAX_DURATION (365u * 24 * 3600)
 
-enum da_cmd { DA_CMD_NONE, DA_CMD_WATCH, DA_CMD_REPORT, DA_CMD_PROBE };
+enum da_cmd { DA_CMD_NONE, DA_CMD_WATCH, DA_CMD_REPORT, DA_CMD_PROBE, DA_CMD_DAEMON };
 enum da_attach { DA_ATTACH_AUTO, DA_ATTACH_FENTRY, DA_ATTACH_KPROBE };
 enum da_parse { DA_PARSE_RUN, DA_PARSE_HELP, DA_PARSE_VERSION, DA_PARSE_ERROR };
+/* report --fail-on: what makes the exit status 1 */
+enum da_fail_on { DA_FAIL_ON_VIOLATION, DA_FAIL_ON_WARNING };
+
+#define DA_PATH_LEN	   1024
+#define DA_DEFAULT_CONFIG  "/etc/dmabuf-audit/dmabuf-audit.conf"
+#define DA_MAX_INTERVAL	   86400u
+
+/* Daemon settings given on the command line (they override the config file). */
+enum da_set {
+	DA_SET_TEXTFILE_DIR = 1 << 0,
+	DA_SET_INTERVAL = 1 << 1,
+	DA_SET_JSON_FILE = 1 << 2,
+	DA_SET_PIDFILE = 1 << 3,
+	DA_SET_ATTACH = 1 << 4,
+	DA_SET_BTF = 1 << 5,
+};
 
 struct da_opts {
 	enum da_cmd cmd;
@@ -25,7 +41,16 @@ struct da_opts {
 	unsigned int duration; /* seconds; 0: until SIGINT/SIGTERM */
 	uint32_t pid;	       /* 0: every process */
 	enum da_attach attach;
-	char btf_path[1024]; /* --btf: CO-RE from this BTF file ("": the kernel's) */
+	char btf_path[DA_PATH_LEN]; /* --btf: CO-RE from this BTF file ("": the kernel's) */
+	enum da_fail_on fail_on;    /* report */
+	/* daemon */
+	char config_path[DA_PATH_LEN]; /* "": DA_DEFAULT_CONFIG, absent is fine */
+	bool check_config;
+	unsigned int set; /* enum da_set: given on the command line */
+	char textfile_dir[DA_PATH_LEN];
+	unsigned int interval;
+	char json_file[DA_PATH_LEN];
+	char pidfile[DA_PATH_LEN];
 };
 
 /*
@@ -37,5 +62,9 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, siz
 void cli_usage(FILE *f, enum da_cmd cmd);
 const char *cmd_name(enum da_cmd cmd);
 const char *attach_name(enum da_attach a);
+/* "auto", "fentry", "kprobe" -> *a; -EINVAL otherwise */
+int attach_from_name(const char *s, enum da_attach *a);
+/* Whole seconds, 1 to max, digits only. 0 or -EINVAL. */
+int parse_seconds(const char *s, unsigned long max, unsigned long *out);
 
 #endif

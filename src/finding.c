@@ -231,6 +231,7 @@ struct finding *finding_set_add(struct finding_set *set, const struct da_event *
 	f->base = 0;
 	f->live = 1;
 	f->printed = 0;
+	f->accounted = 0;
 	for (s = finding_hash(ev) & (set->nslots - 1); set->slots[s];
 	     s = (s + 1) & (set->nslots - 1))
 		;

@@ -19,7 +19,8 @@ struct finding {
 	uint64_t count; /* base + live */
 	uint64_t base;
 	uint64_t live;
-	uint64_t printed; /* count last shown by watch */
+	uint64_t printed;   /* count last shown by watch */
+	uint64_t accounted; /* count last added to the daemon's metrics */
 };
 
 struct finding_set {

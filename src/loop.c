@@ -13,36 +13,42 @@
 #include "loader.h"
 #include "loop.h"
 
-struct sample_ctx {
-	event_fn fn;
-	void *ctx;
-};
-
 #define TICK_SECONDS 1
+
+enum { FD_RING, FD_SIGNAL, FD_DURATION, FD_TICK, FD_INTERVAL, FD_WATCHDOG, FD_MAX };
+
+struct loop {
+	const struct loop_hooks *h;
+	struct ring_buffer *rb;
+	int epfd;
+	int fd[FD_MAX];
+};
 
 static int on_sample(void *ctx, void *data, size_t size)
 {
-	struct sample_ctx *s = ctx;
+	const struct loop_hooks *h = ctx;
 
 	if (size < sizeof(struct da_event))
 		return 0; /* not ours: never happens, never trust it either */
-	s->fn(s->ctx, data);
+	h->event(h->ctx, data);
 	return 0;
 }
 
-static sigset_t stop_signals(void)
+static sigset_t loop_signals(bool hup)
 {
 	sigset_t set;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	if (hup)
+		sigaddset(&set, SIGHUP);
 	return set;
 }
 
-int loop_block_signals(void)
+int loop_block_signals(bool hup)
 {
-	sigset_t set = stop_signals();
+	sigset_t set = loop_signals(hup);
 
 	return sigprocmask(SIG_BLOCK, &set, NULL) ? -errno : 0;
 }
@@ -55,97 +61,148 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int add_fd(int epfd, int fd)
+static int add_fd(struct loop *l, int which)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = which };
 
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->fd[which], &ev) ? -errno : 0;
 }
 
-static int timer_add(int epfd, int *tfd, unsigned int secs, bool periodic)
+/* (Re)arms timer which: every usec microseconds, or once if !periodic. */
+static int timer_set(struct loop *l, int which, uint64_t usec, bool periodic)
 {
-	struct itimerspec its = { .it_value.tv_sec = secs };
+	struct itimerspec its = { 0 };
+	bool fresh = l->fd[which] < 0;
 
+	its.it_value.tv_sec = usec / 1000000;
+	its.it_value.tv_nsec = usec % 1000000 * 1000;
 	if (periodic)
-		its.it_interval.tv_sec = secs;
-	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (*tfd < 0 || timerfd_settime(*tfd, 0, &its, NULL))
+		its.it_interval = its.it_value;
+	if (fresh)
+		l->fd[which] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (l->fd[which] < 0 || timerfd_settime(l->fd[which], 0, &its, NULL))
 		return -errno;
-	return add_fd(epfd, *tfd);
+	return fresh ? add_fd(l, which) : 0;
 }
 
-int loop_run(struct auditor *a, unsigned int duration, event_fn fn, tick_fn tick, void *ctx,
-	     double *elapsed)
+static bool expired(int fd)
 {
-	struct sample_ctx sc = { fn, ctx };
-	struct ring_buffer *rb = NULL;
-	sigset_t set = stop_signals();
-	int epfd = -1, sigfd = -1, tfd = -1, tickfd = -1, rbfd, ret;
+	uint64_t n;
+
+	return read(fd, &n, sizeof(n)) > 0;
+}
+
+static int setup(struct loop *l, struct auditor *a)
+{
+	const struct loop_hooks *h = l->h;
+	sigset_t set = loop_signals(h->reload != NULL);
+	int ret;
+
+	l->rb = ring_buffer__new(auditor_ring_fd(a), on_sample, (void *)h, NULL);
+	if (!l->rb)
+		return -errno;
+	l->fd[FD_RING] = ring_buffer__epoll_fd(l->rb);
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->fd[FD_SIGNAL] = signalfd(-1, &set, SFD_CLOEXEC);
+	if (l->epfd < 0 || l->fd[FD_SIGNAL] < 0)
+		return -errno;
+	ret = add_fd(l, FD_RING);
+	if (!ret)
+		ret = add_fd(l, FD_SIGNAL);
+	if (!ret && h->duration)
+		ret = timer_set(l, FD_DURATION, h->duration * 1000000ULL, false);
+	if (!ret && h->tick)
+		ret = timer_set(l, FD_TICK, TICK_SECONDS * 1000000ULL, true);
+	if (!ret && h->interval && h->interval_s)
+		ret = timer_set(l, FD_INTERVAL, h->interval_s * 1000000ULL, true);
+	if (!ret && h->watchdog && h->watchdog_usec)
+		ret = timer_set(l, FD_WATCHDOG, h->watchdog_usec / 2 ?: 1, true);
+	return ret;
+}
+
+/* A signal: true when the loop must stop. */
+static int on_signal(struct loop *l, bool *stop)
+{
+	const struct loop_hooks *h = l->h;
+	struct signalfd_siginfo si;
+	unsigned int iv;
+
+	if (read(l->fd[FD_SIGNAL], &si, sizeof(si)) != sizeof(si))
+		return 0;
+	if (si.ssi_signo != SIGHUP) {
+		*stop = true;
+		return 0;
+	}
+	iv = h->reload(h->ctx);
+	if (iv && l->fd[FD_INTERVAL] >= 0)
+		return timer_set(l, FD_INTERVAL, iv * 1000000ULL, true);
+	return 0;
+}
+
+static int dispatch(struct loop *l, int which, bool *stop)
+{
+	const struct loop_hooks *h = l->h;
+	int ret;
+
+	switch (which) {
+	case FD_RING:
+		ret = ring_buffer__consume(l->rb);
+		return ret < 0 ? ret : 0;
+	case FD_SIGNAL:
+		return on_signal(l, stop);
+	case FD_DURATION:
+		*stop = true;
+		return 0;
+	case FD_WATCHDOG:
+		if (expired(l->fd[which]))
+			h->watchdog(h->ctx);
+		return 0;
+	default:
+		/* Drain first: the ring may hold the events the callback reports on. */
+		if (!expired(l->fd[which]))
+			return 0;
+		ret = ring_buffer__consume(l->rb);
+		if (ret < 0)
+			return ret;
+		(which == FD_TICK ? h->tick : h->interval)(h->ctx);
+		return 0;
+	}
+}
+
+int loop_run(struct auditor *a, const struct loop_hooks *h, double *elapsed)
+{
+	struct loop l = { .h = h, .epfd = -1 };
 	double start = now();
 	bool stop = false;
+	int ret;
 
-	rb = ring_buffer__new(auditor_ring_fd(a), on_sample, &sc, NULL);
-	if (!rb)
-		return -errno;
-	rbfd = ring_buffer__epoll_fd(rb);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	sigfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (epfd < 0 || sigfd < 0) {
-		ret = -errno;
-		goto cleanup;
-	}
-	ret = add_fd(epfd, rbfd);
-	if (!ret)
-		ret = add_fd(epfd, sigfd);
-	if (!ret && duration)
-		ret = timer_add(epfd, &tfd, duration, false);
-	if (!ret && tick)
-		ret = timer_add(epfd, &tickfd, TICK_SECONDS, true);
-	if (ret)
-		goto cleanup;
+	for (int i = 0; i < FD_MAX; i++)
+		l.fd[i] = -1;
+	ret = setup(&l, a);
+	while (!ret && !stop) {
+		struct epoll_event evs[FD_MAX];
+		int n = epoll_wait(l.epfd, evs, FD_MAX, -1);
 
-	while (!stop) {
-		struct epoll_event evs[4];
-		int n = epoll_wait(epfd, evs, 4, -1);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
 			ret = -errno;
-			goto cleanup;
-		}
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-
-			if (fd == rbfd) {
-				ret = ring_buffer__consume(rb);
-				if (ret < 0)
-					goto cleanup;
-			} else if (fd == tickfd) {
-				uint64_t n;
-
-				/* Drain the expirations first: the ring may hold the first events. */
-				if (read(tickfd, &n, sizeof(n)) > 0 && ring_buffer__consume(rb) >= 0)
-					tick(ctx);
-			} else {
-				/* signal or duration timer: either ends the run */
-				stop = true;
-			}
-		}
+		for (int i = 0; i < n && !ret; i++)
+			ret = dispatch(&l, evs[i].data.u32, &stop);
 	}
 	/* Events submitted before the stop are still owed to the caller. */
-	ret = ring_buffer__consume(rb);
-	ret = ret < 0 ? ret : 0;
-cleanup:
+	if (l.rb) {
+		int r = ring_buffer__consume(l.rb);
+
+		if (!ret && r < 0)
+			ret = r;
+	}
 	*elapsed = now() - start;
-	if (tfd >= 0)
-		close(tfd);
-	if (tickfd >= 0)
-		close(tickfd);
-	if (sigfd >= 0)
-		close(sigfd);
-	if (epfd >= 0)
-		close(epfd);
-	ring_buffer__free(rb);
+	for (int i = FD_SIGNAL; i < FD_MAX; i++) /* FD_RING belongs to rb */
+		if (l.fd[i] >= 0)
+			close(l.fd[i]);
+	if (l.epfd >= 0)
+		close(l.epfd);
+	ring_buffer__free(l.rb);
 	return ret;
 }

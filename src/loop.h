@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The one event loop: epoll over the ring buffer, a timerfd and a signalfd. */
+/*
+ * The one event loop: epoll over the ring buffer, timerfds and a signalfd.
+ * Signals are only ever seen here (blocked everywhere, read from the
+ * signalfd), so handlers never run in signal context.
+ */
 #ifndef DA_LOOP_H
 #define DA_LOOP_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include "dmabuf_audit.h"
 
 struct auditor;
@@ -10,14 +16,26 @@ struct auditor;
 typedef void (*event_fn)(void *ctx, const struct da_event *ev);
 typedef void (*tick_fn)(void *ctx);
 
-/* Blocks SIGINT/SIGTERM so that only the loop's signalfd sees them. Call
- * before attaching: a signal sent right after "ready" must not be lost. */
-int loop_block_signals(void);
+struct loop_hooks {
+	event_fn event;	   /* every ring-buffer event */
+	tick_fn tick;	   /* every second, after a drain (NULL: none) */
+	tick_fn interval;  /* every `interval` seconds, after a drain (NULL: none) */
+	tick_fn watchdog;  /* every watchdog_usec / 2 (NULL: none) */
+	/* SIGHUP (NULL: SIGHUP is not handled here); returns the interval to use */
+	unsigned int (*reload)(void *ctx);
+	void *ctx;
+	unsigned int duration; /* seconds; 0: until SIGINT/SIGTERM */
+	unsigned int interval_s;
+	uint64_t watchdog_usec;
+};
 
-/* Runs until SIGINT/SIGTERM or duration seconds (0: no limit), draining the
- * ring buffer into fn and calling tick (if not NULL) every second after a
- * drain. Returns 0 or -errno; *elapsed gets seconds run. */
-int loop_run(struct auditor *a, unsigned int duration, event_fn fn, tick_fn tick, void *ctx,
-	     double *elapsed);
+/* Blocks SIGINT/SIGTERM (and SIGHUP if hup) so that only the loop's
+ * signalfd sees them. Call before attaching: a signal sent right after
+ * "ready" must not be lost. */
+int loop_block_signals(bool hup);
+
+/* Runs until SIGINT/SIGTERM or duration. Returns 0 or -errno; *elapsed
+ * gets seconds run. Events submitted before the stop are delivered. */
+int loop_run(struct auditor *a, const struct loop_hooks *h, double *elapsed);
 
 #endif

@@ -14,9 +14,12 @@
 #include "finding.h"
 #include "ksyms.h"
 #include "loader.h"
+#include "daemon.h"
+#include "log.h"
 #include "loop.h"
 #include "mappings.h"
 #include "report.h"
+#include "session.h"
 
 #define MAX_FINDINGS 65536
 
@@ -34,13 +37,13 @@ struct run_ctx {
 
 static int error(const char *msg)
 {
-	fprintf(stderr, "dmabuf-audit: %s\n", msg);
+	log_msg(LOG_ERR, "%s", msg);
 	return DA_EXIT_ERROR;
 }
 
 static void warn(const char *what, int err)
 {
-	fprintf(stderr, "dmabuf-audit: warning: %s: %s\n", what, strerror(-err));
+	log_msg(LOG_WARNING, "%s: %s", what, strerror(-err));
 }
 
 /* watch: a new finding is printed at once, a grown count at the next tick */
@@ -88,37 +91,6 @@ static void on_scan_record(void *ctx, const struct da_event *rec)
 	show(rc, finding_set_add(&rc->set, rec));
 }
 
-/* Say what cannot run here; fail when nothing can. */
-static int announce(const struct auditor *a)
-{
-	char why[400], msg[700];
-	int live = auditor_live(a);
-
-	if (!live) {
-		auditor_why_no_live(a, why, sizeof(why));
-		if (!auditor_can_scan(a)) {
-			snprintf(msg, sizeof(msg),
-				 "no detector can run on this kernel (%s; scan: %s); see 'dmabuf-audit probe'",
-				 why, a->det[DA_HOOK_SCAN].fentry_why);
-			return error(msg);
-		}
-		fprintf(stderr,
-			"dmabuf-audit: scan-only: no live detector can attach on this kernel (%s); existing mappings are still scanned\n",
-			why);
-		return 0;
-	}
-	for (int i = 0; i < DA_HOOK_MAX; i++) {
-		if (a->det[i].mech != DA_MECH_NONE)
-			continue;
-		detector_why(&a->det[i], why, sizeof(why));
-		fprintf(stderr, "dmabuf-audit: warning: detector %s (%s) cannot run here: %s\n",
-			a->det[i].name, a->det[i].func, why);
-	}
-	fprintf(stderr, "dmabuf-audit: ready: %d of %d live detectors attached, scan %s\n", live,
-		DA_HOOK_MAX - 1, auditor_can_scan(a) ? "done" : "unavailable");
-	return 0;
-}
-
 /* watch has no summary: what it could not see goes to stderr, if anything. */
 static void warn_losses(const struct auditor *a)
 {
@@ -127,21 +99,10 @@ static void warn_losses(const struct auditor *a)
 	if (auditor_read_counters(a, c))
 		return;
 	if (c[DA_CTR_RINGBUF_LOST] || c[DA_CTR_FIND_VMA_BUSY])
-		fprintf(stderr,
-			"dmabuf-audit: warning: ringbuf_lost %" PRIu64 ", gup_fast_unverified %" PRIu64
-			" (GUP-fast calls whose vma lookup the kernel refused)\n",
+		log_msg(LOG_WARNING,
+			"ringbuf_lost %" PRIu64 ", gup_fast_unverified %" PRIu64
+			" (GUP-fast calls whose vma lookup the kernel refused)",
 			c[DA_CTR_RINGBUF_LOST], c[DA_CTR_FIND_VMA_BUSY]);
-}
-
-static void load_ksyms(struct ksyms *ks)
-{
-	FILE *f = fopen("/proc/kallsyms", "re");
-	int err = f ? ksyms_load(ks, f) : -errno;
-
-	if (f)
-		fclose(f);
-	if (err)
-		warn("cannot read /proc/kallsyms (stacks stay as addresses)", err);
 }
 
 static void scan_existing(struct run_ctx *rc)
@@ -191,28 +152,33 @@ static int print_report(struct run_ctx *rc, double elapsed)
 		return -EIO;
 	}
 	fill_report(&r, rc, elapsed, uts.release);
+	r.fail_on_warning = rc->opts->fail_on == DA_FAIL_ON_WARNING;
 	r.tracked_vmas = auditor_tracked_vmas(rc->a);
 	if (rc->opts->json)
 		report_print_json(stdout, &r);
 	else
 		report_print_human(stdout, &r);
-	return report_violations(&r) ? 1 : 0;
+	return report_fails(&r, r.fail_on_warning) ? 1 : 0;
 }
 
 static int run_observe(struct auditor *a, const struct da_opts *o)
 {
 	struct run_ctx rc = { .opts = o, .a = a, .watch = o->cmd == DA_CMD_WATCH };
+	struct loop_hooks h = {
+		.event = on_event, .tick = on_tick, .ctx = &rc, .duration = o->duration
+	};
 	double elapsed = 0;
 	char msg[160];
 	int ret, found = 0;
 
 	finding_set_init(&rc.set, MAX_FINDINGS);
-	load_ksyms(&rc.ks);
+	session_load_ksyms(&rc.ks);
 	scan_existing(&rc);
-	ret = announce(a);
-	if (ret)
+	if (session_announce(a)) {
+		ret = DA_EXIT_ERROR;
 		goto cleanup;
-	ret = loop_run(a, o->duration, on_event, on_tick, &rc, &elapsed);
+	}
+	ret = loop_run(a, &h, &elapsed);
 	if (ret) {
 		/* Keep what was counted: still print the report below. */
 		snprintf(msg, sizeof(msg), "event loop failed: %s", strerror(-ret));
@@ -241,6 +207,7 @@ int main(int argc, char **argv)
 	char err[256];
 	int ret;
 
+	log_init();
 	switch (cli_parse(argc, argv, &opts, err, sizeof(err))) {
 	case DA_PARSE_HELP:
 		cli_usage(stdout, opts.cmd);
@@ -253,7 +220,9 @@ int main(int argc, char **argv)
 	case DA_PARSE_RUN:
 		break;
 	}
-	if (loop_block_signals())
+	if (opts.cmd == DA_CMD_DAEMON)
+		return daemon_main(&opts);
+	if (loop_block_signals(false))
 		return error("cannot block SIGINT/SIGTERM");
 	if (auditor_open(&a, &opts, err, sizeof(err)))
 		return error(err);

@@ -31,6 +31,11 @@ uint64_t report_warnings(const struct report_data *r)
 	return sum_kinds(r, false);
 }
 
+bool report_fails(const struct report_data *r, bool on_warning)
+{
+	return report_violations(r) || (on_warning && report_warnings(r));
+}
+
 /* comm, exporter, names are arbitrary bytes: keep terminals safe (C0, DEL, C1) */
 static void print_safe(FILE *f, const char *s, size_t max)
 {
@@ -233,7 +238,8 @@ void report_print_human(FILE *f, const struct report_data *r)
 		fputs("note: some events were lost or not itemised; the totals above are exact\n",
 		      f);
 	fprintf(f, "result: %s (%" PRIu64 " violation event%s, %" PRIu64 " warning event%s)\n",
-		v ? "FAIL" : "PASS", v, v == 1 ? "" : "s", w, w == 1 ? "" : "s");
+		report_fails(r, r->fail_on_warning) ? "FAIL" : "PASS", v, v == 1 ? "" : "s", w,
+		w == 1 ? "" : "s");
 }
 
 static void json_mapping(FILE *f, const struct mapping *m)
@@ -273,6 +279,9 @@ void report_print_json(FILE *f, const struct report_data *r)
 	json_write_string(f, r->kernel, 64);
 	fprintf(f, ",\"violations\":%" PRIu64 ",\"warnings\":%" PRIu64, report_violations(r),
 		report_warnings(r));
+	fprintf(f, ",\"fail_on\":\"%s\",\"result\":\"%s\"",
+		r->fail_on_warning ? "warning" : "violation",
+		report_fails(r, r->fail_on_warning) ? "fail" : "pass");
 	for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++)
 		kinds[k - 1] = report_kind_total(r, k);
 	fputs(",\"kinds\":{", f);

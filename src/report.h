@@ -25,11 +25,14 @@ struct report_data {
 	struct da_scan_stats scan;
 	struct mapping_table *maps; /* dma-buf memory mapped at the scan */
 	int64_t tracked_vmas;	    /* swapped-vm_file vmas still tracked at the end */
+	bool fail_on_warning;	    /* report --fail-on warning */
 };
 
 uint64_t report_kind_total(const struct report_data *r, uint32_t kind);
 uint64_t report_violations(const struct report_data *r);
 uint64_t report_warnings(const struct report_data *r);
+/* The exit status decision: violations, or warnings too when asked. */
+bool report_fails(const struct report_data *r, bool on_warning);
 
 /* A finding as watch shows it: first occurrence, or its count grew (update). */
 void watch_print_finding(FILE *f, const struct finding *fi, bool json, bool update,

@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The daemon: one event loop (ring buffer, timers, signals), findings as
+ * JSON lines, counters per exporter and kind in a Prometheus textfile,
+ * suppressions that hide findings from the log but never from the counts,
+ * the systemd notify protocol, and the capabilities dropped after attach.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include "caps.h"
+#include "config.h"
+#include "daemon.h"
+#include "finding.h"
+#include "ksyms.h"
+#include "loader.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "notify.h"
+#include "report.h"
+#include "session.h"
+
+#define DAEMON_MAX_FINDINGS 16384 /* ~7 MiB at most; further events only counted */
+#define DA_ERR_LEN (2 * DA_PATH_LEN + 200)
+
+struct daemon {
+	const struct da_opts *opts;
+	struct da_config cfg;
+	struct auditor a;
+	struct ksyms ks;
+	struct finding_set set;
+	struct metrics m;
+	struct notifier nt;
+	struct utsname uts;
+	FILE *json; /* stdout or cfg.json_file */
+	int pidfd;
+	char attach_table[400];
+	char last_err[DA_ERR_LEN]; /* last textfile error logged ("" once it works again) */
+};
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- findings: suppression, metrics, JSON ------------------------------ */
+
+static bool suppressed(const struct daemon *d, const struct da_event *ev)
+{
+	char comm[DA_COMM_LEN + 1] = { 0 }, exporter[DA_EXPORTER_LEN + 1] = { 0 };
+
+	memcpy(comm, ev->comm, DA_COMM_LEN);
+	memcpy(exporter, ev->exporter, DA_EXPORTER_LEN);
+	return config_suppressed(&d->cfg, ev->kind, exporter, comm) != 0;
+}
+
+/* What a finding's count grew by since last time goes to the metrics (as
+ * suppressed or not, by the rules in force now) and, unless suppressed, to
+ * the JSON log. */
+static void account(struct daemon *d, struct finding *f)
+{
+	bool sup;
+
+	if (!f || f->accounted == f->count)
+		return;
+	sup = suppressed(d, &f->ev);
+	metrics_count(&d->m, f->ev.exporter, DA_EXPORTER_LEN, f->ev.kind,
+		      f->count - f->accounted, sup);
+	f->accounted = f->count;
+	if (sup || f->printed == f->count)
+		return;
+	watch_print_finding(d->json, f, true, f->printed != 0, &d->ks);
+	f->printed = f->count;
+	fflush(d->json);
+}
+
+static void add_event(struct daemon *d, const struct da_event *ev)
+{
+	struct finding *f = finding_set_add(&d->set, ev);
+
+	if (f) {
+		account(d, f);
+		return;
+	}
+	/* table full: still counted, not itemised */
+	metrics_count(&d->m, ev->exporter, DA_EXPORTER_LEN, ev->kind, 1, suppressed(d, ev));
+	d->m.findings_dropped = d->set.dropped;
+}
+
+static void on_event(void *ctx, const struct da_event *ev)
+{
+	add_event(ctx, ev);
+}
+
+static void on_dedup(void *ctx, const struct da_dedup_key *key, uint64_t count)
+{
+	struct daemon *d = ctx;
+
+	account(d, finding_set_update(&d->set, key, count));
+}
+
+static void on_tick(void *ctx)
+{
+	struct daemon *d = ctx;
+	int err = auditor_read_dedup(&d->a, on_dedup, d);
+
+	if (err)
+		log_msg(LOG_WARNING, "cannot read the dedup map (counts may lag): %s",
+			strerror(-err));
+}
+
+/* ---- the scan: findings at start, mapped bytes every interval ----------- */
+
+static void on_scan_start(void *ctx, const struct da_event *rec)
+{
+	struct daemon *d = ctx;
+
+	metrics_mapped_add(&d->m, rec->exporter, DA_EXPORTER_LEN, rec->vm_end - rec->vm_start);
+	if (rec->kind != DA_KIND_NONE && rec->kind < DA_KIND_MAX)
+		add_event(d, rec);
+}
+
+static void on_scan_gauge(void *ctx, const struct da_event *rec)
+{
+	struct daemon *d = ctx;
+
+	metrics_mapped_add(&d->m, rec->exporter, DA_EXPORTER_LEN, rec->vm_end - rec->vm_start);
+}
+
+static void scan(struct daemon *d, bool first)
+{
+	struct da_scan_stats stats;
+	int err;
+
+	if (!auditor_can_scan(&d->a))
+		return;
+	metrics_mapped_reset(&d->m);
+	err = auditor_scan(&d->a, first ? on_scan_start : on_scan_gauge, d, &stats);
+	if (err)
+		log_msg(LOG_WARNING, "scan of dma-buf mappings failed: %s", strerror(-err));
+	else
+		d->m.mapped_known = true; /* also when nothing is mapped */
+}
+
+/* ---- the textfile ------------------------------------------------------- */
+
+static int write_textfile(struct daemon *d)
+{
+	char *buf = NULL, err[DA_ERR_LEN];
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	if (!d->cfg.textfile_dir[0])
+		return 0;
+	if (auditor_read_counters(&d->a, d->m.counters))
+		memset(d->m.counters, 0, sizeof(d->m.counters));
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	metrics_render(f, &d->m, wall_now());
+	if (fclose(f)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	ret = textfile_write(d->cfg.textfile_dir, DA_TEXTFILE_NAME, buf, len, err, sizeof(err));
+	free(buf);
+	if (ret) {
+		d->m.textfile_errors++;
+		/* once per distinct error, not every interval */
+		if (strcmp(err, d->last_err))
+			log_msg(LOG_ERR, "textfile not updated: %s", err);
+		snprintf(d->last_err, sizeof(d->last_err), "%s", err);
+	} else if (d->last_err[0]) {
+		log_msg(LOG_NOTICE, "textfile %s/%s written again", d->cfg.textfile_dir,
+			DA_TEXTFILE_NAME);
+		d->last_err[0] = '\0';
+	}
+	return ret;
+}
+
+/* Fails early and clearly instead of at the first interval. */
+static int check_textfile_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (!dir[0])
+		return 0;
+	if (stat(dir, &st) || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+	    access(dir, W_OK | X_OK)) {
+		snprintf(err, errlen, "textfile dir %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static uint64_t totals(const struct daemon *d, int which)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < d->m.nexp; i++)
+		for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++)
+			n += which == 2 ? d->m.exp[i].suppressed[k]
+			     : kind_is_violation(k) == (which == 0) ? d->m.exp[i].counted[k]
+								    : 0;
+	return n;
+}
+
+static void status(struct daemon *d, const char *state)
+{
+	notify_send(&d->nt,
+		    "%sSTATUS=%s; violations %" PRIu64 ", warnings %" PRIu64
+		    ", suppressed %" PRIu64 "; %s",
+		    state, d->cfg.textfile_dir[0] && d->last_err[0] ? "textfile failing" : "auditing",
+		    totals(d, 0), totals(d, 1), totals(d, 2), d->attach_table);
+}
+
+static void on_interval(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	on_tick(d);
+	scan(d, false);
+	write_textfile(d);
+	status(d, "");
+}
+
+static void on_watchdog(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	notify_send(&d->nt, "WATCHDOG=1");
+}
+
+/* ---- JSON log, pid file ------------------------------------------------- */
+
+static FILE *open_json(const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+
+	if (!strcmp(path, "-"))
+		return stdout;
+	f = fopen(path, "ae");
+	if (!f)
+		snprintf(err, errlen, "cannot open --json-file %s: %s", path, strerror(errno));
+	return f;
+}
+
+static void close_json(FILE *f)
+{
+	if (f && f != stdout)
+		fclose(f);
+}
+
+static int open_pidfile(struct daemon *d, char *err, size_t errlen)
+{
+	const char *path = d->cfg.pidfile;
+	char line[32];
+	int n;
+
+	d->pidfd = -1;
+	if (!path[0])
+		return 0;
+	d->pidfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (d->pidfd < 0) {
+		snprintf(err, errlen, "cannot open pidfile %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(d->pidfd, LOCK_EX | LOCK_NB)) {
+		n = pread(d->pidfd, line, sizeof(line) - 1, 0);
+		line[n > 0 ? n : 0] = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(err, errlen, "pidfile %s is locked by another dmabuf-audit (pid %s)", path,
+			 line[0] ? line : "?");
+		close(d->pidfd);
+		d->pidfd = -1;
+		return -EBUSY;
+	}
+	n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	if (ftruncate(d->pidfd, 0) || pwrite(d->pidfd, line, n, 0) != n) {
+		snprintf(err, errlen, "cannot write pidfile %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void close_pidfile(struct daemon *d)
+{
+	if (d->pidfd < 0)
+		return;
+	unlink(d->cfg.pidfile);
+	close(d->pidfd);
+	d->pidfd = -1;
+}
+
+/* ---- SIGHUP ------------------------------------------------------------- */
+
+/* What needs the BPF programs reloaded stays as it is, and says so. */
+static void keep_fixed(struct daemon *d, struct da_config *next)
+{
+	if (next->attach != d->cfg.attach || strcmp(next->btf_path, d->cfg.btf_path))
+		log_msg(LOG_WARNING, "reload: attach and btf take effect at the next start");
+	if (strcmp(next->pidfile, d->cfg.pidfile))
+		log_msg(LOG_WARNING, "reload: pidfile takes effect at the next start");
+	next->attach = d->cfg.attach;
+	strcpy(next->btf_path, d->cfg.btf_path);
+	strcpy(next->pidfile, d->cfg.pidfile);
+}
+
+static unsigned int on_reload(void *ctx)
+{
+	struct daemon *d = ctx;
+	static struct da_config next; /* large: not on the stack */
+	struct timespec ts;
+	char err[DA_ERR_LEN], desc[DA_PATH_LEN + 200];
+	FILE *json;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	notify_send(&d->nt, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+		    (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	if (config_load(&next, d->opts, err, sizeof(err))) {
+		log_msg(LOG_ERR, "reload: %s; keeping the running config", err);
+	} else {
+		keep_fixed(d, &next);
+		if (check_textfile_dir(next.textfile_dir, err, sizeof(err)))
+			log_msg(LOG_ERR, "reload: %s", err); /* counted as write errors from now on */
+		d->cfg = next;
+		config_describe(&d->cfg, desc, sizeof(desc));
+		log_msg(LOG_INFO, "reloaded: %s", desc);
+	}
+	/* log rotation: a new file at the same path */
+	json = open_json(d->cfg.json_file, err, sizeof(err));
+	if (!json) {
+		log_msg(LOG_ERR, "reload: %s; still writing to the old file", err);
+	} else {
+		close_json(d->json);
+		d->json = json;
+	}
+	write_textfile(d);
+	status(d, "READY=1\n");
+	return d->cfg.interval;
+}
+
+/* ---- capabilities --------------------------------------------------------- */
+
+/* Root without CAP_DAC_OVERRIDE still writes where its uid may. */
+static bool dir_writable_without_override(const char *dir)
+{
+	struct stat st;
+
+	if (!dir[0] || stat(dir, &st))
+		return true;
+	return (st.st_uid == geteuid() && (st.st_mode & S_IWUSR)) || (st.st_mode & S_IWOTH) ||
+	       (st.st_gid == getegid() && (st.st_mode & S_IWGRP));
+}
+
+/*
+ * After attach the maps are read with bpf(2), which needs CAP_BPF
+ * (CAP_SYS_ADMIN before 5.8). The /proc scan reads other processes' smaps
+ * and debugfs. Everything else goes.
+ */
+static void drop_capabilities(struct daemon *d)
+{
+	uint64_t keep, eff = 0;
+	int err;
+
+	keep = caps_last() >= CAP_BPF ? 1ULL << CAP_BPF : 1ULL << CAP_SYS_ADMIN;
+	if (d->a.det[DA_HOOK_SCAN].mech == DA_MECH_PROC)
+		keep |= 1ULL << CAP_SYS_PTRACE | 1ULL << CAP_DAC_READ_SEARCH;
+	if (!dir_writable_without_override(d->cfg.textfile_dir))
+		keep |= 1ULL << CAP_DAC_OVERRIDE;
+	err = caps_limit(keep);
+	if (err) {
+		log_msg(LOG_WARNING, "cannot drop capabilities: %s", strerror(-err));
+		return;
+	}
+	caps_effective(&eff);
+	log_msg(LOG_INFO, "capabilities now 0x%" PRIx64, eff);
+}
+
+/* ---- the steps ------------------------------------------------------------ */
+
+static int load_config(struct daemon *d, char *err, size_t errlen)
+{
+	int ret = config_load(&d->cfg, d->opts, err, errlen);
+
+	if (!ret)
+		ret = check_textfile_dir(d->cfg.textfile_dir, err, errlen);
+	return ret;
+}
+
+static int open_auditor(struct daemon *d, char *err, size_t errlen)
+{
+	struct da_opts o = *d->opts;
+	int ret;
+
+	o.attach = d->cfg.attach;
+	strcpy(o.btf_path, d->cfg.btf_path);
+	o.pid = 0;
+	ret = auditor_open(&d->a, &o, err, errlen);
+	if (ret)
+		return ret;
+	session_attach_table(&d->a, d->attach_table, sizeof(d->attach_table));
+	for (int i = 0; i < DA_HOOK_MAX; i++)
+		d->m.det_mech[i] = mech_name(d->a.det[i].mech);
+	return session_announce(&d->a);
+}
+
+static int check_config_only(struct daemon *d, char *err, size_t errlen)
+{
+	char desc[DA_PATH_LEN + 200];
+	int ret = load_config(d, err, errlen);
+
+	if (ret)
+		return ret;
+	config_describe(&d->cfg, desc, sizeof(desc));
+	printf("config OK: %s\n", desc);
+	return 0;
+}
+
+static int start(struct daemon *d, char *err, size_t errlen)
+{
+	char desc[DA_PATH_LEN + 200];
+	int ret;
+
+	ret = notify_open(&d->nt);
+	if (ret)
+		log_msg(LOG_WARNING, "NOTIFY_SOCKET ignored: %s", strerror(-ret));
+	ret = open_pidfile(d, err, errlen);
+	if (ret)
+		return ret;
+	d->json = open_json(d->cfg.json_file, err, errlen);
+	if (!d->json)
+		return -EIO;
+	ret = open_auditor(d, err, errlen);
+	if (ret)
+		return ret;
+	session_load_ksyms(&d->ks); /* before the drop: addresses need CAP_SYSLOG */
+	scan(d, true);
+	drop_capabilities(d);
+	ret = write_textfile(d);
+	if (ret) {
+		snprintf(err, errlen, "%s", d->last_err);
+		return ret;
+	}
+	config_describe(&d->cfg, desc, sizeof(desc));
+	log_msg(LOG_INFO, "daemon running: %s", desc);
+	status(d, "READY=1\n");
+	return 0;
+}
+
+static int stop(struct daemon *d)
+{
+	notify_send(&d->nt, "STOPPING=1");
+	on_tick(d); /* final counts */
+	return write_textfile(d);
+}
+
+static void cleanup(struct daemon *d)
+{
+	auditor_close(&d->a);
+	close_json(d->json);
+	close_pidfile(d);
+	notify_close(&d->nt);
+	finding_set_free(&d->set);
+	ksyms_free(&d->ks);
+}
+
+int daemon_main(const struct da_opts *o)
+{
+	static struct daemon d; /* large: not on the stack */
+	struct loop_hooks h = {
+		.event = on_event,
+		.tick = on_tick,
+		.interval = on_interval,
+		.watchdog = on_watchdog,
+		.reload = on_reload,
+		.ctx = &d,
+	};
+	char err[DA_ERR_LEN] = "";
+	double elapsed;
+	int ret;
+
+	d.opts = o;
+	d.pidfd = -1;
+	if (o->check_config) {
+		ret = check_config_only(&d, err, sizeof(err));
+		goto out;
+	}
+	uname(&d.uts);
+	metrics_init(&d.m, DA_VERSION, d.uts.release, wall_now());
+	finding_set_init(&d.set, DAEMON_MAX_FINDINGS);
+	ret = loop_block_signals(true);
+	if (ret)
+		snprintf(err, sizeof(err), "cannot block signals: %s", strerror(-ret));
+	if (!ret)
+		ret = load_config(&d, err, sizeof(err));
+	if (!ret)
+		ret = start(&d, err, sizeof(err));
+	if (!ret) {
+		h.interval_s = d.cfg.interval;
+		h.watchdog_usec = d.nt.watchdog_usec;
+		ret = loop_run(&d.a, &h, &elapsed);
+		if (ret)
+			snprintf(err, sizeof(err), "event loop failed: %s", strerror(-ret));
+		/* the final textfile also after a loop error: nothing counted is lost */
+		if (stop(&d) && !ret) {
+			snprintf(err, sizeof(err), "final textfile not written: %.2000s", d.last_err);
+			ret = -EIO;
+		}
+	} else {
+		notify_send(&d.nt, "STATUS=failed: %s", err);
+	}
+	cleanup(&d);
+out:
+	if (ret && err[0])
+		log_msg(LOG_ERR, "%s", err);
+	return ret ? DA_EXIT_ERROR : DA_EXIT_OK;
+}

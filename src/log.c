@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include "log.h"
+
+static bool journal;
+
+/* systemd sets JOURNAL_STREAM=DEV:INODE of the stream it connected. */
+void log_init(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	journal = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && !fstat(2, &st) &&
+		  st.st_dev == dev && st.st_ino == ino;
+}
+
+bool log_to_journal(void)
+{
+	return journal;
+}
+
+void log_msg(int prio, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (journal)
+		fprintf(stderr, "<%d>%s\n", prio, msg);
+	else
+		fprintf(stderr, "dmabuf-audit: %s%s\n", prio == LOG_WARNING ? "warning: " : "", msg);
+}

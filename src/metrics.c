@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "finding.h"
+#include "metrics.h"
+
+static const char *const mechs[] = { "fentry", "kprobe", "iter", "proc", "none" };
+
+void metrics_init(struct metrics *m, const char *version, const char *kernel, double start)
+{
+	memset(m, 0, sizeof(*m));
+	m->version = version;
+	m->kernel = kernel;
+	m->start_time = start;
+	for (int i = 0; i < DA_HOOK_MAX; i++)
+		m->det_mech[i] = "none";
+}
+
+/* Label values must be UTF-8: bytes that might not be become '?'. */
+static void label_safe(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && src[i]; i++) {
+		unsigned char c = src[i];
+
+		dst[i] = (c < 0x20 && c != '\n') || c >= 0x7f ? '?' : c;
+	}
+	dst[i] = '\0';
+	if (!i)
+		strcpy(dst, "unknown");
+}
+
+struct exporter_stats *metrics_exporter(struct metrics *m, const char *name, size_t len)
+{
+	char safe[DA_EXPORTER_LEN + 1];
+	struct exporter_stats *e;
+
+	if (len > DA_EXPORTER_LEN)
+		len = DA_EXPORTER_LEN;
+	label_safe(safe, name, len);
+	/* compared label-safe: two names that print alike are one series */
+	for (int i = 0; i < m->nexp; i++)
+		if (!strcmp(m->exp[i].name, safe))
+			return &m->exp[i];
+	if (m->nexp == DA_METRIC_EXPORTERS)
+		strcpy(safe, "other");
+	for (int i = DA_METRIC_EXPORTERS; i < m->nexp; i++)
+		if (!strcmp(m->exp[i].name, safe))
+			return &m->exp[i];
+	e = &m->exp[m->nexp++];
+	memset(e, 0, sizeof(*e));
+	strcpy(e->name, safe);
+	return e;
+}
+
+void metrics_count(struct metrics *m, const char *exporter, size_t len, uint32_t kind,
+		   uint64_t delta, bool suppressed)
+{
+	struct exporter_stats *e;
+
+	if (kind == DA_KIND_NONE || kind >= DA_KIND_MAX || !delta)
+		return;
+	e = metrics_exporter(m, exporter, len);
+	if (suppressed)
+		e->suppressed[kind] += delta;
+	else
+		e->counted[kind] += delta;
+}
+
+void metrics_mapped_reset(struct metrics *m)
+{
+	for (int i = 0; i < m->nexp; i++)
+		m->exp[i].mapped_bytes = 0;
+}
+
+void metrics_mapped_add(struct metrics *m, const char *exporter, size_t len, uint64_t bytes)
+{
+	metrics_exporter(m, exporter, len)->mapped_bytes += bytes;
+	m->mapped_known = true;
+}
+
+void prom_write_label(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '"')
+			fputs("\\\"", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP dmabuf_audit_%s %s\n# TYPE dmabuf_audit_%s %s\n", name, help, name,
+		type);
+}
+
+static void kind_series(FILE *f, const struct metrics *m, const char *name, bool violations,
+			bool suppressed)
+{
+	for (int i = 0; i < m->nexp; i++) {
+		const struct exporter_stats *e = &m->exp[i];
+
+		for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++) {
+			if (!suppressed && kind_is_violation(k) != violations)
+				continue;
+			fprintf(f, "dmabuf_audit_%s{kind=\"%s\",exporter=", name, kind_name(k));
+			prom_write_label(f, e->name);
+			fprintf(f, "} %" PRIu64 "\n", suppressed ? e->suppressed[k] : e->counted[k]);
+		}
+	}
+}
+
+static void counter(FILE *f, const char *name, const char *help, uint64_t v)
+{
+	family(f, name, "counter", help);
+	fprintf(f, "dmabuf_audit_%s %" PRIu64 "\n", name, v);
+}
+
+void metrics_render(FILE *f, const struct metrics *m, double now)
+{
+	family(f, "violations_total", "counter",
+	       "Violation events (struct pages reachable through a dma-buf mapping), by kind and exporter; suppressed ones excluded.");
+	kind_series(f, m, "violations_total", true, false);
+	family(f, "warnings_total", "counter",
+	       "Warning events (GUP refused on a dma-buf mapping), by kind and exporter; suppressed ones excluded.");
+	kind_series(f, m, "warnings_total", false, false);
+	family(f, "suppressed_total", "counter",
+	       "Events matched by a [suppress] rule of the config, by kind and exporter.");
+	kind_series(f, m, "suppressed_total", false, true);
+
+	family(f, "hook_events_total", "counter",
+	       "dma-buf calls seen per kernel hook, compliant ones included.");
+	for (int h = 0; h < DA_HOOK_MAX; h++)
+		if (h != DA_HOOK_SCAN)
+			fprintf(f, "dmabuf_audit_hook_events_total{hook=\"%s\"} %" PRIu64 "\n",
+				hook_name(h), m->counters[DA_CTR_HOOK_BASE + h]);
+	counter(f, "ringbuf_lost_events_total",
+		"Events the BPF ring buffer had no room for (counted, not itemised).",
+		m->counters[DA_CTR_RINGBUF_LOST]);
+	counter(f, "gup_fast_unverified_total",
+		"GUP-fast calls whose vma lookup the kernel refused (bpf_find_vma busy).",
+		m->counters[DA_CTR_FIND_VMA_BUSY]);
+	counter(f, "dedup_full_total", "Events sent again because the BPF dedup map was full.",
+		m->counters[DA_CTR_DEDUP_FULL]);
+	counter(f, "findings_dropped_total",
+		"Events not itemised because the daemon's finding table was full.",
+		m->findings_dropped);
+	counter(f, "textfile_write_errors_total", "Failed writes of this textfile.",
+		m->textfile_errors);
+
+	family(f, "detectors_attached", "gauge", "Detectors by attach mechanism (none: cannot run here).");
+	for (size_t i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
+		int n = 0;
+
+		for (int d = 0; d < DA_HOOK_MAX; d++)
+			n += !strcmp(m->det_mech[d], mechs[i]);
+		fprintf(f, "dmabuf_audit_detectors_attached{mechanism=\"%s\"} %d\n", mechs[i], n);
+	}
+	if (m->mapped_known) {
+		family(f, "mapped_bytes", "gauge",
+		       "Bytes of dma-buf mappings in user address spaces at the last scan, by exporter.");
+		for (int i = 0; i < m->nexp; i++) {
+			fputs("dmabuf_audit_mapped_bytes{exporter=", f);
+			prom_write_label(f, m->exp[i].name);
+			fprintf(f, "} %" PRIu64 "\n", m->exp[i].mapped_bytes);
+		}
+	}
+	family(f, "start_time_seconds", "gauge", "When the daemon started, unix time.");
+	fprintf(f, "dmabuf_audit_start_time_seconds %.3f\n", m->start_time);
+	family(f, "last_update_timestamp_seconds", "gauge", "When this file was written, unix time.");
+	fprintf(f, "dmabuf_audit_last_update_timestamp_seconds %.3f\n", now);
+	family(f, "build_info", "gauge", "Version of dmabuf-audit and the kernel it runs on.");
+	fputs("dmabuf_audit_build_info{version=", f);
+	prom_write_label(f, m->version);
+	fputs(",kernel=", f);
+	prom_write_label(f, m->kernel);
+	fputs("} 1\n", f);
+}
+
+static int step_failed(const char *step, const char *path, char *err, size_t errlen)
+{
+	int ret = -errno;
+
+	snprintf(err, errlen, "%s %s: %s", step, path, strerror(errno));
+	return ret;
+}
+
+int textfile_write(const char *dir, const char *name, const char *data, size_t len, char *err,
+		   size_t errlen)
+{
+	char tmp[4200], dst[4200];
+	int fd, dfd = -1, ret = 0;
+
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name); /* not *.prom: never collected */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return step_failed("create", tmp, err, errlen);
+	while (len && !ret) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ret = step_failed("write", tmp, err, errlen);
+		else
+			data += n, len -= n;
+	}
+	if (!ret && fsync(fd))
+		ret = step_failed("fsync", tmp, err, errlen);
+	if (!ret && fchmod(fd, 0644)) /* whatever the umask: node_exporter must read it */
+		ret = step_failed("chmod", tmp, err, errlen);
+	if (close(fd) && !ret)
+		ret = step_failed("close", tmp, err, errlen);
+	if (!ret && rename(tmp, dst))
+		ret = step_failed("rename to", dst, err, errlen);
+	if (ret) {
+		unlink(tmp);
+		return ret;
+	}
+	/* The rename itself must survive a power cut on a board. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}

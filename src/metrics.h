@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Prometheus metrics for the node_exporter textfile collector: counters
+ * kept per (exporter, kind), rendered in the text exposition format, and
+ * written atomically (temp file not matching *.prom, fsync, fchmod 0644,
+ * rename). Cardinality is bounded: no pid or address labels, at most
+ * DA_METRIC_EXPORTERS exporter names, the rest counted as "other".
+ */
+#ifndef DA_METRICS_H
+#define DA_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "dmabuf_audit.h"
+
+#define DA_METRIC_EXPORTERS 32
+#define DA_TEXTFILE_NAME    "dmabuf_audit.prom"
+
+struct exporter_stats {
+	char name[DA_EXPORTER_LEN + 1]; /* label-safe: C0 but \n, DEL, non-ASCII -> '?' */
+	uint64_t counted[DA_KIND_MAX];	/* violations and warnings not suppressed */
+	uint64_t suppressed[DA_KIND_MAX];
+	uint64_t mapped_bytes; /* gauge: dma-buf vma bytes at the last scan */
+};
+
+struct metrics {
+	struct exporter_stats exp[DA_METRIC_EXPORTERS + 1]; /* + "other" */
+	int nexp;
+	uint64_t counters[DA_CTR_MAX]; /* BPF counters, read before rendering */
+	uint64_t findings_dropped;     /* events not itemised (finding table full) */
+	uint64_t textfile_errors;      /* failed writes of the textfile */
+	const char *det_mech[DA_HOOK_MAX]; /* "fentry", "kprobe", "iter", "proc", "none" */
+	bool mapped_known;		   /* a scan ran: mapped_bytes are real */
+	double start_time;		   /* unix seconds */
+	const char *version, *kernel;
+};
+
+void metrics_init(struct metrics *m, const char *version, const char *kernel, double start);
+/* Stats of an exporter (raw bytes, len max), added if new. Never NULL. */
+struct exporter_stats *metrics_exporter(struct metrics *m, const char *name, size_t len);
+void metrics_count(struct metrics *m, const char *exporter, size_t len, uint32_t kind,
+		   uint64_t delta, bool suppressed);
+/* Mapped bytes come from a whole scan: reset, add per vma, mark known. */
+void metrics_mapped_reset(struct metrics *m);
+void metrics_mapped_add(struct metrics *m, const char *exporter, size_t len, uint64_t bytes);
+/* Prometheus label value: backslash, double quote and newline escaped. */
+void prom_write_label(FILE *f, const char *s);
+/* The whole text exposition. now: unix seconds of this update. */
+void metrics_render(FILE *f, const struct metrics *m, double now);
+/*
+ * Writes len bytes as dir/name atomically: dir/name.tmp (O_NOFOLLOW), write,
+ * fsync, fchmod 0644, rename, fsync dir. On failure the temp file is removed
+ * and dir/name is untouched. 0 or -errno with err = "STEP PATH: reason".
+ */
+int textfile_write(const char *dir, const char *name, const char *data, size_t len, char *err,
+		   size_t errlen);
+
+#endif
