@@ -105,9 +105,13 @@ arm64-static:
 	LAB_ARCH=arm64 tests/lab/deps.sh
 	$(MAKE) ARCH=arm64 STATIC=1 CC=$(CROSS_CC_arm64)
 
-# The lab checker must fail on planted bad results (a checker that cannot fail is a defect).
+# The lab checkers and the Prometheus tooling must fail on planted bad results (a checker
+# that cannot fail is a defect).
 lab-selftest:
 	python3 tests/lab/check.py --self-test
+	tests/prom/fetch-tools.sh >/dev/null
+	python3 tests/prom/promcheck.py --self-test
+	python3 tests/lab/check_daemon.py --self-test
 
 lab:
 	$(MAKE) STATIC=1

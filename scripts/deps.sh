@@ -20,4 +20,7 @@ if ((${#missing[@]})); then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+# promtool and node_exporter, extracted from Debian's packages (not installed:
+# no services started); the daemon's tests run them on every textfile.
+tests/prom/fetch-tools.sh >/dev/null
 exec tests/lab/deps.sh

@@ -65,8 +65,9 @@ stop_auditor() {
 }
 
 # trigger TAG EXPORTER PATH [SECONDS]: run one trigger, emit its stdout/stderr/exit code.
+# TRIG_AS: another name for the trigger binary (its comm), e.g. for suppressions.
 trigger() {
-	timeout "${4:-$TRIG_WAIT}" "$TRIGGER" "$2" "$3" >/tmp/t.out 2>/tmp/t.err
+	timeout "${4:-$TRIG_WAIT}" "${TRIG_AS:-$TRIGGER}" "$2" "$3" >/tmp/t.out 2>/tmp/t.err
 	trc=$?
 	res "@@BEGIN trigger $1 $2 $3"
 	dump /tmp/t.out "stdout: "
@@ -180,8 +181,172 @@ run_demo() {
 	wait "$hpid" 2>/dev/null
 }
 
+# ---- the daemon (issue: daemon, textfile, notify) ----
+DAEMON_CONF=/etc/dmabuf-audit/dmabuf-audit.conf
+TF=/tmp/tf
+
+# wait_file_has FILE PATTERN COUNT SECONDS: until grep -c PATTERN FILE >= COUNT.
+wait_file_has() {
+	i=0
+	while [ "$(grep -c "$2" "$1" 2>/dev/null || true)" -lt "$3" ] && [ "$i" -lt $(($4 * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# wait_textfile_after T: until the daemon wrote the textfile at or after unix second T+1,
+# so that it holds everything that happened before T (events drain before each write).
+wait_textfile_after() {
+	i=0
+	while [ "$i" -lt 150 ]; do
+		t=$(awk '$1 == "dmabuf_audit_last_update_timestamp_seconds" {printf "%d", $2}' \
+			"$TF/dmabuf_audit.prom" 2>/dev/null)
+		[ -n "$t" ] && [ "$t" -gt "$1" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# listdir DIR PREFIX: every entry of DIR, hidden ones too, one per line.
+listdir() {
+	for f in "$1"/* "$1"/.[!.]*; do
+		[ -e "$f" ] && res "$2${f##*/}"
+	done
+}
+
+# textfile TAG: the textfile as it is now, and what else is in its directory.
+textfile() {
+	res "@@BEGIN textfile $1"
+	dump "$TF/dmabuf_audit.prom" ""
+	res "@@END textfile $1"
+	res "@@BEGIN tfdir $1"
+	listdir "$TF" ""
+	res "@@END tfdir $1"
+}
+
+run_daemon() {
+	stamp daemon-start
+	mkdir -p /etc/dmabuf-audit /run "$TF"
+	mount -t tmpfs -o size=256k tmpfs "$TF"
+	ln -sf dmabuf-trigger /usr/bin/noisy-client
+	cat >"$DAEMON_CONF" <<-EOF
+		# the lab's daemon: a board's setup with a short interval
+		[daemon]
+		textfile-dir = $TF
+		interval = 1
+		json-file = /tmp/daemon.json
+		pidfile = /run/dmabuf-audit.pid
+
+		[suppress]
+		comm = noisy-*
+	EOF
+	rm -f /tmp/notify.log
+	"$TRIGGER" notify-listen /tmp/notify.sock /tmp/notify.log >/tmp/nl.out 2>&1 &
+	nlpid=$!
+	wait_file_has /tmp/nl.out listening 1 10
+	NOTIFY_SOCKET=/tmp/notify.sock WATCHDOG_USEC=1000000 "$AUDIT" daemon \
+		>/tmp/daemon.out 2>/tmp/daemon.err &
+	dpid=$!
+	wait_file_has /tmp/notify.log '^READY=1' 1 "$READY_WAIT"
+	res "@@BEGIN daemon-ready"
+	res "pid=$dpid pidfile=$(cat /run/dmabuf-audit.pid 2>/dev/null)"
+	grep '^Cap' "/proc/$dpid/status" >&3
+	dump /tmp/notify.log "notify: "
+	res "@@END daemon-ready"
+	stamp daemon-ready
+
+	# planted right after READY=1: everything must be attached by then
+	trigger daemon test:insert_page mmap
+	trigger daemon test:remap_pfn mmap
+	TRIG_AS=/usr/bin/noisy-client trigger daemon-noisy test:insert_page mmap
+	wait_textfile_after "$(date +%s)"
+	textfile 1
+
+	# log rotation and a new rule: SIGHUP
+	mv /tmp/daemon.json /tmp/daemon.json.1
+	cat >>"$DAEMON_CONF" <<-EOF
+
+		[suppress]
+		exporter = test_insert*
+		kind = page_insert_on_dmabuf
+	EOF
+	kill -HUP "$dpid"
+	wait_file_has /tmp/notify.log '^READY=1' 2 30
+	trigger daemon-hup test:insert_page mmap
+	wait_textfile_after "$(date +%s)"
+	textfile 2
+
+	# a full textfile dir, then a read-only one: errors, and the last good file stays
+	dd if=/dev/zero of="$TF/fill" bs=4096 2>/dev/null
+	sleep 2.5
+	textfile full
+	rm -f "$TF/fill"
+	wait_textfile_after "$(date +%s)"
+	mount -o remount,ro "$TF"
+	sleep 2.5
+	textfile ro
+	mount -o remount,rw "$TF"
+	wait_textfile_after "$(date +%s)"
+
+	kill -TERM "$dpid"
+	i=0
+	while kill -0 "$dpid" 2>/dev/null && [ "$i" -lt $((STOP_WAIT * 5)) ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	kill -KILL "$dpid" 2>/dev/null
+	wait "$dpid"
+	drc=$?
+	kill "$nlpid"
+	wait "$nlpid" 2>/dev/null
+	textfile final
+	res "@@BEGIN daemon-end"
+	res "rc=$drc pidfile_left=$([ -e /run/dmabuf-audit.pid ] && echo yes || echo no)"
+	dump /tmp/notify.log "notify: "
+	res "@@END daemon-end"
+	for f in daemon.json.1 daemon.json daemon.out daemon.err; do
+		res "@@BEGIN daemon-file $f"
+		dump "/tmp/$f" ""
+		res "@@END daemon-file $f"
+	done
+
+	# start-up errors: before any BPF is loaded, one line, nothing written
+	mkdir -p /tmp/ro && mount -t tmpfs -o ro tmpfs /tmp/ro
+	for d in /nonexistent /tmp/ro; do
+		timeout 60 "$AUDIT" daemon --textfile-dir "$d" --json-file /dev/null \
+			>/tmp/de.out 2>/tmp/de.err
+		rc=$?
+		res "@@BEGIN daemon-error $d"
+		dump /tmp/de.err "stderr: "
+		[ -d "$d" ] && listdir "$d" "file: "
+		res "@@END daemon-error $d rc=$rc"
+	done
+	umount /tmp/ro
+	umount "$TF"
+	stamp daemon-end
+}
+
+# report --fail-on: the same compliant GUP (gup_blocked warnings, no violation) under
+# both settings, side by side.
+run_fail_on() {
+	start_auditor fail-warning report --json --fail-on warning
+	wpid=$apid
+	start_auditor fail-default report --json
+	dpid=$apid
+	apid=$wpid wait_ready fail-warning
+	apid=$dpid wait_ready fail-default
+	trigger fail-on test:remap_pfn procmem
+	apid=$dpid stop_auditor fail-default
+	apid=$wpid stop_auditor fail-warning
+}
+
 case ${1:-test} in
-test) for m in fentry kprobe; do run_mode "$m" && run_pid_filter "$m"; done ;;
+test)
+	for m in fentry kprobe; do run_mode "$m" && run_pid_filter "$m"; done
+	run_daemon
+	run_fail_on
+	;;
 demo) run_demo ;;
 *) res "@@ERROR unknown scenario $1" ;;
 esac

@@ -126,24 +126,27 @@ for k in $kernels; do
 	echo "# [$short] probe (default attach, exit $(end_attr "$res" probe-default rc)): $(section "$res" probe-default |
 		awk '$3 ~ /^(fentry|kprobe|none)$/ {printf "%s%s=%s", sep, $1, $3; sep = " "} END {print ""}')"
 	echo "# [$short] kernel symbols: $(section "$res" kernel-symbols | tr '\n' ' ')"
-	set +e
-	python3 "$LAB_DIR/check.py" "$res" "$short" >"$out/check.log" 2>&1
-	set -e
-	if [ "${LAB_VERBOSE:-0}" = 1 ]; then
-		sed '$d' "$out/check.log"
-	else
-		sed '$d' "$out/check.log" | grep -v '^ok - ' || true
-	fi
-	last=$(tail -n1 "$out/check.log")
-	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-		passed=$((passed + BASH_REMATCH[1]))
-		failed=$((failed + BASH_REMATCH[2]))
-		echo "# [$short] $last (full list: $out/check.log)"
-		[ "${BASH_REMATCH[2]}" = 0 ] || console_tail "$con"
-	else
-		note FAIL "[$short] check.py ran: expected a 'N passed, N failed' line, saw '$last'"
-		console_tail "$con"
-	fi
+	for checker in check check_daemon; do
+		log=$out/$checker.log
+		set +e
+		python3 "$LAB_DIR/$checker.py" "$res" "$short" >"$log" 2>&1
+		set -e
+		if [ "${LAB_VERBOSE:-0}" = 1 ]; then
+			sed '$d' "$log"
+		else
+			sed '$d' "$log" | grep -v '^ok - ' || true
+		fi
+		last=$(tail -n1 "$log")
+		if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+			passed=$((passed + BASH_REMATCH[1]))
+			failed=$((failed + BASH_REMATCH[2]))
+			echo "# [$short] $checker: $last (full list: $log)"
+			[ "${BASH_REMATCH[2]}" = 0 ] || console_tail "$con"
+		else
+			note FAIL "[$short] $checker.py ran: expected a 'N passed, N failed' line, saw '$last'"
+			console_tail "$con"
+		fi
+	done
 done
 
 echo "$passed passed, $failed failed"

@@ -36,9 +36,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <linux/dma-heap.h>
@@ -144,6 +146,42 @@ static void usage(void)
 	die(1, "usage: %s EXPORTER PATH (EXPORTER: test:insert_page|test:fault_page|"
 	    "test:mixedmap|test:remap_pfn|test:insert_pfn|test:swap_file|vgem|udmabuf|heap; "
 	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split)", prog);
+}
+
+/*
+ * notify-listen SOCKET OUT: a systemd notify socket for the daemon test in a
+ * guest without systemd. Each datagram becomes one line of OUT ("\n" inside
+ * it as '|'), flushed at once; runs until killed.
+ */
+static int notify_listen(const char *path, const char *out)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char buf[4096];
+	FILE *f = fopen(out, "a");
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	if (!f || fd < 0 || strlen(path) >= sizeof(a.sun_path))
+		die(2, "notify-listen: %s", strerror(errno));
+	strcpy(a.sun_path, path);
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)))
+		die(2, "notify-listen: bind %s: %s", path, strerror(errno));
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die(2, "notify-listen: recv: %s", strerror(errno));
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] == '\n')
+				buf[i] = '|';
+		buf[n] = '\0';
+		fprintf(f, "%s\n", buf);
+		fflush(f);
+	}
 }
 
 static long read_inserted(void)
@@ -634,6 +672,8 @@ int main(int argc, char **argv)
 
 		prog = slash ? slash + 1 : argv[0];
 	}
+	if (argc == 4 && strcmp(argv[1], "notify-listen") == 0)
+		return notify_listen(argv[2], argv[3]);
 	if (argc != 3)
 		usage();
 	exp_arg = argv[1];

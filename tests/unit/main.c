@@ -16,6 +16,7 @@ extern const struct unit_suite unit_suite_report;
 extern const struct unit_suite unit_suite_ksyms;
 extern const struct unit_suite unit_suite_mappings;
 extern const struct unit_suite unit_suite_procscan;
+extern const struct unit_suite unit_suite_config;
 
 /* clang-format off */
 static const struct unit_suite *const suites[] = {
@@ -26,6 +27,7 @@ static const struct unit_suite *const suites[] = {
 	&unit_suite_ksyms,
 	&unit_suite_mappings,
 	&unit_suite_procscan,
+	&unit_suite_config,
 };
 /* clang-format on */
 
