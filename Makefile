@@ -49,13 +49,26 @@ MAKEFLAGS += --no-print-directory
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps check bpf-arm64 arm64-static unit unit-asan host-test lab-selftest lab lab-arm64 \
+.PHONY: all install deps check bpf-arm64 arm64-static unit unit-asan host-test lab-selftest lab lab-arm64 \
 	demo clean format
 
 all: $(BIN)
 
 deps:
 	@scripts/deps.sh
+
+# make install [DESTDIR=...] [PREFIX=/usr]: the binary, the man page, the systemd unit
+# (ExecStart pointed at PREFIX) and the example config (kept if one is there).
+PREFIX ?= /usr/local
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/dmabuf-audit
+	install -D -m 0644 docs/dmabuf-audit.8 $(DESTDIR)$(PREFIX)/share/man/man8/dmabuf-audit.8
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|^ExecStart=/usr/sbin/|ExecStart=$(PREFIX)/sbin/|' dist/dmabuf-audit.service \
+		> $(DESTDIR)$(UNITDIR)/dmabuf-audit.service
+	[ -e $(DESTDIR)/etc/dmabuf-audit/dmabuf-audit.conf ] || \
+		install -D -m 0644 dist/dmabuf-audit.conf $(DESTDIR)/etc/dmabuf-audit/dmabuf-audit.conf
 
 $(BPF_OUT)/%.bpf.o: bpf/%.bpf.c include/dmabuf_audit.h vmlinux/$(ARCH)/vmlinux.h | $(BPF_OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -93,6 +106,7 @@ unit-asan: build/unit-asan/run
 
 host-test: $(BIN)
 	tests/host/run.sh $(BIN)
+	tests/host/docs.sh $(BIN)
 
 # The BPF side must also build against the pinned arm64 vmlinux.h (boards).
 bpf-arm64:

@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev make gcc python3 util-linux)
+# groff-base and systemd: the man page and unit file checks (tests/host/docs.sh)
+pkgs=(clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev make gcc python3 util-linux groff-base
+	systemd)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -101,15 +101,17 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		      "Prometheus node_exporter textfile, systemd notify when NOTIFY_SOCKET is set.\n"
 		      "SIGHUP re-reads the config and reopens the JSON file; SIGTERM/SIGINT write\n"
 		      "the final textfile and exit 0. Options override the config file.\n"
+		      "Exit status: 0 after SIGTERM/SIGINT, 2 on error (one line on stderr).\n"
 		      "\n"
-		      "      --config PATH        config file (default, which may be absent:\n"
-		      "                           " DA_DEFAULT_CONFIG ")\n"
-		      "      --check-config       validate the config and the textfile dir, exit\n"
-		      "      --textfile-dir DIR   write DIR/dmabuf_audit.prom (default\n"
-		      "                           /var/lib/prometheus/node-exporter; '' disables)\n"
-		      "      --interval SEC       textfile and mapped-bytes period (default 30)\n"
-		      "      --json-file PATH     append JSON lines to PATH (default '-': stdout)\n"
-		      "      --pidfile PATH       write and lock a pid file\n",
+		      "      --config PATH    config file (default, which may be absent:\n"
+		      "                       " DA_DEFAULT_CONFIG ")\n"
+		      "      --check-config   validate the config and the textfile dir, exit\n"
+		      "      --textfile-dir DIR\n"
+		      "                       write DIR/dmabuf_audit.prom (default\n"
+		      "                       /var/lib/prometheus/node-exporter; '' disables)\n"
+		      "      --interval SEC   textfile and mapped-bytes period (default 30)\n"
+		      "      --json-file PATH append JSON lines to PATH (default '-': stdout)\n"
+		      "      --pidfile PATH   write and lock a pid file\n",
 		      f);
 		break;
 	case DA_CMD_NONE:

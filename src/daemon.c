@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ struct daemon {
 	struct notifier nt;
 	struct utsname uts;
 	FILE *json; /* stdout or cfg.json_file */
+	bool json_failing;
 	int pidfd;
 	char attach_table[400];
 	char last_err[DA_ERR_LEN]; /* last textfile error logged ("" once it works again) */
@@ -83,7 +85,10 @@ static void account(struct daemon *d, struct finding *f)
 		return;
 	watch_print_finding(d->json, f, true, f->printed != 0, &d->ks);
 	f->printed = f->count;
-	fflush(d->json);
+	if (fflush(d->json) && !d->json_failing) /* once per run of failures */
+		log_msg(LOG_ERR, "JSON log: write failed: %s", strerror(errno));
+	d->json_failing = ferror(d->json);
+	clearerr(d->json);
 }
 
 static void add_event(struct daemon *d, const struct da_event *ev)
@@ -347,6 +352,7 @@ static unsigned int on_reload(void *ctx)
 	} else {
 		close_json(d->json);
 		d->json = json;
+		d->json_failing = false;
 	}
 	write_textfile(d);
 	status(d, "READY=1\n");
@@ -495,6 +501,8 @@ int daemon_main(const struct da_opts *o)
 
 	d.opts = o;
 	d.pidfd = -1;
+	/* stdout may be a pipe to a logger that goes away: an error, not a death */
+	signal(SIGPIPE, SIG_IGN);
 	if (o->check_config) {
 		ret = check_config_only(&d, err, sizeof(err));
 		goto out;

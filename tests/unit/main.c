@@ -17,6 +17,7 @@ extern const struct unit_suite unit_suite_ksyms;
 extern const struct unit_suite unit_suite_mappings;
 extern const struct unit_suite unit_suite_procscan;
 extern const struct unit_suite unit_suite_config;
+extern const struct unit_suite unit_suite_metrics;
 
 /* clang-format off */
 static const struct unit_suite *const suites[] = {
@@ -28,6 +29,7 @@ static const struct unit_suite *const suites[] = {
 	&unit_suite_mappings,
 	&unit_suite_procscan,
 	&unit_suite_config,
+	&unit_suite_metrics,
 };
 /* clang-format on */
 
