@@ -8,7 +8,7 @@
 #include "caps.h"
 
 #ifndef PR_CAP_AMBIENT
-#define PR_CAP_AMBIENT		  47
+#define PR_CAP_AMBIENT		 47
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 

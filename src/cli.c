@@ -7,11 +7,8 @@
 #include "cli.h"
 
 static const char *const cmd_names[] = {
-	[DA_CMD_NONE] = "",
-	[DA_CMD_WATCH] = "watch",
-	[DA_CMD_REPORT] = "report",
-	[DA_CMD_PROBE] = "probe",
-	[DA_CMD_DAEMON] = "daemon",
+	[DA_CMD_NONE] = "",	  [DA_CMD_WATCH] = "watch",   [DA_CMD_REPORT] = "report",
+	[DA_CMD_PROBE] = "probe", [DA_CMD_DAEMON] = "daemon",
 };
 
 const char *cmd_name(enum da_cmd cmd)
@@ -153,8 +150,7 @@ static int copy_path(char *dst, size_t len, const char *name, const char *val, b
 	if (!*val && !empty_ok)
 		return fail(err, errlen, "invalid --%s '': expected a path", name), -EINVAL;
 	if (strlen(val) >= len)
-		return fail(err, errlen, "invalid --%s: path longer than %zu bytes", name,
-			    len - 1),
+		return fail(err, errlen, "invalid --%s: path longer than %zu bytes", name, len - 1),
 		       -EINVAL;
 	strcpy(dst, val);
 	return 0;
@@ -171,8 +167,8 @@ static int daemon_option(struct da_opts *o, int which, const char *val, char *er
 
 	switch (which) {
 	case 0:
-		return copy_path(o->config_path, sizeof(o->config_path), "config", val, false,
-				 err, errlen);
+		return copy_path(o->config_path, sizeof(o->config_path), "config", val, false, err,
+				 errlen);
 	case 1:
 		o->check_config = true;
 		return 0;
@@ -245,7 +241,8 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, siz
 
 	memset(o, 0, sizeof(*o));
 	if (argc < 2)
-		return fail(err, errlen, "missing command (watch, report, daemon, probe); try --help");
+		return fail(err, errlen,
+			    "missing command (watch, report, daemon, probe); try --help");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return DA_PARSE_HELP;
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
@@ -268,7 +265,8 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, siz
 			if (o->cmd == DA_CMD_PROBE || o->cmd == DA_CMD_DAEMON)
 				return fail(err, errlen, "%s: --json is not supported%s",
 					    cmd_names[o->cmd],
-					    o->cmd == DA_CMD_DAEMON ? " (it always logs JSON)" : "");
+					    o->cmd == DA_CMD_DAEMON ? " (it always logs JSON)"
+								    : "");
 			o->json = true;
 			break;
 		case 'd':
@@ -301,9 +299,11 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, siz
 			break;
 		case OPT_BTF:
 			if (!*optarg)
-				return fail(err, errlen, "invalid --btf '': expected a BTF file path");
+				return fail(err, errlen,
+					    "invalid --btf '': expected a BTF file path");
 			if (strlen(optarg) >= sizeof(o->btf_path))
-				return fail(err, errlen, "invalid --btf: path longer than %zu bytes",
+				return fail(err, errlen,
+					    "invalid --btf: path longer than %zu bytes",
 					    sizeof(o->btf_path) - 1);
 			strcpy(o->btf_path, optarg);
 			o->set |= DA_SET_BTF;

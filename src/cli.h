@@ -20,9 +20,9 @@ enum da_parse { DA_PARSE_RUN, DA_PARSE_HELP, DA_PARSE_VERSION, DA_PARSE_ERROR };
 /* report --fail-on: what makes the exit status 1 */
 enum da_fail_on { DA_FAIL_ON_VIOLATION, DA_FAIL_ON_WARNING };
 
-#define DA_PATH_LEN	   1024
-#define DA_DEFAULT_CONFIG  "/etc/dmabuf-audit/dmabuf-audit.conf"
-#define DA_MAX_INTERVAL	   86400u
+#define DA_PATH_LEN	  1024
+#define DA_DEFAULT_CONFIG "/etc/dmabuf-audit/dmabuf-audit.conf"
+#define DA_MAX_INTERVAL	  86400u
 
 /* Daemon settings given on the command line (they override the config file). */
 enum da_set {

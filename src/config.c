@@ -88,8 +88,10 @@ static int daemon_key(struct parser *p, const char *key, const char *val)
 			return bad(p, "attach '%s': expected auto, fentry or kprobe", val);
 		return 0;
 	}
-	return bad(p, "unknown key '%s' in [daemon] (textfile-dir, interval, json-file, pidfile, attach, btf)",
-		   key);
+	return bad(
+		p,
+		"unknown key '%s' in [daemon] (textfile-dir, interval, json-file, pidfile, attach, btf)",
+		key);
 }
 
 /* "a, b c" -> items; each item checked by add(). */
@@ -312,12 +314,12 @@ int config_suppressed(const struct da_config *c, uint32_t kind, const char *expo
 
 void config_describe(const struct da_config *c, char *buf, size_t len)
 {
-	char tf[DA_PATH_LEN + 40] = "no textfile";
+	char tf[DA_PATH_LEN + 64] = "no textfile";
 
 	if (c->textfile_dir[0])
 		snprintf(tf, sizeof(tf), "textfile %s/dmabuf_audit.prom every %u s",
 			 c->textfile_dir, c->interval);
 	snprintf(buf, len, "%d suppression rule%s, %s, JSON to %s, attach %s", c->nrules,
-		 c->nrules == 1 ? "" : "s", tf,
-		 strcmp(c->json_file, "-") ? c->json_file : "stdout", attach_name(c->attach));
+		 c->nrules == 1 ? "" : "s", tf, strcmp(c->json_file, "-") ? c->json_file : "stdout",
+		 attach_name(c->attach));
 }

@@ -31,7 +31,7 @@
 #include "session.h"
 
 #define DAEMON_MAX_FINDINGS 16384 /* ~7 MiB at most; further events only counted */
-#define DA_ERR_LEN (2 * DA_PATH_LEN + 200)
+#define DA_ERR_LEN	    (2 * DA_PATH_LEN + 200)
 
 struct daemon {
 	const struct da_opts *opts;
@@ -78,8 +78,8 @@ static void account(struct daemon *d, struct finding *f)
 	if (!f || f->accounted == f->count)
 		return;
 	sup = suppressed(d, &f->ev);
-	metrics_count(&d->m, f->ev.exporter, DA_EXPORTER_LEN, f->ev.kind,
-		      f->count - f->accounted, sup);
+	metrics_count(&d->m, f->ev.exporter, DA_EXPORTER_LEN, f->ev.kind, f->count - f->accounted,
+		      sup);
 	f->accounted = f->count;
 	if (sup || f->printed == f->count)
 		return;
@@ -217,7 +217,7 @@ static uint64_t totals(const struct daemon *d, int which)
 
 	for (int i = 0; i < d->m.nexp; i++)
 		for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++)
-			n += which == 2 ? d->m.exp[i].suppressed[k]
+			n += which == 2				    ? d->m.exp[i].suppressed[k]
 			     : kind_is_violation(k) == (which == 0) ? d->m.exp[i].counted[k]
 								    : 0;
 	return n;
@@ -226,9 +226,10 @@ static uint64_t totals(const struct daemon *d, int which)
 static void status(struct daemon *d, const char *state)
 {
 	notify_send(&d->nt,
-		    "%sSTATUS=%s; violations %" PRIu64 ", warnings %" PRIu64
-		    ", suppressed %" PRIu64 "; %s",
-		    state, d->cfg.textfile_dir[0] && d->last_err[0] ? "textfile failing" : "auditing",
+		    "%sSTATUS=%s; violations %" PRIu64 ", warnings %" PRIu64 ", suppressed %" PRIu64
+		    "; %s",
+		    state,
+		    d->cfg.textfile_dir[0] && d->last_err[0] ? "textfile failing" : "auditing",
 		    totals(d, 0), totals(d, 1), totals(d, 2), d->attach_table);
 }
 
@@ -340,7 +341,8 @@ static unsigned int on_reload(void *ctx)
 	} else {
 		keep_fixed(d, &next);
 		if (check_textfile_dir(next.textfile_dir, err, sizeof(err)))
-			log_msg(LOG_ERR, "reload: %s", err); /* counted as write errors from now on */
+			log_msg(LOG_ERR, "reload: %s",
+				err); /* counted as write errors from now on */
 		d->cfg = next;
 		config_describe(&d->cfg, desc, sizeof(desc));
 		log_msg(LOG_INFO, "reloaded: %s", desc);
@@ -525,7 +527,8 @@ int daemon_main(const struct da_opts *o)
 			snprintf(err, sizeof(err), "event loop failed: %s", strerror(-ret));
 		/* the final textfile also after a loop error: nothing counted is lost */
 		if (stop(&d) && !ret) {
-			snprintf(err, sizeof(err), "final textfile not written: %.2000s", d.last_err);
+			snprintf(err, sizeof(err), "final textfile not written: %.2000s",
+				 d.last_err);
 			ret = -EIO;
 		}
 	} else {

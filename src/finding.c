@@ -242,10 +242,9 @@ struct finding *finding_set_add(struct finding_set *set, const struct da_event *
 struct finding *finding_set_update(struct finding_set *set, const struct da_dedup_key *key,
 				   uint64_t count)
 {
-	struct da_event probe = { .kind = key->kind,
-				  .pid = key->pid,
-				  .inode = key->inode,
-				  .vm_start = key->vm_start };
+	struct da_event probe = {
+		.kind = key->kind, .pid = key->pid, .inode = key->inode, .vm_start = key->vm_start
+	};
 	struct finding *f = finding_find(set, &probe);
 
 	if (f && count > f->live) {

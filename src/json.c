@@ -114,8 +114,7 @@ static void write_stack(FILE *f, const struct da_event *ev, const struct ksyms *
 	fputc(']', f);
 }
 
-void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count,
-			const struct ksyms *ks)
+void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count, const struct ksyms *ks)
 {
 	char sym[192];
 
@@ -145,8 +144,7 @@ void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count,
 				  sizeof(sym));
 	else
 		fputs("null", f);
-	fprintf(f, ",\"uid\":%" PRIu32 ",\"cgroup_id\":%" PRIu64, ev->uid,
-		(uint64_t)ev->cgroup_id);
+	fprintf(f, ",\"uid\":%" PRIu32 ",\"cgroup_id\":%" PRIu64, ev->uid, (uint64_t)ev->cgroup_id);
 	write_stack(f, ev, ks);
 	fputs("}\n", f);
 }

@@ -24,7 +24,6 @@ struct ksyms;
  * module, mmap_op ("function [module]"), uid, cgroup_id and stack (array of
  * "function+0xoff [module]"). ks may be NULL: addresses print as hex.
  */
-void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count,
-			const struct ksyms *ks);
+void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count, const struct ksyms *ks);
 
 #endif

@@ -9,7 +9,7 @@
 
 struct ksym {
 	uint64_t addr;
-	uint32_t name; /* offsets into ksyms.strings */
+	uint32_t name;	 /* offsets into ksyms.strings */
 	uint32_t module; /* 0: built-in */
 };
 

@@ -291,13 +291,13 @@ static int pick_kprobe(struct detector *d)
 			set_reason(d->kprobe_why, sizeof(d->kprobe_why), "%s", why);
 	}
 	if (d->nvar > 1 && strstr(d->kprobe_why, "not in /proc/kallsyms"))
-		set_reason(d->kprobe_why, sizeof(d->kprobe_why),
-			   "none of %s, %s in /proc/kallsyms", d->var[0].func, d->var[1].func);
+		set_reason(d->kprobe_why, sizeof(d->kprobe_why), "none of %s, %s in /proc/kallsyms",
+			   d->var[0].func, d->var[1].func);
 	return -1;
 }
 
-static void decide(struct detector *d, const struct btf *btf, enum da_attach mode,
-		   bool find_vma, bool kbtf)
+static void decide(struct detector *d, const struct btf *btf, enum da_attach mode, bool find_vma,
+		   bool kbtf)
 {
 	int v = -1;
 
@@ -315,7 +315,8 @@ static void decide(struct detector *d, const struct btf *btf, enum da_attach mod
 		set_reason(d->fentry_why, sizeof(d->fentry_why), "not tried (--attach=kprobe)");
 	else if (!kbtf)
 		set_reason(d->fentry_why, sizeof(d->fentry_why),
-			   "needs the kernel's own BTF (no %s; --btf serves CO-RE only)", VMLINUX_BTF);
+			   "needs the kernel's own BTF (no %s; --btf serves CO-RE only)",
+			   VMLINUX_BTF);
 	else if ((v = pick_fentry(d, btf)) >= 0)
 		d->mech = DA_MECH_FENTRY;
 
@@ -474,9 +475,8 @@ static void describe_detectors(struct auditor *a)
 	d[DA_HOOK_GUP_FAST] = (struct detector){
 		.name = "gup_fast",
 		.what = "lockless get_user_pages_fast took dma-buf pages",
-		.var = { VAR("gup_fast_fallback", s->progs.fentry_gup_fast,
-			     s->progs.fexit_gup_fast, s->progs.kprobe_gup_fast,
-			     s->progs.kretprobe_gup_fast),
+		.var = { VAR("gup_fast_fallback", s->progs.fentry_gup_fast, s->progs.fexit_gup_fast,
+			     s->progs.kprobe_gup_fast, s->progs.kretprobe_gup_fast),
 			 VAR("internal_get_user_pages_fast", s->progs.fentry_gup_fast,
 			     s->progs.fexit_gup_fast, s->progs.kprobe_gup_fast,
 			     s->progs.kretprobe_gup_fast) },
@@ -548,7 +548,8 @@ int auditor_open(struct auditor *a, const struct da_opts *o, char *err, size_t e
 		ret = errno ? -errno : -EINVAL;
 		libbpf_strerror(ret, why, sizeof(why));
 		if (btf_path)
-			set_reason(err, errlen, "--btf %s: not a usable BTF file (%s)", btf_path, why);
+			set_reason(err, errlen, "--btf %s: not a usable BTF file (%s)", btf_path,
+				   why);
 		else
 			set_reason(err, errlen, "cannot read kernel BTF: %s", why);
 		goto cleanup;
@@ -632,7 +633,8 @@ int auditor_live(const struct auditor *a)
 
 bool auditor_can_scan(const struct auditor *a)
 {
-	return a->det[DA_HOOK_SCAN].mech == DA_MECH_ITER || a->det[DA_HOOK_SCAN].mech == DA_MECH_PROC;
+	return a->det[DA_HOOK_SCAN].mech == DA_MECH_ITER ||
+	       a->det[DA_HOOK_SCAN].mech == DA_MECH_PROC;
 }
 
 int64_t auditor_tracked_vmas(const struct auditor *a)
@@ -770,9 +772,9 @@ void auditor_print_probe(FILE *f, const struct auditor *a)
 		fprintf(f, "%-13s %-29s %-7s %s\n", d->name, d->func, mech_name(d->mech), why);
 	}
 	fprintf(f, "%d of %d live detectors attached; scan: %s\n", live, DA_HOOK_MAX - 1,
-		!auditor_can_scan(a)			     ? "unavailable"
+		!auditor_can_scan(a)			    ? "unavailable"
 		: a->det[DA_HOOK_SCAN].mech == DA_MECH_PROC ? "/proc fallback"
-							     : "available");
+							    : "available");
 	if (!live && auditor_can_scan(a))
 		fputs("mode: scan-only (existing mappings are reported, nothing is watched live)\n",
 		      f);

@@ -34,5 +34,6 @@ void log_msg(int prio, const char *fmt, ...)
 	if (journal)
 		fprintf(stderr, "<%d>%s\n", prio, msg);
 	else
-		fprintf(stderr, "dmabuf-audit: %s%s\n", prio == LOG_WARNING ? "warning: " : "", msg);
+		fprintf(stderr, "dmabuf-audit: %s%s\n", prio == LOG_WARNING ? "warning: " : "",
+			msg);
 }

@@ -17,10 +17,10 @@ typedef void (*event_fn)(void *ctx, const struct da_event *ev);
 typedef void (*tick_fn)(void *ctx);
 
 struct loop_hooks {
-	event_fn event;	   /* every ring-buffer event */
-	tick_fn tick;	   /* every second, after a drain (NULL: none) */
-	tick_fn interval;  /* every `interval` seconds, after a drain (NULL: none) */
-	tick_fn watchdog;  /* every watchdog_usec / 2 (NULL: none) */
+	event_fn event;	  /* every ring-buffer event */
+	tick_fn tick;	  /* every second, after a drain (NULL: none) */
+	tick_fn interval; /* every `interval` seconds, after a drain (NULL: none) */
+	tick_fn watchdog; /* every watchdog_usec / 2 (NULL: none) */
 	/* SIGHUP (NULL: SIGHUP is not handled here); returns the interval to use */
 	unsigned int (*reload)(void *ctx);
 	void *ctx;

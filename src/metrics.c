@@ -48,11 +48,13 @@ struct exporter_stats *metrics_exporter(struct metrics *m, const char *name, siz
 	for (int i = 0; i < m->nexp; i++)
 		if (!strcmp(m->exp[i].name, safe))
 			return &m->exp[i];
-	if (m->nexp == DA_METRIC_EXPORTERS)
+	if (m->nexp >= DA_METRIC_EXPORTERS) {
+		/* the last slot is "other" (or a real exporter of that name took it earlier) */
+		for (int i = 0; i < m->nexp; i++)
+			if (!strcmp(m->exp[i].name, "other"))
+				return &m->exp[i];
 		strcpy(safe, "other");
-	for (int i = DA_METRIC_EXPORTERS; i < m->nexp; i++)
-		if (!strcmp(m->exp[i].name, safe))
-			return &m->exp[i];
+	}
 	e = &m->exp[m->nexp++];
 	memset(e, 0, sizeof(*e));
 	strcpy(e->name, safe);
@@ -118,7 +120,8 @@ static void kind_series(FILE *f, const struct metrics *m, const char *name, bool
 				continue;
 			fprintf(f, "dmabuf_audit_%s{kind=\"%s\",exporter=", name, kind_name(k));
 			prom_write_label(f, e->name);
-			fprintf(f, "} %" PRIu64 "\n", suppressed ? e->suppressed[k] : e->counted[k]);
+			fprintf(f, "} %" PRIu64 "\n",
+				suppressed ? e->suppressed[k] : e->counted[k]);
 		}
 	}
 }
@@ -161,7 +164,8 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 	counter(f, "textfile_write_errors_total", "Failed writes of this textfile.",
 		m->textfile_errors);
 
-	family(f, "detectors_attached", "gauge", "Detectors by attach mechanism (none: cannot run here).");
+	family(f, "detectors_attached", "gauge",
+	       "Detectors by attach mechanism (none: cannot run here).");
 	for (size_t i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
 		int n = 0;
 
@@ -180,7 +184,8 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 	}
 	family(f, "start_time_seconds", "gauge", "When the daemon started, unix time.");
 	fprintf(f, "dmabuf_audit_start_time_seconds %.3f\n", m->start_time);
-	family(f, "last_update_timestamp_seconds", "gauge", "When this file was written, unix time.");
+	family(f, "last_update_timestamp_seconds", "gauge",
+	       "When this file was written, unix time.");
 	fprintf(f, "dmabuf_audit_last_update_timestamp_seconds %.3f\n", now);
 	family(f, "build_info", "gauge", "Version of dmabuf-audit and the kernel it runs on.");
 	fputs("dmabuf_audit_build_info{version=", f);

@@ -28,9 +28,9 @@ struct exporter_stats {
 struct metrics {
 	struct exporter_stats exp[DA_METRIC_EXPORTERS + 1]; /* + "other" */
 	int nexp;
-	uint64_t counters[DA_CTR_MAX]; /* BPF counters, read before rendering */
-	uint64_t findings_dropped;     /* events not itemised (finding table full) */
-	uint64_t textfile_errors;      /* failed writes of the textfile */
+	uint64_t counters[DA_CTR_MAX];	   /* BPF counters, read before rendering */
+	uint64_t findings_dropped;	   /* events not itemised (finding table full) */
+	uint64_t textfile_errors;	   /* failed writes of the textfile */
 	const char *det_mech[DA_HOOK_MAX]; /* "fentry", "kprobe", "iter", "proc", "none" */
 	bool mapped_known;		   /* a scan ran: mapped_bytes are real */
 	double start_time;		   /* unix seconds */

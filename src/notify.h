@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 struct notifier {
-	int fd; /* -1: not under a notify-aware manager */
+	int fd;			/* -1: not under a notify-aware manager */
 	uint64_t watchdog_usec; /* 0: no watchdog asked for */
 };
 

@@ -44,8 +44,8 @@ int session_announce(const struct auditor *a)
 		log_msg(LOG_WARNING, "detector %s (%s) cannot run here: %s", a->det[i].name,
 			a->det[i].func, why);
 	}
-	log_msg(LOG_INFO, "ready: %d of %d live detectors attached, scan %s", live,
-		DA_HOOK_MAX - 1, auditor_can_scan(a) ? "done" : "unavailable");
+	log_msg(LOG_INFO, "ready: %d of %d live detectors attached, scan %s", live, DA_HOOK_MAX - 1,
+		auditor_can_scan(a) ? "done" : "unavailable");
 	return 0;
 }
 

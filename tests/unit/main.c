@@ -18,6 +18,8 @@ extern const struct unit_suite unit_suite_mappings;
 extern const struct unit_suite unit_suite_procscan;
 extern const struct unit_suite unit_suite_config;
 extern const struct unit_suite unit_suite_metrics;
+extern const struct unit_suite unit_suite_notify;
+extern const struct unit_suite unit_suite_log;
 
 /* clang-format off */
 static const struct unit_suite *const suites[] = {
@@ -30,6 +32,8 @@ static const struct unit_suite *const suites[] = {
 	&unit_suite_procscan,
 	&unit_suite_config,
 	&unit_suite_metrics,
+	&unit_suite_notify,
+	&unit_suite_log,
 };
 /* clang-format on */
 

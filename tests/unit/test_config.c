@@ -10,7 +10,7 @@
 #include "finding.h"
 #include "unit.h"
 
-#define NAME "t.conf"
+#define NAME   "t.conf"
 #define BIT(k) (1u << (k))
 
 /* ~70 KiB: one shared instance instead of a stack copy per test. */
@@ -256,8 +256,8 @@ static void test_config_err_unknown_key(void)
 
 static void test_config_err_values(void)
 {
-	static const char *const intervals[] = { "0", "86401", "3s", "-1", "+5", "", "1.5",
-						 "99999999999999999999999" };
+	static const char *const intervals[] = { "0",  "86401", "3s",  "-1",
+						 "+5", "",	"1.5", "99999999999999999999999" };
 	char text[128], msg[256];
 
 	for (size_t i = 0; i < UNIT_ARRAY_SIZE(intervals); i++) {
@@ -303,9 +303,10 @@ static void test_config_err_empty_suppress(void)
 		     NAME ":4: [suppress] without exporter, comm or kind would hide every finding",
 		     "empty [suppress] at EOF");
 	/* Followed by another section */
-	expect_error("[suppress]\nkind = gup_blocked\n[suppress]\n; empty\n[daemon]\ninterval = 5\n",
-		     NAME ":3: [suppress] without exporter, comm or kind would hide every finding",
-		     "empty [suppress] before [daemon]");
+	expect_error(
+		"[suppress]\nkind = gup_blocked\n[suppress]\n; empty\n[daemon]\ninterval = 5\n",
+		NAME ":3: [suppress] without exporter, comm or kind would hide every finding",
+		"empty [suppress] before [daemon]");
 	expect_error("[suppress]\n[suppress]\nkind = gup_blocked\n",
 		     NAME ":1: [suppress] without exporter, comm or kind would hide every finding",
 		     "empty [suppress] before [suppress]");
@@ -400,20 +401,20 @@ static void test_config_suppressed(void)
 		const char *exporter, *comm;
 		int rule;
 	} cases[] = {
-		{ DA_KIND_GUP_BLOCKED, "anything", "anyone", 1 },	/* kind only */
-		{ DA_KIND_GUP_BLOCKED, "i915", "weston", 1 },		/* first match wins */
-		{ DA_KIND_MMAP_WITHOUT_PFNMAP, "i915", "cat", 2 },	/* exporter glob + kind */
-		{ DA_KIND_MMAP_WITHOUT_PFNMAP, "i9", "cat", 2 },	/* '*' matches nothing */
-		{ DA_KIND_GUP_ON_DMABUF, "i915", "cat", 0 },		/* AND: kind differs */
-		{ DA_KIND_MMAP_WITHOUT_PFNMAP, "xi915", "cat", 0 },	/* glob is anchored */
-		{ DA_KIND_MMAP_WITHOUT_PFNMAP, "I915", "cat", 0 },	/* case-sensitive */
-		{ DA_KIND_MMAP_WITHOUT_PFNMAP, "i915", "weston", 2 },	/* 2 and 3 match */
-		{ DA_KIND_GUP_ON_DMABUF, "amdgpu", "weston", 3 },	/* comm glob */
+		{ DA_KIND_GUP_BLOCKED, "anything", "anyone", 1 },     /* kind only */
+		{ DA_KIND_GUP_BLOCKED, "i915", "weston", 1 },	      /* first match wins */
+		{ DA_KIND_MMAP_WITHOUT_PFNMAP, "i915", "cat", 2 },    /* exporter glob + kind */
+		{ DA_KIND_MMAP_WITHOUT_PFNMAP, "i9", "cat", 2 },      /* '*' matches nothing */
+		{ DA_KIND_GUP_ON_DMABUF, "i915", "cat", 0 },	      /* AND: kind differs */
+		{ DA_KIND_MMAP_WITHOUT_PFNMAP, "xi915", "cat", 0 },   /* glob is anchored */
+		{ DA_KIND_MMAP_WITHOUT_PFNMAP, "I915", "cat", 0 },    /* case-sensitive */
+		{ DA_KIND_MMAP_WITHOUT_PFNMAP, "i915", "weston", 2 }, /* 2 and 3 match */
+		{ DA_KIND_GUP_ON_DMABUF, "amdgpu", "weston", 3 },     /* comm glob */
 		{ DA_KIND_GUP_ON_DMABUF, "amdgpu", "weston-terminal", 3 },
-		{ DA_KIND_GUP_ON_DMABUF, "amdgpu", "kms-1", 3 },	/* second list item */
-		{ DA_KIND_GUP_ON_DMABUF, "amdgpu", "kms-10", 0 },	/* '?' is one byte */
+		{ DA_KIND_GUP_ON_DMABUF, "amdgpu", "kms-1", 3 },  /* second list item */
+		{ DA_KIND_GUP_ON_DMABUF, "amdgpu", "kms-10", 0 }, /* '?' is one byte */
 		{ DA_KIND_GUP_ON_DMABUF, "amdgpu", "xweston", 0 },
-		{ DA_KIND_PTE_NOT_SPECIAL, "vgem", "cat", 4 },		/* exporter list */
+		{ DA_KIND_PTE_NOT_SPECIAL, "vgem", "cat", 4 }, /* exporter list */
 		{ DA_KIND_PTE_NOT_SPECIAL, "test_insert_page", "cat", 4 },
 		{ DA_KIND_PTE_NOT_SPECIAL, "test", "cat", 0 },
 		{ DA_KIND_PTE_NOT_SPECIAL, "amdgpu", "Xorg", 5 },	/* all three keys */
@@ -421,7 +422,7 @@ static void test_config_suppressed(void)
 		{ DA_KIND_PAGE_INSERT_ON_DMABUF, "amdgpu", "Xorg", 0 }, /* kind not listed */
 		{ DA_KIND_PTE_NOT_SPECIAL, "amdgpu", "Xorgs", 0 },	/* comm differs */
 		{ DA_KIND_PTE_NOT_SPECIAL, "radeon", "Xorg", 0 },	/* exporter differs */
-		{ 40, "vgem", "cat", 4 },	/* kind >= 32: kind rules skip, others match */
+		{ 40, "vgem", "cat", 4 }, /* kind >= 32: kind rules skip, others match */
 		{ 40, "other", "cat", 0 },
 	};
 	char what[160];
@@ -431,9 +432,9 @@ static void test_config_suppressed(void)
 	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
 		snprintf(what, sizeof(what), "suppressed(%s, %s, %s)", kind_name(cases[i].kind),
 			 cases[i].exporter, cases[i].comm);
-		ASSERT_EQ_INT(config_suppressed(&cfg, cases[i].kind, cases[i].exporter,
-						cases[i].comm),
-			      cases[i].rule, what);
+		ASSERT_EQ_INT(
+			config_suppressed(&cfg, cases[i].kind, cases[i].exporter, cases[i].comm),
+			cases[i].rule, what);
 	}
 	/* No rules: nothing is suppressed. */
 	config_defaults(&cfg);
@@ -640,23 +641,14 @@ out:
 }
 
 static const struct unit_test tests[] = {
-	UNIT_TEST(test_config_defaults),
-	UNIT_TEST(test_config_parse_full),
-	UNIT_TEST(test_config_parse_keys),
-	UNIT_TEST(test_config_parse_lists),
-	UNIT_TEST(test_config_err_structure),
-	UNIT_TEST(test_config_err_unknown_key),
-	UNIT_TEST(test_config_err_values),
-	UNIT_TEST(test_config_err_path_too_long),
-	UNIT_TEST(test_config_err_empty_suppress),
-	UNIT_TEST(test_config_err_patterns),
-	UNIT_TEST(test_config_err_too_many_rules),
-	UNIT_TEST(test_config_err_long_line),
-	UNIT_TEST(test_config_err_short_buffer),
-	UNIT_TEST(test_config_suppressed),
-	UNIT_TEST(test_config_load_missing),
-	UNIT_TEST(test_config_load_cli_override),
-	UNIT_TEST(test_config_describe),
-	UNIT_TEST(test_config_describe_long_dir),
+	UNIT_TEST(test_config_defaults),	   UNIT_TEST(test_config_parse_full),
+	UNIT_TEST(test_config_parse_keys),	   UNIT_TEST(test_config_parse_lists),
+	UNIT_TEST(test_config_err_structure),	   UNIT_TEST(test_config_err_unknown_key),
+	UNIT_TEST(test_config_err_values),	   UNIT_TEST(test_config_err_path_too_long),
+	UNIT_TEST(test_config_err_empty_suppress), UNIT_TEST(test_config_err_patterns),
+	UNIT_TEST(test_config_err_too_many_rules), UNIT_TEST(test_config_err_long_line),
+	UNIT_TEST(test_config_err_short_buffer),   UNIT_TEST(test_config_suppressed),
+	UNIT_TEST(test_config_load_missing),	   UNIT_TEST(test_config_load_cli_override),
+	UNIT_TEST(test_config_describe),	   UNIT_TEST(test_config_describe_long_dir),
 };
 UNIT_SUITE(config, tests);

@@ -95,8 +95,9 @@ static const char *exposition_error(const char *text, char *why, size_t len)
 	const char *p = text, *res = NULL;
 	bool help_pending = false;
 
-#define BAD(...) (snprintf(why, len, "line %zu: ", lineno), \
-		  snprintf(why + strlen(why), len - strlen(why), __VA_ARGS__), res = why)
+#define BAD(...)                                                                                   \
+	(snprintf(why, len, "line %zu: ", lineno),                                                 \
+	 snprintf(why + strlen(why), len - strlen(why), __VA_ARGS__), res = why)
 	if (!*text || text[strlen(text) - 1] != '\n')
 		return snprintf(why, len, "does not end with a newline"), why;
 	while (*p && !res) {
@@ -166,7 +167,8 @@ static const char *exposition_error(const char *text, char *why, size_t len)
 						    (unsigned char)*q >= 0x7f)
 							BAD("byte 0x%02x in a label value",
 							    (unsigned char)*q);
-						else if (*q == '\\' && (!q[1] || !strchr("\\\"n", q[1])))
+						else if (*q == '\\' &&
+							 (!q[1] || !strchr("\\\"n", q[1])))
 							BAD("bad escape");
 						else
 							q += *q == '\\' ? 2 : 1;
@@ -327,14 +329,19 @@ static void test_metrics_counts(void)
 		return;
 	}
 	ASSERT_EXPOSITION(t, "counts: valid exposition");
-	ASSERT_LINE(t, "dmabuf_audit_violations_total{kind=\"mmap_without_pfnmap\",exporter=\"vgem\"} 3",
-		    "violation count");
+	ASSERT_LINE(
+		t,
+		"dmabuf_audit_violations_total{kind=\"mmap_without_pfnmap\",exporter=\"vgem\"} 3",
+		"violation count");
 	ASSERT_LINE(t, "dmabuf_audit_violations_total{kind=\"gup_on_dmabuf\",exporter=\"vgem\"} 0",
 		    "suppressed not counted as violation");
-	ASSERT_LINE(t, "dmabuf_audit_violations_total{kind=\"pte_not_special\",exporter=\"i915\"} 11",
+	ASSERT_LINE(t,
+		    "dmabuf_audit_violations_total{kind=\"pte_not_special\",exporter=\"i915\"} 11",
 		    "second exporter");
-	ASSERT_LINE(t, "dmabuf_audit_violations_total{kind=\"page_insert_on_dmabuf\",exporter=\"i915\"} 0",
-		    "zero series present");
+	ASSERT_LINE(
+		t,
+		"dmabuf_audit_violations_total{kind=\"page_insert_on_dmabuf\",exporter=\"i915\"} 0",
+		"zero series present");
 	ASSERT_LINE(t, "dmabuf_audit_warnings_total{kind=\"gup_blocked\",exporter=\"vgem\"} 7",
 		    "warning count");
 	ASSERT_LINE(t, "dmabuf_audit_warnings_total{kind=\"gup_blocked\",exporter=\"i915\"} 0",
@@ -343,8 +350,10 @@ static void test_metrics_counts(void)
 		    "suppressed violation");
 	ASSERT_LINE(t, "dmabuf_audit_suppressed_total{kind=\"gup_blocked\",exporter=\"vgem\"} 4",
 		    "suppressed warning");
-	ASSERT_LINE(t, "dmabuf_audit_suppressed_total{kind=\"mmap_without_pfnmap\",exporter=\"vgem\"} 0",
-		    "suppressed zero");
+	ASSERT_LINE(
+		t,
+		"dmabuf_audit_suppressed_total{kind=\"mmap_without_pfnmap\",exporter=\"vgem\"} 0",
+		"suppressed zero");
 	/* families hold their kinds only: 5 violation kinds, 1 warning, 6 suppressed */
 	ASSERT_NO_STR(t, "violations_total{kind=\"gup_blocked\"", "no warning in violations");
 	ASSERT_NO_STR(t, "warnings_total{kind=\"mmap_without_pfnmap\"", "no violation in warnings");
@@ -458,10 +467,12 @@ static void test_metrics_same_label_one_series(void)
 	t = render(m);
 	if (ASSERT_OK_PTR(t, "render")) {
 		ASSERT_EXPOSITION(t, "alike names: valid exposition, no duplicate series");
-		ASSERT_LINE(t, "dmabuf_audit_warnings_total{kind=\"gup_blocked\",exporter=\"gpu?\"} 15",
-			    "summed");
+		ASSERT_LINE(
+			t, "dmabuf_audit_warnings_total{kind=\"gup_blocked\",exporter=\"gpu?\"} 15",
+			"summed");
 		ASSERT_EQ_INT(count_prefix(t, "dmabuf_audit_warnings_total{"), 1, "one series");
-		ASSERT_LINE(t, "dmabuf_audit_mapped_bytes{exporter=\"gpu?\"} 12288", "mapped summed");
+		ASSERT_LINE(t, "dmabuf_audit_mapped_bytes{exporter=\"gpu?\"} 12288",
+			    "mapped summed");
 	}
 	free(t);
 	free(m);
@@ -483,7 +494,8 @@ static void test_metrics_exporter_cap(void)
 		snprintf(name, sizeof(name), "exp%02d", i);
 		metrics_count(m, name, strlen(name), DA_KIND_MMAP_WITHOUT_PFNMAP, i + 1, false);
 		/* stop at the first overflow: the struct is not to be trusted after */
-		if (!ASSERT_EQ_INT(m->nexp, i < DA_METRIC_EXPORTERS ? i + 1 : DA_METRIC_EXPORTERS + 1,
+		if (!ASSERT_EQ_INT(m->nexp,
+				   i < DA_METRIC_EXPORTERS ? i + 1 : DA_METRIC_EXPORTERS + 1,
 				   "nexp after each new exporter")) {
 			printf("  after exporter %d (%s)\n", i + 1, name);
 			free(m);
@@ -511,10 +523,15 @@ static void test_metrics_exporter_cap(void)
 			    "exporter=\"exp31\"} 32",
 			    "32nd exporter series");
 		ASSERT_NO_STR(t, "exporter=\"exp32\"", "33rd exporter has no series");
-		ASSERT_EQ_INT(count_prefix(t, "dmabuf_audit_violations_total{kind=\"mmap_without_pfnmap\","),
-			      DA_METRIC_EXPORTERS + 1, "33 series of one kind");
-		ASSERT_EQ_INT(count_prefix(t, "dmabuf_audit_warnings_total{kind=\"gup_blocked\",exporter=\"other\""),
-			      1, "one other series per kind");
+		ASSERT_EQ_INT(
+			count_prefix(t,
+				     "dmabuf_audit_violations_total{kind=\"mmap_without_pfnmap\","),
+			DA_METRIC_EXPORTERS + 1, "33 series of one kind");
+		ASSERT_EQ_INT(
+			count_prefix(
+				t,
+				"dmabuf_audit_warnings_total{kind=\"gup_blocked\",exporter=\"other\""),
+			1, "one other series per kind");
 	}
 	free(t);
 	free(m);
@@ -547,9 +564,10 @@ static void test_metrics_exporter_cap_named_other(void)
 					      "exporter=\"other\"}"),
 			      1, "one other series");
 		/* "other" itself, then exp32 */
-		ASSERT_LINE(t,
-			    "dmabuf_audit_warnings_total{kind=\"gup_blocked\",exporter=\"other\"} 11",
-			    "other sums the real one and the overflow");
+		ASSERT_LINE(
+			t,
+			"dmabuf_audit_warnings_total{kind=\"gup_blocked\",exporter=\"other\"} 11",
+			"other sums the real one and the overflow");
 	}
 	free(t);
 	free(m);
@@ -631,21 +649,22 @@ static void test_metrics_exposition_checker(void)
 {
 	static const char *const bad[] = {
 		"",
-		"# HELP x_total h\n# TYPE x_total counter\nx_total 1",		/* no final \n */
+		"# HELP x_total h\n# TYPE x_total counter\nx_total 1", /* no final \n */
 		"# HELP x_total h\n# TYPE x_total counter\nx_total 1 1700000000\n", /* timestamp */
-		"# HELP x_total h\nx_total 1\n",				/* no TYPE */
+		"# HELP x_total h\nx_total 1\n",				    /* no TYPE */
 		"# HELP x_total h\n# TYPE x_total counter\nx_total{a=\"1\"} 1\nx_total{a=\"1\"} 2\n",
-		"# HELP x_total h\n# TYPE x_total counter\ny_total 1\n", /* other family */
-		"# HELP x h\n# TYPE x gauge\nx{a=\"\\t\"} 1\n",		  /* bad escape */
-		"# HELP x h\n# TYPE x gauge\nx{a=\"\x01\"} 1\n",		  /* raw control */
+		"# HELP x_total h\n# TYPE x_total counter\ny_total 1\n",	 /* other family */
+		"# HELP x h\n# TYPE x gauge\nx{a=\"\\t\"} 1\n",			 /* bad escape */
+		"# HELP x h\n# TYPE x gauge\nx{a=\"\x01\"} 1\n",		 /* raw control */
 		"# HELP x h\n# TYPE x gauge\nx 1\n# HELP x h\n# TYPE x gauge\n", /* twice */
 		"# HELP x h\n# TYPE x summary\nx 1\n",
 	};
 	char why[256];
 
-	ASSERT_NULL(exposition_error("# HELP x h\n# TYPE x gauge\nx{a=\"\\\\\\\"\\n\",b=\"2\"} 1.5\n",
-				     why, sizeof(why)),
-		    "checker accepts a valid text");
+	ASSERT_NULL(
+		exposition_error("# HELP x h\n# TYPE x gauge\nx{a=\"\\\\\\\"\\n\",b=\"2\"} 1.5\n",
+				 why, sizeof(why)),
+		"checker accepts a valid text");
 	for (size_t i = 0; i < UNIT_ARRAY_SIZE(bad); i++)
 		ASSERT_OK_PTR(exposition_error(bad[i], why, sizeof(why)), bad[i]);
 }
@@ -796,8 +815,8 @@ static void test_metrics_textfile_errors(void)
 	memset(err, 0, sizeof(err));
 	ret = textfile_write(dir, DA_TEXTFILE_NAME, "x 1\n", 4, err, sizeof(err));
 	ASSERT_EQ_INT(ret, -ENOENT, "missing dir");
-	snprintf(want, sizeof(want), "create %s/" DA_TEXTFILE_NAME ".tmp: No such file or directory",
-		 dir);
+	snprintf(want, sizeof(want),
+		 "create %s/" DA_TEXTFILE_NAME ".tmp: No such file or directory", dir);
 	ASSERT_STREQ(err, want, "create error names the path");
 	ASSERT_TRUE(!strncmp(err, "create ", 7), "error starts with the step");
 	ASSERT_FALSE(exists(dir), "missing dir not created");
@@ -892,9 +911,9 @@ static void test_metrics_render_to_textfile(void)
 	metrics_count(m, "vgem", 4, DA_KIND_MMAP_WITHOUT_PFNMAP, 3, false);
 	text = render(m);
 	if (ASSERT_OK_PTR(text, "render") &&
-	    ASSERT_EQ_INT(textfile_write(t.path, DA_TEXTFILE_NAME, text, strlen(text), err,
-					 sizeof(err)),
-			  0, "write")) {
+	    ASSERT_EQ_INT(
+		    textfile_write(t.path, DA_TEXTFILE_NAME, text, strlen(text), err, sizeof(err)),
+		    0, "write")) {
 		back = slurp(path_in(&t, DA_TEXTFILE_NAME));
 		ASSERT_STREQ(back, text, "file is the render");
 		free(back);
