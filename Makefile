@@ -107,6 +107,8 @@ unit-asan: build/unit-asan/run
 host-test: $(BIN)
 	tests/host/run.sh $(BIN)
 	tests/host/docs.sh $(BIN)
+	tests/prom/fetch-tools.sh >/dev/null
+	tests/host/daemon.sh $(BIN)
 
 # The BPF side must also build against the pinned arm64 vmlinux.h (boards).
 bpf-arm64:

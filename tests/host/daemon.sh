@@ -28,7 +28,6 @@ if [ ! -x "$BIN" ]; then
 	echo "$0: $BIN: not an executable" >&2
 	exit 2
 fi
-BIN_REAL=$(readlink -f "$BIN")
 here=$(cd "$(dirname "$0")" && pwd)
 prom=$here/../prom
 
@@ -50,14 +49,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Paths under the temp dir show as $TMP/...
 ok() {
 	passed=$((passed + 1))
-	echo "ok - $1"
+	echo "ok - ${1//"$tmp"/\$TMP}"
 }
 
 fail() {
 	failed=$((failed + 1))
-	echo "FAIL - $1"
+	echo "FAIL - ${1//"$tmp"/\$TMP}"
 }
 
 # check COND_STATUS TEXT EXPECTED SAW: ok when the status is 0.
@@ -293,6 +293,7 @@ count_at_least() { # LOG LINE N: LINE is there at least N times
 # $tmp/NAME.log; sets lpid (its timeout wrapper). 1 if it did not come up.
 start_listener() {
 	: >"$tmp/$1.log"
+	: >"$tmp/$1.lst"
 	timeout --kill-after=5 120 python3 "$here/notify-listen.py" "$2" "$tmp/$1.log" \
 		</dev/null >"$tmp/$1.lst" 2>&1 &
 	lpid=$!
@@ -316,24 +317,30 @@ child_of() { # PID: its child's pid, if any
 	echo "$c"
 }
 
-# The wrapper's child has exec'ed the auditor.
+# The timeout wrapper's child has gone through env(1) to exec BIN.
 daemon_execed() {
+	local exe
 	dpid=$(child_of "$tpid")
-	[ -n "$dpid" ] && [ "$(readlink "/proc/$dpid/exe" 2>/dev/null)" = "$BIN_REAL" ]
+	exe=$(readlink "/proc/$dpid/exe" 2>/dev/null)
+	[ -n "$dpid" ] && [ -n "$exe" ] && [ "$exe" != "$TIMEOUT_EXE" ] && [ "$exe" != "$ENV_EXE" ]
 }
+TIMEOUT_EXE=$(readlink -f "$(command -v timeout)")
+ENV_EXE=$(readlink -f "$(command -v env)")
 
-# start_daemon NAME [VAR=VALUE...] -- ARGS...: the daemon in the background
-# with that environment, stdout/stderr in $tmp/NAME.out/.err; sets tpid (its
-# timeout wrapper) and dpid (the daemon itself). 1 if it never exec'ed.
+# start_daemon NAME LABEL [VAR=VALUE...] -- ARGS...: the daemon in the
+# background with that environment, stdout/stderr in $tmp/NAME.out/.err; sets
+# tpid (its timeout wrapper), dpid (the daemon itself), dname=LABEL and dcmd.
+# 1 if it never exec'ed.
 start_daemon() {
 	local name=$1 env=()
-	shift
+	dname=$2
+	shift 2
 	while [ "$1" != -- ]; do
 		env+=("$1")
 		shift
 	done
 	shift
-	dname="dmabuf-audit daemon${*:+ $*}"
+	dcmd="${env[*]} dmabuf-audit daemon $*"
 	dpid=
 	timeout --kill-after=5 90 env "${env[@]}" "$BIN" daemon "$@" \
 		</dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
@@ -344,6 +351,10 @@ start_daemon() {
 
 alive() { kill -0 "$1" 2>/dev/null; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
+
+monotonic_usec() { # CLOCK_MONOTONIC now, in microseconds
+	timeout 30 python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000)'
+}
 
 # stop_daemon SIGNAL: sends it to the daemon; waits up to 5 s for the daemon
 # to end (KILL after that); sets rc to its exit status and stopped=yes|no.
@@ -372,10 +383,9 @@ seen_after() { # LOG MARK ERE
 
 # ---- Prometheus tools --------------------------------------------------------
 
+# (the checks that need them fail one by one if this did not work)
 if ! timeout --kill-after=5 600 "$prom/fetch-tools.sh" >"$tmp/fetch.out" 2>&1; then
 	fail "tests/prom/fetch-tools.sh: expected promtool and node_exporter, saw $(show "$tmp/fetch.out")"
-	echo "$passed passed, $failed failed"
-	exit 1
 fi
 version=$(timeout 10 "$BIN" --version | awk '{ print $2 }')
 kernel=$(uname -r)
@@ -572,6 +582,13 @@ expect_usage_error "--fail-on"
 
 # ---- the daemon: start, textfile, scrape, pidfile, capabilities, watchdog ----
 
+if [ "$(id -u)" -ne 0 ]; then
+	echo "skip - daemon runs: the host expectations need root"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+fi
+
 tf=$tmp/textfile # root-owned 0755: writable without CAP_DAC_OVERRIDE
 mkdir "$tf"
 conf=$tmp/main.conf
@@ -583,14 +600,14 @@ nlog=$tmp/n1.log
 
 if ! start_listener n1 "$sock"; then
 	fail "notify-listen.py $sock: expected 'listening' within 10 s, saw $(show "$tmp/n1.lst")"
-elif ! start_daemon d1 NOTIFY_SOCKET="$sock" WATCHDOG_USEC=400000 -- --config "$conf" \
+elif ! start_daemon d1 daemon NOTIFY_SOCKET="$sock" WATCHDOG_USEC=400000 -- --config "$conf" \
 	--textfile-dir "$tf" --interval 1 --json-file "$json" --pidfile "$pidf"; then
 	fail "daemon: expected it running within 10 s, saw stderr $(show "$tmp/d1.err")"
 elif ! wait_until 30000 grep -q '^READY=1' "$nlog"; then
 	fail "$dname: expected READY=1 within 30 s, saw notify $(show "$nlog"), stderr $(show "$tmp/d1.err")"
 else
 	desc=$dname
-	ok "$desc: READY=1 on \$NOTIFY_SOCKET"
+	ok "$desc: READY=1 on \$NOTIFY_SOCKET ($dcmd)"
 	ready=$(grep -m 1 '^READY=1' "$nlog")
 	re='^READY=1[|]STATUS=auditing; violations 0, warnings 0, suppressed 0; .*scan=iter( |$)'
 	[[ $ready =~ $re ]]
@@ -636,10 +653,10 @@ else
 	check $? "$desc: no *.tmp beside the textfile" "none" "'$tmps'"
 
 	# node_exporter's view
-	now_ms
-	t_scrape1=$ms
 	promcheck scrape "$tf" >"$tmp/scrape1" 2>"$tmp/scrape1.err"
 	src=$?
+	now_ms
+	t_scrape1=$ms # after node_exporter read the file
 	desc="node_exporter scrape of $tf"
 	[ "$src" -eq 0 ]
 	check $? "$desc: no textfile or gathering error" "promcheck.py scrape exit 0" \
@@ -694,15 +711,16 @@ else
 	check $? "$desc: WATCHDOG=1 twice within 2 s (WATCHDOG_USEC=400000)" "2 more" \
 		"$(($(grep -c '^WATCHDOG=1$' "$nlog") - w0)) more"
 
-	# a second scrape 2.5 s after the first: the file was rewritten meanwhile
+	# a second scrape 2.5 s after the first: the file was rewritten meanwhile,
+	# at least once (so 1 s later or more)
 	now_ms
 	left=$((t_scrape1 + 2500 - ms))
 	[ "$left" -gt 0 ] && sleep "$(awk -v l="$left" 'BEGIN { printf "%.3f", l / 1000 }')"
 	promcheck scrape "$tf" >"$tmp/scrape2" 2>"$tmp/scrape2.err"
 	lu2=$(value "$tmp/scrape2" dmabuf_audit_last_update_timestamp_seconds)
-	awk -v a="$lu1" -v b="$lu2" 'BEGIN { exit !(a != "" && b != "" && b - a >= 1.5) }'
+	awk -v a="$lu1" -v b="$lu2" 'BEGIN { exit !(a != "" && b != "" && b - a >= 0.9) }'
 	check $? "node_exporter scrape 2.5 s later: last_update_timestamp_seconds grew (every 1 s)" \
-		"at least $lu1 + 1.5" "'$lu2'"
+		"at least $lu1 + 1" "'$lu2'"
 
 	# ---- SIGHUP: config re-read, JSON file reopened --------------------------
 	mv "$json" "$json.1"
@@ -715,15 +733,16 @@ exporter = vgem
 kind = gup_blocked
 EOF
 	mark=$(wc -l <"$nlog")
+	mono0=$(monotonic_usec)
 	kill -HUP "$dpid"
 	desc="$dname, SIGHUP"
 	wait_until 10000 reload_seen "$nlog" "$mark"
 	check $? "$desc: RELOADING=1 with MONOTONIC_USEC, then READY=1" \
 		"RELOADING=1|MONOTONIC_USEC=N then READY=1|STATUS=..." "$(tail -n "+$((mark + 1))" "$nlog" | grep -v WATCHDOG | head -n 4 | tr '\n' ' ')"
 	mono=$(tail -n "+$((mark + 1))" "$nlog" | sed -n 's/^RELOADING=1|MONOTONIC_USEC=\([0-9]*\)$/\1/p' | head -n 1)
-	now_mono=$(timeout 30 python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000)')
-	[ -n "$mono" ] && [ "$mono" -le "$now_mono" ] && [ $((now_mono - mono)) -lt 10000000 ]
-	check $? "$desc: MONOTONIC_USEC is CLOCK_MONOTONIC in microseconds" "within 10 s before $now_mono" "'$mono'"
+	[ -n "$mono" ] && [ -n "$mono0" ] && [ "$mono" -ge "$mono0" ] && [ $((mono - mono0)) -lt 10000000 ]
+	check $? "$desc: MONOTONIC_USEC is CLOCK_MONOTONIC in microseconds" \
+		"at most 10 s after $mono0 (before the SIGHUP)" "'$mono'"
 	# the command line still wins over the file: every 1 s
 	expect_line "$tmp/d1.err" "dmabuf-audit: reloaded: 1 suppression rule, textfile $tf/dmabuf_audit.prom every 1 s, JSON to $json, attach auto"
 	if [ -f "$json" ] && [ -f "$json.1" ]; then
@@ -784,13 +803,13 @@ mkdir "$tf2"
 conf2=$tmp/d2.conf
 printf '[daemon]\ninterval = 1\n' >"$conf2"
 pidf2=$tmp/d2.pid
-if ! start_daemon d2 -- --config "$conf2" --textfile-dir "$tf2" --json-file "$tmp/d2.json" --pidfile "$pidf2" ||
+if ! start_daemon d2 "daemon without NOTIFY_SOCKET" -- --config "$conf2" --textfile-dir "$tf2" --json-file "$tmp/d2.json" --pidfile "$pidf2" ||
 	! wait_until 30000 grep -q 'daemon running' "$tmp/d2.err"; then
 	fail "daemon without NOTIFY_SOCKET: expected it running within 30 s, saw stderr $(show "$tmp/d2.err")"
 	stop_daemon KILL
 else
-	desc="$dname (no NOTIFY_SOCKET)"
-	ok "$desc: running"
+	desc=$dname
+	ok "$desc: running ($dcmd)"
 	expect_exactly "$pidf2" "$dpid"
 	prom2=$tf2/dmabuf_audit.prom
 	# Right after a periodic write, so that none falls between SIGHUP and the
@@ -806,7 +825,7 @@ else
 	lu0=$(last_update "$prom2")
 	wait_until 4000 changed "$prom2" "$lu0"
 	lu1=$(last_update "$prom2")
-	awk -v a="$lu0" -v b="$lu1" 'BEGIN { d = b - a; exit !(a != "" && d >= 1.6 && d <= 3) }'
+	awk -v a="$lu0" -v b="$lu1" 'BEGIN { d = b - a; exit !(a != "" && d >= 1.6 && d <= 3.5) }'
 	check $? "$desc: next textfile 2 s after the reload's" "2 s after $lu0" "'$lu1'"
 	expect_line "$tmp/d2.err" "dmabuf-audit: reloaded: 0 suppression rules, textfile $tf2/dmabuf_audit.prom every 2 s, JSON to $tmp/d2.json, attach auto"
 	stop_daemon INT
@@ -831,16 +850,16 @@ js=$(stat -c %d:%i "$jerr")
 tf3=$tmp/textfile3
 mkdir "$tf3"
 # NOTIFY_SOCKET that is no unix socket: a warning, the daemon runs on
-if ! start_daemon d3 JOURNAL_STREAM="$js" NOTIFY_SOCKET=vsock:2:9999 -- --config "$plain" \
+if ! start_daemon d3 "daemon under journald" JOURNAL_STREAM="$js" NOTIFY_SOCKET=vsock:2:9999 -- --config "$plain" \
 	--textfile-dir "$tf3" --json-file "$tmp/d3.json" ||
 	! wait_until 30000 grep -q 'daemon running' "$jerr"; then
 	fail "daemon under journald: expected it running within 30 s, saw stderr $(show "$jerr")"
 	stop_daemon KILL
 else
 	[ "$(stat -c %d:%i "$jerr")" = "$js" ] # the redirection kept the inode
-	check $? "JOURNAL_STREAM=$js names the daemon's stderr" "$js" "$(stat -c %d:%i "$jerr")"
+	check $? "$dname: JOURNAL_STREAM=$js names its stderr ($dcmd)" "$js" "$(stat -c %d:%i "$jerr")"
 	stop_daemon TERM
-	desc="$dname under journald (JOURNAL_STREAM=$js)"
+	desc=$dname
 	[ "$stopped" = yes ] && [ "$rc" -eq 0 ]
 	check $? "$desc: SIGTERM, exit 0" "exit 0 within 5 s" "exit $rc, ended in time: $stopped"
 	expect_all_lines "$jerr" '^<[0-7]>' 4
@@ -875,13 +894,13 @@ tf4=$tmp/textfile4
 mkdir "$tf4"
 if ! start_listener n4 "$asock"; then
 	fail "notify-listen.py $asock: expected 'listening' within 10 s, saw $(show "$tmp/n4.lst")"
-elif ! start_daemon d4 NOTIFY_SOCKET="$asock" WATCHDOG_USEC=200000 WATCHDOG_PID=1 -- \
+elif ! start_daemon d4 "daemon on an abstract NOTIFY_SOCKET" NOTIFY_SOCKET="$asock" WATCHDOG_USEC=200000 WATCHDOG_PID=1 -- \
 	--config "$plain" --textfile-dir "$tf4" --json-file "$tmp/d4.json"; then
 	fail "daemon with NOTIFY_SOCKET=$asock: expected it running, saw stderr $(show "$tmp/d4.err")"
 else
-	desc="$dname, NOTIFY_SOCKET=$asock"
+	desc=$dname
 	wait_until 30000 grep -q '^READY=1|STATUS=' "$tmp/n4.log"
-	check $? "$desc: READY=1 on the abstract socket" "READY=1|STATUS=..." "notify $(show "$tmp/n4.log"), stderr $(show "$tmp/d4.err")"
+	check $? "$desc: READY=1 on the abstract socket ($dcmd)" "READY=1|STATUS=..." "notify $(show "$tmp/n4.log"), stderr $(show "$tmp/d4.err")"
 	# WATCHDOG_USEC is for WATCHDOG_PID only: pid 1 is not the daemon
 	sleep 0.7
 	stop_daemon TERM
