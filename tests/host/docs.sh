@@ -45,6 +45,7 @@ sed "s|^ExecStart=/usr/sbin/dmabuf-audit|ExecStart=$(realpath "$BIN")|" dist/dma
 	>"$tmp/dmabuf-audit.service"
 out=$(systemd-analyze verify --man=no "$tmp/dmabuf-audit.service" 2>&1)
 check "systemd-analyze verify: unit file has no error or unknown key" "0:" "$?:$(printf "%s" "$out" | one_line)"
+# shellcheck disable=SC2016 # $MAINPID is literal text in the unit
 check "unit is Type=notify with a watchdog and reload" "3" \
 	"$(grep -cE '^(Type=notify|WatchdogSec=.+|ExecReload=/bin/kill -HUP \$MAINPID)$' dist/dmabuf-audit.service)"
 
