@@ -44,6 +44,7 @@ struct daemon {
 	struct utsname uts;
 	FILE *json; /* stdout or cfg.json_file */
 	bool json_failing;
+	bool running; /* READY: errors from now on are logged, not fatal */
 	int pidfd;
 	char attach_table[400];
 	char last_err[DA_ERR_LEN]; /* last textfile error logged ("" once it works again) */
@@ -184,8 +185,8 @@ static int write_textfile(struct daemon *d)
 	free(buf);
 	if (ret) {
 		d->m.textfile_errors++;
-		/* once per distinct error, not every interval */
-		if (strcmp(err, d->last_err))
+		/* once per distinct error, not every interval; at start the caller says it */
+		if (d->running && strcmp(err, d->last_err))
 			log_msg(LOG_ERR, "textfile not updated: %s", err);
 		snprintf(d->last_err, sizeof(d->last_err), "%s", err);
 	} else if (d->last_err[0]) {
@@ -423,7 +424,7 @@ static int open_auditor(struct daemon *d, char *err, size_t errlen)
 	session_attach_table(&d->a, d->attach_table, sizeof(d->attach_table));
 	for (int i = 0; i < DA_HOOK_MAX; i++)
 		d->m.det_mech[i] = mech_name(d->a.det[i].mech);
-	return session_announce(&d->a);
+	return 0;
 }
 
 static int check_config_only(struct daemon *d, char *err, size_t errlen)
@@ -457,12 +458,16 @@ static int start(struct daemon *d, char *err, size_t errlen)
 		return ret;
 	session_load_ksyms(&d->ks); /* before the drop: addresses need CAP_SYSLOG */
 	scan(d, true);
+	ret = session_announce(&d->a); /* "ready: ..., scan done", as watch and report */
+	if (ret)
+		return ret;
 	drop_capabilities(d);
 	ret = write_textfile(d);
 	if (ret) {
-		snprintf(err, errlen, "%s", d->last_err);
+		snprintf(err, errlen, "textfile not written: %.2000s", d->last_err);
 		return ret;
 	}
+	d->running = true;
 	config_describe(&d->cfg, desc, sizeof(desc));
 	log_msg(LOG_INFO, "daemon running: %s", desc);
 	status(d, "READY=1\n");

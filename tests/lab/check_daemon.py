@@ -225,16 +225,23 @@ class DaemonChecker(check.Checker):
                 "every interval" % pre, 1, len(re.findall("No space left", text)))
 
     def check_errors(self, pre, secs):
-        for d, why in (("/nonexistent", "No such file or directory"),
-                       ("/tmp/ro", "Read-only file system")):
+        for d, why in (("/nonexistent", "textfile dir /nonexistent: No such file or directory"),
+                       ("/tmp/ro", "textfile dir /tmp/ro: Read-only file system"),
+                       ("/tmp/full", "textfile not written: write /tmp/full/dmabuf_audit.prom.tmp: "
+                                     "No space left on device")):
             sec = check.complete(secs, "daemon-error " + d)
             if not self.ok(sec is not None, "%s start with textfile dir %s: section" % (pre, d),
                            "complete", "missing"):
                 continue
-            want = "stderr: dmabuf-audit: textfile dir %s: %s" % (d, why)
-            self.ok(sec.attrs.get("rc") == "2" and sec.lines == [want],
-                    "%s start with textfile dir %s: exit 2, one line, no file" % (pre, d),
-                    "rc=2 %r" % [want], "rc=%s %r" % (sec.attrs.get("rc"), sec.lines))
+            want = "stderr: dmabuf-audit: " + why
+            err = [ln for ln in sec.lines if ln.startswith("stderr: ")]
+            files = [ln[6:] for ln in sec.lines if ln.startswith("file: ")]
+            if d == "/tmp/full":  # attached first: its ready lines, then the one error
+                err = [ln for ln in err if not re.match(
+                    r"stderr: dmabuf-audit: (ready|scan-only|capabilities now|warning:)", ln)]
+            self.ok(sec.attrs.get("rc") == "2" and err == [want] and files == (["fill"] if d == "/tmp/full" else []),
+                    "%s start with textfile dir %s: exit 2, one error line, no file written" % (pre, d),
+                    "rc=2 %r" % [want], "rc=%s %r files %r" % (sec.attrs.get("rc"), err, files))
 
     def check_fail_on(self, pre, secs):
         res = {}

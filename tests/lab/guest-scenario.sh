@@ -311,9 +311,12 @@ run_daemon() {
 		res "@@END daemon-file $f"
 	done
 
-	# start-up errors: before any BPF is loaded, one line, nothing written
-	mkdir -p /tmp/ro && mount -t tmpfs -o ro tmpfs /tmp/ro
-	for d in /nonexistent /tmp/ro; do
+	# start-up errors: missing and read-only before any BPF is loaded; full at the first
+	# write, after attach. One error line, nothing written.
+	mkdir -p /tmp/ro /tmp/full && mount -t tmpfs -o ro tmpfs /tmp/ro
+	mount -t tmpfs -o size=64k tmpfs /tmp/full
+	dd if=/dev/zero of=/tmp/full/fill bs=4096 2>/dev/null
+	for d in /nonexistent /tmp/ro /tmp/full; do
 		timeout 60 "$AUDIT" daemon --textfile-dir "$d" --json-file /dev/null \
 			>/tmp/de.out 2>/tmp/de.err
 		rc=$?
@@ -322,7 +325,7 @@ run_daemon() {
 		[ -d "$d" ] && listdir "$d" "file: "
 		res "@@END daemon-error $d rc=$rc"
 	done
-	umount /tmp/ro
+	umount /tmp/ro /tmp/full
 	umount "$TF"
 	stamp daemon-end
 }
