@@ -234,11 +234,32 @@ static void status(struct daemon *d, const char *state)
 		    totals(d, 0), totals(d, 1), totals(d, 2), d->attach_table);
 }
 
+/*
+ * A finding of a process that is gone can never grow again: what it counted
+ * is in the metrics, its last count in the JSON log. Dropping it (and its
+ * BPF dedup entry, so that a reused pid starts afresh) keeps the table for
+ * the processes that still run.
+ */
+static bool still_running(void *ctx, const struct finding *f)
+{
+	const struct daemon *d = ctx;
+	struct da_dedup_key key = { .kind = f->ev.kind,
+				    .pid = f->ev.pid,
+				    .inode = f->ev.inode,
+				    .vm_start = f->ev.vm_start };
+
+	if (!f->ev.pid || kill(f->ev.pid, 0) == 0 || errno != ESRCH || f->accounted != f->count)
+		return true;
+	return auditor_forget_dedup(&d->a, &key) != 0;
+}
+
 static void on_interval(void *ctx)
 {
 	struct daemon *d = ctx;
 
 	on_tick(d);
+	finding_set_prune(&d->set, still_running, d);
+	d->m.findings_tracked = d->set.len;
 	scan(d, false);
 	write_textfile(d);
 	status(d, "");

@@ -239,6 +239,25 @@ struct finding *finding_set_add(struct finding_set *set, const struct da_event *
 	return f;
 }
 
+size_t finding_set_prune(struct finding_set *set, bool (*keep)(void *ctx, const struct finding *f),
+			 void *ctx)
+{
+	size_t n = 0, dropped;
+
+	for (size_t i = 0; i < set->len; i++)
+		if (keep(ctx, &set->items[i]))
+			set->items[n++] = set->items[i];
+	dropped = set->len - n;
+	set->len = n;
+	if (dropped && set->nslots && index_rebuild(set, set->nslots)) {
+		/* old slots name moved items: drop the index, lookups go linear */
+		free(set->slots);
+		set->slots = NULL;
+		set->nslots = 0;
+	}
+	return dropped;
+}
+
 struct finding *finding_set_update(struct finding_set *set, const struct da_dedup_key *key,
 				   uint64_t count)
 {

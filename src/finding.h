@@ -64,6 +64,9 @@ struct finding *finding_set_add(struct finding_set *set, const struct da_event *
 /* Takes the BPF dedup map's count for key; NULL when no finding has it. */
 struct finding *finding_set_update(struct finding_set *set, const struct da_dedup_key *key,
 				   uint64_t count);
+/* Drops every finding keep() refuses (order kept); returns how many went. */
+size_t finding_set_prune(struct finding_set *set, bool (*keep)(void *ctx, const struct finding *f),
+			 void *ctx);
 /* Order for reports: violations first, then kind, exporter, pid. */
 void finding_set_sort(struct finding_set *set);
 

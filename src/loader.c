@@ -686,6 +686,13 @@ int auditor_read_dedup(const struct auditor *a, dedup_fn fn, void *ctx)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+int auditor_forget_dedup(const struct auditor *a, const struct da_dedup_key *key)
+{
+	if (bpf_map_delete_elem(bpf_map__fd(a->skel->maps.dedup), key) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stats *stats)
 {
 	struct bpf_link *link = NULL;

@@ -67,6 +67,9 @@ typedef void (*dedup_fn)(void *ctx, const struct da_dedup_key *key, uint64_t cou
 /* Calls fn for every entry of the BPF dedup map. 0 or -errno. */
 int auditor_read_dedup(const struct auditor *a, dedup_fn fn, void *ctx);
 
+/* Forgets one entry of the BPF dedup map (its next event is sent in full). 0 or -errno. */
+int auditor_forget_dedup(const struct auditor *a, const struct da_dedup_key *key);
+
 typedef void (*record_fn)(void *ctx, const struct da_event *rec);
 /* Runs the task_vma iterator once: fn per dma-buf vma, totals in stats. */
 int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stats *stats);

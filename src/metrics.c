@@ -163,6 +163,9 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 		m->findings_dropped);
 	counter(f, "textfile_write_errors_total", "Failed writes of this textfile.",
 		m->textfile_errors);
+	family(f, "findings_tracked", "gauge",
+	       "Distinct findings of running processes the daemon keeps (at most 16384).");
+	fprintf(f, "dmabuf_audit_findings_tracked %" PRIu64 "\n", m->findings_tracked);
 
 	family(f, "detectors_attached", "gauge",
 	       "Detectors by attach mechanism (none: cannot run here).");

@@ -30,6 +30,7 @@ struct metrics {
 	int nexp;
 	uint64_t counters[DA_CTR_MAX];	   /* BPF counters, read before rendering */
 	uint64_t findings_dropped;	   /* events not itemised (finding table full) */
+	uint64_t findings_tracked;	   /* findings of running processes kept itemised */
 	uint64_t textfile_errors;	   /* failed writes of the textfile */
 	const char *det_mech[DA_HOOK_MAX]; /* "fentry", "kprobe", "iter", "proc", "none" */
 	bool mapped_known;		   /* a scan ran: mapped_bytes are real */

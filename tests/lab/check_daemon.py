@@ -28,10 +28,11 @@ TEXTFILES = ("1", "2", "full", "ro", "final")
 NOTIFY_ORDER = ("READY=1", "RELOADING=1", "READY=1", "STOPPING=1")
 
 
-def oracle(secs, head):
-    """The trigger's oracle (dict) from section HEAD, or None."""
+def oracle(secs, head, killed=False):
+    """The trigger's oracle (dict) from section HEAD, or None. killed: a holder, ended by
+    SIGTERM, whose section has no exit status."""
     s = check.complete(secs, head)
-    if s is None or s.attrs.get("rc") != "0":
+    if s is None or (not killed and s.attrs.get("rc") != "0"):
         return None
     for ln in s.lines:
         if ln.startswith("stdout: {"):
@@ -154,23 +155,30 @@ class DaemonChecker(check.Checker):
             pre, tag, name, ",".join("%s=%s" % kv for kv in sorted(labels.items()))), value, saw)
 
     def check_textfiles(self, pre, secs, trig, findings, table):
-        a, noisy, hup = trig["a"], trig["noisy"], trig["hup"]
+        a, noisy, hup, hold = trig["a"], trig["noisy"], trig["hup"], trig["hold"]
         exp = a["exporter"] if a else "test_insert_page"
         inserts = self.det.get("insert_page", "none") != "none"
         with tempfile.TemporaryDirectory() as tmp:
             got = {t: self.textfile(pre, secs, t, tmp) for t in TEXTFILES}
         v, s = "dmabuf_audit_violations_total", "dmabuf_audit_suppressed_total"
         mm, ins = "mmap_without_pfnmap", "page_insert_on_dmabuf"
-        # before SIGHUP: A counted, the noisy trigger suppressed, the compliant one nowhere
-        self.expect(pre, got["1"], "1", v, 1 if a else None, kind=mm, exporter=exp)
+        # before SIGHUP: A and the holder counted, the noisy trigger suppressed, the
+        # compliant one nowhere
+        self.expect(pre, got["1"], "1", v, 2 if a and hold else None, kind=mm, exporter=exp)
         self.expect(pre, got["1"], "1", s, 1 if noisy else None, kind=mm, exporter=exp)
-        if inserts and a and noisy and a["inserted"] and noisy["inserted"]:
-            self.expect(pre, got["1"], "1", v, a["inserted"], kind=ins, exporter=exp)
+        if inserts and a and noisy and hold and a["inserted"] and noisy["inserted"]:
+            self.expect(pre, got["1"], "1", v, a["inserted"] + hold["inserted"], kind=ins, exporter=exp)
             self.expect(pre, got["1"], "1", s, noisy["inserted"], kind=ins, exporter=exp)
+        if hold:  # the holder still runs: its findings (and only its) are still tracked
+            mine = {(j["kind"], j["inode"], j["vm_start"]) for j in findings if j.get("pid") == hold["pid"]}
+            self.ok(mine, "%s holder pid %d has findings in the JSON log" % (pre, hold["pid"]),
+                    "mmap_without_pfnmap and more", "none")
+            self.expect(pre, got["1"], "1 (a running holder's findings kept)",
+                        "dmabuf_audit_findings_tracked", len(mine))
         # after SIGHUP: B's mmap counted, its inserts suppressed by the new rule
-        self.expect(pre, got["2"], "2", v, 2 if a and hup else None, kind=mm, exporter=exp)
-        if inserts and a and noisy and hup and hup["inserted"]:
-            self.expect(pre, got["2"], "2", v, a["inserted"], kind=ins, exporter=exp)
+        self.expect(pre, got["2"], "2", v, 3 if a and hup and hold else None, kind=mm, exporter=exp)
+        if inserts and a and noisy and hup and hold and hup["inserted"]:
+            self.expect(pre, got["2"], "2", v, a["inserted"] + hold["inserted"], kind=ins, exporter=exp)
             self.expect(pre, got["2"], "2", s, noisy["inserted"] + hup["inserted"], kind=ins,
                         exporter=exp)
         final = got["final"]
@@ -190,6 +198,8 @@ class DaemonChecker(check.Checker):
         errs = promcheck.series(final, "dmabuf_audit_textfile_write_errors_total")
         self.ok(errs is not None and errs >= 2, "%s textfile final counts the full and read-only "
                 "write errors" % pre, ">= 2", errs)
+        self.expect(pre, final, "final (findings of exited processes pruned)",
+                    "dmabuf_audit_findings_tracked", 0)
         names = [k for k in final if k.startswith("dmabuf_audit_build_info{")]
         self.ok(len(names) == 1 and final[names[0]] == 1, "%s textfile final build_info" % pre,
                 "one series = 1", names)
@@ -278,7 +288,8 @@ class DaemonChecker(check.Checker):
         trig = {"a": oracle(secs, "trigger daemon test:insert_page mmap"),
                 "remap": oracle(secs, "trigger daemon test:remap_pfn mmap"),
                 "noisy": oracle(secs, "trigger daemon-noisy test:insert_page mmap"),
-                "hup": oracle(secs, "trigger daemon-hup test:insert_page mmap")}
+                "hup": oracle(secs, "trigger daemon-hup test:insert_page mmap"),
+                "hold": oracle(secs, "hold daemon", killed=True)}
         for k, o in trig.items():
             self.ok(o is not None, "%s trigger %s ran (oracle line, exit 0)" % (pre, k), "an oracle", None)
         findings = self.check_json(pre, secs, trig)

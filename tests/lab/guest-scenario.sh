@@ -256,12 +256,22 @@ run_daemon() {
 	res "@@END daemon-ready"
 	stamp daemon-ready
 
-	# planted right after READY=1: everything must be attached by then
+	# planted right after READY=1: everything must be attached by then; the holder's
+	# findings stay tracked while it runs, and are pruned once it is gone
+	"$TRIGGER" test:insert_page hold >/tmp/hold-daemon.out 2>/tmp/hold-daemon.err &
+	hpid=$!
+	wait_file_has /tmp/hold-daemon.out exporter_arg 1 10
 	trigger daemon test:insert_page mmap
 	trigger daemon test:remap_pfn mmap
 	TRIG_AS=/usr/bin/noisy-client trigger daemon-noisy test:insert_page mmap
 	wait_textfile_after "$(date +%s)"
 	textfile 1
+	kill "$hpid"
+	wait "$hpid" 2>/dev/null
+	res "@@BEGIN hold daemon"
+	dump /tmp/hold-daemon.out "stdout: "
+	dump /tmp/hold-daemon.err "stderr: "
+	res "@@END hold daemon"
 
 	# log rotation and a new rule: SIGHUP
 	mv /tmp/daemon.json /tmp/daemon.json.1

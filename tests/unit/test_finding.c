@@ -492,6 +492,55 @@ static void test_finding_set_update_unknown(void)
 }
 
 /* After a sort (items moved) each key still updates its own finding. */
+static bool keep_even_pids(void *ctx, const struct finding *f)
+{
+	(*(int *)ctx)++;
+	return f->ev.pid % 2 == 0;
+}
+
+/* The daemon drops findings of exited processes: the rest stay findable, in order. */
+static void test_finding_set_prune(void)
+{
+	struct finding_set set;
+	int calls = 0;
+	size_t good = 0;
+
+	finding_set_init(&set, 1024);
+	for (uint32_t pid = 1; pid <= 300; pid++) {
+		struct da_event ev = ev_make(1 + pid % 4, pid, pid % 5, (uint64_t)pid << 12);
+
+		finding_set_add(&set, &ev);
+	}
+	ASSERT_EQ_U64(finding_set_prune(&set, keep_even_pids, &calls), 150, "odd pids dropped");
+	ASSERT_EQ_INT(calls, 300, "keep() asked once per finding");
+	ASSERT_EQ_U64(set.len, 150, "150 findings left");
+	for (uint32_t pid = 1; pid <= 300; pid++) {
+		struct da_event ev = ev_make(1 + pid % 4, pid, pid % 5, (uint64_t)pid << 12);
+		struct da_dedup_key key = key_of(&ev);
+		struct finding *f = finding_set_update(&set, &key, 7);
+
+		if (pid % 2 ? !ASSERT_NULL(f, "dropped finding gone")
+			    : !ASSERT_OK_PTR(f, "kept finding found") ||
+				      !ASSERT_EQ_U64(f->ev.pid, pid, "its own finding"))
+			break;
+		good++;
+	}
+	ASSERT_EQ_U64(good, 300, "every pid looked up");
+	ASSERT_EQ_U64(set.items[0].ev.pid, 2, "order kept: first");
+	ASSERT_EQ_U64(set.items[149].ev.pid, 300, "order kept: last");
+	/* a dropped finding comes back as a new one, with a fresh count */
+	{
+		struct da_event ev = ev_make(1 + 3 % 4, 3, 3 % 5, 3ULL << 12);
+		struct finding *f = finding_set_add(&set, &ev);
+
+		ASSERT_OK_PTR(f, "re-added");
+		if (f)
+			ASSERT_EQ_U64(f->count, 1, "fresh count");
+	}
+	ASSERT_EQ_U64(set.len, 151, "151 findings");
+	finding_set_free(&set);
+}
+
 static void test_finding_set_update_after_sort(void)
 {
 	struct finding_set set;
@@ -535,6 +584,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_finding_set_update_count),
 	UNIT_TEST(test_finding_set_update_evicted),
 	UNIT_TEST(test_finding_set_update_unknown),
+	UNIT_TEST(test_finding_set_prune),
 	UNIT_TEST(test_finding_set_update_after_sort),
 };
 UNIT_SUITE(finding, tests);

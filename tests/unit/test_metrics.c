@@ -240,6 +240,7 @@ static const char *const families[] = {
 	"dedup_full_total",
 	"findings_dropped_total",
 	"textfile_write_errors_total",
+	"findings_tracked",
 	"detectors_attached",
 	"start_time_seconds",
 	"last_update_timestamp_seconds",
