@@ -206,8 +206,10 @@ static int check_textfile_dir(const char *dir, char *err, size_t errlen)
 		return 0;
 	if (stat(dir, &st) || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
 	    access(dir, W_OK | X_OK)) {
-		snprintf(err, errlen, "textfile dir %s: %s", dir, strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "textfile dir %s: %s", dir, strerror(e));
+		return -e;
 	}
 	return 0;
 }
@@ -303,8 +305,9 @@ static int open_pidfile(struct daemon *d, char *err, size_t errlen)
 		return 0;
 	d->pidfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (d->pidfd < 0) {
-		snprintf(err, errlen, "cannot open pidfile %s: %s", path, strerror(errno));
-		return -errno;
+		n = errno;
+		snprintf(err, errlen, "cannot open pidfile %s: %s", path, strerror(n));
+		return -n;
 	}
 	if (flock(d->pidfd, LOCK_EX | LOCK_NB)) {
 		n = pread(d->pidfd, line, sizeof(line) - 1, 0);
@@ -318,8 +321,9 @@ static int open_pidfile(struct daemon *d, char *err, size_t errlen)
 	}
 	n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
 	if (ftruncate(d->pidfd, 0) || pwrite(d->pidfd, line, n, 0) != n) {
-		snprintf(err, errlen, "cannot write pidfile %s: %s", path, strerror(errno));
-		return -errno;
+		n = errno ? errno : EIO;
+		snprintf(err, errlen, "cannot write pidfile %s: %s", path, strerror(n));
+		return -n;
 	}
 	return 0;
 }
@@ -362,9 +366,9 @@ static unsigned int on_reload(void *ctx)
 		log_msg(LOG_ERR, "reload: %s; keeping the running config", err);
 	} else {
 		keep_fixed(d, &next);
+		/* applied anyway: counted as write errors until the dir is fixed */
 		if (check_textfile_dir(next.textfile_dir, err, sizeof(err)))
-			log_msg(LOG_ERR, "reload: %s",
-				err); /* counted as write errors from now on */
+			log_msg(LOG_ERR, "reload: %s", err);
 		d->cfg = next;
 		config_describe(&d->cfg, desc, sizeof(desc));
 		log_msg(LOG_INFO, "reloaded: %s", desc);
