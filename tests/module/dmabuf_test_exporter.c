@@ -2,13 +2,13 @@
 /*
  * dmabuf_test_exporter - test dma-buf exporter for dmabuf-audit.
  *
- * Exports dma-bufs whose mmap behaves in one of five ways, three of them
+ * Exports dma-bufs whose mmap behaves in one of seven ways, five of them
  * violating the "every dma-buf mapping is VM_PFNMAP with special ptes" rule
  * and two compliant ones, so that the auditor can be checked against ground
  * truth. See dmabuf_test_uapi.h for the ioctl ABI.
  *
- * NOT for production kernels: modes 1-3 deliberately hand out refcounted
- * struct pages through a dma-buf mapping.
+ * NOT for production kernels: modes 1-3, 6 and 7 deliberately hand out
+ * refcounted struct pages through a dma-buf mapping.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,7 +33,10 @@
 
 #include "dmabuf_test_uapi.h"
 
-/* Ground truth for the page-insert count: successful vm_insert_page calls. */
+/*
+ * Ground truth for the page-insert count: pages inserted by vm_insert_page
+ * (one per successful call) and vm_insert_pages (those it reports inserted).
+ */
 static atomic_long_t dtx_inserted = ATOMIC_LONG_INIT(0);
 
 static int dtx_inserted_get(char *buffer, const struct kernel_param *kp)
@@ -47,7 +50,7 @@ static const struct kernel_param_ops dtx_inserted_ops = {
 };
 
 module_param_cb(inserted, &dtx_inserted_ops, NULL, 0444);
-MODULE_PARM_DESC(inserted, "successful vm_insert_page calls since load");
+MODULE_PARM_DESC(inserted, "pages inserted by vm_insert_page(s) since load");
 
 static const char *const dtx_exp_names[] = {
 	[DMABUF_TEST_MODE_INSERT_PAGE]	= "test_insert_page",
@@ -56,6 +59,7 @@ static const char *const dtx_exp_names[] = {
 	[DMABUF_TEST_MODE_REMAP_PFN]	= "test_remap_pfn",
 	[DMABUF_TEST_MODE_INSERT_PFN]	= "test_insert_pfn",
 	[DMABUF_TEST_MODE_SWAP_FILE]	= "test_swap_file",
+	[DMABUF_TEST_MODE_INSERT_PAGES]	= "test_insert_pages",
 };
 
 struct dtx_buffer {
@@ -235,6 +239,25 @@ static int dtx_mmap_insert_page(struct dtx_buffer *buf,
 	return 0;
 }
 
+/*
+ * Mode 7: every page in one batched vm_insert_pages() call (5.8+). On return
+ * @num holds the pages it did not insert, so n - num were inserted, also on
+ * error (mmap_region() then zaps them).
+ */
+static int dtx_mmap_insert_pages(struct dtx_buffer *buf,
+				 struct vm_area_struct *vma)
+{
+	unsigned long n = vma_pages(vma), num = n;
+	int ret;
+
+	/* mmap_lock is held for write: vm_insert_pages may set VM_MIXEDMAP */
+	ret = vm_insert_pages(vma, vma->vm_start, buf->pages + vma->vm_pgoff,
+			      &num);
+	if (num <= n)
+		atomic_long_add(n - num, &dtx_inserted);
+	return ret;
+}
+
 static int dtx_mmap_remap_pfn(struct dtx_buffer *buf,
 			      struct vm_area_struct *vma)
 {
@@ -300,6 +323,8 @@ static int dtx_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 		return 0;
 	case DMABUF_TEST_MODE_SWAP_FILE:
 		return dtx_mmap_swap_file(buf, vma);
+	case DMABUF_TEST_MODE_INSERT_PAGES:
+		return dtx_mmap_insert_pages(buf, vma);
 	}
 	return -EINVAL;
 }
@@ -362,7 +387,7 @@ static long dtx_ioctl_create(void __user *uarg)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.pad || arg.mode < DMABUF_TEST_MODE_INSERT_PAGE ||
-	    arg.mode > DMABUF_TEST_MODE_SWAP_FILE ||
+	    arg.mode > DMABUF_TEST_MODE_MAX ||
 	    !arg.pages || arg.pages > DMABUF_TEST_MAX_PAGES)
 		return -EINVAL;
 

@@ -31,7 +31,15 @@ enum dmabuf_test_mode {
 	 * longer looks like a dma-buf mapping ("test_swap_file")
 	 */
 	DMABUF_TEST_MODE_SWAP_FILE	= 6,
+	/*
+	 * one batched vm_insert_pages() of every page in ->mmap, no VM_PFNMAP
+	 * ("test_insert_pages")
+	 */
+	DMABUF_TEST_MODE_INSERT_PAGES	= 7,
 };
+
+/* The highest mode DMABUF_TEST_CREATE accepts. */
+#define DMABUF_TEST_MODE_MAX	DMABUF_TEST_MODE_INSERT_PAGES
 
 #define DMABUF_TEST_MAX_PAGES	1024
 
