@@ -63,7 +63,7 @@ fi
 	{ cat "$mod/build.log" >&2; die "module build failed for $kver"; }
 
 # Trigger: static, kernel independent; rebuilt only when its inputs (hashed) change.
-trig_cc=("$tcc" -static -O2 -Wall -Wextra -Werror -I"$MODULE_SRC" "$TRIGGER_SRC" -o "$trig.tmp")
+trig_cc=("$tcc" -static -O2 -Wall -Wextra -Werror -pthread -I"$MODULE_SRC" "$TRIGGER_SRC" -o "$trig.tmp")
 stamp=$(cat "$TRIGGER_SRC" "$MODULE_SRC/dmabuf_test_uapi.h" 2>/dev/null | sha256sum | cut -c1-16)-$(echo "${trig_cc[*]}" | sha256sum | cut -c1-16)
 if [ ! -x "$trig" ] || [ "$(cat "$trig.stamp" 2>/dev/null)" != "$stamp" ]; then
 	mkdir -p "$(dirname "$trig")"

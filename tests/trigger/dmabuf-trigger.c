@@ -4,30 +4,72 @@
  * mapping, then print one JSON line describing what happened (the oracle the
  * dmabuf-audit lab compares findings with).
  *
- *   dmabuf-trigger EXPORTER PATH
+ *   dmabuf-trigger [--as UID:GID] [--cgroup DIR] EXPORTER PATH [N]
  *   EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|
- *             test:insert_pfn|test:swap_file|vgem|udmabuf|heap
- *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold
+ *             test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap
+ *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split|
+ *             thread|fork|mremap|flood N
  *
- * vmsplice: GUP-fast only on 6.1 (get_user_pages_fast). repeat: REPEAT_N
- * one-page process_vm_readv calls (exact counts under a flood). hold: map,
- * print the oracle line, then sleep until killed (a mapping that exists
- * before the auditor starts). split: mprotect the upper half read-only (the
- * kernel splits the vma: vm_area_dup) and process_vm_readv it. The buffer
- * is named "trig:PATH"
- * (DMA_BUF_SET_NAME) before it is mapped.
+ * Every path but flood maps the buffer (NPAGES pages, MAP_SHARED, read-write)
+ * and touches each page, then:
+ *   mmap      nothing more.
+ *   procmem   pread /proc/self/mem over the mapping (slow GUP).
+ *   vm_readv  process_vm_readv of the mapping on itself (slow GUP).
+ *   iouring   IORING_REGISTER_BUFFERS (FOLL_PIN|FOLL_LONGTERM).
+ *   import    the mapping is made through /dev/dmabuf_test, which forwards it
+ *             with dma_buf_mmap() (test:* exporters only); no GUP.
+ *   vmsplice  vmsplice into a pipe: GUP-fast only on 6.1 (get_user_pages_fast).
+ *   repeat    REPEAT_N one-page process_vm_readv calls (exact counts under a
+ *             flood).
+ *   hold      print the oracle line, then sleep until killed with the buffer
+ *             mapped (a mapping that exists before the auditor starts).
+ *   split     mprotect the upper half read-only (the kernel splits the vma:
+ *             vm_area_dup) and process_vm_readv it.
+ *   thread    a second thread does the procmem GUP; "tid" is that thread's
+ *             (the mmap stays in the main thread: its tid is "pid").
+ *   fork      fork(); the child (its vma copied by vm_area_dup) does
+ *             process_vm_readv of the mapping on itself and exits 0 when the
+ *             GUP got the memory, 2 when it was refused; the parent waits and
+ *             prints "child_pid", "child_gup" ("ok"/"refused") and its own keys
+ *             ("gup" is "none": the parent does no GUP).
+ *   mremap    move the mapping (MREMAP_MAYMOVE|MREMAP_FIXED onto a reserved
+ *             address), then process_vm_readv it at the new address; "vm_start"
+ *             is the new start, "old_vm_start" the original, "mremap" "ok". When
+ *             the kernel refuses the move: "mremap":"refused", "mremap_errno",
+ *             no GUP, "vm_start" = "old_vm_start".
+ *   flood N   map the buffer N times (N vmas, never touched: no faults), all
+ *             mapped at once, then unmap them all; "maps" is N, "vm_start" and
+ *             the smaps keys are the first mapping's.
+ *
+ * Options (before EXPORTER): --cgroup DIR writes the pid into
+ * DIR/cgroup.procs (an existing cgroup2 directory); --as UID:GID then drops
+ * to that user (setgroups(0, NULL), setgid, setuid; the process is made
+ * dumpable again, as any process started by that user, so that it can open
+ * its own /proc/self/mem and fdinfo). Both happen before anything else.
+ * Device nodes only root may open (vgem's /dev/dri/card*, /dev/udmabuf,
+ * /dev/dma_heap/system in the lab) then fail with exit 1, not 77.
+ *
+ * The buffer is named "trig:PATH" (DMA_BUF_SET_NAME) before it is mapped.
+ * Every oracle line has exporter_arg, path, pid, tid (the thread that did the
+ * mmap and the GUP, = pid except for thread), uid, cgroup_id (the inode of the
+ * process's cgroup2 directory, i.e. its cgroup id; -1 without a cgroup2
+ * mount), exporter, inode, size, map_len (bytes of each mapping), vm_start,
+ * vm_end, vmflags and rss_kb (smaps), gup, gup_errno, inserted (pages the
+ * test module inserted, -1 for real exporters), repeat and buf_name.
  *
  * Exit: 0 scenario ran (whatever the GUP outcome), 77 exporter absent on this
  * kernel, 1 any other failure (one line on stderr).
  *
- * Build: cc -static -O2 -Wall -Wextra -Werror -o dmabuf-trigger dmabuf-trigger.c
+ * Build: cc -static -O2 -Wall -Wextra -Werror -pthread -o dmabuf-trigger dmabuf-trigger.c
  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,12 +77,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/dma-heap.h>
@@ -121,6 +165,7 @@ static const struct {
 	{ "test:remap_pfn", DMABUF_TEST_MODE_REMAP_PFN },
 	{ "test:insert_pfn", DMABUF_TEST_MODE_INSERT_PFN },
 	{ "test:swap_file", DMABUF_TEST_MODE_SWAP_FILE },
+	{ "test:insert_pages", DMABUF_TEST_MODE_INSERT_PAGES },
 	{ "vgem", 0 },
 	{ "udmabuf", 0 },
 	{ "heap", 0 },
@@ -128,10 +173,11 @@ static const struct {
 
 static const char *const paths[] = {
 	"mmap", "procmem", "vm_readv", "iouring", "import", "vmsplice", "repeat", "hold",
-	"split",
+	"split", "thread", "fork", "mremap", "flood",
 };
 
 #define REPEAT_N		100000
+#define FLOOD_MAX		60000	/* vm.max_map_count is 65530 by default */
 
 /* include/uapi/linux/dma-buf.h (5.3+) */
 #ifndef DMA_BUF_SET_NAME
@@ -143,9 +189,11 @@ static const char *const paths[] = {
 
 static void usage(void)
 {
-	die(1, "usage: %s EXPORTER PATH (EXPORTER: test:insert_page|test:fault_page|"
-	    "test:mixedmap|test:remap_pfn|test:insert_pfn|test:swap_file|vgem|udmabuf|heap; "
-	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split)", prog);
+	die(1, "usage: %s [--as UID:GID] [--cgroup DIR] EXPORTER PATH [N] "
+	    "(EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|"
+	    "test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap; "
+	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split|"
+	    "thread|fork|mremap|flood N)", prog);
 }
 
 /*
@@ -240,7 +288,7 @@ static int create_vgem(size_t len)
 	char path[300];
 	struct dirent *de;
 	DIR *dir;
-	int fd = -1;
+	int fd = -1, denied = 0;
 
 	dir = opendir("/dev/dri");
 	if (!dir)
@@ -250,14 +298,19 @@ static int create_vgem(size_t len)
 			continue;
 		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
 		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			denied |= errno == EACCES || errno == EPERM;
 			continue;
+		}
 		if (is_vgem(fd))
 			break;
 		close(fd);
 		fd = -1;
 	}
 	closedir(dir);
+	if (fd < 0 && denied)	/* not "absent": it may be there, unreadable */
+		die(1, "no vgem card in /dev/dri that uid %ld may open",
+		    (long)getuid());
 	if (fd < 0)
 		die(EXIT_SKIP, "no vgem card in /dev/dri (insmod vgem?)");
 
@@ -611,6 +664,241 @@ static void read_smaps(unsigned long start, struct smaps_entry *e)
 		die(1, "no VmFlags for mapping 0x%lx in /proc/self/smaps", start);
 }
 
+static long trig_gettid(void)
+{
+	return (long)syscall(SYS_gettid);
+}
+
+/* Undo the \ooo escapes of a /proc/self/mountinfo field, in place. */
+static void unescape_octal(char *s)
+{
+	char *d = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				      (s[3] - '0'));
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/*
+ * The cgroup v2 id of this process: the inode number of its cgroup directory
+ * (the first cgroup2 mount in /proc/self/mountinfo + the path of the "0::"
+ * line of /proc/self/cgroup), which is what bpf_get_current_cgroup_id()
+ * returns. -1 when there is no cgroup2 mount (or the directory is not under
+ * it).
+ */
+static long long cgroup2_id(void)
+{
+	char *mi = slurp("/proc/self/mountinfo");
+	char *cg = slurp("/proc/self/cgroup");
+	char *line, *mnt = NULL, *root = NULL, *path = NULL, *full;
+	long long id = -1;
+	size_t rlen;
+	struct stat st;
+
+	/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SRC SUPER */
+	for (line = strtok(mi, "\n"); line; line = strtok(NULL, "\n")) {
+		char *sep = strstr(line, " - ");
+		char *f[5], *save = NULL;
+		int i;
+
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
+			continue;
+		*sep = '\0';
+		for (i = 0; i < 5; i++) {
+			f[i] = strtok_r(i ? NULL : line, " ", &save);
+			if (!f[i])
+				break;
+		}
+		if (i < 5)
+			continue;
+		root = f[3];
+		mnt = f[4];
+		break;
+	}
+	for (line = cg; line && *line; ) {
+		char *nl = strchr(line, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (strncmp(line, "0::", 3) == 0) {
+			path = line + 3;
+			break;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	if (!mnt || !path)
+		goto out;
+	unescape_octal(root);
+	unescape_octal(mnt);
+	/* a mount of a subtree (cgroup namespace or bind): path relative to it */
+	rlen = strcmp(root, "/") == 0 ? 0 : strlen(root);
+	if (rlen && (strncmp(path, root, rlen) != 0 ||
+		     (path[rlen] != '/' && path[rlen] != '\0')))
+		goto out;
+	if (asprintf(&full, "%s%s", mnt, path + rlen) < 0)
+		die(1, "asprintf: %s", strerror(errno));
+	if (stat(full, &st) == 0)
+		id = (long long)st.st_ino;
+	free(full);
+out:
+	free(mi);
+	free(cg);
+	return id;
+}
+
+/* --cgroup DIR: move this process into the cgroup2 directory DIR. */
+static void join_cgroup(const char *dir)
+{
+	char path[4096], pid[32];
+	int fd, n;
+	ssize_t w;
+
+	if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path))
+		die(1, "--cgroup %s: path too long", dir);
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(1, "--cgroup: cannot open %s: %s (an existing cgroup2 directory?)",
+		    path, strerror(errno));
+	w = write(fd, pid, (size_t)n);
+	if (w != n)
+		die(1, "--cgroup: cannot join %s (write %s): %s", dir, path,
+		    w < 0 ? strerror(errno) : "short write");
+	if (close(fd) < 0)
+		die(1, "--cgroup: cannot join %s (close %s): %s", dir, path,
+		    strerror(errno));
+}
+
+/* --as UID:GID: become that user, with no supplementary groups. */
+static void drop_to(const char *spec)
+{
+	unsigned long uid, gid;
+	const char *g;
+	char *end;
+
+	errno = 0;
+	uid = strtoul(spec, &end, 10);
+	if (errno || end == spec || *end != ':' || uid > 0xfffffffeUL)
+		die(1, "--as %s: want UID:GID (numbers)", spec);
+	g = end + 1;
+	gid = strtoul(g, &end, 10);
+	if (errno || end == g || *end || gid > 0xfffffffeUL)
+		die(1, "--as %s: want UID:GID (numbers)", spec);
+	if (setgroups(0, NULL) < 0)
+		die(1, "--as: setgroups(0, NULL): %s", strerror(errno));
+	if (setgid((gid_t)gid) < 0)
+		die(1, "--as: setgid(%lu): %s", gid, strerror(errno));
+	if (setuid((uid_t)uid) < 0)
+		die(1, "--as: setuid(%lu): %s", uid, strerror(errno));
+	/*
+	 * Changing the uid cleared the dumpable flag: /proc/self/{mem,fdinfo}
+	 * would then belong to root. A process the user started is dumpable.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1UL, 0UL, 0UL, 0UL) < 0)
+		die(1, "--as: PR_SET_DUMPABLE: %s", strerror(errno));
+}
+
+/* thread: the procmem GUP from a second thread; @tid is that thread's. */
+struct gup_thread_arg {
+	void *addr;
+	size_t len;
+	struct gup_result r;
+	long tid;
+};
+
+static void *gup_thread(void *p)
+{
+	struct gup_thread_arg *a = p;
+
+	a->tid = trig_gettid();
+	gup_procmem(a->addr, a->len, &a->r);
+	return NULL;
+}
+
+static long gup_in_thread(void *addr, size_t len, struct gup_result *r)
+{
+	struct gup_thread_arg a = { .addr = addr, .len = len, .tid = -1 };
+	pthread_t t;
+	int err;
+
+	err = pthread_create(&t, NULL, gup_thread, &a);
+	if (err)
+		die(1, "pthread_create: %s", strerror(err));
+	err = pthread_join(t, NULL);
+	if (err)
+		die(1, "pthread_join: %s", strerror(err));
+	*r = a.r;
+	return a.tid;
+}
+
+/*
+ * fork: the child (a copy of the vma, vm_area_dup) does process_vm_readv on
+ * itself; exit 0 = GUP ok, 2 = refused. Returns the child's pid.
+ */
+static pid_t gup_in_child(void *addr, size_t len, const char **child_gup)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);	/* nothing buffered may be written twice */
+	pid = fork();
+	if (pid < 0)
+		die(1, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct gup_result r = { "none", 0 };
+
+		gup_vm_readv(addr, len, &r);
+		_exit(strcmp(r.gup, "ok") == 0 ? 0 : 2);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die(1, "waitpid %ld: %s", (long)pid, strerror(errno));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		*child_gup = "ok";
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		*child_gup = "refused";
+	else if (WIFEXITED(status))
+		die(1, "fork child %ld exited %d", (long)pid, WEXITSTATUS(status));
+	else
+		die(1, "fork child %ld killed by signal %d", (long)pid,
+		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	return pid;
+}
+
+/*
+ * mremap: move @map onto a freshly reserved address (MREMAP_FIXED: it really
+ * moves). Returns the new address, or MAP_FAILED with *err set when the
+ * kernel refused the move (the mapping then stays where it was).
+ */
+static void *move_mapping(void *map, size_t len, int *err)
+{
+	void *dst, *moved;
+
+	dst = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
+	if (dst == MAP_FAILED)
+		die(1, "mmap reserve for mremap: %s", strerror(errno));
+	moved = mremap(map, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	if (moved == MAP_FAILED) {
+		*err = errno;
+		if (munmap(dst, len) < 0)
+			die(1, "munmap reserve: %s", strerror(errno));
+		return MAP_FAILED;
+	}
+	if (moved != dst)
+		die(1, "mremap MREMAP_FIXED moved to %p, not %p", moved, dst);
+	*err = 0;
+	return moved;
+}
+
 static void json_str(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -651,12 +939,15 @@ static void json_str(const char *s)
 
 int main(int argc, char **argv)
 {
-	const char *exp_arg, *path;
+	const char *exp_arg, *path, *as = NULL, *cgroup = NULL;
+	const char *child_gup = NULL;
 	unsigned int mode = 0;
 	long pagesz = sysconf(_SC_PAGESIZE);
 	size_t len, i, ne = sizeof(exporters) / sizeof(exporters[0]);
-	long ins_before = 0, inserted = -1;
-	int found = 0, is_test, dbfd, mapfd, devfd = -1;
+	long ins_before = 0, inserted = -1, tid, nflood = 0;
+	long long cgroup_id;
+	int found = 0, is_test, dbfd, mapfd, devfd = -1, argi = 1;
+	int mremap_err = 0;
 	struct gup_result gr = { "none", 0 };
 	struct smaps_entry se;
 	char fdinfo_path[64];
@@ -664,8 +955,10 @@ int main(int argc, char **argv)
 	unsigned long long ino = 0, size = 0;
 	struct stat st;
 	char buf_name[32];
+	pid_t child_pid = 0;
+	void **flood = NULL;
 	int hold;
-	void *map;
+	void *map, *old_map;
 
 	if (argc > 0 && argv[0] && *argv[0]) {
 		const char *slash = strrchr(argv[0], '/');
@@ -674,10 +967,21 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && strcmp(argv[1], "notify-listen") == 0)
 		return notify_listen(argv[2], argv[3]);
-	if (argc != 3)
+	while (argi < argc && strncmp(argv[argi], "--", 2) == 0) {
+		if (argi + 1 >= argc)
+			usage();
+		if (strcmp(argv[argi], "--as") == 0)
+			as = argv[argi + 1];
+		else if (strcmp(argv[argi], "--cgroup") == 0)
+			cgroup = argv[argi + 1];
+		else
+			usage();
+		argi += 2;
+	}
+	if (argc - argi != 2 && argc - argi != 3)
 		usage();
-	exp_arg = argv[1];
-	path = argv[2];
+	exp_arg = argv[argi];
+	path = argv[argi + 1];
 	for (i = 0; i < ne; i++) {
 		if (strcmp(exp_arg, exporters[i].arg) == 0) {
 			mode = exporters[i].mode;
@@ -693,12 +997,34 @@ int main(int argc, char **argv)
 			found = 1;
 	if (!found)
 		usage();
+	if (strcmp(path, "flood") == 0) {
+		char *end;
+
+		if (argc - argi != 3)
+			usage();
+		errno = 0;
+		nflood = strtol(argv[argi + 2], &end, 10);
+		if (errno || end == argv[argi + 2] || *end || nflood < 1 ||
+		    nflood > FLOOD_MAX)
+			die(1, "flood N: N must be 1..%d, not '%s'", FLOOD_MAX,
+			    argv[argi + 2]);
+	} else if (argc - argi != 2) {
+		usage();
+	}
 	is_test = mode != 0;
 	if (!is_test && strcmp(path, "import") == 0)
 		die(1, "PATH import needs a test:* exporter");
 	if (pagesz <= 0)
 		die(1, "sysconf(_SC_PAGESIZE) failed");
 	len = NPAGES * (size_t)pagesz;
+
+	/* cgroup first: moving a process into a cgroup needs the privilege */
+	if (cgroup)
+		join_cgroup(cgroup);
+	cgroup_id = cgroup2_id();
+	if (as)
+		drop_to(as);
+	tid = trig_gettid();
 
 	if (is_test)
 		ins_before = read_inserted();
@@ -732,7 +1058,31 @@ int main(int argc, char **argv)
 	if (map == MAP_FAILED)
 		die(1, "mmap %s fd: %s", mapfd == dbfd ? "dma-buf" : TEST_DEV,
 		    strerror(errno));
-	touch(map, len, (size_t)pagesz);
+	old_map = map;
+
+	if (nflood) {
+		long k;
+
+		/* untouched: no faults; smaps of the first one while it is alone */
+		read_smaps((unsigned long)(uintptr_t)map, &se);
+		flood = calloc((size_t)nflood, sizeof(*flood));
+		if (!flood)
+			die(1, "calloc: %s", strerror(errno));
+		flood[0] = map;
+		for (k = 1; k < nflood; k++) {
+			flood[k] = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					MAP_SHARED, mapfd, 0);
+			if (flood[k] == MAP_FAILED)
+				die(1, "flood: mmap %ld of %ld: %s", k + 1, nflood,
+				    strerror(errno));
+		}
+		for (k = 1; k < nflood; k++)
+			if (munmap(flood[k], len) < 0)
+				die(1, "flood: munmap: %s", strerror(errno));
+		free(flood);
+	} else {
+		touch(map, len, (size_t)pagesz);
+	}
 
 	if (strcmp(path, "procmem") == 0)
 		gup_procmem(map, len, &gr);
@@ -750,9 +1100,21 @@ int main(int argc, char **argv)
 		if (mprotect(upper, len / 2, PROT_READ) < 0)
 			die(1, "mprotect upper half: %s", strerror(errno));
 		gup_vm_readv(upper, len / 2, &gr);
+	} else if (strcmp(path, "thread") == 0) {
+		tid = gup_in_thread(map, len, &gr);
+	} else if (strcmp(path, "fork") == 0) {
+		child_pid = gup_in_child(map, len, &child_gup);
+	} else if (strcmp(path, "mremap") == 0) {
+		void *moved = move_mapping(map, len, &mremap_err);
+
+		if (moved != MAP_FAILED) {
+			map = moved;
+			gup_vm_readv(map, len, &gr);
+		}
 	}
 
-	read_smaps((unsigned long)(uintptr_t)map, &se);
+	if (!nflood)
+		read_smaps((unsigned long)(uintptr_t)map, &se);
 
 	snprintf(fdinfo_path, sizeof(fdinfo_path), "/proc/self/fdinfo/%d", dbfd);
 	fdinfo = slurp(fdinfo_path);
@@ -800,6 +1162,22 @@ int main(int argc, char **argv)
 	printf(",\"gup_errno\":%d,\"inserted\":%ld,\"repeat\":%d,\"buf_name\":", gr.err,
 	       inserted, strcmp(path, "repeat") == 0 ? REPEAT_N : 0);
 	json_str(buf_name);
+	printf(",\"tid\":%ld,\"uid\":%ld,\"cgroup_id\":%lld,\"map_len\":%zu",
+	       tid, (long)getuid(), cgroup_id, len);
+	if (child_gup) {
+		printf(",\"child_pid\":%ld,\"child_gup\":", (long)child_pid);
+		json_str(child_gup);
+	}
+	if (strcmp(path, "mremap") == 0) {
+		printf(",\"old_vm_start\":\"0x%lx\",\"mremap\":",
+		       (unsigned long)(uintptr_t)old_map);
+		if (mremap_err)
+			printf("\"refused\",\"mremap_errno\":%d", mremap_err);
+		else
+			fputs("\"ok\"", stdout);
+	}
+	if (nflood)
+		printf(",\"maps\":%ld", nflood);
 	puts("}");
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die(1, "write stdout: %s", strerror(errno));
