@@ -139,7 +139,8 @@ struct call_args {
 	__u64 vma;
 	__u64 dmabuf;
 	__u64 arg; /* gup_flags or address */
-	__u64 aux; /* pte install: struct vm_fault * */
+	__u64 aux; /* pte install: struct vm_fault *; vm_insert_pages: unsigned long *num */
+	__u64 count; /* vm_insert_pages: pages asked for */
 	/*
 	 * Stack taken at entry, used when the return probe's unwind stops at
 	 * kretprobe_trampoline (kernels before 5.14, measured on 5.10).
@@ -169,12 +170,17 @@ struct {
 	__type(value, struct call_args);
 } calls SEC(".maps");
 
-static __always_inline void counter_add(__u32 slot)
+static __always_inline void counter_add_n(__u32 slot, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &slot);
 
 	if (v)
-		*v += 1;
+		*v += n;
+}
+
+static __always_inline void counter_add(__u32 slot)
+{
+	counter_add_n(slot, 1);
 }
 
 /* The struct dma_buf behind a file on the dmabuf pseudo-fs, else NULL. */
@@ -308,10 +314,11 @@ static __always_inline void fill_target(struct da_event *ev, struct dma_buf *dma
 /*
  * First occurrence of the key? Repeats are counted in the dedup map and not
  * sent. If the map refuses the entry, send anyway (counted): nothing is lost.
+ * N occurrences at once (vm_insert_pages: one per page).
  */
-static __always_inline bool seen_before(const struct da_dedup_key *key)
+static __always_inline bool seen_before(const struct da_dedup_key *key, __u64 n)
 {
-	struct da_dedup_val first = { 1 }, *v;
+	struct da_dedup_val first = { n }, *v;
 
 	v = bpf_map_lookup_elem(&dedup, key);
 	if (!v && !bpf_map_update_elem(&dedup, key, &first, BPF_NOEXIST))
@@ -319,16 +326,16 @@ static __always_inline bool seen_before(const struct da_dedup_key *key)
 	if (!v)
 		v = bpf_map_lookup_elem(&dedup, key); /* another CPU inserted it first */
 	if (v) {
-		__sync_fetch_and_add(&v->count, 1);
+		__sync_fetch_and_add(&v->count, n);
 		return true;
 	}
 	counter_add(DA_CTR_DEDUP_FULL);
 	return false;
 }
 
-/* Count, de-duplicate and send an event whose target fields are filled. */
-static __always_inline void send(void *ctx, struct da_event *ev, __u32 kind, __u32 hook,
-				 __u64 addr, __u64 gup_flags, int ret, __u64 pte)
+/* Count N occurrences, de-duplicate and send an event whose target fields are filled. */
+static __always_inline void send_n(void *ctx, struct da_event *ev, __u32 kind, __u32 hook,
+				   __u64 addr, __u64 gup_flags, int ret, __u64 pte, __u64 n)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct da_dedup_key key = {
@@ -338,8 +345,8 @@ static __always_inline void send(void *ctx, struct da_event *ev, __u32 kind, __u
 	struct call_args *answering = bpf_map_lookup_elem(&call_scratch, &one);
 	long len;
 
-	counter_add(kind);
-	if (seen_before(&key))
+	counter_add_n(kind, n);
+	if (seen_before(&key, n))
 		return;
 	ev->kind = kind;
 	ev->hook = hook;
@@ -368,9 +375,15 @@ static __always_inline void send(void *ctx, struct da_event *ev, __u32 kind, __u
 	}
 }
 
-static __always_inline void report(void *ctx, __u32 kind, __u32 hook, struct dma_buf *dmabuf,
-				   const struct da_tracked *tr, struct vm_area_struct *vma,
-				   __u64 addr, __u64 gup_flags, int ret, __u64 pte)
+static __always_inline void send(void *ctx, struct da_event *ev, __u32 kind, __u32 hook,
+				 __u64 addr, __u64 gup_flags, int ret, __u64 pte)
+{
+	send_n(ctx, ev, kind, hook, addr, gup_flags, ret, pte, 1);
+}
+
+static __always_inline void report_n(void *ctx, __u32 kind, __u32 hook, struct dma_buf *dmabuf,
+				     const struct da_tracked *tr, struct vm_area_struct *vma,
+				     __u64 addr, __u64 gup_flags, int ret, __u64 pte, __u64 n)
 {
 	struct da_event *ev;
 
@@ -380,7 +393,14 @@ static __always_inline void report(void *ctx, __u32 kind, __u32 hook, struct dma
 	if (!ev)
 		return;
 	fill_target(ev, dmabuf, tr, vma);
-	send(ctx, ev, kind, hook, addr, gup_flags, ret, pte);
+	send_n(ctx, ev, kind, hook, addr, gup_flags, ret, pte, n);
+}
+
+static __always_inline void report(void *ctx, __u32 kind, __u32 hook, struct dma_buf *dmabuf,
+				   const struct da_tracked *tr, struct vm_area_struct *vma,
+				   __u64 addr, __u64 gup_flags, int ret, __u64 pte)
+{
+	report_n(ctx, kind, hook, dmabuf, tr, vma, addr, gup_flags, ret, pte, 1);
 }
 
 static __always_inline void track_insert(__u64 vma, const struct da_tracked *t)
@@ -449,15 +469,16 @@ static __always_inline void gup_checked(void *ctx, struct dma_buf *dmabuf,
  * insert_page_into_pte_locked, 5.10 to 6.18), so the pte it installed is a
  * normal one: both kinds are reported (pte value not read: 0).
  */
+/* N struct pages went into a dma-buf vma, each by a pte without pte_special. */
 static __always_inline void page_inserted(void *ctx, __u32 hook, struct dma_buf *dmabuf,
 					  const struct da_tracked *tr, struct vm_area_struct *vma,
-					  __u64 addr, int ret)
+					  __u64 addr, int ret, __u64 n)
 {
-	if (ret)
+	if (!n)
 		return;
 	counter_add(DA_CTR_HOOK_BASE + hook);
-	report(ctx, DA_KIND_PAGE_INSERT_ON_DMABUF, hook, dmabuf, tr, vma, addr, 0, ret, 0);
-	report(ctx, DA_KIND_PTE_NOT_SPECIAL, hook, dmabuf, tr, vma, addr, 0, ret, 0);
+	report_n(ctx, DA_KIND_PAGE_INSERT_ON_DMABUF, hook, dmabuf, tr, vma, addr, 0, ret, 0, n);
+	report_n(ctx, DA_KIND_PTE_NOT_SPECIAL, hook, dmabuf, tr, vma, addr, 0, ret, 0, n);
 }
 
 /*
@@ -691,21 +712,10 @@ int BPF_PROG(fexit_insert_page, struct vm_area_struct *vma, unsigned long addr,
 	struct da_tracked *tr = NULL;
 
 	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
-	page_inserted(ctx, DA_HOOK_INSERT_PAGE, dmabuf, tr, vma, addr, ret);
+	page_inserted(ctx, DA_HOOK_INSERT_PAGE, dmabuf, tr, vma, addr, ret, !ret);
 	return 0;
 }
 
-SEC("fexit")
-int BPF_PROG(fexit_insert_pages, struct vm_area_struct *vma, unsigned long addr,
-	     struct page **pages, unsigned long *num, int ret)
-{
-	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
-	struct da_tracked *tr = NULL;
-
-	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
-	page_inserted(ctx, DA_HOOK_INSERT_PAGES, dmabuf, tr, vma, addr, ret);
-	return 0;
-}
 
 /* gup_fast_fallback and internal_get_user_pages_fast share this signature. */
 SEC("fentry")
@@ -800,9 +810,27 @@ int BPF_PROG(fentry_vma_free, struct vm_area_struct *vma)
 	return 0;
 }
 
+/* The same on __vm_area_free, where exit_mmap frees vmas directly (6.4 to 6.12). */
+SEC("fentry")
+int BPF_PROG(fentry_vma_free_direct, struct vm_area_struct *vma)
+{
+	vma_freed(vma);
+	return 0;
+}
+
 /* ---- kprobe/kretprobe fallback (attached by function name) ------------ */
 
 /* The same outcome handlers as the fexit programs, chosen by hook id. */
+/* vm_insert_pages: asked for minus left over (*num, written back by the kernel). */
+static __always_inline __u64 pages_put_in(const struct call_args *a)
+{
+	unsigned long left = 0;
+
+	if (bpf_probe_read_kernel(&left, sizeof(left), (void *)a->aux))
+		return 0;
+	return a->count > left ? a->count - left : 0;
+}
+
 static __always_inline void call_done(void *ctx, __u32 hook, const struct call_args *a, int ret)
 {
 	struct dma_buf *dmabuf = (struct dma_buf *)a->dmabuf;
@@ -824,13 +852,16 @@ static __always_inline void call_done(void *ctx, __u32 hook, const struct call_a
 	}
 	else if (hook == DA_HOOK_PTE_INSTALL)
 		fault_done(ctx, dmabuf, tr, vma, BPF_CORE_READ(vmf, pte), a->arg, ret);
+	else if (hook == DA_HOOK_INSERT_PAGES)
+		page_inserted(ctx, hook, dmabuf, tr, vma, a->arg, ret, pages_put_in(a));
 	else
-		page_inserted(ctx, hook, dmabuf, tr, vma, a->arg, ret);
+		page_inserted(ctx, hook, dmabuf, tr, vma, a->arg, ret, !ret);
 }
 
 /* Entry: remember a dma-buf call for the matching return probe. */
-static __always_inline void start_call(void *ctx, __u32 hook, struct dma_buf *dmabuf,
-				       struct vm_area_struct *vma, __u64 arg, __u64 aux)
+static __always_inline void start_call_n(void *ctx, __u32 hook, struct dma_buf *dmabuf,
+					 struct vm_area_struct *vma, __u64 arg, __u64 aux,
+					 __u64 count)
 {
 	struct call_key key = { (__u32)bpf_get_current_pid_tgid(), hook };
 	__u32 zero = 0;
@@ -844,10 +875,30 @@ static __always_inline void start_call(void *ctx, __u32 hook, struct dma_buf *dm
 	args->dmabuf = (__u64)dmabuf;
 	args->arg = arg;
 	args->aux = aux;
+	args->count = count;
 	args->__pad = 0;
 	len = bpf_get_stack(ctx, args->stack, sizeof(args->stack), 0);
 	args->stack_len = len > 0 ? len / sizeof(__u64) : 0;
 	bpf_map_update_elem(&calls, &key, args, BPF_ANY);
+}
+
+static __always_inline void start_call(void *ctx, __u32 hook, struct dma_buf *dmabuf,
+				       struct vm_area_struct *vma, __u64 arg, __u64 aux)
+{
+	start_call_n(ctx, hook, dmabuf, vma, arg, aux, 0);
+}
+
+/* vm_insert_pages entry: the pages asked for, and where the count left is written back. */
+static __always_inline void start_insert_pages(void *ctx, struct dma_buf *dmabuf,
+					       struct vm_area_struct *vma, unsigned long addr,
+					       unsigned long *num)
+{
+	unsigned long asked = 0;
+
+	if (!dmabuf && !tracked_vma(vma))
+		return;
+	bpf_probe_read_kernel(&asked, sizeof(asked), num);
+	start_call_n(ctx, DA_HOOK_INSERT_PAGES, dmabuf, vma, addr, (__u64)num, asked);
 }
 
 /* Return: nothing saved means the call was not on a dma-buf. */
@@ -923,14 +974,42 @@ int BPF_KRETPROBE(kretprobe_insert_page, int ret)
 }
 
 SEC("kprobe")
-int BPF_KPROBE(kprobe_insert_pages, struct vm_area_struct *vma, unsigned long addr)
+int BPF_KPROBE(kprobe_insert_pages, struct vm_area_struct *vma, unsigned long addr,
+	       struct page **pages, unsigned long *num)
 {
-	start_call(ctx, DA_HOOK_INSERT_PAGES, dmabuf_of_vma(vma), vma, addr, 0);
+	start_insert_pages(ctx, dmabuf_of_vma(vma), vma, addr, num);
 	return 0;
 }
 
 SEC("kretprobe")
 int BPF_KRETPROBE(kretprobe_insert_pages, int ret)
+{
+	finish_call(ctx, DA_HOOK_INSERT_PAGES, ret);
+	return 0;
+}
+
+/*
+ * vm_insert_pages(vma, addr, pages, num): *num pages in, *num left on return
+ * (some may be in even when it fails). The entry remembers how many were asked.
+ */
+SEC("fentry")
+int BPF_PROG(fentry_insert_pages, struct vm_area_struct *vma, unsigned long addr)
+{
+	/*
+	 * num is read through the trampoline's argument array: before 5.15 the
+	 * verifier refuses a direct read of an argument that points to a scalar
+	 * (measured on 5.10: the whole object then fails to load).
+	 */
+	unsigned long *num = NULL;
+
+	bpf_probe_read_kernel(&num, sizeof(num), (__u64 *)ctx + 3);
+	start_insert_pages(ctx, dmabuf_of_vma_btf(vma), vma, addr, num);
+	return 0;
+}
+
+SEC("fexit")
+int BPF_PROG(fexit_insert_pages, struct vm_area_struct *vma, unsigned long addr,
+	     struct page **pages, unsigned long *num, int ret)
 {
 	finish_call(ctx, DA_HOOK_INSERT_PAGES, ret);
 	return 0;

@@ -14,16 +14,20 @@
 /* include/uapi/linux/magic.h: s_magic of the dmabuf pseudo-fs superblock */
 #define DA_DMA_BUF_MAGIC 0x444d4142u
 
-/* include/linux/mm.h: stable from 5.x to 6.18 (see REFERENCE.md §2) */
+/* include/linux/mm.h (64-bit): the same bits from 5.10 to 6.18 */
 #define DA_VM_READ	 0x00000001ull
 #define DA_VM_WRITE	 0x00000002ull
 #define DA_VM_EXEC	 0x00000004ull
 #define DA_VM_SHARED	 0x00000008ull
+#define DA_VM_MAYREAD	 0x00000010ull
+#define DA_VM_MAYWRITE	 0x00000020ull
+#define DA_VM_MAYEXEC	 0x00000040ull
 #define DA_VM_MAYSHARE	 0x00000080ull
 #define DA_VM_PFNMAP	 0x00000400ull
 #define DA_VM_IO	 0x00004000ull
 #define DA_VM_DONTEXPAND 0x00040000ull
 #define DA_VM_DONTDUMP	 0x04000000ull
+#define DA_VM_SOFTDIRTY	 0x08000000ull
 #define DA_VM_MIXEDMAP	 0x10000000ull
 
 /*

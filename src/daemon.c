@@ -107,7 +107,11 @@ static void add_event(struct daemon *d, const struct da_event *ev)
 
 static void on_event(void *ctx, const struct da_event *ev)
 {
-	add_event(ctx, ev);
+	struct daemon *d = ctx;
+	struct da_event e = *ev;
+
+	session_clean_stack(&d->ks, &e);
+	add_event(d, &e);
 }
 
 static void on_dedup(void *ctx, const struct da_dedup_key *key, uint64_t count)

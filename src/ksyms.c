@@ -88,10 +88,32 @@ int ksyms_load(struct ksyms *ks, FILE *f)
 	return 0;
 }
 
+int ksyms_reload(struct ksyms *ks)
+{
+	struct ksyms fresh;
+	FILE *src = ks->src;
+	int ret;
+
+	if (!src)
+		return -ENOENT;
+	rewind(src);
+	ret = ksyms_load(&fresh, src);
+	clearerr(src);
+	if (ret)
+		return ret;
+	ks->src = NULL;
+	ksyms_free(ks);
+	*ks = fresh;
+	ks->src = src;
+	return 0;
+}
+
 void ksyms_free(struct ksyms *ks)
 {
 	if (!ks)
 		return;
+	if (ks->src)
+		fclose(ks->src);
 	free(ks->syms);
 	free(ks->strings);
 	memset(ks, 0, sizeof(*ks));
@@ -121,15 +143,27 @@ const char *ksyms_frame(const struct ksyms *ks, uint64_t addr, char *buf, size_t
 	return n >= 6 && !strcmp(s + n - 6, " [bpf]") ? NULL : s;
 }
 
+/* Past the last symbol or far from any: not a text address we know. */
+static const struct ksym *near(const struct ksyms *ks, uint64_t addr)
+{
+	const struct ksym *s = ks && ks->len ? find(ks, addr) : NULL;
+
+	return s && addr - s->addr <= 0x100000 ? s : NULL;
+}
+
+int ksyms_known(const struct ksyms *ks, uint64_t addr)
+{
+	return near(ks, addr) != NULL;
+}
+
 const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, int with_offset, char *buf,
 			   size_t len)
 {
-	const struct ksym *s = ks && ks->len ? find(ks, addr) : NULL;
+	const struct ksym *s = near(ks, addr);
 	const char *mod;
 	char off[24] = "";
 
-	/* Past the last symbol or far from any: not a text address we know. */
-	if (!s || addr - s->addr > 0x100000) {
+	if (!s) {
 		snprintf(buf, len, "0x%" PRIx64, addr);
 		return buf;
 	}

@@ -18,12 +18,20 @@ struct ksyms {
 	size_t len, cap;
 	char *strings;
 	size_t slen, scap;
+	/*
+	 * /proc/kallsyms kept open to read again (ksyms_reload): the kernel decides
+	 * at open whether its reader may see addresses (CAP_SYSLOG), so a daemon that
+	 * drops its capabilities still reads real ones.
+	 */
+	FILE *src;
 };
 
 /* Reads text symbols from f (kallsyms format). 0 or -errno. Addresses all
  * zero (kptr_restrict) give an empty table: lookups then fail. */
 int ksyms_load(struct ksyms *ks, FILE *f);
-void ksyms_free(struct ksyms *ks); /* NULL-safe */
+/* Reads ks->src again from its start; the old table stays if that fails. 0 or -errno. */
+int ksyms_reload(struct ksyms *ks);
+void ksyms_free(struct ksyms *ks); /* NULL-safe; closes src */
 
 /*
  * "func+0x1a [module]" (exact: "func [module]" when with_offset is false
@@ -37,5 +45,7 @@ const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, int with_offse
  * are the auditor's own (BPF programs and trampolines: "[bpf]").
  */
 const char *ksyms_frame(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
+/* Is addr a text address the table names (not "0x...")? */
+int ksyms_known(const struct ksyms *ks, uint64_t addr);
 
 #endif

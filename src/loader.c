@@ -296,6 +296,32 @@ static int pick_kprobe(struct detector *d)
 	return -1;
 }
 
+/* The second function, by the mechanism the first one got, where this kernel has it. */
+static void decide_also(struct detector *d, const struct btf *btf)
+{
+	struct bpf_program *p = d->mech == DA_MECH_FENTRY ? d->also.fentry : d->also.kprobe;
+	char why[160];
+
+	d->also_on = false;
+	if (!d->also.func || !p)
+		return;
+	if (d->mech == DA_MECH_FENTRY) {
+		if (!fentry_works(btf, d->also.func, why, sizeof(why)) ||
+		    bpf_program__set_attach_target(p, 0, d->also.func))
+			return;
+		bpf_program__set_autoload(p, true);
+	} else if (!kprobe_works(d->also.func, why, sizeof(why))) {
+		return;
+	}
+	d->also_on = true;
+	snprintf(d->label, sizeof(d->label), "%s,%s", d->func, d->also.func);
+}
+
+const char *detector_func(const struct detector *d)
+{
+	return d->also_on ? d->label : d->func;
+}
+
 static void decide(struct detector *d, const struct btf *btf, enum da_attach mode, bool find_vma,
 		   bool kbtf)
 {
@@ -328,6 +354,7 @@ static void decide(struct detector *d, const struct btf *btf, enum da_attach mod
 		return;
 
 	d->func = d->var[v].func;
+	decide_also(d, btf);
 	if (!strcmp(d->func, "follow_page_mask"))
 		d->what = "get_user_pages slow path on a dma-buf vma (accepted vmas only: "
 			  "no gup_blocked warnings)";
@@ -369,18 +396,19 @@ static void decide_scan(struct detector *d, const struct btf *btf, bool kbtf)
 			   "no task_vma iterator on this kernel (5.12+): /proc scan");
 }
 
-static struct bpf_link *attach_one(struct detector *d, struct bpf_program *p, bool ret)
+static struct bpf_link *attach_one(struct detector *d, struct bpf_program *p, bool ret,
+				   const char *func)
 {
 	if (d->mech == DA_MECH_FENTRY)
 		return bpf_program__attach(p);
-	return bpf_program__attach_kprobe(p, ret, d->func);
+	return bpf_program__attach_kprobe(p, ret, func);
 }
 
 static void attach_detector(struct detector *d)
 {
 	const struct variant *v = NULL;
-	struct bpf_program *progs[3] = { NULL, NULL, NULL };
-	bool ret[3] = { false, false, false };
+	struct bpf_program *progs[4] = { NULL, NULL, NULL, NULL };
+	bool ret[4] = { false, false, false, false };
 	int n = 0;
 
 	for (int i = 0; i < d->nvar; i++)
@@ -389,24 +417,30 @@ static void attach_detector(struct detector *d)
 	if (!v || (d->mech != DA_MECH_FENTRY && d->mech != DA_MECH_KPROBE))
 		return;
 	/*
-	 * fexit before fentry: no entry is left without its answer. kprobe before
-	 * kretprobe: handlers on one address run in registration order, and ours
-	 * must see the return address before the kretprobe replaces it, or kernels
-	 * before 5.14 cannot unwind the entry stack (the LRU call map absorbs
-	 * entries whose return probe was not there yet).
+	 * fexit before fentry: no entry is left without its answer. kretprobe
+	 * before kprobe: the handlers on one address run newest first
+	 * (add_new_kprobe), and our kprobe must see the return address before our
+	 * kretprobe replaces it, or kernels before 5.14 cannot unwind the entry
+	 * stack (measured on 5.10: stacks cut at kretprobe_trampoline). A return
+	 * whose entry was not probed yet finds no call record and is ignored.
 	 */
 	if (d->mech == DA_MECH_FENTRY) {
 		progs[n++] = v->fexit;
 		progs[n++] = v->fentry;
 	} else {
-		progs[n++] = v->kprobe;
 		ret[n] = true;
 		progs[n++] = v->kretprobe;
+		progs[n++] = v->kprobe;
+	}
+	if (d->also_on) {
+		progs[n] = d->mech == DA_MECH_FENTRY ? d->also.fentry : d->also.kprobe;
+		ret[n++] = false;
 	}
 	for (int i = 0; i < n; i++) {
 		if (!progs[i])
 			continue;
-		d->links[i] = attach_one(d, progs[i], ret[i]);
+		d->links[i] = attach_one(d, progs[i], ret[i],
+					 d->also_on && i == n - 1 ? d->also.func : d->func);
 		if (!d->links[i]) {
 			int e = errno;
 
@@ -417,6 +451,7 @@ static void attach_detector(struct detector *d)
 				d->links[j] = NULL;
 			}
 			d->mech = DA_MECH_NONE;
+			d->also_on = false;
 			return;
 		}
 	}
@@ -467,8 +502,10 @@ static void describe_detectors(struct auditor *a)
 	d[DA_HOOK_INSERT_PAGES] = (struct detector){
 		.name = "insert_pages",
 		.what = "struct pages inserted into a dma-buf vma",
-		.var = { VAR("vm_insert_pages", NULL, s->progs.fexit_insert_pages,
-			     s->progs.kprobe_insert_pages, s->progs.kretprobe_insert_pages) },
+		/* the entry keeps how many pages were asked for: the count is per page */
+		.var = { VAR("vm_insert_pages", s->progs.fentry_insert_pages,
+			     s->progs.fexit_insert_pages, s->progs.kprobe_insert_pages,
+			     s->progs.kretprobe_insert_pages) },
 		.nvar = 1,
 	};
 	/* The lockless walker itself is inlined everywhere: hook its caller. */
@@ -498,12 +535,20 @@ static void describe_detectors(struct auditor *a)
 			     s->progs.kretprobe_vma_dup) },
 		.nvar = 1,
 	};
+	/*
+	 * vm_area_free frees vmas; from 6.4 to 6.12 exit_mmap frees them with
+	 * __vm_area_free directly (which vm_area_free's RCU callback may inline):
+	 * both are hooked where both exist (measured on 6.12: either one alone
+	 * leaves freed vmas tracked, whose memory other processes' vmas reuse).
+	 */
 	d[DA_HOOK_VMA_FREE] = (struct detector){
 		.name = "vma_free",
 		.what = "forgets swapped-vm_file dma-buf vmas when they are freed",
 		.var = { VAR("vm_area_free", s->progs.fentry_vma_free, NULL,
 			     s->progs.kprobe_vma_free, NULL) },
 		.nvar = 1,
+		.also = VAR("__vm_area_free", s->progs.fentry_vma_free_direct, NULL,
+			    s->progs.kprobe_vma_free, NULL),
 	};
 	d[DA_HOOK_SCAN] = (struct detector){
 		.name = "scan",
@@ -613,7 +658,7 @@ void auditor_close(struct auditor *a)
 	if (!a)
 		return;
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
-		for (int j = 0; j < 3; j++) {
+		for (int j = 0; j < 4; j++) {
 			bpf_link__destroy(a->det[i].links[j]);
 			a->det[i].links[j] = NULL;
 		}
@@ -776,7 +821,8 @@ void auditor_print_probe(FILE *f, const struct auditor *a)
 				   d->fentry_why);
 		else
 			detector_why(d, why, sizeof(why));
-		fprintf(f, "%-13s %-29s %-7s %s\n", d->name, d->func, mech_name(d->mech), why);
+		fprintf(f, "%-13s %-29s %-7s %s\n", d->name, detector_func(d), mech_name(d->mech),
+			why);
 	}
 	fprintf(f, "%d of %d live detectors attached; scan: %s\n", live, DA_HOOK_MAX - 1,
 		!auditor_can_scan(a)			    ? "unavailable"

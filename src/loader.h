@@ -33,13 +33,20 @@ struct detector {
 	const char *what; /* what it detects */
 	struct variant var[DA_MAX_VARIANTS];
 	int nvar;
+	/* a second function hooked too, by the same mechanism, where the kernel has it */
+	struct variant also;
+	bool also_on;
 	bool needs_find_vma;
 	const char *func; /* variant in use (or the first one tried) */
+	char label[64];	  /* func, ",also" when that one is hooked too: what is shown */
 	enum da_mech mech;
 	char fentry_why[160]; /* why fentry was not used ("" if it was) */
 	char kprobe_why[160]; /* why kprobe was not used ("" if it was/untried) */
-	struct bpf_link *links[3];
+	struct bpf_link *links[4];
 };
+
+/* The kernel function(s) a detector hooks, as probe and the report name them. */
+const char *detector_func(const struct detector *d);
 
 struct auditor {
 	struct dmabuf_audit_bpf *skel;

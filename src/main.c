@@ -59,8 +59,10 @@ static void show(struct run_ctx *rc, struct finding *f)
 static void on_event(void *ctx, const struct da_event *ev)
 {
 	struct run_ctx *rc = ctx;
+	struct da_event e = *ev;
 
-	show(rc, finding_set_add(&rc->set, ev));
+	session_clean_stack(&rc->ks, &e);
+	show(rc, finding_set_add(&rc->set, &e));
 }
 
 static void on_dedup(void *ctx, const struct da_dedup_key *key, uint64_t count)
@@ -137,7 +139,7 @@ static void fill_report(struct report_data *r, struct run_ctx *rc, double elapse
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
 		r->det_name[i] = a->det[i].name;
 		r->det_mech[i] = mech_name(a->det[i].mech);
-		r->det_func[i] = a->det[i].mech != DA_MECH_NONE ? a->det[i].func : NULL;
+		r->det_func[i] = a->det[i].mech != DA_MECH_NONE ? detector_func(&a->det[i]) : NULL;
 	}
 }
 

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include "dmabuf_audit.h"
 #include "ksyms.h"
 #include "loader.h"
 #include "log.h"
@@ -12,11 +14,41 @@ void session_load_ksyms(struct ksyms *ks)
 	FILE *f = fopen("/proc/kallsyms", "re");
 	int err = f ? ksyms_load(ks, f) : -errno;
 
-	if (f)
-		fclose(f);
-	if (err)
+	if (err) {
+		if (f)
+			fclose(f);
 		log_msg(LOG_WARNING, "cannot read /proc/kallsyms (stacks stay as addresses): %s",
 			strerror(-err));
+		return;
+	}
+	ks->src = f; /* read again when a frame is unknown (session_clean_stack) */
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void session_clean_stack(struct ksyms *ks, struct da_event *ev)
+{
+	static double last_reload = -10;
+	uint32_t n = 0, len = ev->stack_len < DA_STACK_DEPTH ? ev->stack_len : DA_STACK_DEPTH;
+	char sym[192];
+
+	for (uint32_t i = 0; i < len; i++) {
+		uint64_t addr = ev->stack[i];
+
+		if (!ksyms_known(ks, addr) && monotonic_s() - last_reload >= 2) {
+			last_reload = monotonic_s();
+			ksyms_reload(ks);
+		}
+		if (ksyms_frame(ks, addr, sym, sizeof(sym)))
+			ev->stack[n++] = addr;
+	}
+	ev->stack_len = n;
 }
 
 int session_announce(const struct auditor *a)

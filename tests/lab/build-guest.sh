@@ -29,9 +29,11 @@ die() { echo "lab: $*" >&2; exit 1; }
 [ -f "$MODULE_SRC/dmabuf_test_exporter.c" ] || die "no test module source in $MODULE_SRC"
 [ -f "$TRIGGER_SRC" ] || die "no trigger source $TRIGGER_SRC"
 [ -x "$AUDIT_BIN" ] || die "no auditor $AUDIT_BIN (make STATIC=1, arm64: make arm64-static)"
-readelf -h "$AUDIT_BIN" | grep -q "Machine:.*$elf_machine" || die "$AUDIT_BIN is not an $LAB_ARCH binary"
+# Whole outputs first, then grep: `readelf | grep -q` dies of SIGPIPE under pipefail.
+elf_header=$(readelf -h "$AUDIT_BIN")
+grep -q "Machine:.*$elf_machine" <<<"$elf_header" || die "$AUDIT_BIN is not an $LAB_ARCH binary"
 # A dynamically linked auditor would not run in the busybox-only guest.
-if readelf -l "$AUDIT_BIN" 2>/dev/null | grep -q 'Requesting program interpreter'; then
+if grep -q 'Requesting program interpreter' <<<"$(readelf -l "$AUDIT_BIN" 2>/dev/null)"; then
 	die "$AUDIT_BIN is dynamically linked (need make STATIC=1)"
 fi
 

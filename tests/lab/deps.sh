@@ -10,7 +10,7 @@ set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
 # arm64 kernels are looked up in the arm64 package lists: the architecture first.
-if [ "$LAB_ARCH" = arm64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+if [ "$LAB_ARCH" = arm64 ] && ! grep -qx arm64 <<<"$(dpkg --print-foreign-architectures)"; then
 	echo "lab: dpkg --add-architecture arm64" >&2
 	dpkg --add-architecture arm64
 	apt-get update -qq
@@ -33,7 +33,7 @@ fi
 
 missing=()
 for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

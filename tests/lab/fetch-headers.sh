@@ -29,8 +29,8 @@ else
 	deps=$(apt-cache depends "$flavour:$LAB_DEBARCH")
 fi
 # "Depends: <linux-headers-X-common:arm64>" (arch: all, seen from arm64), "linux-kbuild-X:arm64"
-common=$(sed -n 's/^ *Depends: <\{0,1\}\(linux-headers-[^ :>]*-common\)[:a-z0-9]*>\{0,1\}$/\1/p' <<<"$deps" | head -n1)
-kbuild=$(sed -n 's/^ *Depends: <\{0,1\}\(linux-kbuild-[^ :>]*\)[:a-z0-9]*>\{0,1\}$/\1/p' <<<"$deps" | head -n1)
+common=$(sed -n 's/^ *Depends: <\{0,1\}\(linux-headers-[^ :>]*-common\)[:a-z0-9]*>\{0,1\}$/\1/p' <<<"$deps" | sed -n 1p)
+kbuild=$(sed -n 's/^ *Depends: <\{0,1\}\(linux-kbuild-[^ :>]*\)[:a-z0-9]*>\{0,1\}$/\1/p' <<<"$deps" | sed -n 1p)
 if [ -z "$common" ] || [ -z "$kbuild" ]; then
 	echo "lab: cannot find -common/linux-kbuild for $flavour in: $deps" >&2
 	exit 1
@@ -57,7 +57,7 @@ needs_newer() { # ELF -> true if it needs a GLIBC_x newer than the machine's
 }
 kdir=$(cd -P "$hdir/scripts/.." && pwd)
 while IFS= read -r f; do
-	head -c4 "$f" | grep -q 'ELF' || continue
+	[ "$(head -c4 "$f" | tail -c3)" = ELF ] || continue
 	needs_newer "$f" || continue
 	runtime=${runtime:-$("$LAB_DIR/fetch-toolchain.sh" runtime)}
 	mv "$f" "$f.real"

@@ -48,7 +48,7 @@ mdir=$tmp/root/lib/modules/$kver
 declare -A seen=()
 order=()
 dep_of() { # module path relative to mdir -> its direct+transitive deps from modules.dep
-	sed -n "s|^$1: *||p" "$mdir/modules.dep" | head -n1
+	sed -n "s|^$1: *||p" "$mdir/modules.dep" | sed -n 1p
 }
 visit() {
 	local m=$1 d
@@ -60,7 +60,7 @@ visit() {
 for name in "${port_mods[@]}" - "${want_mods[@]}"; do
 	if [ "$name" = - ]; then nport=${#order[@]}; continue; fi
 	grep -qE "/$name\.ko\$" "$mdir/modules.builtin" 2>/dev/null && continue
-	path=$(grep -E "^([^:]*/)?$name\\.ko(\\.xz|\\.zst|\\.gz)?:" "$mdir/modules.dep" | cut -d: -f1 | head -n1)
+	path=$(grep -E "^([^:]*/)?$name\\.ko(\\.xz|\\.zst|\\.gz)?:" "$mdir/modules.dep" | cut -d: -f1 | sed -n 1p)
 	[ -n "$path" ] || { echo "lab: module $name not in $kver" >&2; exit 1; }
 	visit "$path"
 done

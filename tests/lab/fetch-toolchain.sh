@@ -36,7 +36,7 @@ mkdir -p "$root" "$LAB_CACHE/debs"
 # One apt-get download for every package not cached yet (one at a time is minutes).
 missing=()
 for n in $names; do
-	find "$LAB_CACHE/debs" -maxdepth 1 -name "${n}_*_amd64.deb" -o -name "${n}_*_all.deb" | grep -q . ||
+	[ -n "$(find "$LAB_CACHE/debs" -maxdepth 1 -name "${n}_*_amd64.deb" -o -name "${n}_*_all.deb")" ] ||
 		missing+=("$n:amd64")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -51,7 +51,7 @@ for n in $names; do
 	touch "$mark"
 done
 
-loader=$(find "$root/usr/lib64" "$root/usr/lib/x86_64-linux-gnu" -maxdepth 1 -name 'ld-linux-x86-64.so.2' 2>/dev/null | head -n1)
+loader=$(find "$root/usr/lib64" "$root/usr/lib/x86_64-linux-gnu" -maxdepth 1 -name 'ld-linux-x86-64.so.2' 2>/dev/null | sed -n 1p)
 [ -n "$loader" ] || { echo "lab: no ld-linux-x86-64.so.2 in $root" >&2; exit 1; }
 libs=$root/usr/lib/x86_64-linux-gnu:$root/lib/x86_64-linux-gnu
 cat >"$root/run" <<EOF
@@ -69,8 +69,9 @@ wrap() {
 	local f=$1
 	[ -f "$f" ] && [ ! -L "$f" ] && [ -x "$f" ] || return 0
 	case $f in *.real | *.so | *.so.*) return 0 ;; esac
-	head -c4 "$f" | grep -q 'ELF' || return 0
-	readelf -l "$f" 2>/dev/null | grep -q 'program interpreter' || return 0
+	[ "$(head -c4 "$f" | tail -c3)" = ELF ] || return 0
+	# (the whole output first: `readelf | grep -q` dies of SIGPIPE under pipefail)
+	grep -q 'program interpreter' <<<"$(readelf -l "$f" 2>/dev/null)" || return 0
 	mv "$f" "$f.real"
 	# shellcheck disable=SC2016 # "$@" belongs to the wrapper
 	printf '#!/bin/sh\nexec %s/run %s.real "$@"\n' "$root" "$f" >"$f"
@@ -87,7 +88,7 @@ if [ "$1" != runtime ]; then
 		ln -sf "$src" "$root/wrap-bin/x86_64-linux-gnu-$t"
 	done
 	[ -e "$root/wrap-bin/x86_64-linux-gnu-$1" ] || { echo "lab: no x86_64-linux-gnu-$1 in $root" >&2; exit 1; }
-	"$root/wrap-bin/x86_64-linux-gnu-$1" --version | head -n1 >&2
+	"$root/wrap-bin/x86_64-linux-gnu-$1" --version | sed -n 1p >&2
 fi
 touch "$stamp"
 if [ "$1" = runtime ]; then echo "$root"; else echo "$root/wrap-bin"; fi

@@ -13,6 +13,7 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
 
 port=ttyS1
 read -r cmdline </proc/cmdline
@@ -63,6 +64,15 @@ for f in /sys/kernel/btf/vmlinux /dev/dmabuf_test /dev/udmabuf /dev/dma_heap/sys
 	if [ -e "$f" ]; then res "present $f"; else res "absent $f"; fi
 done
 res "@@END facts"
+# The kernel functions behind every detector variant and the BPF features they need:
+# check.py holds them against its own table of what each kernel has.
+res "@@BEGIN kernel-symbols"
+for s in dma_buf_mmap_internal dma_buf_mmap check_vma_flags follow_page_mask vm_insert_page \
+	vm_insert_pages internal_get_user_pages_fast gup_fast_fallback finish_fault vm_area_dup \
+	vm_area_free __vm_area_free bpf_find_vma bpf_iter_task_vma bpf_iter_task_vma_new; do
+	if grep -q " $s\$" /proc/kallsyms; then res "present $s"; else res "absent $s"; fi
+done
+res "@@END kernel-symbols"
 stamp modules
 
 mode="test"
@@ -72,19 +82,13 @@ done
 /bin/sh /scenario.sh "$mode"
 res "@@SCENARIO rc=$?"
 if [ "$mode" = test ]; then
-	# For docs/kernel-notes.md: the default attach mode (auto: fentry, else kprobe) and
-	# the kernel symbols behind the BPF features the next detectors need.
+	# The default attach mode (auto: fentry where it attaches, else kprobe): check.py
+	# holds it against its table.
 	res "@@BEGIN probe-default"
 	/usr/bin/dmabuf-audit probe >/tmp/probe-default.out 2>&1
 	prc=$?
 	cat /tmp/probe-default.out >&3
 	res "@@END probe-default rc=$prc"
-	res "@@BEGIN kernel-symbols"
-	for s in bpf_find_vma bpf_iter_task_vma bpf_iter_task_vma_new check_vma_flags \
-		internal_get_user_pages_fast gup_fast_fallback; do
-		if grep -q " $s\$" /proc/kallsyms; then res "present $s"; else res "absent $s"; fi
-	done
-	res "@@END kernel-symbols"
 fi
 # Whole kernel log: WARN/BUG splats are below the "quiet" console level, so the
 # console log alone would not show them.

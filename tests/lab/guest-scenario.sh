@@ -17,6 +17,9 @@ stamp() {
 }
 # section NAME FILE [PREFIX]: emit FILE between markers (the caller writes @@END).
 dump() { sed "s/^/$2/" "$1" >&3; }
+# timed_out WHAT: a wait ran out of time. The checkers FAIL on every @@TIMEOUT line: a
+# wait that times out is never a pass, whatever follows it.
+timed_out() { res "@@TIMEOUT $*"; }
 
 # start_auditor TAG ARGS...: background auditor, outputs in /tmp/TAG.{out,err}; sets apid.
 start_auditor() {
@@ -66,8 +69,11 @@ stop_auditor() {
 
 # trigger TAG EXPORTER PATH [SECONDS]: run one trigger, emit its stdout/stderr/exit code.
 # TRIG_AS: another name for the trigger binary (its comm), e.g. for suppressions.
+# TRIG_OPTS: options before EXPORTER (--as UID:GID --cgroup DIR); TRIG_ARGS: after PATH.
 trigger() {
-	timeout "${4:-$TRIG_WAIT}" "${TRIG_AS:-$TRIGGER}" "$2" "$3" >/tmp/t.out 2>/tmp/t.err
+	# shellcheck disable=SC2086 # TRIG_OPTS and TRIG_ARGS are word lists
+	timeout "${4:-$TRIG_WAIT}" "${TRIG_AS:-$TRIGGER}" ${TRIG_OPTS:-} "$2" "$3" ${TRIG_ARGS:-} \
+		>/tmp/t.out 2>/tmp/t.err
 	trc=$?
 	res "@@BEGIN trigger $1 $2 $3"
 	dump /tmp/t.out "stdout: "
@@ -83,8 +89,7 @@ start_holders() {
 		f=/tmp/hold-$(echo "$e" | tr ':' '_')
 		"$TRIGGER" "$e" hold >"$f.out" 2>"$f.err" &
 		holders="$holders $!"
-		i=0
-		while [ ! -s "$f.out" ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		wait_file_has "$f.out" exporter_arg 1 30 || timed_out "holder $e: no oracle line in 30 s"
 	done
 }
 
@@ -113,21 +118,30 @@ run_mode() {
 	res "@@END probe $m rc=$prc"
 
 	# report and watch side by side: two auditors on the same hooks, and the
-	# live stream must add up to the report's counts (check.py).
+	# live stream must add up to the report's counts (check.py). The report attaches
+	# first, then watch: two auditors' probes on one function run in attach order, so
+	# which of them a kernel limit hits (a return address already replaced by the other's
+	# kretprobe, a vma lookup refused while the other's unlock is queued) is the same in
+	# every run.
 	start_auditor "$m" report --json --attach="$m"
 	rpid=$apid
+	wait_ready "$m"
 	start_auditor "$m-watch" watch --json --attach="$m"
 	wpid=$apid
-	apid=$rpid wait_ready "$m"
-	apid=$wpid wait_ready "$m-watch"
+	wait_ready "$m-watch"
 	stamp "$m-ready"
-	for e in test:insert_page test:fault_page test:mixedmap test:remap_pfn test:insert_pfn \
-		test:swap_file; do
+	for e in test:insert_page test:insert_pages test:fault_page test:mixedmap test:remap_pfn \
+		test:insert_pfn test:swap_file; do
 		for p in mmap procmem vm_readv iouring import vmsplice; do trigger "$m" "$e" "$p"; done
 	done
-	# vm_file swapped, then the vma split: the upper half is a new vma (vm_area_dup)
-	trigger "$m" test:swap_file split
-	trigger "$m" test:insert_page split
+	# the vma split (mprotect: the upper half is a new vma, vm_area_dup), copied by fork
+	# (the child's GUP), moved by mremap (GUP at the new address); vm_file swapped too
+	for e in test:swap_file test:insert_page test:remap_pfn; do
+		for p in split fork mremap; do trigger "$m" "$e" "$p"; done
+	done
+	# the GUP from a second thread (tid != pid); another uid in its own cgroup
+	trigger "$m" test:insert_page thread
+	TRIG_OPTS="--as 1000:1000 --cgroup $LAB_CGROUP" trigger "$m-user" test:insert_page procmem
 	for e in vgem udmabuf heap; do
 		for p in mmap procmem vm_readv iouring vmsplice; do trigger "$m" "$e" "$p"; done
 	done
@@ -135,7 +149,7 @@ run_mode() {
 	trigger "$m" test:insert_page repeat 600
 	trigger "$m" test:remap_pfn repeat 600
 	stamp "$m-triggered"
-	sleep 1.5 # one watch tick: counts grown since the last tick are printed
+	# (watch drains its ring buffer and prints the grown counts when it stops)
 	apid=$wpid stop_auditor "$m-watch"
 	apid=$rpid stop_auditor "$m"
 	stop_holders "$m"
@@ -165,6 +179,20 @@ run_pid_filter() {
 	stop_auditor "$m-pid"
 }
 
+# run_flood: the ring buffer overflows on purpose. The auditor is stopped (SIGSTOP) while
+# FLOOD_N distinct violating mappings are made, more events than its ring buffer holds;
+# the BPF counters must stay exact and every event that did not fit must be counted as
+# ringbuf_lost (check.py: itemised + lost = FLOOD_N).
+FLOOD_N=3000
+run_flood() {
+	start_auditor flood report --json
+	wait_ready flood
+	kill -STOP "$apid"
+	TRIG_ARGS=$FLOOD_N trigger flood test:fault_page flood
+	kill -CONT "$apid"
+	stop_auditor flood
+}
+
 # demo: one mapping made before the auditor (the scan reports it), then a violating
 # and a compliant exporter read through /proc/self/mem while it watches.
 run_demo() {
@@ -185,26 +213,31 @@ run_demo() {
 DAEMON_CONF=/etc/dmabuf-audit/dmabuf-audit.conf
 TF=/tmp/tf
 
-# wait_file_has FILE PATTERN COUNT SECONDS: until grep -c PATTERN FILE >= COUNT.
+# wait_file_has FILE PATTERN COUNT SECONDS: until grep -c PATTERN FILE >= COUNT;
+# 1 when SECONDS passed first.
 wait_file_has() {
 	i=0
-	while [ "$(grep -c "$2" "$1" 2>/dev/null || true)" -lt "$3" ] && [ "$i" -lt $(($4 * 10)) ]; do
+	while [ "$(grep -c "$2" "$1" 2>/dev/null || true)" -lt "$3" ]; do
+		[ "$i" -ge $(($4 * 10)) ] && return 1
 		sleep 0.1
 		i=$((i + 1))
 	done
+	return 0
 }
 
 # wait_textfile_after T: until the daemon wrote the textfile at or after unix second T+1,
 # so that it holds everything that happened before T (events drain before each write).
+# A @@TIMEOUT line after 30 s.
 wait_textfile_after() {
 	i=0
-	while [ "$i" -lt 150 ]; do
+	while [ "$i" -lt 300 ]; do
 		t=$(awk '$1 == "dmabuf_audit_last_update_timestamp_seconds" {printf "%d", $2}' \
 			"$TF/dmabuf_audit.prom" 2>/dev/null)
 		[ -n "$t" ] && [ "$t" -gt "$1" ] && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
+	timed_out "textfile written after unix time $1 (30 s)"
 	return 1
 }
 
@@ -244,11 +277,11 @@ run_daemon() {
 	rm -f /tmp/notify.log
 	"$TRIGGER" notify-listen /tmp/notify.sock /tmp/notify.log >/tmp/nl.out 2>&1 &
 	nlpid=$!
-	wait_file_has /tmp/nl.out listening 1 10
+	wait_file_has /tmp/nl.out listening 1 10 || timed_out "notify listener: not listening in 10 s"
 	NOTIFY_SOCKET=/tmp/notify.sock WATCHDOG_USEC=1000000 "$AUDIT" daemon \
 		>/tmp/daemon.out 2>/tmp/daemon.err &
 	dpid=$!
-	wait_file_has /tmp/notify.log '^READY=1' 1 "$READY_WAIT"
+	wait_file_has /tmp/notify.log '^READY=1' 1 "$READY_WAIT" || timed_out "daemon: no READY=1 in ${READY_WAIT} s"
 	res "@@BEGIN daemon-ready"
 	res "pid=$dpid pidfile=$(cat /run/dmabuf-audit.pid 2>/dev/null)"
 	grep '^Cap' "/proc/$dpid/status" >&3
@@ -260,7 +293,7 @@ run_daemon() {
 	# findings stay tracked while it runs, and are pruned once it is gone
 	"$TRIGGER" test:insert_page hold >/tmp/hold-daemon.out 2>/tmp/hold-daemon.err &
 	hpid=$!
-	wait_file_has /tmp/hold-daemon.out exporter_arg 1 10
+	wait_file_has /tmp/hold-daemon.out exporter_arg 1 30 || timed_out "daemon holder: no oracle line in 30 s"
 	trigger daemon test:insert_page mmap
 	trigger daemon test:remap_pfn mmap
 	TRIG_AS=/usr/bin/noisy-client trigger daemon-noisy test:insert_page mmap
@@ -282,21 +315,25 @@ run_daemon() {
 		kind = page_insert_on_dmabuf
 	EOF
 	kill -HUP "$dpid"
-	wait_file_has /tmp/notify.log '^READY=1' 2 30
+	wait_file_has /tmp/notify.log '^READY=1' 2 30 || timed_out "daemon: no READY=1 after SIGHUP in 30 s"
 	trigger daemon-hup test:insert_page mmap
 	wait_textfile_after "$(date +%s)"
 	textfile 2
 
-	# a full textfile dir, then a read-only one: errors, and the last good file stays
+	# a full textfile dir, then a read-only one: errors, and the last good file stays.
+	# Each step waits for the daemon's own line about it (never for a length of time).
 	dd if=/dev/zero of="$TF/fill" bs=4096 2>/dev/null
-	sleep 2.5
+	wait_file_has /tmp/daemon.err 'No space left on device' 1 30 ||
+		timed_out "daemon: no 'No space left on device' line in 30 s"
 	textfile full
 	rm -f "$TF/fill"
-	wait_textfile_after "$(date +%s)"
+	wait_file_has /tmp/daemon.err 'written again' 1 30 || timed_out "daemon: no 'written again' line in 30 s"
 	mount -o remount,ro "$TF"
-	sleep 2.5
+	wait_file_has /tmp/daemon.err 'Read-only file system' 1 30 ||
+		timed_out "daemon: no 'Read-only file system' line in 30 s"
 	textfile ro
 	mount -o remount,rw "$TF"
+	wait_file_has /tmp/daemon.err 'written again' 2 30 || timed_out "daemon: no second 'written again' line in 30 s"
 	wait_textfile_after "$(date +%s)"
 
 	kill -TERM "$dpid"
@@ -356,7 +393,11 @@ run_fail_on() {
 
 case ${1:-test} in
 test)
+	# the cgroup of the trigger that runs as another user (uid 1000)
+	LAB_CGROUP=/sys/fs/cgroup/lab-user
+	mkdir -p "$LAB_CGROUP"
 	for m in fentry kprobe; do run_mode "$m" && run_pid_filter "$m"; done
+	run_flood
 	run_daemon
 	run_fail_on
 	;;

@@ -49,7 +49,7 @@ _lab_lookup() {
 	case $1 in
 	6.1)
 		apt-cache depends "linux-image-$a" 2>/dev/null |
-			sed -n "s/^ *Depends: linux-image-\\(6\\.1\\.0-[0-9][0-9]*-$a\\)\\(:$a\\)\\{0,1\\}\$/\\1/p" | head -n1 ;;
+			sed -n "s/^ *Depends: linux-image-\\(6\\.1\\.0-[0-9][0-9]*-$a\\)\\(:$a\\)\\{0,1\\}\$/\\1/p" | sed -n 1p ;;
 	6.12)
 		apt-cache search --names-only "^linux-image-6\\.12\\..*\\+deb12-$a-unsigned\$" 2>/dev/null |
 			sed -n "s/^linux-image-\\(6\\.12\\.[^ ]*-$a\\)-unsigned .*/\\1/p" | sort -V | tail -n1 ;;

@@ -6,7 +6,7 @@
 # Env: LAB_ARCH (x86_64, or arm64: qemu-system-aarch64 -M virt and an arm64 auditor),
 #      AUDIT_BIN (default build/static/dmabuf-audit, arm64: build/arm64-static/dmabuf-audit),
 #      LAB_CACHE, LAB_TIMEOUT (s, 600),
-#      LAB_VERBOSE=1 (print every assertion, not only failures and summaries).
+#      LAB_VERBOSE=1 (print every assertion and skip, not only failures and summaries).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=kernels.sh
 . "$(dirname "$0")/kernels.sh"
@@ -42,12 +42,12 @@ boot() {
 	if [ "$LAB_ARCH" = arm64 ]; then
 		# virt has one UART (the console); results go to a virtio console (hvc0).
 		timeout "${LAB_TIMEOUT:-600}" qemu-system-aarch64 -M virt -accel tcg -cpu max,pauth-impdef=on \
-			-m 1024 -smp 2 -nographic -no-reboot -kernel "$1/vmlinuz" -initrd "$1/initramfs.gz" \
+			-m 1024 -smp "${LAB_SMP:-1}" -nographic -no-reboot -kernel "$1/vmlinuz" -initrd "$1/initramfs.gz" \
 			-append "console=ttyAMA0 quiet panic=-1 labmode=$2 labport=hvc0" \
 			-serial mon:stdio -device virtio-serial-pci -chardev "file,id=results,path=$3" \
 			-device virtconsole,chardev=results </dev/null >"$4" 2>&1
 	else
-		timeout "${LAB_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 \
+		timeout "${LAB_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp "${LAB_SMP:-1}" \
 			-nographic -no-reboot -kernel "$1/vmlinuz" -initrd "$1/initramfs.gz" \
 			-append "console=ttyS0 quiet panic=-1 labmode=$2" \
 			-serial mon:stdio -serial "file:$3" </dev/null >"$4" 2>&1
@@ -57,11 +57,28 @@ boot() {
 	secs=$(($(date +%s) - t0))
 }
 
+# kernel_packages RELEASE: "name version" of the Debian packages this guest's kernel and
+# module build came from (the cached .debs, and the headers when installed).
+kernel_packages() {
+	local f n v out=()
+	while IFS= read -r f; do
+		f=${f##*/} n=${f%%_*} v=${f#*_}
+		out+=("$n ${v%_*}")
+	done < <(find "$LAB_CACHE/debs" -maxdepth 1 -name "linux-*$1*.deb" | LC_ALL=C sort)
+	v=$(dpkg-query -W -f='${Status} ${Version}' "linux-headers-$1" 2>/dev/null || true)
+	case $v in "install ok installed "*) out+=("linux-headers-$1 ${v##* } (installed)") ;; esac
+	local IFS=,
+	echo "${out[*]:-none found in $LAB_CACHE/debs}" | sed 's/,/, /g'
+}
+
 console_tail() { echo "--- last lines of $1:"; tail -n "${2:-40}" "$1" | tr -d '\r' | sed 's/^/  | /'; }
 
 # section FILE HEAD: print the lines of section "@@BEGIN HEAD" (without markers).
+# Every reader in a pipeline here reads to the end of its input: a reader that exits
+# early (awk's exit, head, grep -q/-m) makes the writer die of SIGPIPE, and pipefail
+# turns that into the script's status.
 section() {
-	tr -d '\r' <"$1" | awk -v h="@@BEGIN $2" '$0 == h {on = 1; next} on && /^@@END / {exit} on {print}'
+	tr -d '\r' <"$1" | awk -v h="@@BEGIN $2" '$0 == h && !done {on = 1; next} on && /^@@END / {on = 0; done = 1} on {print}'
 }
 # end_attr FILE HEAD KEY: value of KEY= on the @@END line of section HEAD.
 end_attr() {
@@ -82,6 +99,7 @@ for k in $kernels; do
 	out=$LAB_BUILD/$kver
 	mkdir -p "$out"
 	echo "=== $kver ($LAB_ARCH)"
+	echo "# [$short] packages: $(kernel_packages "$kver")"
 	if ! "$LAB_DIR/build-guest.sh" "$kver" "$out"; then
 		note FAIL "[$short] guest built: expected module, trigger and initramfs, saw a build error (above)"
 		continue
@@ -95,7 +113,7 @@ for k in $kernels; do
 			echo "--- dmabuf-trigger $t (exit $(end_attr "$res" "trigger demo $t" rc)):"
 			section "$res" "trigger demo $t" | sed 's/^/  /'
 		done
-		if [ "$(section "$res" "ready demo" | head -n1 | cut -d' ' -f1)" != status=ok ]; then
+		if [ "$(section "$res" "ready demo" | sed -n '1s/ .*//p')" != status=ok ]; then
 			echo "--- auditor never printed 'dmabuf-audit: ready':"
 			section "$res" "ready demo"
 		fi
@@ -113,14 +131,17 @@ for k in $kernels; do
 	# booted once more; measured: sid's 7.2 under TCG -smp 2 sometimes dies on an int3 left
 	# by boot-time text patching. Said here, and the second boot's results are checked.
 	if ! grep -q '^@@LAB' "$res" 2>/dev/null; then
-		echo "# [$short] guest never reached /init ($(tr -d '\r' <"$con" | grep -m1 -E 'Kernel panic|Oops' | cut -c1-100)); booting again"
+		echo "# [$short] guest never reached /init ($(tr -d '\r' <"$con" | grep -E 'Kernel panic|Oops' | sed -n '1s/^\(.\{1,100\}\).*/\1/p')); booting again"
 		cp "$con" "$out/console-first-boot.log"
 		boot "$out" test "$res" "$con"
 	fi
-	if [ "$qrc" = 124 ]; then
-		note FAIL "[$short] guest powered off: expected poweroff within ${LAB_TIMEOUT:-600}s, saw timeout"
+	# /init ends with poweroff -f and qemu runs with -no-reboot: a clean end is exit 0.
+	if [ "$qrc" = 0 ]; then
+		note ok "[$short] guest powered off (qemu exit 0) after ${secs}s"
+	elif [ "$qrc" = 124 ]; then
+		note FAIL "[$short] guest powered off: expected qemu exit 0 within ${LAB_TIMEOUT:-600}s, saw a timeout"
 	else
-		note ok "[$short] guest powered off (qemu exit $qrc) after ${secs}s"
+		note FAIL "[$short] guest powered off: expected qemu exit 0, saw exit $qrc after ${secs}s"
 	fi
 	echo "# [$short] $(timing "$res")"
 	echo "# [$short] probe (default attach, exit $(end_attr "$res" probe-default rc)): $(section "$res" probe-default |
@@ -134,7 +155,8 @@ for k in $kernels; do
 		if [ "${LAB_VERBOSE:-0}" = 1 ]; then
 			sed '$d' "$log"
 		else
-			sed '$d' "$log" | grep -v '^ok - ' || true
+			# skips are summed up per class in each mode's "# [...]" line
+			sed '$d' "$log" | grep -v -e '^ok - ' -e '^skip - ' || true
 		fi
 		last=$(tail -n1 "$log")
 		if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then

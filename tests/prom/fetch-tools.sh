@@ -56,5 +56,5 @@ if ! runs; then
 fi
 
 for t in "${tools[@]}"; do
-	echo "$t: $("$t" --version 2>&1 | head -n1)"
+	echo "$t: $("$t" --version 2>&1 | sed -n 1p)"
 done

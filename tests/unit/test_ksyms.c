@@ -304,9 +304,45 @@ static void test_ksyms_frame_bpf(void)
 	ksyms_free(&ks);
 }
 
+/* A trampoline made after the first read (another tool attached): named once read again. */
+static void test_ksyms_reload(void)
+{
+	static const char before[] = "ffffffff81000000 T vm_insert_page\n";
+	static const char after[] = "ffffffff81000000 T vm_insert_page\n"
+				    "ffffffffa0002000 t bpf_trampoline_6442509189\t[bpf]\n";
+	FILE *f = tmpfile();
+	struct ksyms ks;
+	char buf[128];
+
+	if (!ASSERT_OK_PTR(f, "tmpfile"))
+		return;
+	fputs(before, f);
+	rewind(f);
+	ASSERT_EQ_INT(ksyms_load(&ks, f), 0, "ksyms_load");
+	ks.src = f;
+	ASSERT_TRUE(!ksyms_known(&ks, 0xffffffffa0002069ull), "new trampoline unknown at first");
+	ASSERT_STREQ(ksyms_frame(&ks, 0xffffffffa0002069ull, buf, sizeof(buf)), "0xffffffffa0002069",
+		     "unknown frame as hex");
+	rewind(f);
+	fputs(after, f);
+	fflush(f);
+	ASSERT_EQ_INT(ksyms_reload(&ks), 0, "ksyms_reload");
+	ASSERT_TRUE(ks.src == f, "the file stays open for the next reload");
+	ASSERT_TRUE(ksyms_known(&ks, 0xffffffffa0002069ull), "trampoline known after the reload");
+	ASSERT_TRUE(ksyms_frame(&ks, 0xffffffffa0002069ull, buf, sizeof(buf)) == NULL,
+		    "trampoline frame dropped after the reload");
+	ASSERT_STREQ(ksyms_frame(&ks, 0xffffffff81000005ull, buf, sizeof(buf)),
+		     "vm_insert_page+0x5", "old symbols still there");
+	ksyms_free(&ks); /* closes f */
+
+	memset(&ks, 0, sizeof(ks));
+	ASSERT_EQ_INT(ksyms_reload(&ks), -ENOENT, "no file to read again");
+}
+
 /* clang-format off */
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_ksyms_frame_bpf),
+	UNIT_TEST(test_ksyms_reload),
 	UNIT_TEST(test_ksyms_load),
 	UNIT_TEST(test_ksyms_describe),
 	UNIT_TEST(test_ksyms_describe_small),

@@ -372,21 +372,22 @@ static char *capture_watch(const struct da_event *ev, bool json)
 static void test_report_watch_event(void)
 {
 	struct da_event ev = ev_make(DA_KIND_GUP_ON_DMABUF, 42, 0x7f0000010000);
-	char *out, *want = NULL;
-	size_t len = 0;
-	FILE *f;
+	/* written out by hand from ev_make(): not produced by the code under test */
+	static const char want[] =
+		"{\"kind\":\"gup_on_dmabuf\",\"pid\":42,\"tid\":43,\"comm\":\"dmabuf-trigger\","
+		"\"exporter\":\"test_insert_page\",\"inode\":4567,\"size\":16384,"
+		"\"vm_start\":\"0x7f0000010000\",\"vm_end\":\"0x7f0000014000\","
+		"\"vm_flags\":\"0x100000fb\",\"addr\":\"0x7f0000010000\",\"count\":1,"
+		"\"hook\":\"check_vma_flags\",\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_LONGTERM\","
+		"\"FOLL_PIN\"],\"buf_name\":\"\",\"module\":\"\",\"mmap_op\":null,\"uid\":0,"
+		"\"cgroup_id\":0,\"stack\":[]}\n";
+	char *out;
 
 	gup_flags_reset();
 	out = capture_watch(&ev, true);
-	f = open_memstream(&want, &len);
-	if (f) {
-		json_write_finding(f, &ev, 1, NULL);
-		fclose(f);
-	}
-	ASSERT_STREQ(out, want, "watch --json line = finding with count 1");
+	ASSERT_STREQ(out, want, "watch --json line = the finding with count 1");
 	ASSERT_JSON_LINES(out, "watch --json line");
 	free(out);
-	free(want);
 
 	out = capture_watch(&ev, false);
 	ASSERT_HAS_STR(out, " VIOLATION gup_on_dmabuf\n", "watch violation head");
