@@ -134,6 +134,7 @@ lab-selftest:
 	tests/prom/fetch-tools.sh >/dev/null
 	python3 tests/prom/promcheck.py --self-test
 	python3 tests/lab/check_daemon.py --self-test
+	python3 tests/lab/check_host.py --self-test
 
 lab:
 	$(MAKE) STATIC=1
