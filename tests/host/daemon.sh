@@ -324,21 +324,6 @@ seen_after() { # LOG MARK ERE
 	tail -n "+$(($2 + 1))" "$1" | grep -qE -- "$3"
 }
 
-# ---- Prometheus tools --------------------------------------------------------
-
-# promtool and node_exporter (tests/prom, python3): where they are. A host
-# with tests/prom and python3 must be able to fetch them.
-prom_ok=no
-if ! command -v python3 >/dev/null; then
-	prom_why="no python3 here"
-elif [ ! -x "$prom/fetch-tools.sh" ]; then
-	prom_why="no tests/prom here"
-elif timeout -k 5 600 "$prom/fetch-tools.sh" >"$tmp/fetch.out" 2>&1; then
-	prom_ok=yes
-else
-	prom_why="tests/prom/fetch-tools.sh failed"
-	fail "tests/prom/fetch-tools.sh: expected promtool and node_exporter, saw $(show "$tmp/fetch.out")"
-fi
 version=$(timeout 10 "$BIN" --version | awk '{ print $2 }')
 kernel=$(uname -r)
 
@@ -550,6 +535,21 @@ if ! oracle_find; then
 	exit
 fi
 
+# ---- Prometheus tools --------------------------------------------------------
+
+# promtool and node_exporter (tests/prom, python3): where they are. A host
+# with tests/prom and python3 must be able to fetch them.
+prom_ok=no
+if ! command -v python3 >/dev/null; then
+	prom_why="no python3 here"
+elif [ ! -x "$prom/fetch-tools.sh" ]; then
+	prom_why="no tests/prom here"
+elif timeout -k 5 600 "$prom/fetch-tools.sh" >"$tmp/fetch.out" 2>&1; then
+	prom_ok=yes
+else
+	prom_why="tests/prom/fetch-tools.sh failed"
+	fail "tests/prom/fetch-tools.sh: expected promtool and node_exporter, saw $(show "$tmp/fetch.out")"
+fi
 # What the daemon must report here (it attaches in auto mode), from the oracle.
 oracle_init
 oracle_show
