@@ -519,12 +519,14 @@ expect_usage_error "--fail-on"
 
 # ---- the daemon: start, textfile, scrape, pidfile, capabilities, watchdog ----
 
-if ! have_bpf_caps; then
-	uid=$(id -u)
+why=
+have_bpf_caps || why="not root (uid $(id -u), no CAP_BPF and CAP_PERFMON)"
+[ -n "$why" ] || [ -r /sys/kernel/btf/vmlinux ] || why="this kernel has no BTF (/sys/kernel/btf/vmlinux)"
+if [ -n "$why" ]; then
 	for g in "daemon with a notify socket: READY, STATUS, textfile, pid file, capabilities, watchdog, SIGHUP, SIGTERM" \
 		"daemon without NOTIFY_SOCKET: a new interval on SIGHUP, SIGINT" "daemon under journald" \
 		"daemon on an abstract NOTIFY_SOCKET" "daemon keeping CAP_DAC_OVERRIDE for its textfile directory"; do
-		skip "$g: not root (uid $uid, no CAP_BPF and CAP_PERFMON)"
+		skip "$g: $why"
 	done
 	summary
 	exit

@@ -282,6 +282,20 @@ check_observe() {
 	fi
 }
 
+# Not root: uid 65534 without capabilities (da-oracle as), on a copy of BIN
+# it can reach whatever the permissions of BIN's path.
+as_nobody() {
+	local bin_root=$BIN
+	mkdir "$tmp/nobody"
+	cp "$BIN" "$tmp/nobody/dmabuf-audit"
+	chmod 755 "$tmp" "$tmp/nobody" "$tmp/nobody/dmabuf-audit"
+	BIN=$tmp/nobody/dmabuf-audit
+	AS="$ORACLE as 65534:65534"
+	unprivileged "uid 65534"
+	AS=
+	BIN=$bin_root
+}
+
 if ! have_bpf_caps; then
 	uid=$(id -u)
 	for g in "probe in the auto, fentry and kprobe attach modes" "report and watch" \
@@ -290,6 +304,23 @@ if ! have_bpf_caps; then
 		skip "$g: not root (uid $uid, no CAP_BPF and CAP_PERFMON): the kernel cannot be asked"
 	done
 	unprivileged "uid $uid"
+elif [ ! -r /sys/kernel/btf/vmlinux ]; then
+	# Without the kernel's BTF the auditor needs --btf: one line, exit 2.
+	run probe
+	expect_rc 2
+	expect_empty stdout
+	expect_one_line_stderr
+	expect_contains stderr "kernel BTF not found (/sys/kernel/btf/vmlinux)"
+	for g in "probe in the auto, fentry and kprobe attach modes" "report and watch" \
+		"--btf runs (an intact and a doctored copy of the kernel's BTF)" \
+		"the scan of a stopped process"; do
+		skip "$g: this kernel has no BTF (/sys/kernel/btf/vmlinux)"
+	done
+	if oracle_find; then
+		as_nobody
+	else
+		fail "da-oracle: expected it built (build/da-oracle, \$DA_ORACLE or in \$PATH), saw none"
+	fi
 elif ! oracle_find; then
 	fail "da-oracle: expected it built (build/da-oracle, \$DA_ORACLE or in \$PATH), saw none"
 else
@@ -369,17 +400,7 @@ else
 	kill -KILL "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
 
-	# ---- not root: uid 65534 without capabilities --------------------------
-	# a copy uid 65534 can reach whatever the permissions of BIN's path
-	mkdir "$tmp/nobody"
-	cp "$BIN" "$tmp/nobody/dmabuf-audit"
-	chmod 755 "$tmp" "$tmp/nobody" "$tmp/nobody/dmabuf-audit"
-	BIN_ROOT=$BIN
-	BIN=$tmp/nobody/dmabuf-audit
-	AS="$ORACLE as 65534:65534"
-	unprivileged "uid 65534"
-	AS=
-	BIN=$BIN_ROOT
+	as_nobody
 fi
 
 summary
