@@ -83,7 +83,7 @@ $(OUT)/obj/%.o: src/%.c $(wildcard src/*.h) include/dmabuf_audit.h $(SKEL) | $(O
 $(BIN): $(OUT)/obj/main.o $(OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BPF_OUT) $(OUT)/obj build/unit build/unit-asan:
+$(BPF_OUT) $(OUT)/obj build build/unit build/unit-asan:
 	mkdir -p $@
 
 # ---- tests ------------------------------------------------------------
@@ -104,11 +104,17 @@ unit: build/unit/run
 unit-asan: build/unit-asan/run
 	ASAN_OPTIONS=detect_leaks=1 build/unit-asan/run
 
-host-test: $(BIN)
-	tests/host/run.sh $(BIN)
+# The host tests' attach oracle: a second implementation (raw syscalls, its own BTF
+# reader, nothing of src/ or libbpf), static like the trigger; the lab builds it per arch.
+ORACLE := build/da-oracle
+$(ORACLE): tests/host/da-oracle.c | build
+	$(CC) -static -O2 $(WARN) -std=gnu11 $< -o $@
+
+host-test: $(BIN) $(ORACLE)
+	DA_ORACLE=$(ORACLE) tests/host/run.sh $(BIN)
 	tests/host/docs.sh $(BIN)
 	tests/prom/fetch-tools.sh >/dev/null
-	tests/host/daemon.sh $(BIN)
+	DA_ORACLE=$(ORACLE) tests/host/daemon.sh $(BIN)
 
 # The BPF side must also build against the pinned arm64 vmlinux.h (boards).
 bpf-arm64:
@@ -128,6 +134,7 @@ lab-selftest:
 	tests/prom/fetch-tools.sh >/dev/null
 	python3 tests/prom/promcheck.py --self-test
 	python3 tests/lab/check_daemon.py --self-test
+	python3 tests/lab/check_host.py --self-test
 
 lab:
 	$(MAKE) STATIC=1

@@ -1,6 +1,7 @@
 #!/bin/bash
-# build-guest.sh KVER OUTDIR: build the test module for KVER, the static trigger (once),
-# and pack OUTDIR/initramfs.gz (+ OUTDIR/vmlinuz) for the lab guest.
+# build-guest.sh KVER OUTDIR: build the test module for KVER, the static trigger and
+# da-oracle (once), and pack OUTDIR/initramfs.gz (+ OUTDIR/vmlinuz) for the lab guest, with
+# the host tests (tests/host, bash-static as /bin/bash, guest-host.sh).
 # LAB_ARCH=arm64 builds an arm64 guest (cross-built module and trigger, arm64 busybox).
 # Inputs (env): AUDIT_BIN (static auditor, default build/static/dmabuf-audit, arm64:
 #   build/arm64-static/dmabuf-audit),
@@ -74,6 +75,26 @@ if [ ! -x "$trig" ] || [ "$(cat "$trig.stamp" 2>/dev/null)" != "$stamp" ]; then
 	echo "$stamp" >"$trig.stamp"
 fi
 
+# The host tests' oracle (tests/host/da-oracle.c): static, kernel independent, like the trigger.
+ORACLE_SRC=$REPO/tests/host/da-oracle.c
+oracle=$(dirname "$trig")/da-oracle
+oracle_cc=("$tcc" -static -O2 -Wall -Wextra -Werror -std=gnu11 "$ORACLE_SRC" -o "$oracle.tmp")
+stamp=$(sha256sum <"$ORACLE_SRC" | cut -c1-16)-$(echo "${oracle_cc[*]}" | sha256sum | cut -c1-16)
+if [ ! -x "$oracle" ] || [ "$(cat "$oracle.stamp" 2>/dev/null)" != "$stamp" ]; then
+	"${oracle_cc[@]}"
+	mv "$oracle.tmp" "$oracle"
+	echo "$stamp" >"$oracle.stamp"
+fi
+
+# bash for the host tests (tests/host/*.sh): Debian's bash-static, extracted from its .deb.
+bash_static=$LAB_CACHE/$LAB_DEBARCH/bash-static
+if [ ! -x "$bash_static" ]; then
+	deb=$(lab_fetch_deb "bash-static:$LAB_DEBARCH")
+	mkdir -p "$(dirname "$bash_static")"
+	rm -rf "$bash_static.d" && dpkg-deb -x "$deb" "$bash_static.d"
+	mv "$bash_static.d/bin/bash-static" "$bash_static" && rm -rf "$bash_static.d"
+fi
+
 # Initramfs tree.
 root=$outdir/initramfs.d
 rm -rf "$root"
@@ -96,10 +117,16 @@ cp "$LAB_DIR/guest-init.sh" "$root/init"
 cp "$LAB_DIR/guest-scenario.sh" "$root/scenario.sh"
 cp "$AUDIT_BIN" "$root/usr/bin/dmabuf-audit"
 cp "$trig" "$root/usr/bin/dmabuf-trigger"
+# the host tests, run in the guest by guest-host.sh (labmode=host, and at the end of test)
+cp "$bash_static" "$root/bin/bash"
+cp "$oracle" "$root/usr/bin/da-oracle"
+mkdir -p "$root/tests/host"
+cp "$REPO/tests/host/run.sh" "$REPO/tests/host/daemon.sh" "$REPO/tests/host/lib.sh" "$root/tests/host/"
+cp "$LAB_DIR/guest-host.sh" "$root/guest-host.sh"
 cp "$kdir"/modules/*.ko "$kdir/modules/load.list" "$root/lib/modules/"
 [ ! -f "$kdir/modules/port.list" ] || cp "$kdir/modules/port.list" "$root/lib/modules/"
 cp "$mod/dmabuf_test_exporter.ko" "$root/lib/modules/"
-chmod 755 "$root/init" "$root/scenario.sh" "$root/usr/bin/"*
+chmod 755 "$root/init" "$root/scenario.sh" "$root/usr/bin/"* "$root/bin/bash" "$root/tests/host/"*.sh
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$outdir/initramfs.gz.tmp"
 mv "$outdir/initramfs.gz.tmp" "$outdir/initramfs.gz"
 cp "$kdir/vmlinuz" "$outdir/vmlinuz"

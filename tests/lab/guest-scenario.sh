@@ -402,5 +402,10 @@ test)
 	run_fail_on
 	;;
 demo) run_demo ;;
+host)
+	# shellcheck source-path=SCRIPTDIR source=guest-host.sh
+	. /guest-host.sh
+	run_host_tests
+	;;
 *) res "@@ERROR unknown scenario $1" ;;
 esac

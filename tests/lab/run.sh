@@ -1,7 +1,10 @@
 #!/bin/bash
-# run.sh [--kernel 6.1|6.12|5.10|7.2|all] [--demo]: the VM lab. Boots Debian's kernels under
-# QEMU (TCG), runs the auditor against the test exporter module, vgem, udmabuf and dma-heaps,
-# and checks its findings with check.py. Last line: "N passed, N failed".
+# run.sh [--kernel 6.1|6.12|5.10|7.2|all] [--demo] [--host]: the VM lab. Boots Debian's kernels
+# under QEMU (TCG), runs the auditor against the test exporter module, vgem, udmabuf and
+# dma-heaps, and checks its findings with check.py, the daemon with check_daemon.py and the
+# host tests run in the guest with check_host.py. Last line: "N passed, N failed".
+# --host: boot with labmode=host (only the host tests, tests/lab/guest-host.sh) and run only
+# check_host.py (results in build/lab/KVER/host-results.txt).
 # all = LAB_KERNELS (x86_64: 6.1 6.12 7.2 5.10; arm64: 6.1 6.12).
 # Env: LAB_ARCH (x86_64, or arm64: qemu-system-aarch64 -M virt and an arm64 auditor),
 #      AUDIT_BIN (default build/static/dmabuf-audit, arm64: build/arm64-static/dmabuf-audit),
@@ -11,13 +14,14 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=kernels.sh
 . "$(dirname "$0")/kernels.sh"
 
-usage() { echo "usage: $0 [--kernel 6.1|6.12|5.10|7.2|all] [--demo]" >&2; exit 2; }
-which=all demo=0
+usage() { echo "usage: $0 [--kernel 6.1|6.12|5.10|7.2|all] [--demo] [--host]" >&2; exit 2; }
+which=all demo=0 host=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) [ $# -ge 2 ] || usage; which=$2; shift 2 ;;
 	--kernel=*) which=${1#--kernel=}; shift ;;
 	--demo) demo=1; shift ;;
+	--host) host=1; shift ;;
 	*) usage ;;
 	esac
 done
@@ -125,15 +129,19 @@ for k in $kernels; do
 		exit 0
 	fi
 
+	mode=test checkers="check check_daemon check_host"
 	res=$out/results.txt con=$out/console.log
-	boot "$out" test "$res" "$con"
+	if [ "$host" = 1 ]; then
+		mode=host checkers=check_host res=$out/host-results.txt con=$out/host-console.log
+	fi
+	boot "$out" "$mode" "$res" "$con"
 	# A kernel that panics before /init ran (no @@LAB line: nothing of ours ran yet) is
 	# booted once more; measured: sid's 7.2 under TCG -smp 2 sometimes dies on an int3 left
 	# by boot-time text patching. Said here, and the second boot's results are checked.
 	if ! grep -q '^@@LAB' "$res" 2>/dev/null; then
 		echo "# [$short] guest never reached /init ($(tr -d '\r' <"$con" | grep -E 'Kernel panic|Oops' | sed -n '1s/^\(.\{1,100\}\).*/\1/p')); booting again"
 		cp "$con" "$out/console-first-boot.log"
-		boot "$out" test "$res" "$con"
+		boot "$out" "$mode" "$res" "$con"
 	fi
 	# /init ends with poweroff -f and qemu runs with -no-reboot: a clean end is exit 0.
 	if [ "$qrc" = 0 ]; then
@@ -144,10 +152,10 @@ for k in $kernels; do
 		note FAIL "[$short] guest powered off: expected qemu exit 0, saw exit $qrc after ${secs}s"
 	fi
 	echo "# [$short] $(timing "$res")"
-	echo "# [$short] probe (default attach, exit $(end_attr "$res" probe-default rc)): $(section "$res" probe-default |
+	[ "$host" = 1 ] || echo "# [$short] probe (default attach, exit $(end_attr "$res" probe-default rc)): $(section "$res" probe-default |
 		awk '$3 ~ /^(fentry|kprobe|none)$/ {printf "%s%s=%s", sep, $1, $3; sep = " "} END {print ""}')"
-	echo "# [$short] kernel symbols: $(section "$res" kernel-symbols | tr '\n' ' ')"
-	for checker in check check_daemon; do
+	[ "$host" = 1 ] || echo "# [$short] kernel symbols: $(section "$res" kernel-symbols | tr '\n' ' ')"
+	for checker in $checkers; do
 		log=$out/$checker.log
 		set +e
 		python3 "$LAB_DIR/$checker.py" "$res" "$short" >"$log" 2>&1

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""The host tests (tests/host/run.sh and daemon.sh) as a lab guest ran them (guest-host.sh,
+run_host_tests): re-emits each of their assertions prefixed "[KVER host]", and fails on a
+missing or truncated section, a missing final count line, counts that do not add up, or an
+exit status other than 0.
+
+usage: check_host.py RESULTS KVER      (KVER: 6.1, 6.12 or a release such as 6.1.0-56-amd64)
+       check_host.py --self-test
+
+RESULTS is what the guest wrote to its results port: sections "@@BEGIN hosttests run" ...
+"@@END hosttests run rc=N", the same for "hosttests daemon". Output as check.py: "ok - ...",
+"FAIL - ...: expected X, saw Y", "skip - ..." (counted neither way), last line
+"N passed, N failed". Python standard library only.
+"""
+import io
+import os
+import re
+import sys
+
+SCRIPTS = ("run", "daemon")
+COUNTS = re.compile(r"^(\d+) passed, (\d+) failed, (\d+) skipped$")
+KINDS = (("ok - ", "ok"), ("FAIL - ", "FAIL"), ("skip - ", "skip"))
+
+
+def short_kver(kver):
+    m = re.match(r"(\d+\.\d+)", kver)
+    return m.group(1) if m else kver
+
+
+def sections(text):
+    """{head: (lines, end attrs or None while unterminated)} of every @@BEGIN section."""
+    secs, cur = {}, None
+    for raw in text.splitlines():
+        line = raw.rstrip("\r")
+        if line.startswith("@@BEGIN "):
+            cur = line[8:].strip()
+            secs[cur] = ([], None)
+        elif line.startswith("@@END ") and cur is not None:
+            attrs = dict(w.split("=", 1) for w in line[6:].split() if "=" in w)
+            secs[cur] = (secs[cur][0], attrs)
+            cur = None
+        elif line.startswith("@@"):
+            continue
+        elif cur is not None:
+            secs[cur][0].append(line)
+    return secs
+
+
+class HostChecker:
+    def __init__(self, out=sys.stdout):
+        self.passed = self.failed = 0
+        self.out = out
+
+    def say(self, s):
+        print(s, file=self.out)
+
+    def ok(self, cond, what, expected, saw):
+        if cond:
+            self.passed += 1
+            self.say("ok - %s" % what)
+        else:
+            self.failed += 1
+            self.say("FAIL - %s: expected %s, saw %s" % (what, expected, saw))
+        return cond
+
+    def script(self, secs, kver, name):
+        pre = "[%s host] hosttests %s" % (kver, name)
+        sec = secs.get("hosttests " + name)
+        if not self.ok(sec is not None, "%s section present" % pre,
+                       "@@BEGIN hosttests %s ... @@END" % name, "no such section"):
+            return
+        lines, attrs = sec
+        seen = {"ok": 0, "FAIL": 0, "skip": 0}
+        counts, stray = None, []
+        for ln in lines:
+            for prefix, kind in KINDS:
+                if ln.startswith(prefix):
+                    seen[kind] += 1
+                    self.say("%s[%s host] %s" % (prefix, kver, ln[len(prefix):]))
+                    if kind == "ok":
+                        self.passed += 1
+                    elif kind == "FAIL":
+                        self.failed += 1
+                    break
+            else:
+                m = COUNTS.match(ln)
+                if m:
+                    counts = tuple(int(g) for g in m.groups())
+                elif ln.startswith("# "):  # the script's notes (what the oracle saw)
+                    self.say("# [%s host] %s" % (kver, ln[2:]))
+                else:
+                    stray.append(ln)
+        for ln in stray[:5]:
+            self.say("# [%s host] %s: %s" % (kver, name, ln[:200]))
+        last = lines[-1][:120] if lines else "nothing"
+        self.ok(attrs is not None, "%s ran to its end" % pre,
+                "the section closed by @@END (a complete run)",
+                "it cut after %d lines (last: %r)" % (len(lines), last))
+        if self.ok(counts is not None, "%s printed its final count" % pre,
+                   "a line 'N passed, N failed, N skipped'", "none (last line: %r)" % last):
+            want = (seen["ok"], seen["FAIL"], seen["skip"])
+            self.ok(counts == want, "%s: its count adds up (%d passed, %d failed, %d skipped)"
+                    % ((pre,) + want), "%d passed, %d failed, %d skipped" % want,
+                    "%d passed, %d failed, %d skipped" % counts)
+        if attrs is not None:
+            rc = attrs.get("rc")
+            self.ok(rc == "0", "%s exit status 0" % pre, "rc=0", "rc=%s" % rc)
+
+    def run(self, text, kver):
+        secs = sections(text)
+        for name in SCRIPTS:
+            self.script(secs, kver, name)
+
+
+# ---- self-test ---------------------------------------------------------------
+
+def mutate(text, name):
+    """The good fixture with one defect planted."""
+    lines = text.splitlines()
+    if name == "missing-daemon":
+        out, skip = [], False
+        for ln in lines:
+            if ln == "@@BEGIN hosttests daemon":
+                skip = True
+            if not skip:
+                out.append(ln)
+            if ln.startswith("@@END hosttests daemon"):
+                skip = False
+        return "\n".join(out) + "\n"
+    if name == "truncated-run":
+        i = lines.index("@@BEGIN hosttests run")
+        return "\n".join(lines[:i + 4]) + "\n"
+    if name == "no-count":
+        return "\n".join(ln for ln in lines if not COUNTS.match(ln) or "hosttests" in ln) + "\n"
+    if name == "rc":
+        out = []
+        for ln in lines:
+            if ln.startswith("@@END hosttests daemon"):
+                ln = "@@END hosttests daemon rc=1"
+            out.append(ln)
+        return "\n".join(out) + "\n"
+    if name == "count-mismatch":
+        # an assertion line lost on the way: the script's own count says one more
+        out, dropped = [], False
+        for ln in lines:
+            if not dropped and ln.startswith("ok - ") and "probe" in ln:
+                dropped = True
+                continue
+            out.append(ln)
+        return "\n".join(out) + "\n"
+    if name == "fail-line":
+        return text.replace("ok - dmabuf-audit probe: mmap on dma_buf_mmap_internal via fentry (oracle)",
+                            "FAIL - dmabuf-audit probe: expected 'mmap dma_buf_mmap_internal fentry' "
+                            "(oracle), saw 'mmap dma_buf_mmap_internal none ...'", 1)
+    raise ValueError(name)
+
+
+def self_test():
+    """The checker must be able to fail: each planted defect must produce its FAIL."""
+    fx = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "host-6.1.txt")
+    with open(fx) as f:
+        good = f.read()
+    cases = [
+        (None, "passes a complete run", None),
+        ("missing-daemon", "fails on a missing section",
+         r"^FAIL - \[6\.1 host\] hosttests daemon section present"),
+        ("truncated-run", "fails on a section cut short",
+         r"^FAIL - \[6\.1 host\] hosttests run ran to its end"),
+        ("truncated-run", "fails on a missing final count line (cut)",
+         r"^FAIL - \[6\.1 host\] hosttests run printed its final count"),
+        ("no-count", "fails on a missing final count line",
+         r"^FAIL - \[6\.1 host\] hosttests daemon printed its final count"),
+        ("rc", "fails on an exit status other than 0",
+         r"^FAIL - \[6\.1 host\] hosttests daemon exit status 0: expected rc=0, saw rc=1"),
+        ("count-mismatch", "fails when the assertions do not add up to the script's count",
+         r"^FAIL - \[6\.1 host\] hosttests run: its count adds up"),
+        ("fail-line", "re-emits a guest FAIL as a FAIL",
+         r"^FAIL - \[6\.1 host\] dmabuf-audit probe: expected 'mmap dma_buf_mmap_internal fentry'"),
+    ]
+    bad = 0
+    for mut, what, pattern in cases:
+        buf = io.StringIO()
+        c = HostChecker(buf)
+        c.run(mutate(good, mut) if mut else good, "6.1")
+        lines = buf.getvalue().splitlines()
+        if pattern is None:
+            good_run = c.failed == 0 and c.passed > 10
+            saw = "%d passed, %d failed %s" % (c.passed, c.failed,
+                                                [x for x in lines if x.startswith("FAIL")][:3])
+            expect = "0 failed"
+        else:
+            good_run = c.failed > 0 and any(re.search(pattern, x) for x in lines)
+            saw = "%d failed, no such FAIL line: %s" % (
+                c.failed, [x for x in lines if x.startswith("FAIL")][:3])
+            expect = "a line matching %r" % pattern
+        print("%s - self-test host-6.1.txt%s: %s%s" % (
+            "ok" if good_run else "FAIL", ":" + mut if mut else "", what,
+            "" if good_run else ": expected %s, saw %s" % (expect, saw)))
+        bad += not good_run
+    print("%d passed, %d failed" % (len(cases) - bad, bad))
+    return bad == 0
+
+
+def main(argv):
+    if argv[1:] == ["--self-test"]:
+        return 0 if self_test() else 1
+    if len(argv) != 3:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    path, kver = argv[1], short_kver(argv[2])
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except OSError as e:
+        print("FAIL - [%s host] results file readable: expected %s, saw %s" % (kver, path, e))
+        print("0 passed, 1 failed")
+        return 1
+    c = HostChecker()
+    c.run(text, kver)
+    print("%d passed, %d failed" % (c.passed, c.failed))
+    return 0 if c.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
