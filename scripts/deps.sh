@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# groff-base, systemd, procps (/bin/kill of ExecReload): the man page and unit file checks
-# (tests/host/docs.sh)
+# groff-base, systemd, procps (/bin/kill of ExecReload), shellcheck: the man page, unit file
+# and script checks (tests/host/docs.sh)
 pkgs=(clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev make gcc python3 util-linux groff-base
-	systemd procps)
+	systemd procps shellcheck)
 missing=()
 for p in "${pkgs[@]}"; do
 	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] ||

@@ -30,7 +30,8 @@ check "man page renders with groff -man -ww without warnings" "" "$out"
 
 # The man page's text with roff's \- as plain '-'.
 man_text=$(sed 's/\\-/-/g' "$MAN")
-cmds=$("$BIN" --help | awk '/^Commands:/ {on = 1; next} on && /^  [a-z]/ {print $1} on && /^$/ {exit}')
+# (awk reads to the end: a reader that exits early kills the writer with SIGPIPE)
+cmds=$("$BIN" --help | awk '/^Commands:/ && !done {on = 1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on = 0; done = 1}')
 check "top-level --help lists four commands" "4" "$(echo "$cmds" | wc -w)"
 for c in $cmds; do
 	check "man page documents command $c" "yes" "$(grep -qx "\.B $c" "$MAN" && echo yes || echo no)"
@@ -67,6 +68,12 @@ for f in usr/sbin/dmabuf-audit usr/share/man/man8/dmabuf-audit.8 \
 done
 check "installed unit starts the installed binary" "ExecStart=/usr/sbin/dmabuf-audit daemon" \
 	"$(grep '^ExecStart=' "$tmp/root/usr/lib/systemd/system/dmabuf-audit.service")"
+
+# Every shell script of the project passes shellcheck (warnings and style included).
+scripts=$(git ls-files '*.sh' 2>/dev/null || find . -name '*.sh' -not -path './build/*')
+# shellcheck disable=SC2086 # a list of paths
+out=$(shellcheck -x $scripts 2>&1)
+check "shellcheck -x: every script of the project clean" "0:" "$?:$(printf "%s" "$out" | one_line)"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -158,6 +158,12 @@ declare -A VARIANTS=(
 	[vma_dup]=vm_area_dup
 	[vma_free]=vm_area_free
 )
+# A second function hooked too, by the mechanism the first one got, where the
+# kernel lets it attach (vma_free: exit_mmap's __vm_area_free, 6.4 to 6.12);
+# `probe` then names "first,second".
+declare -A ALSO=(
+	[vma_free]=__vm_area_free
+)
 declare -A O_FENTRY O_KPROBE O_KSYM E_MECH E_FUNC E_FWHY E_FCODE E_KWHY
 
 # da-oracle: $DA_ORACLE, else build/da-oracle of this tree, else $PATH.
@@ -179,7 +185,7 @@ oracle_init() {
 	local d v
 	for d in $DETECTORS; do
 		[ "$d" = scan ] && continue
-		for v in ${VARIANTS[$d]}; do
+		for v in ${VARIANTS[$d]} ${ALSO[$d]:-}; do
 			O_FENTRY[$v]=$(oracle fentry "$v")
 			O_KPROBE[$v]=$(oracle kprobe "$v")
 			O_KSYM[$v]=$(oracle ksym "$v")
@@ -287,6 +293,11 @@ oracle_expect() {
 					done
 				fi
 			fi
+		fi
+		v=${ALSO[$d]:-}
+		if [ -n "$v" ] && { { [ "$mech" = fentry ] && [ "${O_FENTRY[$v]}" = ok ]; } ||
+			{ [ "$mech" = kprobe ] && [ "${O_KSYM[$v]}" = present ] && [ "${O_KPROBE[$v]}" = ok ]; }; }; then
+			func="$func,$v"
 		fi
 		E_MECH[$d]=$mech E_FUNC[$d]=$func E_FWHY[$d]=$f0 E_FCODE[$d]=$fcode E_KWHY[$d]=$kwhy
 		[ "$mech" != none ] && E_LIVE=$((E_LIVE + 1))

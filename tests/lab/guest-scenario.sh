@@ -33,7 +33,7 @@ wait_ready() {
 	tag=$1 i=0 status=timeout
 	while [ "$i" -lt $((READY_WAIT * 5)) ]; do
 		# scan-only (no live detector on this kernel) is ready too, and says why
-		if grep -qE '^dmabuf-audit: (ready|scan-only)' "/tmp/$tag.err"; then status=ok; break; fi
+		if grep -sqE '^dmabuf-audit: (ready|scan-only)' "/tmp/$tag.err"; then status=ok; break; fi
 		if ! kill -0 "$apid" 2>/dev/null; then status=exited; break; fi
 		sleep 0.2
 		i=$((i + 1))
@@ -97,6 +97,7 @@ stop_holders() {
 	m=$1
 	# shellcheck disable=SC2086 # a list of pids
 	kill $holders 2>/dev/null
+	# shellcheck disable=SC2086 # a list of pids
 	wait $holders 2>/dev/null
 	for e in test:insert_page test:remap_pfn; do
 		f=/tmp/hold-$(echo "$e" | tr ':' '_')
@@ -400,6 +401,10 @@ test)
 	run_flood
 	run_daemon
 	run_fail_on
+	# the host tests (tests/host) on this kernel, as on any machine they run on
+	# shellcheck source-path=SCRIPTDIR source=guest-host.sh
+	. /guest-host.sh
+	run_host_tests
 	;;
 demo) run_demo ;;
 host)

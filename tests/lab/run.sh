@@ -64,15 +64,15 @@ boot() {
 # kernel_packages RELEASE: "name version" of the Debian packages this guest's kernel and
 # module build came from (the cached .debs, and the headers when installed).
 kernel_packages() {
-	local f n v out=()
+	local f n v list pkgs=()
 	while IFS= read -r f; do
 		f=${f##*/} n=${f%%_*} v=${f#*_}
-		out+=("$n ${v%_*}")
+		pkgs+=("$n ${v%_*}")
 	done < <(find "$LAB_CACHE/debs" -maxdepth 1 -name "linux-*$1*.deb" | LC_ALL=C sort)
 	v=$(dpkg-query -W -f='${Status} ${Version}' "linux-headers-$1" 2>/dev/null || true)
-	case $v in "install ok installed "*) out+=("linux-headers-$1 ${v##* } (installed)") ;; esac
-	local IFS=,
-	echo "${out[*]:-none found in $LAB_CACHE/debs}" | sed 's/,/, /g'
+	case $v in "install ok installed "*) pkgs+=("linux-headers-$1 ${v##* } (installed)") ;; esac
+	list=$(IFS=,; echo "${pkgs[*]:-none found in $LAB_CACHE/debs}")
+	echo "${list//,/, }"
 }
 
 console_tail() { echo "--- last lines of $1:"; tail -n "${2:-40}" "$1" | tr -d '\r' | sed 's/^/  | /'; }
