@@ -467,9 +467,9 @@ static __always_inline void gup_checked(void *ctx, struct dma_buf *dmabuf,
  * vm_insert_page(s) succeeded on a dma-buf vma. The insert path builds the
  * pte with mk_pte() and never pte_mkspecial() (mm/memory.c
  * insert_page_into_pte_locked, 5.10 to 6.18), so the pte it installed is a
- * normal one: both kinds are reported (pte value not read: 0).
+ * normal one: both kinds are reported (pte value not read: 0), N times for
+ * N pages (a vm_insert_pages batch).
  */
-/* N struct pages went into a dma-buf vma, each by a pte without pte_special. */
 static __always_inline void page_inserted(void *ctx, __u32 hook, struct dma_buf *dmabuf,
 					  const struct da_tracked *tr, struct vm_area_struct *vma,
 					  __u64 addr, int ret, __u64 n)
@@ -716,7 +716,6 @@ int BPF_PROG(fexit_insert_page, struct vm_area_struct *vma, unsigned long addr,
 	return 0;
 }
 
-
 /* gup_fast_fallback and internal_get_user_pages_fast share this signature. */
 SEC("fentry")
 int BPF_PROG(fentry_gup_fast, unsigned long start, unsigned long nr_pages, unsigned int gup_flags)
@@ -820,7 +819,6 @@ int BPF_PROG(fentry_vma_free_direct, struct vm_area_struct *vma)
 
 /* ---- kprobe/kretprobe fallback (attached by function name) ------------ */
 
-/* The same outcome handlers as the fexit programs, chosen by hook id. */
 /* vm_insert_pages: asked for minus left over (*num, written back by the kernel). */
 static __always_inline __u64 pages_put_in(const struct call_args *a)
 {
@@ -831,6 +829,7 @@ static __always_inline __u64 pages_put_in(const struct call_args *a)
 	return a->count > left ? a->count - left : 0;
 }
 
+/* The same outcome handlers as the fexit programs, chosen by hook id. */
 static __always_inline void call_done(void *ctx, __u32 hook, const struct call_args *a, int ret)
 {
 	struct dma_buf *dmabuf = (struct dma_buf *)a->dmabuf;
@@ -996,9 +995,9 @@ SEC("fentry")
 int BPF_PROG(fentry_insert_pages, struct vm_area_struct *vma, unsigned long addr)
 {
 	/*
-	 * num is read through the trampoline's argument array: before 5.15 the
-	 * verifier refuses a direct read of an argument that points to a scalar
-	 * (measured on 5.10: the whole object then fails to load).
+	 * num is read through the trampoline's argument array: older verifiers
+	 * refuse a direct read of an argument that points to a scalar (measured on
+	 * 5.10: "arg3 type INT is not a struct", the whole object fails to load).
 	 */
 	unsigned long *num = NULL;
 

@@ -32,10 +32,10 @@ uint64_t vmflags_parse(const char *flags)
 		uint64_t bit;
 	} names[] = {
 		/* fs/proc/task_mmu.c mnemonics: the flags a dma-buf vma can carry */
-		{ "rd", DA_VM_READ },	    { "wr", DA_VM_WRITE },	{ "ex", DA_VM_EXEC },
-		{ "sh", DA_VM_SHARED },	    { "mr", DA_VM_MAYREAD },	{ "mw", DA_VM_MAYWRITE },
-		{ "me", DA_VM_MAYEXEC },    { "ms", DA_VM_MAYSHARE },	{ "pf", DA_VM_PFNMAP },
-		{ "io", DA_VM_IO },	    { "de", DA_VM_DONTEXPAND }, { "dd", DA_VM_DONTDUMP },
+		{ "rd", DA_VM_READ },	   { "wr", DA_VM_WRITE },      { "ex", DA_VM_EXEC },
+		{ "sh", DA_VM_SHARED },	   { "mr", DA_VM_MAYREAD },    { "mw", DA_VM_MAYWRITE },
+		{ "me", DA_VM_MAYEXEC },   { "ms", DA_VM_MAYSHARE },   { "pf", DA_VM_PFNMAP },
+		{ "io", DA_VM_IO },	   { "de", DA_VM_DONTEXPAND }, { "dd", DA_VM_DONTDUMP },
 		{ "sd", DA_VM_SOFTDIRTY }, { "mm", DA_VM_MIXEDMAP },
 	};
 	uint64_t v = 0;

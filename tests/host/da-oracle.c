@@ -76,26 +76,26 @@
 #define ENOTSUPP_K  524 /* kernel-internal "not supported" */
 
 /* BTF as include/uapi/linux/btf.h lays it out; kept here so that old headers do. */
-#define BTF_MAGIC_V	  0xeB9F
-#define KIND_INT	  1
-#define KIND_PTR	  2
-#define KIND_ARRAY	  3
-#define KIND_STRUCT	  4
-#define KIND_UNION	  5
-#define KIND_ENUM	  6
-#define KIND_FWD	  7
-#define KIND_TYPEDEF	  8
-#define KIND_VOLATILE	  9
-#define KIND_CONST	  10
-#define KIND_RESTRICT	  11
-#define KIND_FUNC	  12
-#define KIND_FUNC_PROTO	  13
-#define KIND_VAR	  14
-#define KIND_DATASEC	  15
-#define KIND_FLOAT	  16
-#define KIND_DECL_TAG	  17
-#define KIND_TYPE_TAG	  18
-#define KIND_ENUM64	  19
+#define BTF_MAGIC_V	0xeB9F
+#define KIND_INT	1
+#define KIND_PTR	2
+#define KIND_ARRAY	3
+#define KIND_STRUCT	4
+#define KIND_UNION	5
+#define KIND_ENUM	6
+#define KIND_FWD	7
+#define KIND_TYPEDEF	8
+#define KIND_VOLATILE	9
+#define KIND_CONST	10
+#define KIND_RESTRICT	11
+#define KIND_FUNC	12
+#define KIND_FUNC_PROTO 13
+#define KIND_VAR	14
+#define KIND_DATASEC	15
+#define KIND_FLOAT	16
+#define KIND_DECL_TAG	17
+#define KIND_TYPE_TAG	18
+#define KIND_ENUM64	19
 
 struct btf_hdr {
 	uint16_t magic;
@@ -152,13 +152,27 @@ static const char *errno_name(int e)
 		int e;
 		const char *name;
 	} names[] = {
-		{ EPERM, "EPERM" },	{ ENOENT, "ENOENT" },	  { ESRCH, "ESRCH" },
-		{ EINTR, "EINTR" },	{ EIO, "EIO" },		  { E2BIG, "E2BIG" },
-		{ EBADF, "EBADF" },	{ EAGAIN, "EAGAIN" },	  { ENOMEM, "ENOMEM" },
-		{ EACCES, "EACCES" },	{ EFAULT, "EFAULT" },	  { EBUSY, "EBUSY" },
-		{ EEXIST, "EEXIST" },	{ ENODEV, "ENODEV" },	  { EINVAL, "EINVAL" },
-		{ ENOSPC, "ENOSPC" },	{ ERANGE, "ERANGE" },	  { ENOSYS, "ENOSYS" },
-		{ ENOTSUP, "EOPNOTSUPP" }, { ENOTSUPP_K, "ENOTSUPP" }, { ELOOP, "ELOOP" },
+		{ EPERM, "EPERM" },
+		{ ENOENT, "ENOENT" },
+		{ ESRCH, "ESRCH" },
+		{ EINTR, "EINTR" },
+		{ EIO, "EIO" },
+		{ E2BIG, "E2BIG" },
+		{ EBADF, "EBADF" },
+		{ EAGAIN, "EAGAIN" },
+		{ ENOMEM, "ENOMEM" },
+		{ EACCES, "EACCES" },
+		{ EFAULT, "EFAULT" },
+		{ EBUSY, "EBUSY" },
+		{ EEXIST, "EEXIST" },
+		{ ENODEV, "ENODEV" },
+		{ EINVAL, "EINVAL" },
+		{ ENOSPC, "ENOSPC" },
+		{ ERANGE, "ERANGE" },
+		{ ENOSYS, "ENOSYS" },
+		{ ENOTSUP, "EOPNOTSUPP" },
+		{ ENOTSUPP_K, "ENOTSUPP" },
+		{ ELOOP, "ELOOP" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -302,7 +316,8 @@ static long btf_find(const struct btf *b, const char *name, int kind, const stru
 			errno = EINVAL;
 			return -1;
 		}
-		if ((int)((t->info >> 24) & 0x1f) == kind && !strcmp(btf_str(b, t->name_off), name)) {
+		if ((int)((t->info >> 24) & 0x1f) == kind &&
+		    !strcmp(btf_str(b, t->name_off), name)) {
 			if (out)
 				*out = t;
 			return id;
@@ -494,8 +509,8 @@ static int cmd_ksym(const char *name)
 	if (!f)
 		die(1, "/proc/kallsyms: %s", strerror(errno));
 	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%*s %c %255s", &type, sym) == 2 && (type == 't' || type == 'T') &&
-			!strcmp(sym, name);
+		found = sscanf(line, "%*s %c %255s", &type, sym) == 2 &&
+			(type == 't' || type == 'T') && !strcmp(sym, name);
 	fclose(f);
 	puts(found ? "present" : "absent");
 	return 0;
@@ -527,7 +542,8 @@ static int cmd_dmabuf_vmas(void)
 			unsigned long long s, en;
 			int n = 0;
 
-			if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &en, &n) == 2 && n > 0) {
+			if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &en, &n) == 2 &&
+			    n > 0) {
 				if (in) {
 					vmas++;
 					bytes += end - start;
