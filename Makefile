@@ -148,9 +148,10 @@ demo: deps
 	$(MAKE) STATIC=1
 	AUDIT_BIN=build/static/dmabuf-audit tests/lab/run.sh --demo
 
-# Every test: unit tests (plain and ASan/UBSan), the CLI against the host
-# kernel, then the VM lab on Debian's x86_64 5.10, 6.1, 6.12 and 7.2 kernels and
-# arm64 6.1 and 6.12 kernels.
+# Every test: unit tests (plain and ASan/UBSan), the CLI, daemon and docs against
+# the host kernel, the lab checkers' self-tests, then the VM lab on Debian's x86_64
+# 5.10, 6.1, 6.12 and 7.2 kernels and arm64 6.1 and 6.12 kernels (each guest also
+# runs the host tests against its own kernel).
 check: deps
 	$(MAKE) all
 	$(MAKE) bpf-arm64
@@ -162,7 +163,8 @@ check: deps
 	$(MAKE) lab-arm64
 
 format:
-	clang-format -i bpf/*.c src/*.c src/*.h include/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i bpf/*.c src/*.c src/*.h include/*.h tests/unit/*.c tests/unit/*.h \
+		tests/host/da-oracle.c
 
 clean:
 	rm -rf build
