@@ -677,9 +677,15 @@ class Checker:
         self.ok(rc == "1", "%s auditor exit status 1 (violations present)" % pre, "1",
                 "%s%s" % (rc, " (SIGKILLed after SIGINT timeout)" if rep.attrs.get("killed") == "yes" else ""))
         sm = summary or {}
-        for key in ("ringbuf_lost", "dedup_full", "gup_fast_unverified", "findings_dropped"):
-            self.ok(sm.get(key) == 0, "%s summary %s 0 (nothing lost or unverified)" % (pre, key),
-                    0, sm.get(key))
+        for key in ("ringbuf_lost", "dedup_full", "findings_dropped"):
+            self.ok(sm.get(key) == 0, "%s summary %s 0 (nothing lost)" % (pre, key), 0, sm.get(key))
+        # GUP-fast calls of a process that maps a dma-buf whose vma lookup the kernel refused
+        # (mmap lock contended, or arm64's queued unlock): which vma they were on is unknown
+        # (a futex on anonymous memory counts too), so a count is no failure; what would
+        # be one is a finding missing, and no check above excuses any.
+        if sm.get("gup_fast_unverified"):
+            self.say("# %s gup_fast_unverified %s (counted, not itemised: no finding may be "
+                     "missing for it)" % (pre, sm.get("gup_fast_unverified")))
 
     def check_triggers(self, pre, mode, secs, findings, watch):
         for exporter, path, suffix in matrix():
@@ -750,8 +756,9 @@ class Checker:
         """`watch --json` ran beside `report`: its live events must add up to the report."""
         pre = pre[:-1] + " watch]"
         busy = "watch:find_vma_busy" in self.k.skips.get(mode, set())
+        # (watch says on stderr how many GUP-fast lookups the kernel refused, if any)
         self.check_stderr(pre, secs, mode + "-watch", allowed=(
-            r"^dmabuf-audit: warning: ringbuf_lost 0, gup_fast_unverified [1-9]",) if busy else ())
+            r"^dmabuf-audit: warning: ringbuf_lost 0, gup_fast_unverified [1-9]",))
         sec = complete(secs, "report %s-watch" % mode)
         if not self.ok(sec is not None, "%s output section present" % pre,
                        "@@BEGIN/@@END report %s-watch" % mode, "missing or truncated"):
@@ -1180,8 +1187,6 @@ def self_test():
         (good61 + ":excused-missing", "6.1", "fails on a finding missing but 'excused' by "
          "gup_fast_unverified",
          r"^FAIL - \[6\.1 fentry\] test:insert_page vmsplice pid \d+: gup_fast_on_dmabuf reported"),
-        (good61 + ":excused-missing", "6.1", "... and on the refused lookups themselves",
-         r"^FAIL - \[6\.1 fentry\] summary gup_fast_unverified 0"),
         (good61 + ":watch-excused", "6.1", "fails when watch excuses a missing finding where "
          "no kernel limit explains it",
          r"^FAIL - \[6\.1 fentry watch\] final counts equal the report's"),
