@@ -150,8 +150,8 @@ demo: deps
 
 # Every test: unit tests (plain and ASan/UBSan), the CLI, daemon and docs against
 # the host kernel, the lab checkers' self-tests, then the VM lab on Debian's x86_64
-# 5.10, 6.1, 6.12 and 7.2 kernels and arm64 6.1 and 6.12 kernels (each guest also
-# runs the host tests against its own kernel).
+# 5.10, 6.1, 6.12 and 7.2 kernels and arm64 6.1 and 6.12 kernels (the 6.1, 6.12, 5.10
+# and arm64 6.1 guests also run the host tests against their own kernel).
 check: deps
 	$(MAKE) all
 	$(MAKE) bpf-arm64
