@@ -191,6 +191,18 @@ with open(sys.argv[2]) as f:
 	fi
 }
 
+# dmabuf_audit_detectors_attached{mechanism} in FILE ("key value" lines) for
+# every mechanism: as many detectors as the oracle expects (E_COUNT).
+expect_attached() { # FILE
+	local m k v
+	for m in fentry kprobe iter proc none; do
+		k="dmabuf_audit_detectors_attached{mechanism=\"$m\"}"
+		v=$(value "$1" "$k")
+		[ "$v" = "${E_COUNT[$m]}" ]
+		check $? "$desc: $k ${E_COUNT[$m]} (oracle)" "${E_COUNT[$m]}" "'$v'"
+	done
+}
+
 # Value of the metric NAME (with its labels, as FILE has them) in FILE, empty
 # if absent. FILE holds "key value" lines (a textfile, or promcheck's output).
 value() { # FILE KEY
@@ -687,12 +699,7 @@ else
 	check $? "$desc: textfile rewritten within $WAIT_S s (--interval 1)" "a new last_update" "'$(last_update "$prom_file")'"
 	cp "$prom_file" "$tmp/tf1"
 	after=$(dmabuf_state)
-	for m in fentry kprobe iter proc none; do
-		k="dmabuf_audit_detectors_attached{mechanism=\"$m\"}"
-		v=$(value "$tmp/tf1" "$k")
-		[ "$v" = "${E_COUNT[$m]}" ]
-		check $? "$desc: $k ${E_COUNT[$m]} (oracle)" "${E_COUNT[$m]}" "'$v'"
-	done
+	expect_attached "$tmp/tf1"
 	if [ "$before" != "$after" ]; then
 		skip "$desc: dmabuf_audit_mapped_bytes: dma-buf mappings changed meanwhile ('$before', then '$after')"
 	else
@@ -733,12 +740,7 @@ else
 		v=$(value "$tmp/scrape1" 'promhttp_metric_handler_errors_total{cause="gathering"}')
 		[ -z "$v" ] || [ "$v" = 0 ]
 		check $? "$desc: no duplicate series (gathering errors 0 or absent)" "0 or absent" "'$v'"
-		for m in fentry kprobe iter proc none; do
-			k="dmabuf_audit_detectors_attached{mechanism=\"$m\"}"
-			v=$(value "$tmp/scrape1" "$k")
-			[ "$v" = "${E_COUNT[$m]}" ]
-			check $? "$desc: $k ${E_COUNT[$m]} (oracle)" "${E_COUNT[$m]}" "'$v'"
-		done
+		expect_attached "$tmp/scrape1"
 		k="dmabuf_audit_build_info{kernel=\"$kernel\",version=\"$version\"}"
 		v=$(value "$tmp/scrape1" "$k")
 		[ "$v" = 1 ]

@@ -1213,25 +1213,40 @@ def self_test():
         ("good-5.10.txt.gz", "6.1", "fails on a 5.10 run checked as 6.1 (skips, functions)",
          r"^FAIL - \[6\.1 fentry\] detector gup_slow"),
     ]
-    bad = 0
-    for name, kver, what, pattern in cases:
+
+    def run_case(name, kver):
         fname, _, mut = name.partition(":")
         text = read_fixture(fname)
-        if mut:
-            text = mutation(mut, text)
-        buf = io.StringIO()
-        c = Checker(buf)
-        c.run(text, kver)
-        lines = buf.getvalue().splitlines()
+        return run_checker(Checker, Checker.run, mutation(mut, text) if mut else text, kver)
+    return run_self_tests([(name, what, pattern, kver) for name, kver, what, pattern in cases],
+                          run_case)
+
+
+# ---- what every lab checker shares (check_daemon.py, check_host.py use it too) ----
+
+def run_checker(make, run, text, kver):
+    """A checker run over TEXT with its output captured: (checker, output lines)."""
+    buf = io.StringIO()
+    c = make(buf)
+    run(c, text, kver)
+    return c, buf.getvalue().splitlines()
+
+
+def run_self_tests(cases, run_case, min_passed=1):
+    """Self-test cases (name, what, FAIL pattern or None, arg): run_case(name, arg) ->
+    (checker, lines). A correct run (None) must pass with at least MIN_PASSED assertions;
+    a doctored one must produce a FAIL line matching its pattern. Prints one line per
+    case and "N passed, N failed"; True when every case held."""
+    bad = 0
+    for name, what, pattern, arg in cases:
+        c, lines = run_case(name, arg)
+        fails = [ln for ln in lines if ln.startswith("FAIL")]
         if pattern is None:
-            good = c.failed == 0 and c.passed > 0
-            saw = "%d passed, %d failed %s" % (c.passed, c.failed,
-                                                [ln for ln in lines if ln.startswith("FAIL")][:3])
-            expect = "0 failed"
+            good = c.failed == 0 and c.passed >= min_passed
+            expect, saw = "0 failed", "%d passed, %d failed %s" % (c.passed, c.failed, fails[:3])
         else:
-            good = any(re.search(pattern, ln) for ln in lines)
-            saw = "no such FAIL line"
-            expect = "a line matching %r" % pattern
+            good = c.failed > 0 and any(re.search(pattern, ln) for ln in lines)
+            expect, saw = "a line matching %r" % pattern, "no such FAIL line: %s" % fails[:3]
         print("%s - self-test %s: %s%s" % ("ok" if good else "FAIL", name, what,
                                            "" if good else ": expected %s, saw %s" % (expect, saw)))
         bad += not good
@@ -1239,24 +1254,29 @@ def self_test():
     return bad == 0
 
 
-def main(argv):
+def checker_main(argv, doc, self_test, make, run, scope=""):
+    """The command line of a lab checker: RESULTS KVER, or --self-test."""
     if argv[1:] == ["--self-test"]:
         return 0 if self_test() else 1
     if len(argv) != 3:
-        print(__doc__.strip(), file=sys.stderr)
+        print(doc.strip(), file=sys.stderr)
         return 2
     path, kver = argv[1], short_kver(argv[2])
     try:
         with open(path, errors="replace") as f:
             text = f.read()
     except OSError as e:
-        print("FAIL - [%s] results file readable: expected %s, saw %s" % (kver, path, e))
+        print("FAIL - [%s%s] results file readable: expected %s, saw %s" % (kver, scope, path, e))
         print("0 passed, 1 failed")
         return 1
-    c = Checker()
-    c.run(text, kver)
+    c = make(sys.stdout)
+    run(c, text, kver)
     print("%d passed, %d failed" % (c.passed, c.failed))
     return 0 if c.failed == 0 else 1
+
+
+def main(argv):
+    return checker_main(argv, __doc__, self_test, Checker, Checker.run)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ Output as check.py: "ok - ..." / "FAIL - ...: expected X, saw Y", last line
 check.py's table of the kernel (KERNELS), never from what the daemon logged or
 announced about itself; a missing series or a missing oracle is a FAIL.
 """
-import io
 import json
 import os
 import re
@@ -36,13 +35,7 @@ def oracle(secs, head, killed=False):
     s = check.complete(secs, head)
     if s is None or (not killed and s.attrs.get("rc") != "0"):
         return None
-    for ln in s.lines:
-        if ln.startswith("stdout: {"):
-            try:
-                return json.loads(ln[8:])
-            except ValueError:
-                return None
-    return None
+    return check.oracle_of(s)
 
 
 def json_log(sec):
@@ -457,40 +450,18 @@ def self_test():
              ("fail-on-silent", r"^FAIL - \[6\.1 fail-on\] report --fail-on warning fails on the "
                                 r"warnings"),
              ("startup-warning", r"^FAIL - \[6\.1 daemon\] start with textfile dir /tmp/full")]
-    bad = 0
-    for mut, pattern in cases:
-        buf = io.StringIO()
-        c = DaemonChecker(buf)
-        c.run_daemon(mutate(good, mut) if mut else good, "6.1")
-        lines = buf.getvalue().splitlines()
-        if pattern is None:
-            good_run = c.failed == 0 and c.passed > 20
-            saw = "%d passed, %d failed %s" % (c.passed, c.failed, [x for x in lines if x.startswith("FAIL")][:3])
-            what = "good-6.1 passes"
-        else:
-            good_run = any(re.search(pattern, x) for x in lines)
-            saw = "no such FAIL line"
-            what = "good-6.1:%s fails" % mut
-        print("%s - self-test %s%s" % ("ok" if good_run else "FAIL", what,
-                                        "" if good_run else ": expected %s, saw %s" % (pattern or "0 failed", saw)))
-        bad += not good_run
-    print("%d passed, %d failed" % (len(cases) - bad, bad))
-    return bad == 0
+
+    def run_case(name, mut):
+        return check.run_checker(DaemonChecker, DaemonChecker.run_daemon,
+                                 mutate(good, mut) if mut else good, "6.1")
+    return check.run_self_tests(
+        [("good-6.1" + (":" + mut if mut else ""), "fails" if mut else "passes", pattern, mut)
+         for mut, pattern in cases], run_case, min_passed=20)
 
 
 def main(argv):
-    if argv[1:] == ["--self-test"]:
-        return 0 if self_test() else 1
-    if len(argv) != 3:
-        print(__doc__.strip(), file=sys.stderr)
-        return 2
-    kver = check.short_kver(argv[2])
-    with open(argv[1], errors="replace") as f:
-        text = f.read()
-    c = DaemonChecker()
-    c.run_daemon(text, kver)
-    print("%d passed, %d failed" % (c.passed, c.failed))
-    return 0 if c.failed == 0 else 1
+    return check.checker_main(argv, __doc__, self_test, DaemonChecker, DaemonChecker.run_daemon,
+                              " daemon")
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ RESULTS is what the guest wrote to its results port: sections "@@BEGIN hosttests
 "FAIL - ...: expected X, saw Y", "skip - ..." (counted neither way), last line
 "N passed, N failed". Python standard library only.
 """
-import io
 import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check  # noqa: E402
 
 SCRIPTS = ("run", "daemon")
 # What a guest cannot show, and only that: the guests have no python3, so daemon.sh skips its
@@ -24,30 +26,6 @@ SCRIPTS = ("run", "daemon")
 GUEST_SKIP = {"run": None, "daemon": re.compile(r": no python3 here$")}
 COUNTS = re.compile(r"^(\d+) passed, (\d+) failed, (\d+) skipped$")
 KINDS = (("ok - ", "ok"), ("FAIL - ", "FAIL"), ("skip - ", "skip"))
-
-
-def short_kver(kver):
-    m = re.match(r"(\d+\.\d+)", kver)
-    return m.group(1) if m else kver
-
-
-def sections(text):
-    """{head: (lines, end attrs or None while unterminated)} of every @@BEGIN section."""
-    secs, cur = {}, None
-    for raw in text.splitlines():
-        line = raw.rstrip("\r")
-        if line.startswith("@@BEGIN "):
-            cur = line[8:].strip()
-            secs[cur] = ([], None)
-        elif line.startswith("@@END ") and cur is not None:
-            attrs = dict(w.split("=", 1) for w in line[6:].split() if "=" in w)
-            secs[cur] = (secs[cur][0], attrs)
-            cur = None
-        elif line.startswith("@@"):
-            continue
-        elif cur is not None:
-            secs[cur][0].append(line)
-    return secs
 
 
 class HostChecker:
@@ -73,7 +51,7 @@ class HostChecker:
         if not self.ok(sec is not None, "%s section present" % pre,
                        "@@BEGIN hosttests %s ... @@END" % name, "no such section"):
             return
-        lines, attrs = sec
+        lines, attrs = sec.lines, sec.attrs
         seen = {"ok": 0, "FAIL": 0, "skip": 0}
         counts, stray, unexplained = None, [], []
         for ln in lines:
@@ -117,7 +95,7 @@ class HostChecker:
                 unexplained[:2] if unexplained else "no skip at all")
 
     def run(self, text, kver):
-        secs = sections(text)
+        secs = check.parse(text)[0]
         for name in SCRIPTS:
             self.script(secs, kver, name)
 
@@ -193,48 +171,16 @@ def self_test():
         ("fail-line", "re-emits a guest FAIL as a FAIL",
          r"^FAIL - \[6\.1 host\] dmabuf-audit probe: expected 'mmap dma_buf_mmap_internal fentry'"),
     ]
-    bad = 0
-    for mut, what, pattern in cases:
-        buf = io.StringIO()
-        c = HostChecker(buf)
-        c.run(mutate(good, mut) if mut else good, "6.1")
-        lines = buf.getvalue().splitlines()
-        if pattern is None:
-            good_run = c.failed == 0 and c.passed > 10
-            saw = "%d passed, %d failed %s" % (c.passed, c.failed,
-                                                [x for x in lines if x.startswith("FAIL")][:3])
-            expect = "0 failed"
-        else:
-            good_run = c.failed > 0 and any(re.search(pattern, x) for x in lines)
-            saw = "%d failed, no such FAIL line: %s" % (
-                c.failed, [x for x in lines if x.startswith("FAIL")][:3])
-            expect = "a line matching %r" % pattern
-        print("%s - self-test host-6.1.txt%s: %s%s" % (
-            "ok" if good_run else "FAIL", ":" + mut if mut else "", what,
-            "" if good_run else ": expected %s, saw %s" % (expect, saw)))
-        bad += not good_run
-    print("%d passed, %d failed" % (len(cases) - bad, bad))
-    return bad == 0
+
+    def run_case(name, mut):
+        return check.run_checker(HostChecker, HostChecker.run, mutate(good, mut) if mut else good,
+                                 "6.1")
+    return check.run_self_tests([("host-6.1.txt" + (":" + mut if mut else ""), what, pattern, mut)
+                                 for mut, what, pattern in cases], run_case, min_passed=11)
 
 
 def main(argv):
-    if argv[1:] == ["--self-test"]:
-        return 0 if self_test() else 1
-    if len(argv) != 3:
-        print(__doc__.strip(), file=sys.stderr)
-        return 2
-    path, kver = argv[1], short_kver(argv[2])
-    try:
-        with open(path, errors="replace") as f:
-            text = f.read()
-    except OSError as e:
-        print("FAIL - [%s host] results file readable: expected %s, saw %s" % (kver, path, e))
-        print("0 passed, 1 failed")
-        return 1
-    c = HostChecker()
-    c.run(text, kver)
-    print("%d passed, %d failed" % (c.passed, c.failed))
-    return 0 if c.failed == 0 else 1
+    return check.checker_main(argv, __doc__, self_test, HostChecker, HostChecker.run, " host")
 
 
 if __name__ == "__main__":
