@@ -887,15 +887,16 @@ static __always_inline void start_call(void *ctx, __u32 hook, struct dma_buf *dm
 	start_call_n(ctx, hook, dmabuf, vma, arg, aux, 0);
 }
 
-/* vm_insert_pages entry: the pages asked for, and where the count left is written back. */
+/*
+ * vm_insert_pages entry: the pages asked for, and where the count left is written back
+ * (start_call_n keeps them only for a dma-buf vma; the function is rare, the read cheap).
+ */
 static __always_inline void start_insert_pages(void *ctx, struct dma_buf *dmabuf,
 					       struct vm_area_struct *vma, unsigned long addr,
 					       unsigned long *num)
 {
 	unsigned long asked = 0;
 
-	if (!dmabuf && !tracked_vma(vma))
-		return;
 	bpf_probe_read_kernel(&asked, sizeof(asked), num);
 	start_call_n(ctx, DA_HOOK_INSERT_PAGES, dmabuf, vma, addr, (__u64)num, asked);
 }
