@@ -18,6 +18,17 @@ XARCH :=
 else
 XARCH := $(ARCH)-
 endif
+# ARCH picks its compiler unless CC is given: the cross gcc of Debian's multiarch packages.
+CROSS_CC_arm64 ?= aarch64-linux-gnu-gcc
+CROSS_CC_x86 ?= x86_64-linux-gnu-gcc
+ifneq ($(XARCH),)
+ifeq ($(origin CC),default)
+CC := $(CROSS_CC_$(ARCH))
+endif
+endif
+# what `$(CC) -dumpmachine` starts with for each ARCH
+MACHINE_arm64 := aarch64
+MACHINE_x86 := x86_64
 ifeq ($(STATIC),1)
 OUT := build/$(XARCH)static
 else
@@ -49,7 +60,7 @@ MAKEFLAGS += --no-print-directory
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all install deps check bpf-arm64 arm64-static unit unit-asan host-test lab-selftest lab lab-arm64 \
+.PHONY: FORCE all install deps check bpf-arm64 arm64-static unit unit-asan host-test lab-selftest lab lab-arm64 \
 	demo clean format
 
 all: $(BIN)
@@ -77,18 +88,30 @@ $(BPF_OUT)/%.bpf.o: bpf/%.bpf.c include/dmabuf_audit.h vmlinux/$(ARCH)/vmlinux.h
 $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/obj/%.o: src/%.c $(wildcard src/*.h) include/dmabuf_audit.h $(SKEL) | $(OUT)/obj
+# The compiler is part of the output: CC_STAMP changes (and the objects are rebuilt) when
+# CC, its target or the flags change, and a compiler for another architecture than ARCH
+# is refused instead of filling build/ARCH-* with host binaries.
+CC_STAMP := $(OUT)/obj/.cc
+$(CC_STAMP): FORCE | $(OUT)/obj
+	@m=$$($(CC) -dumpmachine 2>/dev/null) || \
+		{ echo "make: cannot run CC=$(CC) for ARCH=$(ARCH) (make arm64-static installs the cross compiler)" >&2; exit 1; }; \
+	case "$$m" in $(MACHINE_$(ARCH))-*) ;; \
+	*) echo "make: CC=$(CC) builds for $$m, not ARCH=$(ARCH)" >&2; exit 1 ;; esac; \
+	echo "$(CC) $$m $(CFLAGS) $(LDFLAGS) $(LDLIBS)" | cmp -s - $@ || \
+		echo "$(CC) $$m $(CFLAGS) $(LDFLAGS) $(LDLIBS)" >$@
+
+$(OUT)/obj/%.o: src/%.c $(wildcard src/*.h) include/dmabuf_audit.h $(SKEL) $(CC_STAMP) | $(OUT)/obj
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BIN): $(OUT)/obj/main.o $(OBJS)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(BIN): $(OUT)/obj/main.o $(OBJS) $(CC_STAMP)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LDLIBS) -o $@
 
 $(BPF_OUT) $(OUT)/obj build build/unit build/unit-asan:
 	mkdir -p $@
 
 # ---- tests ------------------------------------------------------------
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-UNIT_LIB := src/cli.c src/json.c src/finding.c src/report.c src/ksyms.c src/mappings.c src/procscan.c \
+UNIT_LIB := src/cli.c src/detectors.c src/json.c src/finding.c src/report.c src/ksyms.c src/mappings.c src/procscan.c \
 	src/config.c src/metrics.c src/log.c src/notify.c
 
 build/unit/run: $(UNIT_SRCS) $(UNIT_LIB) $(wildcard src/*.h) | build/unit
@@ -122,7 +145,6 @@ bpf-arm64:
 
 # Static aarch64 auditor for boards and the arm64 lab: build/arm64-static/dmabuf-audit
 # (Debian multiarch: gcc-aarch64-linux-gnu, libbpf-dev:arm64 ..., see tests/lab/deps.sh).
-CROSS_CC_arm64 ?= aarch64-linux-gnu-gcc
 arm64-static:
 	LAB_ARCH=arm64 tests/lab/deps.sh
 	$(MAKE) ARCH=arm64 STATIC=1 CC=$(CROSS_CC_arm64)

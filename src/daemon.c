@@ -36,9 +36,7 @@
 struct daemon {
 	const struct da_opts *opts;
 	struct da_config cfg;
-	struct auditor a;
-	struct ksyms ks;
-	struct finding_set set;
+	struct session s; /* the auditor, the symbols, the findings */
 	struct metrics m;
 	struct notifier nt;
 	struct utsname uts;
@@ -84,7 +82,7 @@ static void account(struct daemon *d, struct finding *f)
 	f->accounted = f->count;
 	if (sup || f->printed == f->count)
 		return;
-	watch_print_finding(d->json, f, true, f->printed != 0, &d->ks);
+	watch_print_finding(d->json, f, true, f->printed != 0, &d->s.ks);
 	f->printed = f->count;
 	if (fflush(d->json) && !d->json_failing) /* once per run of failures */
 		log_msg(LOG_ERR, "JSON log: write failed: %s", strerror(errno));
@@ -92,9 +90,10 @@ static void account(struct daemon *d, struct finding *f)
 	clearerr(d->json);
 }
 
-static void add_event(struct daemon *d, const struct da_event *ev)
+/* The session's callback: a finding appeared or grew, or ev did not fit the table. */
+static void on_finding(void *ctx, struct finding *f, const struct da_event *ev)
 {
-	struct finding *f = finding_set_add(&d->set, ev);
+	struct daemon *d = ctx;
 
 	if (f) {
 		account(d, f);
@@ -102,33 +101,7 @@ static void add_event(struct daemon *d, const struct da_event *ev)
 	}
 	/* table full: still counted, not itemised */
 	metrics_count(&d->m, ev->exporter, DA_EXPORTER_LEN, ev->kind, 1, suppressed(d, ev));
-	d->m.findings_dropped = d->set.dropped;
-}
-
-static void on_event(void *ctx, const struct da_event *ev)
-{
-	struct daemon *d = ctx;
-	struct da_event e = *ev;
-
-	session_clean_stack(&d->ks, &e);
-	add_event(d, &e);
-}
-
-static void on_dedup(void *ctx, const struct da_dedup_key *key, uint64_t count)
-{
-	struct daemon *d = ctx;
-
-	account(d, finding_set_update(&d->set, key, count));
-}
-
-static void on_tick(void *ctx)
-{
-	struct daemon *d = ctx;
-	int err = auditor_read_dedup(&d->a, on_dedup, d);
-
-	if (err)
-		log_msg(LOG_WARNING, "cannot read the dedup map (counts may lag): %s",
-			strerror(-err));
+	d->m.findings_dropped = d->s.set.dropped;
 }
 
 /* ---- the scan: findings at start, mapped bytes every interval ----------- */
@@ -139,7 +112,7 @@ static void on_scan_start(void *ctx, const struct da_event *rec)
 
 	metrics_mapped_add(&d->m, rec->exporter, DA_EXPORTER_LEN, rec->vm_end - rec->vm_start);
 	if (rec->kind != DA_KIND_NONE && rec->kind < DA_KIND_MAX)
-		add_event(d, rec);
+		session_add(&d->s, rec);
 }
 
 static void on_scan_gauge(void *ctx, const struct da_event *rec)
@@ -154,10 +127,10 @@ static void scan(struct daemon *d, bool first)
 	struct da_scan_stats stats;
 	int err;
 
-	if (!auditor_can_scan(&d->a))
+	if (!auditor_can_scan(d->s.a))
 		return;
 	metrics_mapped_reset(&d->m);
-	err = auditor_scan(&d->a, first ? on_scan_start : on_scan_gauge, d, &stats);
+	err = auditor_scan(d->s.a, first ? on_scan_start : on_scan_gauge, d, &stats);
 	if (err)
 		log_msg(LOG_WARNING, "scan of dma-buf mappings failed: %s", strerror(-err));
 	else
@@ -175,7 +148,7 @@ static int write_textfile(struct daemon *d)
 
 	if (!d->cfg.textfile_dir[0])
 		return 0;
-	if (auditor_read_counters(&d->a, d->m.counters))
+	if (auditor_read_counters(d->s.a, d->m.counters))
 		memset(d->m.counters, 0, sizeof(d->m.counters));
 	f = open_memstream(&buf, &len);
 	if (!f)
@@ -256,16 +229,16 @@ static bool still_running(void *ctx, const struct finding *f)
 
 	if (!f->ev.pid || kill(f->ev.pid, 0) == 0 || errno != ESRCH || f->accounted != f->count)
 		return true;
-	return auditor_forget_dedup(&d->a, &key) != 0;
+	return auditor_forget_dedup(d->s.a, &key) != 0;
 }
 
 static void on_interval(void *ctx)
 {
 	struct daemon *d = ctx;
 
-	on_tick(d);
-	finding_set_prune(&d->set, still_running, d);
-	d->m.findings_tracked = d->set.len;
+	session_tick(&d->s);
+	finding_set_prune(&d->s.set, still_running, d);
+	d->m.findings_tracked = d->s.set.len;
 	scan(d, false);
 	write_textfile(d);
 	status(d, "");
@@ -415,7 +388,7 @@ static void drop_capabilities(struct daemon *d)
 	int err;
 
 	keep = caps_last() >= CAP_BPF ? 1ULL << CAP_BPF : 1ULL << CAP_SYS_ADMIN;
-	if (d->a.det[DA_HOOK_SCAN].mech == DA_MECH_PROC)
+	if (auditor_mech(d->s.a, DA_HOOK_SCAN) == DA_MECH_PROC)
 		keep |= 1ULL << CAP_SYS_PTRACE | 1ULL << CAP_DAC_READ_SEARCH;
 	if (!dir_writable_without_override(d->cfg.textfile_dir))
 		keep |= 1ULL << CAP_DAC_OVERRIDE;
@@ -447,12 +420,13 @@ static int open_auditor(struct daemon *d, char *err, size_t errlen)
 	o.attach = d->cfg.attach;
 	strcpy(o.btf_path, d->cfg.btf_path);
 	o.pid = 0;
-	ret = auditor_open(&d->a, &o, err, errlen);
+	/* the symbols before the drop of capabilities: addresses need CAP_SYSLOG */
+	ret = session_open(&d->s, &o, DAEMON_MAX_FINDINGS, on_finding, d, err, errlen);
 	if (ret)
 		return ret;
-	session_attach_table(&d->a, d->attach_table, sizeof(d->attach_table));
+	session_attach_table(&d->s, d->attach_table, sizeof(d->attach_table));
 	for (int i = 0; i < DA_HOOK_MAX; i++)
-		d->m.det_mech[i] = mech_name(d->a.det[i].mech);
+		d->m.det_mech[i] = mech_name(auditor_mech(d->s.a, i));
 	return 0;
 }
 
@@ -485,9 +459,8 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	ret = open_auditor(d, err, errlen);
 	if (ret)
 		return ret;
-	session_load_ksyms(&d->ks); /* before the drop: addresses need CAP_SYSLOG */
 	scan(d, true);
-	ret = session_announce(&d->a); /* "ready: ..., scan done", as watch and report */
+	ret = session_announce(&d->s); /* "ready: ..., scan done", as watch and report */
 	if (ret)
 		return ret;
 	drop_capabilities(d);
@@ -506,26 +479,22 @@ static int start(struct daemon *d, char *err, size_t errlen)
 static int stop(struct daemon *d)
 {
 	notify_send(&d->nt, "STOPPING=1");
-	on_tick(d); /* final counts */
+	session_tick(&d->s); /* final counts */
 	return write_textfile(d);
 }
 
 static void cleanup(struct daemon *d)
 {
-	auditor_close(&d->a);
+	session_close(&d->s);
 	close_json(d->json);
 	close_pidfile(d);
 	notify_close(&d->nt);
-	finding_set_free(&d->set);
-	ksyms_free(&d->ks);
 }
 
 int daemon_main(const struct da_opts *o)
 {
 	static struct daemon d; /* large: not on the stack */
 	struct loop_hooks h = {
-		.event = on_event,
-		.tick = on_tick,
 		.interval = on_interval,
 		.watchdog = on_watchdog,
 		.reload = on_reload,
@@ -545,7 +514,6 @@ int daemon_main(const struct da_opts *o)
 	}
 	uname(&d.uts);
 	metrics_init(&d.m, DA_VERSION, d.uts.release, wall_now());
-	finding_set_init(&d.set, DAEMON_MAX_FINDINGS);
 	ret = loop_block_signals(true);
 	if (ret)
 		snprintf(err, sizeof(err), "cannot block signals: %s", strerror(-ret));
@@ -556,7 +524,7 @@ int daemon_main(const struct da_opts *o)
 	if (!ret) {
 		h.interval_s = d.cfg.interval;
 		h.watchdog_usec = d.nt.watchdog_usec;
-		ret = loop_run(&d.a, &h, &elapsed);
+		ret = loop_run(&d.s, &h, &elapsed);
 		if (ret)
 			snprintf(err, sizeof(err), "event loop failed: %s", strerror(-ret));
 		/* the final textfile also after a loop error: nothing counted is lost */

@@ -25,16 +25,6 @@ static const struct {
 				      "present pte without pte_special in a dma-buf mapping: a struct page any GUP can pin" },
 };
 
-/* clang-format off: one hook a line */
-static const char *const hooks[DA_HOOK_MAX] = {
-	[DA_HOOK_MMAP] = "dma_buf_mmap_internal",   [DA_HOOK_MMAP_IMPORT] = "dma_buf_mmap",
-	[DA_HOOK_GUP_SLOW] = "check_vma_flags",	    [DA_HOOK_INSERT_PAGE] = "vm_insert_page",
-	[DA_HOOK_INSERT_PAGES] = "vm_insert_pages", [DA_HOOK_GUP_FAST] = "gup_fast",
-	[DA_HOOK_PTE_INSTALL] = "pte_install",	    [DA_HOOK_SCAN] = "scan",
-	[DA_HOOK_VMA_DUP] = "vm_area_dup",	    [DA_HOOK_VMA_FREE] = "vm_area_free",
-};
-/* clang-format on */
-
 const char *kind_name(uint32_t kind)
 {
 	return kind > DA_KIND_NONE && kind < DA_KIND_MAX ? kinds[kind].name : "unknown";
@@ -56,11 +46,6 @@ bool kind_is_violation(uint32_t kind)
 const char *kind_summary(uint32_t kind)
 {
 	return kind < DA_KIND_MAX ? kinds[kind].summary : "";
-}
-
-const char *hook_name(uint32_t hook)
-{
-	return hook < DA_HOOK_MAX ? hooks[hook] : "unknown";
 }
 
 size_t vm_flags_describe(uint64_t flags, char *buf, size_t len)

@@ -37,7 +37,6 @@ const char *kind_name(uint32_t kind); /* "unknown" when out of range */
 int kind_from_name(const char *name); /* -EINVAL when unknown */
 bool kind_is_violation(uint32_t kind);
 const char *kind_summary(uint32_t kind); /* one-line why-it-matters */
-const char *hook_name(uint32_t hook);
 
 /* "shared,pfnmap,io": names of the vm_flags bits the auditor cares about. */
 size_t vm_flags_describe(uint64_t flags, char *buf, size_t len);

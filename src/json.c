@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <inttypes.h>
 #include <string.h>
+#include "detectors.h"
 #include "finding.h"
 #include "json.h"
 #include "ksyms.h"

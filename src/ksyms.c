@@ -174,3 +174,13 @@ const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, int with_offse
 		 *mod ? "]" : "");
 	return buf;
 }
+
+int ksyms_has(const struct ksyms *ks, const char *name)
+{
+	if (!ks || !ks->len)
+		return -ENOENT;
+	for (size_t i = 0; i < ks->len; i++)
+		if (!strcmp(ks->strings + ks->syms[i].name, name))
+			return 1;
+	return 0;
+}

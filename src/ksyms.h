@@ -45,6 +45,11 @@ const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, int with_offse
  * are the auditor's own (BPF programs and trampolines: "[bpf]").
  */
 const char *ksyms_frame(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
+/*
+ * Is there a text symbol of that name (what a kprobe can attach to)? 1 or 0;
+ * -ENOENT when the table is empty (unreadable, or addresses hidden): cannot tell.
+ */
+int ksyms_has(const struct ksyms *ks, const char *name);
 /* Is addr a text address the table names (not "0x...")? */
 int ksyms_known(const struct ksyms *ks, uint64_t addr);
 

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "loader.h"
 #include "loop.h"
+#include "session.h"
 
 #define TICK_SECONDS 1
 
@@ -19,6 +20,7 @@ enum { FD_RING, FD_SIGNAL, FD_DURATION, FD_TICK, FD_INTERVAL, FD_WATCHDOG, FD_MA
 
 struct loop {
 	const struct loop_hooks *h;
+	struct session *s;
 	struct ring_buffer *rb;
 	int epfd;
 	int fd[FD_MAX];
@@ -26,11 +28,9 @@ struct loop {
 
 static int on_sample(void *ctx, void *data, size_t size)
 {
-	const struct loop_hooks *h = ctx;
-
 	if (size < sizeof(struct da_event))
 		return 0; /* not ours: never happens, never trust it either */
-	h->event(h->ctx, data);
+	session_event(ctx, data);
 	return 0;
 }
 
@@ -92,13 +92,13 @@ static bool expired(int fd)
 	return read(fd, &n, sizeof(n)) > 0;
 }
 
-static int setup(struct loop *l, struct auditor *a)
+static int setup(struct loop *l)
 {
 	const struct loop_hooks *h = l->h;
 	sigset_t set = loop_signals(h->reload != NULL);
 	int ret;
 
-	l->rb = ring_buffer__new(auditor_ring_fd(a), on_sample, (void *)h, NULL);
+	l->rb = ring_buffer__new(auditor_ring_fd(l->s->a), on_sample, l->s, NULL);
 	if (!l->rb)
 		return -errno;
 	l->fd[FD_RING] = ring_buffer__epoll_fd(l->rb);
@@ -111,7 +111,7 @@ static int setup(struct loop *l, struct auditor *a)
 		ret = add_fd(l, FD_SIGNAL);
 	if (!ret && h->duration)
 		ret = timer_set(l, FD_DURATION, h->duration * 1000000ULL, false);
-	if (!ret && h->tick)
+	if (!ret)
 		ret = timer_set(l, FD_TICK, TICK_SECONDS * 1000000ULL, true);
 	if (!ret && h->interval && h->interval_s)
 		ret = timer_set(l, FD_INTERVAL, h->interval_s * 1000000ULL, true);
@@ -120,7 +120,7 @@ static int setup(struct loop *l, struct auditor *a)
 	return ret;
 }
 
-/* A signal: true when the loop must stop. */
+/* A signal: *stop set when the loop must stop. 0, or -errno of re-arming the interval. */
 static int on_signal(struct loop *l, bool *stop)
 {
 	const struct loop_hooks *h = l->h;
@@ -164,21 +164,24 @@ static int dispatch(struct loop *l, int which, bool *stop)
 		ret = ring_buffer__consume(l->rb);
 		if (ret < 0)
 			return ret;
-		(which == FD_TICK ? h->tick : h->interval)(h->ctx);
+		if (which == FD_TICK)
+			session_tick(l->s);
+		else
+			h->interval(h->ctx);
 		return 0;
 	}
 }
 
-int loop_run(struct auditor *a, const struct loop_hooks *h, double *elapsed)
+int loop_run(struct session *s, const struct loop_hooks *h, double *elapsed)
 {
-	struct loop l = { .h = h, .epfd = -1 };
+	struct loop l = { .h = h, .s = s, .epfd = -1 };
 	double start = now();
 	bool stop = false;
 	int ret;
 
 	for (int i = 0; i < FD_MAX; i++)
 		l.fd[i] = -1;
-	ret = setup(&l, a);
+	ret = setup(&l);
 	while (!ret && !stop) {
 		struct epoll_event evs[FD_MAX];
 		int n = epoll_wait(l.epfd, evs, FD_MAX, -1);

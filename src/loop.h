@@ -11,14 +11,16 @@
 #include <stdint.h>
 #include "dmabuf_audit.h"
 
-struct auditor;
+struct session;
 
-typedef void (*event_fn)(void *ctx, const struct da_event *ev);
 typedef void (*tick_fn)(void *ctx);
 
+/*
+ * What the caller adds to the loop. Ring-buffer events go to the session
+ * (session_event), and every second, after a drain, the grown counts too
+ * (session_tick): the session's callback sees both.
+ */
 struct loop_hooks {
-	event_fn event;	  /* every ring-buffer event */
-	tick_fn tick;	  /* every second, after a drain (NULL: none) */
 	tick_fn interval; /* every `interval` seconds, after a drain (NULL: none) */
 	tick_fn watchdog; /* every watchdog_usec / 2 (NULL: none) */
 	/* SIGHUP (NULL: SIGHUP is not handled here); returns the interval to use */
@@ -36,6 +38,6 @@ int loop_block_signals(bool hup);
 
 /* Runs until SIGINT/SIGTERM or duration. Returns 0 or -errno; *elapsed
  * gets seconds run. Events submitted before the stop are delivered. */
-int loop_run(struct auditor *a, const struct loop_hooks *h, double *elapsed);
+int loop_run(struct session *s, const struct loop_hooks *h, double *elapsed);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "detectors.h"
 #include "finding.h"
 #include "metrics.h"
 

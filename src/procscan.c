@@ -146,7 +146,7 @@ static void proc_identity(uint32_t pid, struct da_event *ev)
 }
 
 /* One process: its dma-buf vmas from smaps (maps lines and VmFlags together). */
-static void scan_pid(uint32_t pid, const struct bufinfo *b, procscan_fn fn, void *ctx,
+static void scan_pid(uint32_t pid, const struct bufinfo *b, record_fn fn, void *ctx,
 		     struct da_scan_stats *st)
 {
 	char path[64], line[512];
@@ -201,7 +201,7 @@ static void scan_pid(uint32_t pid, const struct bufinfo *b, procscan_fn fn, void
 	st->tasks++;
 }
 
-int procscan_run(uint32_t pid, procscan_fn fn, void *ctx, struct da_scan_stats *stats)
+int procscan_run(uint32_t pid, record_fn fn, void *ctx, struct da_scan_stats *stats)
 {
 	struct bufinfo b = { 0 };
 	FILE *bf = fopen(DA_BUFINFO, "re");

@@ -38,8 +38,9 @@ int bufinfo_load(struct bufinfo *b, FILE *f);
 const struct bufinfo_entry *bufinfo_find(const struct bufinfo *b, uint64_t inode);
 void bufinfo_free(struct bufinfo *b); /* NULL-safe */
 
-typedef void (*procscan_fn)(void *ctx, const struct da_event *rec);
+/* A record of the scan (iterator or /proc), or an event of the ring buffer. */
+typedef void (*record_fn)(void *ctx, const struct da_event *rec);
 /* Walks /proc (pid: only that process, 0: all). 0 or -errno. */
-int procscan_run(uint32_t pid, procscan_fn fn, void *ctx, struct da_scan_stats *stats);
+int procscan_run(uint32_t pid, record_fn fn, void *ctx, struct da_scan_stats *stats);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "json.h"
+#include "detectors.h"
 #include "ksyms.h"
 #include "report.h"
 
@@ -224,7 +225,7 @@ void report_print_human(FILE *f, const struct report_data *r)
 	fprintf(f, "dmabuf-audit report: observed %.1f s on Linux %s\n", r->elapsed, r->kernel);
 	fputs("detectors:", f);
 	for (int i = 0; i < DA_HOOK_MAX; i++)
-		fprintf(f, " %s=%s", r->det_name[i], r->det_mech[i]);
+		fprintf(f, " %s=%s", detector_name(i), r->det_mech[i]);
 	fputs("\n\n", f);
 	print_mappings(f, r);
 	finding_set_sort(r->set);
@@ -233,10 +234,18 @@ void report_print_human(FILE *f, const struct report_data *r)
 	fputs("totals:", f);
 	for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++)
 		fprintf(f, " %s=%" PRIu64, kind_name(k), report_kind_total(r, k));
-	fprintf(f, " ringbuf_lost=%" PRIu64 "\n", r->counters[DA_CTR_RINGBUF_LOST]);
+	fprintf(f, " ringbuf_lost=%" PRIu64, r->counters[DA_CTR_RINGBUF_LOST]);
+	if (r->missed)
+		fprintf(f, " missed=%" PRIu64, r->missed);
+	fputc('\n', f);
 	if (r->counters[DA_CTR_RINGBUF_LOST] || r->set->dropped)
 		fputs("note: some events were lost or not itemised; the totals above are exact\n",
 		      f);
+	if (r->missed)
+		fprintf(f,
+			"note: the kernel skipped the auditor's programs %" PRIu64
+			" times (BPF recursion guard): those calls are in no total\n",
+			r->missed);
 	fprintf(f, "result: %s (%" PRIu64 " violation event%s, %" PRIu64 " warning event%s)\n",
 		report_fails(r, r->fail_on_warning) ? "FAIL" : "PASS", v, v == 1 ? "" : "s", w,
 		w == 1 ? "" : "s");
@@ -290,9 +299,10 @@ void report_print_json(FILE *f, const struct report_data *r)
 	fprintf(f,
 		"},\"findings\":%zu,\"findings_dropped\":%" PRIu64 ",\"ringbuf_lost\":%" PRIu64
 		",\"dedup_full\":%" PRIu64 ",\"gup_fast_unverified\":%" PRIu64
-		",\"tracked_vmas\":%" PRId64,
+		",\"tracked_vmas\":%" PRId64 ",\"missed\":%" PRIu64,
 		r->set->len, r->set->dropped, r->counters[DA_CTR_RINGBUF_LOST],
-		r->counters[DA_CTR_DEDUP_FULL], r->counters[DA_CTR_FIND_VMA_BUSY], r->tracked_vmas);
+		r->counters[DA_CTR_DEDUP_FULL], r->counters[DA_CTR_FIND_VMA_BUSY], r->tracked_vmas,
+		r->missed);
 	/* dma-buf calls each hook saw, compliant ones included: proof of life */
 	json_counts(f, "seen", &r->counters[DA_CTR_HOOK_BASE], DA_HOOK_MAX, hook_name);
 	if (r->scan_ran)
@@ -305,10 +315,10 @@ void report_print_json(FILE *f, const struct report_data *r)
 		fputs(",\"scan\":null", f);
 	fputs(",\"detectors\":{", f);
 	for (int i = 0; i < DA_HOOK_MAX; i++)
-		fprintf(f, "%s\"%s\":\"%s\"", i ? "," : "", r->det_name[i], r->det_mech[i]);
+		fprintf(f, "%s\"%s\":\"%s\"", i ? "," : "", detector_name(i), r->det_mech[i]);
 	fputs("},\"functions\":{", f);
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
-		fprintf(f, "%s\"%s\":", i ? "," : "", r->det_name[i]);
+		fprintf(f, "%s\"%s\":", i ? "," : "", detector_name(i));
 		if (r->det_func[i])
 			json_write_string(f, r->det_func[i], 64);
 		else

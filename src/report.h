@@ -17,14 +17,15 @@ struct report_data {
 	uint64_t scan_kinds[DA_KIND_MAX]; /* findings of the scan (counted in user space) */
 	double elapsed;
 	const char *kernel; /* uname release */
-	const char *det_name[DA_HOOK_MAX];
-	const char *det_mech[DA_HOOK_MAX]; /* "fentry", "kprobe", "iter", "none" */
+	/* per detector (detectors.h): "fentry", "kprobe", "iter", "proc", "none" */
+	const char *det_mech[DA_HOOK_MAX];
 	const char *det_func[DA_HOOK_MAX]; /* kernel function used, NULL if none */
 	const struct ksyms *ks;		   /* symbols for stacks and mmap_op; may be NULL */
 	bool scan_ran;
 	struct da_scan_stats scan;
 	struct mapping_table *maps; /* dma-buf memory mapped at the scan */
 	int64_t tracked_vmas;	    /* swapped-vm_file vmas still tracked at the end */
+	uint64_t missed;	    /* hook calls the kernel ran none of our programs for */
 	bool fail_on_warning;	    /* report --fail-on warning */
 };
 

@@ -3,13 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "dmabuf_audit.h"
-#include "ksyms.h"
+#include "detectors.h"
 #include "loader.h"
 #include "log.h"
 #include "session.h"
 
-void session_load_ksyms(struct ksyms *ks)
+static void load_ksyms(struct ksyms *ks)
 {
 	FILE *f = fopen("/proc/kallsyms", "re");
 	int err = f ? ksyms_load(ks, f) : -errno;
@@ -17,11 +16,70 @@ void session_load_ksyms(struct ksyms *ks)
 	if (err) {
 		if (f)
 			fclose(f);
+		memset(ks, 0, sizeof(*ks));
 		log_msg(LOG_WARNING, "cannot read /proc/kallsyms (stacks stay as addresses): %s",
 			strerror(-err));
 		return;
 	}
 	ks->src = f; /* read again when a frame is unknown (session_clean_stack) */
+}
+
+int session_open(struct session *s, const struct da_opts *o, size_t max_findings,
+		 finding_fn changed, void *ctx, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	s->changed = changed;
+	s->ctx = ctx;
+	finding_set_init(&s->set, max_findings);
+	/* before the auditor: its kprobe ladder asks the same table */
+	load_ksyms(&s->ks);
+	return auditor_open(&s->a, o, &s->ks, err, errlen);
+}
+
+void session_close(struct session *s)
+{
+	if (!s)
+		return;
+	auditor_close(s->a);
+	s->a = NULL;
+	finding_set_free(&s->set);
+	ksyms_free(&s->ks);
+}
+
+void session_add(struct session *s, const struct da_event *ev)
+{
+	struct finding *f = finding_set_add(&s->set, ev);
+
+	if (s->changed)
+		s->changed(s->ctx, f, ev);
+}
+
+static void clean_stack(struct ksyms *ks, struct da_event *ev);
+
+void session_event(struct session *s, const struct da_event *ev)
+{
+	struct da_event e = *ev;
+
+	clean_stack(&s->ks, &e);
+	session_add(s, &e);
+}
+
+static void on_dedup(void *ctx, const struct da_dedup_key *key, uint64_t count)
+{
+	struct session *s = ctx;
+	struct finding *f = finding_set_update(&s->set, key, count);
+
+	if (f && s->changed)
+		s->changed(s->ctx, f, &f->ev);
+}
+
+void session_tick(struct session *s)
+{
+	int err = auditor_read_dedup(s->a, on_dedup, s);
+
+	if (err)
+		log_msg(LOG_WARNING, "cannot read the dedup map (counts may lag): %s",
+			strerror(-err));
 }
 
 static double monotonic_s(void)
@@ -32,7 +90,13 @@ static double monotonic_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-void session_clean_stack(struct ksyms *ks, struct da_event *ev)
+/*
+ * A new event's stack as it will be printed: frames of BPF programs and trampolines
+ * left out (the auditor's own, or another tool's), kallsyms read again (at most every
+ * 2 s) when a frame is unknown: a trampoline made after the auditor started (another
+ * BPF tool attaching to the same function gets a new image) is named only there.
+ */
+static void clean_stack(struct ksyms *ks, struct da_event *ev)
 {
 	static double last_reload = -10;
 	uint32_t n = 0, len = ev->stack_len < DA_STACK_DEPTH ? ev->stack_len : DA_STACK_DEPTH;
@@ -51,17 +115,20 @@ void session_clean_stack(struct ksyms *ks, struct da_event *ev)
 	ev->stack_len = n;
 }
 
-int session_announce(const struct auditor *a)
+int session_announce(const struct session *s)
 {
-	char why[400];
+	const struct auditor *a = s->a;
+	char why[400], scan_why[400];
 	int live = auditor_live(a);
 
 	if (!live) {
-		auditor_why_no_live(a, why, sizeof(why));
+		/* the first detector's reasons say why for all of them */
+		auditor_why(a, DA_HOOK_MMAP, why, sizeof(why));
 		if (!auditor_can_scan(a)) {
+			auditor_why(a, DA_HOOK_SCAN, scan_why, sizeof(scan_why));
 			log_msg(LOG_ERR,
 				"no detector can run on this kernel (%s; scan: %s); see 'dmabuf-audit probe'",
-				why, a->det[DA_HOOK_SCAN].fentry_why);
+				why, scan_why);
 			return -ENODEV;
 		}
 		log_msg(LOG_NOTICE,
@@ -70,23 +137,23 @@ int session_announce(const struct auditor *a)
 		return 0;
 	}
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
-		if (a->det[i].mech != DA_MECH_NONE)
+		if (auditor_mech(a, i) != DA_MECH_NONE)
 			continue;
-		detector_why(&a->det[i], why, sizeof(why));
-		log_msg(LOG_WARNING, "detector %s (%s) cannot run here: %s", a->det[i].name,
-			a->det[i].func, why);
+		auditor_why(a, i, why, sizeof(why));
+		log_msg(LOG_WARNING, "detector %s (%s) cannot run here: %s", detector_name(i),
+			auditor_func(a, i), why);
 	}
-	log_msg(LOG_INFO, "ready: %d of %d live detectors attached, scan %s", live, DA_HOOK_MAX - 1,
-		auditor_can_scan(a) ? "done" : "unavailable");
+	log_msg(LOG_INFO, "ready: %d of %d live detectors attached, scan %s", live,
+		DA_LIVE_DETECTORS, auditor_can_scan(a) ? "done" : "unavailable");
 	return 0;
 }
 
-void session_attach_table(const struct auditor *a, char *buf, size_t len)
+void session_attach_table(const struct session *s, char *buf, size_t len)
 {
 	size_t n = 0;
 
 	buf[0] = '\0';
 	for (int i = 0; i < DA_HOOK_MAX && n < len; i++)
-		n += snprintf(buf + n, len - n, "%s%s=%s", i ? " " : "", a->det[i].name,
-			      mech_name(a->det[i].mech));
+		n += snprintf(buf + n, len - n, "%s%s=%s", i ? " " : "", detector_name(i),
+			      mech_name(auditor_mech(s->a, i)));
 }

@@ -1,26 +1,53 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* What watch, report and the daemon do alike once the auditor is open. */
+/*
+ * One auditing run: the auditor, the kernel's symbols and the findings, owned
+ * together. watch, report (observe.c) and the daemon each give it one callback,
+ * called whenever a finding appears or its count grows; the event loop feeds it.
+ */
 #ifndef DA_SESSION_H
 #define DA_SESSION_H
 
 #include <stddef.h>
+#include "cli.h"
+#include "finding.h"
+#include "ksyms.h"
 
 struct auditor;
-struct da_event;
-struct ksyms;
 
-/* Kernel symbols for stacks and mmap ops; a warning if unreadable. */
-void session_load_ksyms(struct ksyms *ks);
 /*
- * A new event's stack as it will be printed: frames of BPF programs and trampolines
- * left out (the auditor's own, or another tool's), kallsyms read again (at most every
- * 2 s) when a frame is unknown: a trampoline made after the auditor started (another
- * BPF tool attaching to the same function gets a new image) is named only there.
+ * A finding appeared or its count grew (f->count; what was shown or accounted
+ * before is the callback's business). f NULL: ev was counted by BPF but the finding
+ * table is full, so it is not itemised.
  */
-void session_clean_stack(struct ksyms *ks, struct da_event *ev);
+typedef void (*finding_fn)(void *ctx, struct finding *f, const struct da_event *ev);
+
+struct session {
+	struct auditor *a;
+	struct ksyms ks; /* stacks, mmap ops, what kprobes can attach to: read once */
+	struct finding_set set;
+	finding_fn changed;
+	void *ctx;
+};
+
+/*
+ * Reads the kernel's symbols (a warning if it cannot), opens the auditor (see
+ * auditor_open) and an empty finding set of at most max_findings. 0 or -errno with
+ * a one-line reason in err; session_close() either way.
+ */
+int session_open(struct session *s, const struct da_opts *o, size_t max_findings,
+		 finding_fn changed, void *ctx, char *err, size_t errlen);
+void session_close(struct session *s); /* NULL-safe, idempotent */
+
+/* A ring-buffer event: its stack cleaned of BPF frames, then added. */
+void session_event(struct session *s, const struct da_event *ev);
+/* A record of the scan, or an event as it is: aggregated, then the callback. */
+void session_add(struct session *s, const struct da_event *ev);
+/* Grown counts of repeats from the BPF dedup map; each grown finding to the callback. */
+void session_tick(struct session *s);
+
 /* Says what cannot run here (stderr): 0, or -ENODEV when nothing can. */
-int session_announce(const struct auditor *a);
+int session_announce(const struct session *s);
 /* "mmap=fentry gup=kprobe ... scan=iter" */
-void session_attach_table(const struct auditor *a, char *buf, size_t len);
+void session_attach_table(const struct session *s, char *buf, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "detectors.h"
 #include "finding.h"
 #include "unit.h"
 

@@ -278,10 +278,11 @@ static void test_ksyms_weak(void)
 /* The auditor's own BPF programs and trampolines are no frames to report. */
 static void test_ksyms_frame_bpf(void)
 {
-	static const char text[] = "ffffffff81000000 T vm_insert_page\n"
-				   "ffffffffa0001000 t bpf_prog_3459895b96444502_fexit_insert_page\t[bpf]\n"
-				   "ffffffffa0002000 t bpf_trampoline_6442509189\t[bpf]\n"
-				   "ffffffffc0000000 t dtx_dmabuf_mmap\t[dmabuf_test_exporter]\n";
+	static const char text[] =
+		"ffffffff81000000 T vm_insert_page\n"
+		"ffffffffa0001000 t bpf_prog_3459895b96444502_fexit_insert_page\t[bpf]\n"
+		"ffffffffa0002000 t bpf_trampoline_6442509189\t[bpf]\n"
+		"ffffffffc0000000 t dtx_dmabuf_mmap\t[dmabuf_test_exporter]\n";
 	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
 	struct ksyms ks;
 	char buf[128];
@@ -321,8 +322,8 @@ static void test_ksyms_reload(void)
 	ASSERT_EQ_INT(ksyms_load(&ks, f), 0, "ksyms_load");
 	ks.src = f;
 	ASSERT_TRUE(!ksyms_known(&ks, 0xffffffffa0002069ull), "new trampoline unknown at first");
-	ASSERT_STREQ(ksyms_frame(&ks, 0xffffffffa0002069ull, buf, sizeof(buf)), "0xffffffffa0002069",
-		     "unknown frame as hex");
+	ASSERT_STREQ(ksyms_frame(&ks, 0xffffffffa0002069ull, buf, sizeof(buf)),
+		     "0xffffffffa0002069", "unknown frame as hex");
 	rewind(f);
 	fputs(after, f);
 	fflush(f);
@@ -339,8 +340,30 @@ static void test_ksyms_reload(void)
 	ASSERT_EQ_INT(ksyms_reload(&ks), -ENOENT, "no file to read again");
 }
 
+/* What a kprobe can attach to: text symbols by name, built-in or module. */
+static void test_ksyms_has(void)
+{
+	struct ksyms ks;
+
+	if (!ASSERT_EQ_INT(load_text(&ks, fake_kallsyms), 0, "ksyms_load"))
+		return;
+	ASSERT_EQ_INT(ksyms_has(&ks, "start_kernel"), 1, "built-in T symbol");
+	ASSERT_EQ_INT(ksyms_has(&ks, "helper_b"), 1, "built-in t symbol");
+	ASSERT_EQ_INT(ksyms_has(&ks, "tim_mmap"), 1, "module symbol, by its bare name");
+	ASSERT_EQ_INT(ksyms_has(&ks, "some_data"), 0, "data symbol: not text");
+	ASSERT_EQ_INT(ksyms_has(&ks, "start_kern"), 0, "a prefix is no match");
+	ASSERT_EQ_INT(ksyms_has(&ks, "absent_function"), 0, "absent");
+	ksyms_free(&ks);
+
+	ASSERT_EQ_INT(load_text(&ks, "0000000000000000 T start_kernel\n"), 0, "restricted");
+	ASSERT_EQ_INT(ksyms_has(&ks, "start_kernel"), -ENOENT, "addresses hidden: cannot tell");
+	ksyms_free(&ks);
+	ASSERT_EQ_INT(ksyms_has(NULL, "start_kernel"), -ENOENT, "no table: cannot tell");
+}
+
 /* clang-format off */
 static const struct unit_test tests[] = {
+	UNIT_TEST(test_ksyms_has),
 	UNIT_TEST(test_ksyms_frame_bpf),
 	UNIT_TEST(test_ksyms_reload),
 	UNIT_TEST(test_ksyms_load),

@@ -11,13 +11,9 @@
 #include "report.h"
 #include "unit.h"
 
-static const char *const det_names[DA_HOOK_MAX] = {
-	"mmap",		"mmap_import", "gup_slow",    "insert_page",
-	"insert_pages", "gup_fast",    "pte_install", "scan",
-	"vma_dup",	"vma_free",
-};
 static const char *const det_mechs[DA_HOOK_MAX] = {
-	"fentry", "fentry", "kprobe", "none", "fentry", "fentry", "kprobe", "iter", "fentry", "kprobe",
+	"fentry", "fentry", "kprobe", "none",	"fentry",
+	"fentry", "kprobe", "iter",   "fentry", "kprobe",
 };
 
 struct fixture {
@@ -55,10 +51,8 @@ static void fixture_init(struct fixture *fx)
 	fx->r.set = &fx->set;
 	fx->r.elapsed = 1.23456;
 	fx->r.kernel = "6.1.0-56-amd64";
-	for (int i = 0; i < DA_HOOK_MAX; i++) {
-		fx->r.det_name[i] = det_names[i];
+	for (int i = 0; i < DA_HOOK_MAX; i++)
 		fx->r.det_mech[i] = det_mechs[i];
-	}
 }
 
 /* Adds n events of a finding and counts them like BPF does. */
@@ -494,6 +488,7 @@ static void fixture_scan(struct fixture *fx, struct mapping_table *maps)
 	fx->r.counters[DA_CTR_DEDUP_FULL] = 6;
 	fx->r.counters[DA_CTR_FIND_VMA_BUSY] = 2;
 	fx->r.tracked_vmas = 3;
+	fx->r.missed = 7;
 	fx->r.det_func[DA_HOOK_MMAP] = "dma_buf_mmap_internal";
 	fx->r.det_func[DA_HOOK_GUP_SLOW] = "check_vma_flags";
 	fx->r.det_func[DA_HOOK_SCAN] = "bpf_iter_task_vma";
@@ -564,8 +559,11 @@ static void test_report_json_mappings(void)
 	ASSERT_HAS_STR(q, ",\"scan\":{\"processes\":42,\"vmas\":1234,\"dmabuf_vmas\":5},",
 		       "scan object");
 	ASSERT_EQ_INT(json_num(q, "dedup_full"), 6, "dedup_full");
-	ASSERT_EQ_INT(json_num(q, "gup_fast_unverified"), 2, "gup_fast_unverified: refused lookups");
+	ASSERT_EQ_INT(json_num(q, "gup_fast_unverified"), 2,
+		      "gup_fast_unverified: refused lookups");
 	ASSERT_EQ_INT(json_num(q, "tracked_vmas"), 3, "tracked_vmas: swapped vmas still tracked");
+	ASSERT_EQ_INT(json_num(q, "missed"), 7,
+		      "missed: calls the kernel skipped our programs for");
 	ASSERT_HAS_STR(q,
 		       ",\"functions\":{\"mmap\":\"dma_buf_mmap_internal\",\"mmap_import\":null,"
 		       "\"gup_slow\":\"check_vma_flags\",\"insert_page\":null,"

@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The attach ladder: per detector, fentry -> kprobe -> none, decided by a real
+ * trial over the function variants of the detector table, each refusal recorded
+ * with its reason; the scan: the task_vma iterator, else /proc. And what probe
+ * prints of it.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "ksyms.h"
+#include "dmabuf_audit.skel.h"
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* kernel-internal: what fentry attach returns here */
+#endif
+
+const char *mech_name(enum da_mech m)
+{
+	switch (m) {
+	case DA_MECH_FENTRY:
+		return "fentry";
+	case DA_MECH_KPROBE:
+		return "kprobe";
+	case DA_MECH_ITER:
+		return "iter";
+	case DA_MECH_PROC:
+		return "proc";
+	default:
+		return "none";
+	}
+}
+
+void set_reason(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+static const char *errno_text(int err)
+{
+	switch (err) {
+	case EPERM:
+		return "refused by the kernel (EPERM: lockdown, LSM or missing capability)";
+	case ENOTSUPP:
+		return "not supported for this function (-524: no ftrace trampoline on this kernel/arch)";
+	case EINVAL:
+		return "rejected by the kernel (EINVAL)";
+	default:
+		return strerror(err);
+	}
+}
+
+/* ---- binding the table to the BPF object ------------------------------- */
+
+static int find_prog(struct auditor *a, const char *name, struct bpf_program **out, char *err,
+		     size_t errlen)
+{
+	*out = NULL;
+	if (!name)
+		return 0;
+	*out = bpf_object__find_program_by_name(a->skel->obj, name);
+	if (*out)
+		return 0;
+	set_reason(err, errlen, "BPF object has no program %s (detector table and bpf/ disagree)",
+		   name);
+	return -ENOENT;
+}
+
+static int bind_fn(struct auditor *a, const struct hook_fn *fn, struct hook_progs *p, char *err,
+		   size_t errlen)
+{
+	int ret = find_prog(a, fn->fentry, &p->fentry, err, errlen);
+
+	if (!ret)
+		ret = find_prog(a, fn->fexit, &p->fexit, err, errlen);
+	if (!ret)
+		ret = find_prog(a, fn->kprobe, &p->kprobe, err, errlen);
+	if (!ret)
+		ret = find_prog(a, fn->kretprobe, &p->kretprobe, err, errlen);
+	return ret;
+}
+
+int attach_bind(struct auditor *a, char *err, size_t errlen)
+{
+	for (int i = 0; i < DA_HOOK_MAX; i++) {
+		struct detector *d = &a->det[i];
+		int ret = 0;
+
+		d->def = &detector_defs[i];
+		d->fn = 0;
+		for (int v = 0; v < DA_MAX_VARIANTS && d->def->fn[v].func && !ret; v++)
+			ret = bind_fn(a, &d->def->fn[v], &d->progs[v], err, errlen);
+		if (!ret && d->def->also.func)
+			ret = bind_fn(a, &d->def->also, &d->also, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- trials -------------------------------------------------------------- */
+
+/*
+ * fentry trial, as bcc's libbpf-tools do it: load an empty fexit program
+ * against the function's BTF id and attach it. Only a real attach tells
+ * (arm64 before 6.4 loads but cannot attach: -524).
+ */
+static bool fentry_works(const struct btf *btf, const char *func, char *why, size_t len)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT);
+	int id, prog_fd, link_fd;
+
+	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	if (id < 0) {
+		set_reason(why, len, "%s not in kernel BTF (inlined or absent)", func);
+		return false;
+	}
+	opts.attach_btf_id = id;
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "da_trial", "GPL", insns,
+				sizeof(insns) / sizeof(insns[0]), &opts);
+	if (prog_fd < 0) {
+		set_reason(why, len, "load %s", errno_text(errno));
+		return false;
+	}
+	link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
+	if (link_fd < 0) {
+		set_reason(why, len, "attach %s", errno_text(errno));
+		close(prog_fd);
+		return false;
+	}
+	close(link_fd);
+	close(prog_fd);
+	return true;
+}
+
+/* A kprobe needs the kprobe PMU (or tracefs) and a text symbol of that name. */
+static bool kprobe_works(const struct attach_env *env, const char *func, char *why, size_t len)
+{
+	if (!env->kprobes) {
+		set_reason(why, len,
+			   "kprobes not available (no kprobe PMU, no tracefs kprobe_events)");
+		return false;
+	}
+	/* an unreadable or hidden kallsyms cannot tell: let the attach decide */
+	if (!ksyms_has(env->ks, func)) {
+		set_reason(why, len, "%s not in /proc/kallsyms", func);
+		return false;
+	}
+	return true;
+}
+
+/* ---- the ladder ---------------------------------------------------------- */
+
+static bool needs_met(const struct attach_env *env, enum da_needs n)
+{
+	switch (n) {
+	case DA_NEEDS_FIND_VMA:
+		return env->find_vma;
+	case DA_NEEDS_VMA_WALK:
+		return !env->find_vma && env->vma_walk;
+	default:
+		return true;
+	}
+}
+
+static const char *needs_text(enum da_needs n)
+{
+	return n == DA_NEEDS_VMA_WALK ? "no vma list to walk (vm_next: kernels up to 6.0)"
+				      : "bpf_find_vma helper missing (kernel before 5.17)";
+}
+
+/* The variants this kernel can use, in table order; their number. */
+static int eligible(const struct detector *d, const struct attach_env *env,
+		    int out[DA_MAX_VARIANTS])
+{
+	int n = 0;
+
+	for (int v = 0; v < DA_MAX_VARIANTS && d->def->fn[v].func; v++)
+		if (needs_met(env, d->def->fn[v].needs))
+			out[n++] = v;
+	return n;
+}
+
+static void set_autoload(struct bpf_program *p, bool on)
+{
+	/* only fails once the object is loaded: the ladder runs before */
+	if (p)
+		bpf_program__set_autoload(p, on);
+}
+
+/* "none of a, b in WHERE (...)" when every variant is missing from WHERE. */
+static void none_of(char *why, size_t len, const struct detector *d, const int *v, int n,
+		    const char *missing, const char *where)
+{
+	if (n < 2 || !strstr(why, missing))
+		return;
+	set_reason(why, len, "none of %s, %s %s", d->def->fn[v[0]].func, d->def->fn[v[1]].func,
+		   where);
+}
+
+/* First eligible variant whose fexit really attaches, -1 if none (fentry_why says why). */
+static int pick_fentry(struct detector *d, const struct attach_env *env, const int *v, int n)
+{
+	char why[DA_WHY_LEN];
+
+	d->fentry_why[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (fentry_works(env->btf, d->def->fn[v[i]].func, why, sizeof(why)))
+			return v[i];
+		/* keep the most telling reason: a function that exists but refuses */
+		if (!d->fentry_why[0] || !strstr(why, "not in kernel BTF"))
+			set_reason(d->fentry_why, sizeof(d->fentry_why), "%s", why);
+	}
+	none_of(d->fentry_why, sizeof(d->fentry_why), d, v, n, "not in kernel BTF",
+		"in kernel BTF (inlined or absent)");
+	return -1;
+}
+
+static int pick_kprobe(struct detector *d, const struct attach_env *env, const int *v, int n)
+{
+	char why[DA_WHY_LEN];
+
+	d->kprobe_why[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (kprobe_works(env, d->def->fn[v[i]].func, why, sizeof(why)))
+			return v[i];
+		if (!d->kprobe_why[0])
+			set_reason(d->kprobe_why, sizeof(d->kprobe_why), "%s", why);
+	}
+	none_of(d->kprobe_why, sizeof(d->kprobe_why), d, v, n, "not in /proc/kallsyms",
+		"in /proc/kallsyms");
+	return -1;
+}
+
+static const char *fn_func(const struct detector *d)
+{
+	return d->fn >= 0 ? d->def->fn[d->fn].func : d->def->fn[0].func;
+}
+
+/* The second function, by the mechanism the first one got, where this kernel has it. */
+static int decide_also(struct detector *d, const struct attach_env *env)
+{
+	const char *func = d->def->also.func;
+	struct bpf_program *p = d->mech == DA_MECH_FENTRY ? d->also.fentry : d->also.kprobe;
+	char why[DA_WHY_LEN];
+	int ret;
+
+	d->also_on = false;
+	if (!func || !p)
+		return 0;
+	if (d->mech == DA_MECH_FENTRY) {
+		if (!fentry_works(env->btf, func, why, sizeof(why)))
+			return 0;
+		ret = bpf_program__set_attach_target(p, 0, func);
+		if (ret)
+			return ret;
+		set_autoload(p, true);
+	} else if (!kprobe_works(env, func, why, sizeof(why))) {
+		return 0;
+	}
+	d->also_on = true;
+	snprintf(d->label, sizeof(d->label), "%s,%s", fn_func(d), func);
+	return 0;
+}
+
+/* The chosen variant's programs on; fentry ones pointed at its function. */
+static int enable_variant(struct detector *d)
+{
+	const struct hook_progs *p = &d->progs[d->fn];
+	struct bpf_program *progs[2] = { p->fentry, p->fexit };
+
+	if (d->mech == DA_MECH_KPROBE) {
+		set_autoload(p->kprobe, true);
+		set_autoload(p->kretprobe, true);
+		return 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		int ret;
+
+		if (!progs[i])
+			continue;
+		set_autoload(progs[i], true);
+		ret = bpf_program__set_attach_target(progs[i], 0, fn_func(d));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int decide(struct detector *d, const struct attach_env *env)
+{
+	int v[DA_MAX_VARIANTS], n = eligible(d, env, v), pick = -1, ret;
+
+	d->mech = DA_MECH_NONE;
+	d->fn = n ? v[0] : 0;
+	if (!n) {
+		set_reason(d->fentry_why, sizeof(d->fentry_why), "%s",
+			   needs_text(d->def->fn[0].needs));
+		set_reason(d->kprobe_why, sizeof(d->kprobe_why), "same");
+		return 0;
+	}
+	if (env->mode == DA_ATTACH_KPROBE)
+		set_reason(d->fentry_why, sizeof(d->fentry_why), "not tried (--attach=kprobe)");
+	else if (!env->kernel_btf)
+		set_reason(d->fentry_why, sizeof(d->fentry_why),
+			   "needs the kernel's own BTF (no %s; --btf serves CO-RE only)",
+			   DA_VMLINUX_BTF);
+	else if ((pick = pick_fentry(d, env, v, n)) >= 0)
+		d->mech = DA_MECH_FENTRY;
+
+	if (d->mech == DA_MECH_NONE && env->mode == DA_ATTACH_FENTRY)
+		set_reason(d->kprobe_why, sizeof(d->kprobe_why), "not tried (--attach=fentry)");
+	else if (d->mech == DA_MECH_NONE && (pick = pick_kprobe(d, env, v, n)) >= 0)
+		d->mech = DA_MECH_KPROBE;
+	if (pick < 0)
+		return 0;
+	d->fn = pick;
+	ret = enable_variant(d);
+	if (!ret)
+		ret = decide_also(d, env);
+	return ret;
+}
+
+/* The scan needs the task_vma iterator (5.12): libbpf looks it up in BTF too. */
+static void decide_scan(struct detector *d, const struct attach_env *env)
+{
+	bool ok = env->kernel_btf &&
+		  btf__find_by_name_kind(env->btf, "bpf_iter_task_vma", BTF_KIND_FUNC) >= 0;
+
+	d->mech = ok ? DA_MECH_ITER : DA_MECH_PROC;
+	set_autoload(d->progs[0].fexit, ok);
+	if (ok)
+		return;
+	/* Fallback: /proc/PID/smaps and debugfs bufinfo (src/procscan.c). */
+	if (!env->kernel_btf)
+		set_reason(d->fentry_why, sizeof(d->fentry_why),
+			   "the task_vma iterator needs the kernel's own BTF (no %s): /proc scan",
+			   DA_VMLINUX_BTF);
+	else
+		set_reason(d->fentry_why, sizeof(d->fentry_why),
+			   "no task_vma iterator on this kernel (5.12+): /proc scan");
+}
+
+int attach_decide(struct auditor *a, const struct attach_env *env)
+{
+	struct bpf_program *prog;
+
+	/* Every program off; the ladder turns on exactly the ones it picked. */
+	bpf_object__for_each_program(prog, a->skel->obj) set_autoload(prog, false);
+	for (int i = 0; i < DA_HOOK_MAX; i++) {
+		struct detector *d = &a->det[i];
+		int ret;
+
+		if (d->def->scan) {
+			decide_scan(d, env);
+			continue;
+		}
+		ret = decide(d, env);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- attaching ----------------------------------------------------------- */
+
+static struct bpf_link *attach_one(struct detector *d, struct bpf_program *p, bool ret,
+				   const char *func)
+{
+	if (d->mech == DA_MECH_FENTRY)
+		return bpf_program__attach(p);
+	return bpf_program__attach_kprobe(p, ret, func);
+}
+
+static void attach_detector(struct detector *d)
+{
+	const struct hook_progs *v = &d->progs[d->fn];
+	struct bpf_program *progs[4] = { NULL, NULL, NULL, NULL };
+	const char *funcs[4] = { NULL, NULL, NULL, NULL };
+	bool ret[4] = { false, false, false, false };
+	int n = 0;
+
+	if (d->mech != DA_MECH_FENTRY && d->mech != DA_MECH_KPROBE)
+		return;
+	/*
+	 * fexit before fentry: no entry is left without its answer. kretprobe
+	 * before kprobe: the handlers on one address run newest first
+	 * (add_new_kprobe), and our kprobe must see the return address before our
+	 * kretprobe replaces it, or kernels before 5.14 cannot unwind the entry
+	 * stack (measured on 5.10: stacks cut at kretprobe_trampoline). A return
+	 * whose entry was not probed yet finds no call record and is ignored.
+	 */
+	if (d->mech == DA_MECH_FENTRY) {
+		progs[n++] = v->fexit;
+		progs[n++] = v->fentry;
+	} else {
+		ret[n] = true;
+		progs[n++] = v->kretprobe;
+		progs[n++] = v->kprobe;
+	}
+	for (int i = 0; i < n; i++)
+		funcs[i] = fn_func(d);
+	if (d->also_on) {
+		progs[n] = d->mech == DA_MECH_FENTRY ? d->also.fentry : d->also.kprobe;
+		funcs[n++] = d->def->also.func;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!progs[i])
+			continue;
+		d->links[i] = attach_one(d, progs[i], ret[i], funcs[i]);
+		if (!d->links[i]) {
+			int e = errno;
+
+			set_reason(d->mech == DA_MECH_FENTRY ? d->fentry_why : d->kprobe_why,
+				   DA_WHY_LEN, "attach %s: %s", fn_func(d), errno_text(e));
+			for (int j = 0; j < i; j++) {
+				bpf_link__destroy(d->links[j]);
+				d->links[j] = NULL;
+			}
+			d->mech = DA_MECH_NONE;
+			d->also_on = false;
+			return;
+		}
+	}
+}
+
+void attach_all(struct auditor *a)
+{
+	for (int i = 0; i < DA_HOOK_MAX; i++)
+		attach_detector(&a->det[i]);
+}
+
+void attach_detach(struct auditor *a)
+{
+	for (int i = 0; i < DA_HOOK_MAX; i++) {
+		for (int j = 0; j < 4; j++) {
+			bpf_link__destroy(a->det[i].links[j]);
+			a->det[i].links[j] = NULL;
+		}
+	}
+}
+
+/* ---- what the rest of the program may know ------------------------------- */
+
+enum da_mech auditor_mech(const struct auditor *a, uint32_t hook)
+{
+	return hook < DA_HOOK_MAX ? a->det[hook].mech : DA_MECH_NONE;
+}
+
+const char *auditor_func(const struct auditor *a, uint32_t hook)
+{
+	const struct detector *d;
+
+	if (hook >= DA_HOOK_MAX)
+		return NULL;
+	d = &a->det[hook];
+	if (d->def->scan)
+		return d->mech == DA_MECH_PROC ? "/proc/PID/smaps" : d->def->fn[0].func;
+	return d->also_on ? d->label : fn_func(d);
+}
+
+const char *auditor_what(const struct auditor *a, uint32_t hook)
+{
+	const struct detector *d = &a->det[hook];
+	const char *what = d->mech != DA_MECH_NONE && !d->def->scan ? d->def->fn[d->fn].what : NULL;
+
+	return what ? what : d->def->what;
+}
+
+int auditor_live(const struct auditor *a)
+{
+	int n = 0;
+
+	for (int i = 0; i < DA_HOOK_MAX; i++)
+		n += !a->det[i].def->scan && a->det[i].mech != DA_MECH_NONE;
+	return n;
+}
+
+bool auditor_can_scan(const struct auditor *a)
+{
+	enum da_mech m = a->det[DA_HOOK_SCAN].mech;
+
+	return m == DA_MECH_ITER || m == DA_MECH_PROC;
+}
+
+void auditor_why(const struct auditor *a, uint32_t hook, char *buf, size_t len)
+{
+	const struct detector *d = &a->det[hook];
+
+	if (d->mech != DA_MECH_NONE && !d->def->scan)
+		set_reason(buf, len, "attached");
+	else if (d->def->scan) /* one mechanism */
+		set_reason(buf, len, "%s", d->fentry_why);
+	else if (d->kprobe_why[0])
+		set_reason(buf, len, "fentry: %s; kprobe: %s", d->fentry_why, d->kprobe_why);
+	else
+		set_reason(buf, len, "fentry: %s", d->fentry_why);
+}
+
+void auditor_print_probe(FILE *f, const struct auditor *a)
+{
+	char why[400];
+	int live = auditor_live(a);
+
+	fprintf(f, "%-13s %-29s %-7s %s\n", "DETECTOR", "KERNEL FUNCTION", "VIA", "STATUS");
+	for (int i = 0; i < DA_HOOK_MAX; i++) {
+		const struct detector *d = &a->det[i];
+
+		if (d->mech == DA_MECH_FENTRY || d->mech == DA_MECH_ITER)
+			set_reason(why, sizeof(why), "attached (%s)", auditor_what(a, i));
+		else if (d->mech == DA_MECH_PROC)
+			set_reason(why, sizeof(why), "fallback, %s", d->fentry_why);
+		else if (d->mech == DA_MECH_KPROBE)
+			set_reason(why, sizeof(why), "attached, fentry unusable: %s",
+				   d->fentry_why);
+		else
+			auditor_why(a, i, why, sizeof(why));
+		fprintf(f, "%-13s %-29s %-7s %s\n", d->def->name, auditor_func(a, i),
+			mech_name(d->mech), why);
+	}
+	fprintf(f, "%d of %d live detectors attached; scan: %s\n", live, DA_LIVE_DETECTORS,
+		!auditor_can_scan(a)			    ? "unavailable"
+		: a->det[DA_HOOK_SCAN].mech == DA_MECH_PROC ? "/proc fallback"
+							    : "available");
+	if (!live && auditor_can_scan(a))
+		fputs("mode: scan-only (existing mappings are reported, nothing is watched live)\n",
+		      f);
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stddef.h>
+#include "detectors.h"
+
+#define FN(f, fe, fx, kp, krp)                                                                     \
+	{                                                                                          \
+		.func = f, .fentry = fe, .fexit = fx, .kprobe = kp, .kretprobe = krp               \
+	}
+
+const struct detector_def detector_defs[DA_HOOK_MAX] = {
+	[DA_HOOK_MMAP] = {
+		.name = "mmap",
+		.hook = "dma_buf_mmap_internal",
+		.what = "mmap() of a dma-buf fd without VM_PFNMAP",
+		.fn = { FN("dma_buf_mmap_internal", NULL, "fexit_mmap", "kprobe_mmap",
+			   "kretprobe_mmap") },
+	},
+	[DA_HOOK_MMAP_IMPORT] = {
+		.name = "mmap_import",
+		.hook = "dma_buf_mmap",
+		.what = "importer-forwarded mmap without VM_PFNMAP",
+		.fn = { FN("dma_buf_mmap", NULL, "fexit_mmap_import", "kprobe_mmap_import",
+			   "kretprobe_mmap_import") },
+	},
+	[DA_HOOK_GUP_SLOW] = {
+		.name = "gup_slow",
+		.hook = "check_vma_flags",
+		.what = "get_user_pages slow path on a dma-buf vma",
+		.fn = {
+			FN("check_vma_flags", NULL, "fexit_gup_slow", "kprobe_gup_slow",
+			   "kretprobe_gup_slow"),
+			/* check_vma_flags is inlined on 5.10: follow_page_mask sees accepted vmas */
+			{ .func = "follow_page_mask", .fexit = "fexit_follow_page",
+			  .kprobe = "kprobe_follow_page", .kretprobe = "kretprobe_follow_page",
+			  .what = "get_user_pages slow path on a dma-buf vma (accepted vmas only: "
+				  "no gup_blocked warnings)" },
+		},
+	},
+	[DA_HOOK_INSERT_PAGE] = {
+		.name = "insert_page",
+		.hook = "vm_insert_page",
+		.what = "struct page inserted into a dma-buf vma",
+		.fn = { FN("vm_insert_page", NULL, "fexit_insert_page", "kprobe_insert_page",
+			   "kretprobe_insert_page") },
+	},
+	[DA_HOOK_INSERT_PAGES] = {
+		.name = "insert_pages",
+		.hook = "vm_insert_pages",
+		.what = "struct pages inserted into a dma-buf vma",
+		/* the entry keeps how many pages were asked for: the count is per page */
+		.fn = { FN("vm_insert_pages", "fentry_insert_pages", "fexit_insert_pages",
+			   "kprobe_insert_pages", "kretprobe_insert_pages") },
+	},
+	/*
+	 * The lockless walker itself is inlined everywhere: hook its caller (renamed in
+	 * 6.8). Its vma comes from bpf_find_vma (5.17), else from a walk of the vma list
+	 * where the kernel still has one (vm_next: up to 6.0).
+	 */
+	[DA_HOOK_GUP_FAST] = {
+		.name = "gup_fast",
+		.hook = "gup_fast",
+		.what = "lockless get_user_pages_fast took dma-buf pages",
+		.fn = {
+			{ .func = "gup_fast_fallback", .fentry = "fentry_gup_fast",
+			  .fexit = "fexit_gup_fast", .kprobe = "kprobe_gup_fast",
+			  .kretprobe = "kretprobe_gup_fast", .needs = DA_NEEDS_FIND_VMA },
+			{ .func = "internal_get_user_pages_fast", .fentry = "fentry_gup_fast",
+			  .fexit = "fexit_gup_fast", .kprobe = "kprobe_gup_fast",
+			  .kretprobe = "kretprobe_gup_fast", .needs = DA_NEEDS_FIND_VMA },
+			{ .func = "gup_fast_fallback", .fentry = "fentry_gup_fast",
+			  .fexit = "fexit_gup_fast_walk", .kprobe = "kprobe_gup_fast",
+			  .kretprobe = "kretprobe_gup_fast_walk", .needs = DA_NEEDS_VMA_WALK,
+			  .what = "lockless get_user_pages_fast took dma-buf pages (vma list walk)" },
+			{ .func = "internal_get_user_pages_fast", .fentry = "fentry_gup_fast",
+			  .fexit = "fexit_gup_fast_walk", .kprobe = "kprobe_gup_fast",
+			  .kretprobe = "kretprobe_gup_fast_walk", .needs = DA_NEEDS_VMA_WALK,
+			  .what = "lockless get_user_pages_fast took dma-buf pages (vma list walk)" },
+		},
+	},
+	[DA_HOOK_PTE_INSTALL] = {
+		.name = "pte_install",
+		.hook = "pte_install",
+		.what = "fault handler's page mapped by a pte without pte_special",
+		.fn = { FN("finish_fault", NULL, "fexit_finish_fault", "kprobe_finish_fault",
+			   "kretprobe_finish_fault") },
+	},
+	[DA_HOOK_SCAN] = {
+		.name = "scan",
+		.hook = "scan",
+		.what = "dma-buf mappings that already exist",
+		/* the task_vma iterator (5.12), else /proc/PID/smaps (src/procscan.c) */
+		.fn = { { .func = "bpf_iter_task_vma", .fexit = "scan_vmas" } },
+		.scan = true,
+	},
+	/* vm_file swapped by the exporter: follow the vma through split/fork/mremap */
+	[DA_HOOK_VMA_DUP] = {
+		.name = "vma_dup",
+		.hook = "vm_area_dup",
+		.what = "keeps swapped-vm_file dma-buf vmas known across split/fork",
+		.fn = { FN("vm_area_dup", NULL, "fexit_vma_dup", "kprobe_vma_dup",
+			   "kretprobe_vma_dup") },
+	},
+	/*
+	 * vm_area_free frees vmas; from 6.4 to 6.12 exit_mmap frees them with
+	 * __vm_area_free directly (which vm_area_free's RCU callback may inline):
+	 * both are hooked where both exist (measured on 6.12: either one alone
+	 * leaves freed vmas tracked, whose memory other processes' vmas reuse).
+	 */
+	[DA_HOOK_VMA_FREE] = {
+		.name = "vma_free",
+		.hook = "vm_area_free",
+		.what = "forgets swapped-vm_file dma-buf vmas when they are freed",
+		.fn = { FN("vm_area_free", "fentry_vma_free", NULL, "kprobe_vma_free", NULL) },
+		.also = FN("__vm_area_free", "fentry_vma_free_direct", NULL, "kprobe_vma_free",
+			   NULL),
+	},
+};
+
+const char *detector_name(uint32_t hook)
+{
+	return hook < DA_HOOK_MAX ? detector_defs[hook].name : "unknown";
+}
+
+const char *hook_name(uint32_t hook)
+{
+	return hook < DA_HOOK_MAX ? detector_defs[hook].hook : "unknown";
+}

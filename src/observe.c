@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * watch: findings printed as they appear (the scan's first), a finding again when
+ * its count grew. report: the same run, printed at the end with the mapped memory,
+ * the totals and an exit status for CI.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include "detectors.h"
+#include "finding.h"
+#include "loader.h"
+#include "log.h"
+#include "loop.h"
+#include "mappings.h"
+#include "observe.h"
+#include "report.h"
+#include "session.h"
+
+#define MAX_FINDINGS 65536
+
+struct observe {
+	const struct da_opts *opts;
+	struct session s;
+	struct mapping_table maps;
+	uint64_t scan_kinds[DA_KIND_MAX];
+	struct da_scan_stats scan;
+	bool scan_ran;
+	bool watch;
+};
+
+static void warn(const char *what, int err)
+{
+	log_msg(LOG_WARNING, "%s: %s", what, strerror(-err));
+}
+
+/* watch: a new finding is printed at once, a grown count at the next tick */
+static void on_finding(void *ctx, struct finding *f, const struct da_event *ev)
+{
+	struct observe *ob = ctx;
+
+	(void)ev; /* not itemised (table full): the report's totals still count it */
+	if (!ob->watch || !f || f->printed == f->count)
+		return;
+	watch_print_finding(stdout, f, ob->opts->json, f->printed != 0, &ob->s.ks);
+	f->printed = f->count;
+	fflush(stdout);
+}
+
+static void on_scan_record(void *ctx, const struct da_event *rec)
+{
+	struct observe *ob = ctx;
+
+	if (mapping_table_add(&ob->maps, rec))
+		warn("scan", -ENOMEM);
+	if (rec->kind == DA_KIND_NONE || rec->kind >= DA_KIND_MAX)
+		return;
+	ob->scan_kinds[rec->kind]++;
+	session_add(&ob->s, rec);
+}
+
+static void scan_existing(struct observe *ob)
+{
+	int err;
+
+	if (!auditor_can_scan(ob->s.a))
+		return;
+	err = auditor_scan(ob->s.a, on_scan_record, ob, &ob->scan);
+	if (err) {
+		warn("scan of existing mappings failed", err);
+		return;
+	}
+	ob->scan_ran = true;
+	mapping_table_finish(&ob->maps);
+}
+
+/* watch has no summary: what it could not see goes to stderr, if anything. */
+static void warn_losses(const struct auditor *a)
+{
+	uint64_t c[DA_CTR_MAX], missed = auditor_missed(a);
+
+	if (auditor_read_counters(a, c))
+		return;
+	if (c[DA_CTR_RINGBUF_LOST] || c[DA_CTR_FIND_VMA_BUSY] || missed)
+		log_msg(LOG_WARNING,
+			"ringbuf_lost %" PRIu64 ", gup_fast_unverified %" PRIu64
+			" (GUP-fast calls whose vma lookup the kernel refused), missed %" PRIu64
+			" (hook calls the kernel ran none of the auditor's programs for)",
+			c[DA_CTR_RINGBUF_LOST], c[DA_CTR_FIND_VMA_BUSY], missed);
+}
+
+static void fill_report(struct report_data *r, struct observe *ob, double elapsed,
+			const char *kernel)
+{
+	const struct auditor *a = ob->s.a;
+
+	r->set = &ob->s.set;
+	r->elapsed = elapsed;
+	r->kernel = kernel;
+	r->ks = &ob->s.ks;
+	r->maps = &ob->maps;
+	r->scan_ran = ob->scan_ran;
+	r->scan = ob->scan;
+	memcpy(r->scan_kinds, ob->scan_kinds, sizeof(r->scan_kinds));
+	r->counters[DA_CTR_HOOK_BASE + DA_HOOK_SCAN] = ob->scan.dmabuf_vmas;
+	for (int i = 0; i < DA_HOOK_MAX; i++) {
+		r->det_mech[i] = mech_name(auditor_mech(a, i));
+		r->det_func[i] = auditor_mech(a, i) != DA_MECH_NONE ? auditor_func(a, i) : NULL;
+	}
+	r->tracked_vmas = auditor_tracked_vmas(a);
+	r->missed = auditor_missed(a);
+}
+
+static int print_report(struct observe *ob, double elapsed)
+{
+	struct report_data r = { 0 };
+	struct utsname uts;
+
+	uname(&uts);
+	if (auditor_read_counters(ob->s.a, r.counters)) {
+		log_msg(LOG_ERR, "cannot read the BPF counters: no report");
+		return -EIO;
+	}
+	fill_report(&r, ob, elapsed, uts.release);
+	r.fail_on_warning = ob->opts->fail_on == DA_FAIL_ON_WARNING;
+	if (ob->opts->json)
+		report_print_json(stdout, &r);
+	else
+		report_print_human(stdout, &r);
+	return report_fails(&r, r.fail_on_warning) ? 1 : 0;
+}
+
+int observe_main(const struct da_opts *o)
+{
+	static struct observe ob; /* large: not on the stack */
+	struct loop_hooks h = { .duration = o->duration };
+	double elapsed = 0;
+	char err[256];
+	int ret, found = 0;
+
+	memset(&ob, 0, sizeof(ob));
+	ob.opts = o;
+	ob.watch = o->cmd == DA_CMD_WATCH;
+	if (session_open(&ob.s, o, MAX_FINDINGS, on_finding, &ob, err, sizeof(err))) {
+		log_msg(LOG_ERR, "%s", err);
+		ret = DA_EXIT_ERROR;
+		goto cleanup;
+	}
+	scan_existing(&ob);
+	if (session_announce(&ob.s)) {
+		ret = DA_EXIT_ERROR;
+		goto cleanup;
+	}
+	ret = loop_run(&ob.s, &h, &elapsed);
+	if (ret) /* keep what was counted: still print the report below */
+		log_msg(LOG_ERR, "event loop failed: %s", strerror(-ret));
+	session_tick(&ob.s); /* final counts */
+	if (ob.watch)
+		warn_losses(ob.s.a);
+	else
+		found = print_report(&ob, elapsed);
+	if (found < 0)
+		ret = found;
+	ret = ret ? DA_EXIT_ERROR : found ? DA_EXIT_VIOLATIONS : DA_EXIT_OK;
+cleanup:
+	session_close(&ob.s);
+	mapping_table_free(&ob.maps);
+	return ret;
+}
