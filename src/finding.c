@@ -26,13 +26,19 @@ static const struct {
 				      "present pte without pte_special in a dma-buf mapping: a struct page any GUP can pin" },
 };
 
-/* clang-format off: one hook a line */
+/* One hook a line (clang-format 14 ignores "clang-format off" with text after it). */
+/* clang-format off */
 static const char *const hooks[DA_HOOK_MAX] = {
-	[DA_HOOK_MMAP] = "dma_buf_mmap_internal",   [DA_HOOK_MMAP_IMPORT] = "dma_buf_mmap",
-	[DA_HOOK_GUP_SLOW] = "check_vma_flags",	    [DA_HOOK_INSERT_PAGE] = "vm_insert_page",
-	[DA_HOOK_INSERT_PAGES] = "vm_insert_pages", [DA_HOOK_GUP_FAST] = "gup_fast",
-	[DA_HOOK_PTE_INSTALL] = "pte_install",	    [DA_HOOK_SCAN] = "scan",
-	[DA_HOOK_VMA_DUP] = "vm_area_dup",	    [DA_HOOK_VMA_FREE] = "vm_area_free",
+	[DA_HOOK_MMAP] = "dma_buf_mmap_internal",
+	[DA_HOOK_MMAP_IMPORT] = "dma_buf_mmap",
+	[DA_HOOK_GUP_SLOW] = "check_vma_flags",
+	[DA_HOOK_INSERT_PAGE] = "vm_insert_page",
+	[DA_HOOK_INSERT_PAGES] = "vm_insert_pages",
+	[DA_HOOK_GUP_FAST] = "gup_fast",
+	[DA_HOOK_PTE_INSTALL] = "pte_install",
+	[DA_HOOK_SCAN] = "scan",
+	[DA_HOOK_VMA_DUP] = "vm_area_dup",
+	[DA_HOOK_VMA_FREE] = "vm_area_free",
 };
 /* clang-format on */
 

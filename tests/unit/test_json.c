@@ -404,7 +404,7 @@ static bool expect_finding(const struct da_event *ev, uint64_t count, const char
 	return ok;
 }
 
-/* Field names, order, and types of the contract (/tmp/contract.md). */
+/* Field names, order, and types of the contract (README.md, "What it reports"). */
 static void test_json_finding_fields(void)
 {
 	struct da_event ev = base_event();
