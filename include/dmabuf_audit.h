@@ -51,7 +51,7 @@
 
 /* What was found. Values are part of the event ABI: append only. */
 enum da_kind {
-	DA_KIND_NONE = 0, /* scan record of a compliant mapping */
+	DA_KIND_NONE = 0,		   /* scan record of a compliant mapping */
 	DA_KIND_MMAP_WITHOUT_PFNMAP = 1,   /* violation */
 	DA_KIND_GUP_ON_DMABUF = 2,	   /* violation */
 	DA_KIND_PAGE_INSERT_ON_DMABUF = 3, /* violation */
@@ -65,27 +65,27 @@ enum da_kind {
 enum da_hook {
 	DA_HOOK_MMAP = 0,	  /* dma_buf_mmap_internal: mmap() of a dma-buf fd */
 	DA_HOOK_MMAP_IMPORT = 1,  /* dma_buf_mmap: importer forwards its mmap */
-	DA_HOOK_GUP_SLOW = 2,	  /* check_vma_flags: GUP slow path vma check */
+	DA_HOOK_GUP_SLOW = 2,	  /* check_vma_flags (5.10: follow_page_mask): GUP slow path */
 	DA_HOOK_INSERT_PAGE = 3,  /* vm_insert_page */
 	DA_HOOK_INSERT_PAGES = 4, /* vm_insert_pages */
 	DA_HOOK_GUP_FAST = 5,	  /* gup_fast_fallback / internal_get_user_pages_fast */
 	DA_HOOK_PTE_INSTALL = 6,  /* finish_fault: pte installed for a ->fault page */
-	DA_HOOK_SCAN = 7,	  /* task_vma iterator: mappings that already exist */
+	DA_HOOK_SCAN = 7,	  /* task_vma iterator (before 5.12: /proc): existing mappings */
 	DA_HOOK_VMA_DUP = 8,	  /* vm_area_dup: split/fork/mremap of a tracked vma */
-	DA_HOOK_VMA_FREE = 9,	  /* vm_area_free: a tracked vma goes away */
+	DA_HOOK_VMA_FREE = 9,	  /* vm_area_free / __vm_area_free: a tracked vma goes away */
 	DA_HOOK_MAX,
 };
 
 /*
  * Per-CPU counter slots. Findings are counted in BPF before de-duplication
- * and before the ring buffer reserve, so totals stay exact when the ring
- * buffer is full or repeats are only counted in the dedup map.
+ * and before bpf_ringbuf_output(), so totals stay exact when the ring buffer
+ * is full or repeats are only counted in the dedup map.
  */
 enum da_counter {
 	/* slots 1..DA_KIND_MAX-1: findings per enum da_kind */
 	DA_CTR_RINGBUF_LOST = DA_KIND_MAX, /* ring buffer full: event not sent */
 	DA_CTR_DEDUP_FULL,		   /* dedup map refused an entry: sent anyway */
-	DA_CTR_FIND_VMA_BUSY,		   /* GUP-fast pages whose vma lookup was refused */
+	DA_CTR_FIND_VMA_BUSY,		   /* GUP-fast calls whose vma lookup was refused */
 	DA_CTR_HOOK_BASE,		   /* + enum da_hook: dma-buf calls seen per hook */
 	DA_CTR_MAX = DA_CTR_HOOK_BASE + DA_HOOK_MAX,
 };
@@ -112,7 +112,7 @@ struct da_event {
 	__u64 gup_flags; /* raw FOLL_* bits for GUP kinds, else 0 */
 	__u64 mmap_op;	 /* dma_buf->ops->mmap (kernel address, symbolized by user space) */
 	__u64 pte;	 /* pte value read back (pte_not_special from finish_fault), else 0 */
-	__s32 ret;	 /* return value of the hooked function (GUP: pages taken) */
+	__s32 ret;	 /* hooked function's return (GUP-fast: pages taken), 0 for scans */
 	__u32 __pad;
 	char comm[DA_COMM_LEN];
 	char exporter[DA_EXPORTER_LEN]; /* dma_buf->exp_name */

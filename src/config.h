@@ -52,7 +52,7 @@ struct da_config {
 };
 
 void config_defaults(struct da_config *c);
-/* Parses INI text from f (name: for messages). 0 or -EINVAL with err set. */
+/* Parses INI text from f (name: for messages). 0, or -EINVAL (-EIO: read error) with err set. */
 int config_parse(struct da_config *c, FILE *f, const char *name, char *err, size_t errlen);
 /*
  * Defaults, then path (o->config_path, else DA_DEFAULT_CONFIG, which may be
@@ -62,7 +62,7 @@ int config_load(struct da_config *c, const struct da_opts *o, char *err, size_t 
 /* The rule (1-based) that suppresses this finding, 0 if none. */
 int config_suppressed(const struct da_config *c, uint32_t kind, const char *exporter,
 		      const char *comm);
-/* "2 suppression rules, textfile /x every 30 s, JSON to stdout" */
+/* "2 suppression rules, textfile /x/dmabuf_audit.prom every 30 s, JSON to stdout, attach auto" */
 void config_describe(const struct da_config *c, char *buf, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "finding.h"
+#include "grow.h"
 
 static const struct {
 	const char *name;
@@ -181,16 +182,7 @@ static int finding_reserve(struct finding_set *set)
 	if ((set->len + 1) * 2 > set->nslots &&
 	    index_rebuild(set, set->nslots ? set->nslots * 2 : 64))
 		return -ENOMEM;
-	if (set->len == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 16;
-		struct finding *items = realloc(set->items, cap * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		set->items = items;
-		set->cap = cap;
-	}
-	return 0;
+	return grow((void **)&set->items, &set->cap, set->len + 1, sizeof(*set->items), 16);
 }
 
 struct finding *finding_set_add(struct finding_set *set, const struct da_event *ev)

@@ -66,7 +66,7 @@ struct finding *finding_set_update(struct finding_set *set, const struct da_dedu
 /* Drops every finding keep() refuses (order kept); returns how many went. */
 size_t finding_set_prune(struct finding_set *set, bool (*keep)(void *ctx, const struct finding *f),
 			 void *ctx);
-/* Order for reports: violations first, then kind, exporter, pid. */
+/* Order for reports: violations first, then kind, exporter, pid, vm_start. */
 void finding_set_sort(struct finding_set *set);
 
 #endif

@@ -3,24 +3,15 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "ksyms.h"
 
 static int add_string(struct ksyms *ks, const char *s, uint32_t *off)
 {
 	size_t n = strlen(s) + 1;
 
-	if (ks->slen + n > ks->scap) {
-		size_t cap = ks->scap ? ks->scap * 2 : 1 << 16;
-		char *p;
-
-		while (cap < ks->slen + n)
-			cap *= 2;
-		p = realloc(ks->strings, cap);
-		if (!p)
-			return -ENOMEM;
-		ks->strings = p;
-		ks->scap = cap;
-	}
+	if (grow((void **)&ks->strings, &ks->scap, ks->slen + n, 1, 1 << 16))
+		return -ENOMEM;
 	if (ks->slen + n > UINT32_MAX)
 		return -E2BIG;
 	memcpy(ks->strings + ks->slen, s, n);
@@ -34,15 +25,8 @@ static int add_sym(struct ksyms *ks, uint64_t addr, const char *name, const char
 	struct ksym *s;
 	int ret;
 
-	if (ks->len == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 4096;
-		struct ksym *p = realloc(ks->syms, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		ks->syms = p;
-		ks->cap = cap;
-	}
+	if (grow((void **)&ks->syms, &ks->cap, ks->len + 1, sizeof(*ks->syms), 4096))
+		return -ENOMEM;
 	s = &ks->syms[ks->len];
 	s->addr = addr;
 	s->module = 0;

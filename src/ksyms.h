@@ -41,8 +41,8 @@ const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, int with_offse
 			   size_t len);
 
 /*
- * Frame i of a stack as ksyms_describe() names it, or NULL for frames that
- * are the auditor's own (BPF programs and trampolines: "[bpf]").
+ * A stack frame's address as ksyms_describe() names it (with offset), or NULL
+ * for frames that are the auditor's own (BPF programs and trampolines: "[bpf]").
  */
 const char *ksyms_frame(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
 /*

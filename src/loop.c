@@ -120,7 +120,11 @@ static int setup(struct loop *l)
 	return ret;
 }
 
-/* A signal: *stop set when the loop must stop. 0, or -errno of re-arming the interval. */
+/*
+ * One signal from the signalfd: SIGINT/SIGTERM set *stop; SIGHUP calls
+ * reload() and re-arms the interval timer at the interval it returns (0:
+ * unchanged). Returns 0, or -errno when re-arming the timer fails.
+ */
 static int on_signal(struct loop *l, bool *stop)
 {
 	const struct loop_hooks *h = l->h;

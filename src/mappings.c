@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "mappings.h"
 
 static struct mapping *find(struct mapping_table *t, uint32_t pid, uint64_t inode)
@@ -18,15 +19,8 @@ int mapping_table_add(struct mapping_table *t, const struct da_event *rec)
 	struct mapping *m = find(t, rec->pid, rec->inode);
 
 	if (!m) {
-		if (t->len == t->cap) {
-			size_t cap = t->cap ? t->cap * 2 : 16;
-			struct mapping *p = realloc(t->items, cap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			t->items = p;
-			t->cap = cap;
-		}
+		if (grow((void **)&t->items, &t->cap, t->len + 1, sizeof(*t->items), 16))
+			return -ENOMEM;
 		m = &t->items[t->len++];
 		memset(m, 0, sizeof(*m));
 		m->pid = rec->pid;

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "procscan.h"
 
 bool maps_line_dmabuf(const char *line, uint64_t *start, uint64_t *end, uint64_t *inode)
@@ -82,16 +83,9 @@ int bufinfo_load(struct bufinfo *b, FILE *f)
 				field[nf++] = p + 1;
 		if (nf < 6)
 			continue;
-		if (b->len == b->cap) {
-			size_t cap = b->cap ? b->cap * 2 : 32;
-			struct bufinfo_entry *p = realloc(b->items, cap * sizeof(*p));
-
-			if (!p) {
-				bufinfo_free(b);
-				return -ENOMEM;
-			}
-			b->items = p;
-			b->cap = cap;
+		if (grow((void **)&b->items, &b->cap, b->len + 1, sizeof(*b->items), 32)) {
+			bufinfo_free(b);
+			return -ENOMEM;
 		}
 		e = &b->items[b->len];
 		memset(e, 0, sizeof(*e));

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The scan's fallback for kernels without the task_vma iterator (before
- * 5.12): dma-buf mappings from /proc/PID/maps and smaps, exporters and
- * buffer names from debugfs dma_buf/bufinfo. Records are the iterator's
+ * 5.12): dma-buf mappings from /proc/PID/smaps (maps lines and VmFlags),
+ * exporters and buffer names from debugfs dma_buf/bufinfo. Records are the iterator's
  * (struct da_event, hook DA_HOOK_SCAN) minus what /proc cannot tell: the
  * exporting module, the mmap op and the cgroup.
  */

@@ -20,6 +20,7 @@ extern const struct unit_suite unit_suite_config;
 extern const struct unit_suite unit_suite_metrics;
 extern const struct unit_suite unit_suite_notify;
 extern const struct unit_suite unit_suite_log;
+extern const struct unit_suite unit_suite_grow;
 
 /* clang-format off */
 static const struct unit_suite *const suites[] = {
@@ -34,6 +35,7 @@ static const struct unit_suite *const suites[] = {
 	&unit_suite_metrics,
 	&unit_suite_notify,
 	&unit_suite_log,
+	&unit_suite_grow,
 };
 /* clang-format on */
 

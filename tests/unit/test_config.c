@@ -218,43 +218,79 @@ static void test_config_parse_lists(void)
 	}
 }
 
-static void test_config_err_structure(void)
+/* Text config_parse() refuses: -EINVAL with exactly this message. */
+static void test_config_errors(void)
 {
-	expect_error("[daemon]\n[bogus]\n", NAME ":2: unknown section [bogus] (daemon, suppress)",
-		     "unknown section");
-	expect_error("[Daemon]\n", NAME ":1: unknown section [Daemon] (daemon, suppress)",
-		     "section names are case-sensitive");
-	expect_error("# c\n\ninterval = 5\n",
-		     NAME ":3: key 'interval' outside a section ([daemon] or [suppress])",
-		     "key outside a section");
-	expect_error("[daemon]\ninterval 30\n", NAME ":2: expected 'key = value' or '[section]'",
-		     "missing '='");
-	expect_error("[daemon]\n  = 30\n", NAME ":2: missing key before '='", "missing key");
-	expect_error("[daemon\ninterval = 5\n", NAME ":1: malformed section header",
-		     "header without ']'");
-	expect_error("[daemon]\n[daemon] x\n", NAME ":2: malformed section header",
-		     "text after ']'");
+	static const struct {
+		const char *name, *text, *msg;
+	} cases[] = {
+		/* structure */
+		{ "unknown section", "[daemon]\n[bogus]\n",
+		  NAME ":2: unknown section [bogus] (daemon, suppress)" },
+		{ "section names are case-sensitive", "[Daemon]\n",
+		  NAME ":1: unknown section [Daemon] (daemon, suppress)" },
+		{ "key outside a section", "# c\n\ninterval = 5\n",
+		  NAME ":3: key 'interval' outside a section ([daemon] or [suppress])" },
+		{ "missing '='", "[daemon]\ninterval 30\n",
+		  NAME ":2: expected 'key = value' or '[section]'" },
+		{ "missing key", "[daemon]\n  = 30\n", NAME ":2: missing key before '='" },
+		{ "header without ']'", "[daemon\ninterval = 5\n",
+		  NAME ":1: malformed section header" },
+		{ "text after ']'", "[daemon]\n[daemon] x\n", NAME ":2: malformed section header" },
+		/* unknown keys */
+		{ "unknown key in [daemon]", "[daemon]\ninterval = 5\nfoo = 1\n",
+		  NAME ":3: unknown key 'foo' in [daemon] (textfile-dir, interval, json-file, "
+		       "pidfile, attach, btf)" },
+		{ "[suppress] key in [daemon]", "[daemon]\nkind = gup_blocked\n",
+		  NAME ":2: unknown key 'kind' in [daemon] (textfile-dir, interval, json-file, "
+		       "pidfile, attach, btf)" },
+		{ "unknown key in [suppress]", "[suppress]\nkind = gup_blocked\nfoo = x\n",
+		  NAME ":3: unknown key 'foo' in [suppress] (exporter, comm, kind)" },
+		{ "[daemon] key in [suppress]", "[suppress]\ninterval = 5\n",
+		  NAME ":2: unknown key 'interval' in [suppress] (exporter, comm, kind)" },
+		/* values */
+		{ "bad attach", "[daemon]\nattach = uprobe\n",
+		  NAME ":2: attach 'uprobe': expected auto, fentry or kprobe" },
+		{ "empty attach", "[daemon]\nattach =\n",
+		  NAME ":2: attach '': expected auto, fentry or kprobe" },
+		{ "empty json-file", "[daemon]\njson-file =\n",
+		  NAME ":2: json-file needs a value" },
+		{ "unknown kind", "[suppress]\nkind = gup_blocked, bogus\n",
+		  NAME ":2: unknown kind 'bogus'" },
+		{ "'none' is not a finding kind", "[suppress]\nkind = none\n",
+		  NAME ":2: unknown kind 'none'" },
+		{ "empty kind list", "[suppress]\nkind =\n", NAME ":2: empty list" },
+		{ "only separators", "[suppress]\nexporter = , ,\n", NAME ":2: empty list" },
+		/* an empty [suppress]: the error names the section's line */
+		{ "empty [suppress] at EOF",
+		  "[daemon]\ninterval = 5\n\n[suppress]\n# nothing yet\n\n",
+		  NAME ":4: [suppress] without exporter, comm or kind would hide every finding" },
+		{ "empty [suppress] before [daemon]",
+		  "[suppress]\nkind = gup_blocked\n[suppress]\n; empty\n[daemon]\ninterval = 5\n",
+		  NAME ":3: [suppress] without exporter, comm or kind would hide every finding" },
+		{ "empty [suppress] before [suppress]",
+		  "[suppress]\n[suppress]\nkind = gup_blocked\n",
+		  NAME ":1: [suppress] without exporter, comm or kind would hide every finding" },
+		/* patterns */
+		{ "9 patterns", "[suppress]\nexporter = a b c d e f g h i\n",
+		  NAME ":2: more than 8 patterns in one key" },
+		{ "9 patterns over 3 lines",
+		  "[suppress]\ncomm = a b c d e\ncomm = f g h\ncomm = i\n",
+		  NAME ":4: more than 8 patterns in one key" },
+		{ "64-byte pattern",
+		  "[suppress]\nexporter = vgem "
+		  "123456789012345678901234567890123456789012345678901234567890abcd\n",
+		  NAME ":2: pattern '12345678901234567890...' longer than 63 bytes" },
+	};
+	char what[128];
+
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
+		snprintf(what, sizeof(what), "[%zu] %s", i, cases[i].name);
+		expect_error(cases[i].text, cases[i].msg, what);
+	}
 }
 
-static void test_config_err_unknown_key(void)
-{
-	expect_error("[daemon]\ninterval = 5\nfoo = 1\n",
-		     NAME ":3: unknown key 'foo' in [daemon] (textfile-dir, interval, json-file, "
-			  "pidfile, attach, btf)",
-		     "unknown key in [daemon]");
-	expect_error("[daemon]\nkind = gup_blocked\n",
-		     NAME ":2: unknown key 'kind' in [daemon] (textfile-dir, interval, json-file, "
-			  "pidfile, attach, btf)",
-		     "[suppress] key in [daemon]");
-	expect_error("[suppress]\nkind = gup_blocked\nfoo = x\n",
-		     NAME ":3: unknown key 'foo' in [suppress] (exporter, comm, kind)",
-		     "unknown key in [suppress]");
-	expect_error("[suppress]\ninterval = 5\n",
-		     NAME ":2: unknown key 'interval' in [suppress] (exporter, comm, kind)",
-		     "[daemon] key in [suppress]");
-}
-
-static void test_config_err_values(void)
+static void test_config_err_interval(void)
 {
 	static const char *const intervals[] = { "0",  "86401", "3s",  "-1",
 						 "+5", "",	"1.5", "99999999999999999999999" };
@@ -267,18 +303,6 @@ static void test_config_err_values(void)
 			 intervals[i]);
 		expect_error(text, msg, "bad interval");
 	}
-	expect_error("[daemon]\nattach = uprobe\n",
-		     NAME ":2: attach 'uprobe': expected auto, fentry or kprobe", "bad attach");
-	expect_error("[daemon]\nattach =\n", NAME ":2: attach '': expected auto, fentry or kprobe",
-		     "empty attach");
-	expect_error("[daemon]\njson-file =\n", NAME ":2: json-file needs a value",
-		     "empty json-file");
-	expect_error("[suppress]\nkind = gup_blocked, bogus\n", NAME ":2: unknown kind 'bogus'",
-		     "unknown kind");
-	expect_error("[suppress]\nkind = none\n", NAME ":2: unknown kind 'none'",
-		     "'none' is not a finding kind");
-	expect_error("[suppress]\nkind =\n", NAME ":2: empty list", "empty kind list");
-	expect_error("[suppress]\nexporter = , ,\n", NAME ":2: empty list", "only separators");
 }
 
 static void test_config_err_path_too_long(void)
@@ -294,36 +318,6 @@ static void test_config_err_path_too_long(void)
 	/* one more */
 	strcpy(text + n + DA_PATH_LEN - 2, "p\n");
 	expect_error(text, NAME ":2: pidfile: path longer than 1023 bytes", "1024-byte path");
-}
-
-static void test_config_err_empty_suppress(void)
-{
-	/* At the end of the file: the error names the section's line. */
-	expect_error("[daemon]\ninterval = 5\n\n[suppress]\n# nothing yet\n\n",
-		     NAME ":4: [suppress] without exporter, comm or kind would hide every finding",
-		     "empty [suppress] at EOF");
-	/* Followed by another section */
-	expect_error(
-		"[suppress]\nkind = gup_blocked\n[suppress]\n; empty\n[daemon]\ninterval = 5\n",
-		NAME ":3: [suppress] without exporter, comm or kind would hide every finding",
-		"empty [suppress] before [daemon]");
-	expect_error("[suppress]\n[suppress]\nkind = gup_blocked\n",
-		     NAME ":1: [suppress] without exporter, comm or kind would hide every finding",
-		     "empty [suppress] before [suppress]");
-}
-
-static void test_config_err_patterns(void)
-{
-	char text[256];
-
-	expect_error("[suppress]\nexporter = a b c d e f g h i\n",
-		     NAME ":2: more than 8 patterns in one key", "9 patterns");
-	expect_error("[suppress]\ncomm = a b c d e\ncomm = f g h\ncomm = i\n",
-		     NAME ":4: more than 8 patterns in one key", "9 patterns over 3 lines");
-	snprintf(text, sizeof(text), "[suppress]\nexporter = vgem %s\n",
-		 "123456789012345678901234567890123456789012345678901234567890abcd");
-	expect_error(text, NAME ":2: pattern '12345678901234567890...' longer than 63 bytes",
-		     "64-byte pattern");
 }
 
 static void test_config_err_too_many_rules(void)
@@ -641,14 +635,20 @@ out:
 }
 
 static const struct unit_test tests[] = {
-	UNIT_TEST(test_config_defaults),	   UNIT_TEST(test_config_parse_full),
-	UNIT_TEST(test_config_parse_keys),	   UNIT_TEST(test_config_parse_lists),
-	UNIT_TEST(test_config_err_structure),	   UNIT_TEST(test_config_err_unknown_key),
-	UNIT_TEST(test_config_err_values),	   UNIT_TEST(test_config_err_path_too_long),
-	UNIT_TEST(test_config_err_empty_suppress), UNIT_TEST(test_config_err_patterns),
-	UNIT_TEST(test_config_err_too_many_rules), UNIT_TEST(test_config_err_long_line),
-	UNIT_TEST(test_config_err_short_buffer),   UNIT_TEST(test_config_suppressed),
-	UNIT_TEST(test_config_load_missing),	   UNIT_TEST(test_config_load_cli_override),
-	UNIT_TEST(test_config_describe),	   UNIT_TEST(test_config_describe_long_dir),
+	UNIT_TEST(test_config_defaults),
+	UNIT_TEST(test_config_parse_full),
+	UNIT_TEST(test_config_parse_keys),
+	UNIT_TEST(test_config_parse_lists),
+	UNIT_TEST(test_config_errors),
+	UNIT_TEST(test_config_err_interval),
+	UNIT_TEST(test_config_err_path_too_long),
+	UNIT_TEST(test_config_err_too_many_rules),
+	UNIT_TEST(test_config_err_long_line),
+	UNIT_TEST(test_config_err_short_buffer),
+	UNIT_TEST(test_config_suppressed),
+	UNIT_TEST(test_config_load_missing),
+	UNIT_TEST(test_config_load_cli_override),
+	UNIT_TEST(test_config_describe),
+	UNIT_TEST(test_config_describe_long_dir),
 };
 UNIT_SUITE(config, tests);

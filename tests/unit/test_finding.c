@@ -60,9 +60,11 @@ static void test_finding_hook_names(void)
 	ASSERT_STREQ(hook_name(0xffffffffu), "unknown", "hook ~0");
 }
 
+/* vm_flags_describe(flags) into a buffer of exactly len bytes must give want. */
 static bool expect_describe(uint64_t flags, size_t len, const char *want, const char *what)
 {
 	char *buf = malloc(len ? len : 1); /* exact size: ASan checks bounds */
+	char msg[160];
 	size_t n;
 	bool ok;
 
@@ -72,45 +74,61 @@ static bool expect_describe(uint64_t flags, size_t len, const char *want, const 
 	n = vm_flags_describe(flags, buf, len);
 	if (!len) {
 		ok = ASSERT_EQ_U64(n, 0, what);
-		ok &= ASSERT_TRUE(buf[0] == '#', "len 0: buffer untouched");
+		snprintf(msg, sizeof(msg), "%s: len 0: buffer untouched", what);
+		ok &= ASSERT_TRUE(buf[0] == '#', msg);
 		free(buf);
 		return ok;
 	}
-	ok = ASSERT_TRUE(memchr(buf, '\0', len), "NUL-terminated");
+	snprintf(msg, sizeof(msg), "%s: NUL-terminated", what);
+	ok = ASSERT_TRUE(memchr(buf, '\0', len), msg);
 	if (ok) {
 		ok &= ASSERT_STREQ(buf, want, what);
-		ok &= ASSERT_EQ_U64(n, strlen(buf), "return value is strlen(buf)");
+		snprintf(msg, sizeof(msg), "%s: return value is strlen(buf)", what);
+		ok &= ASSERT_EQ_U64(n, strlen(buf), msg);
 	}
 	free(buf);
 	return ok;
 }
 
+/*
+ * Names of the bits set; in too small a buffer whole names only, never a cut
+ * name, never an overrun.
+ */
 static void test_finding_vm_flags_describe(void)
 {
-	/* vm_insert_page'd mapping on 6.1: rd wr sh mr mw me ms mm */
-	expect_describe(0x100000fb, 64, "shared,mixedmap", "0x100000fb");
-	/* remap_pfn_range: VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP */
-	expect_describe(0xc0444fb, 64, "shared,pfnmap,io,dontexpand,dontdump", "0xc0444fb");
-	expect_describe(0, 64, "", "no flags");
-	expect_describe(DA_VM_READ | DA_VM_WRITE | DA_VM_EXEC, 64, "", "only uninteresting bits");
-	expect_describe(0xffffffffffffffffull, 64, "shared,pfnmap,io,mixedmap,dontexpand,dontdump",
-			"every bit");
-	/* exactly enough room */
-	expect_describe(0xc0444fb, sizeof("shared,pfnmap,io,dontexpand,dontdump"),
-			"shared,pfnmap,io,dontexpand,dontdump", "exact fit");
-}
+	static const struct {
+		const char *name;
+		uint64_t flags;
+		size_t len;
+		const char *want;
+	} cases[] = {
+		/* vm_insert_page'd mapping on 6.1: rd wr sh mr mw me ms mm */
+		{ "0x100000fb", 0x100000fb, 64, "shared,mixedmap" },
+		/* remap_pfn_range: VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP */
+		{ "0xc0444fb", 0xc0444fb, 64, "shared,pfnmap,io,dontexpand,dontdump" },
+		{ "no flags", 0, 64, "" },
+		{ "only uninteresting bits", DA_VM_READ | DA_VM_WRITE | DA_VM_EXEC, 64, "" },
+		{ "every bit", 0xffffffffffffffffull, 64,
+		  "shared,pfnmap,io,mixedmap,dontexpand,dontdump" },
+		/* exactly enough room */
+		{ "exact fit", 0xc0444fb, sizeof("shared,pfnmap,io,dontexpand,dontdump"),
+		  "shared,pfnmap,io,dontexpand,dontdump" },
+		/* too small */
+		{ "len 0", 0xc0444fb, 0, "" },
+		{ "len 1", 0xc0444fb, 1, "" },
+		{ "len 6: \"shared\" does not fit", 0xc0444fb, 6, "" },
+		{ "len 7: \"shared\" fits", 0xc0444fb, 7, "shared" },
+		{ "len 10: no cut \"pfnmap\"", 0xc0444fb, 10, "shared" },
+		{ "one byte short", 0xc0444fb, sizeof("shared,pfnmap,io,dontexpand,dontdump") - 1,
+		  "shared,pfnmap,io,dontexpand" },
+		{ "len 12: no cut \"mixedmap\"", 0x100000fb, 12, "shared" },
+	};
+	char what[96];
 
-/* Too small: whole names only, never a cut name, never an overrun. */
-static void test_finding_vm_flags_describe_small(void)
-{
-	expect_describe(0xc0444fb, 0, "", "len 0");
-	expect_describe(0xc0444fb, 1, "", "len 1");
-	expect_describe(0xc0444fb, 6, "", "len 6: \"shared\" does not fit");
-	expect_describe(0xc0444fb, 7, "shared", "len 7: \"shared\" fits");
-	expect_describe(0xc0444fb, 10, "shared", "len 10: no cut \"pfnmap\"");
-	expect_describe(0xc0444fb, sizeof("shared,pfnmap,io,dontexpand,dontdump") - 1,
-			"shared,pfnmap,io,dontexpand", "one byte short");
-	expect_describe(0x100000fb, 12, "shared", "len 12: no cut \"mixedmap\"");
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
+		snprintf(what, sizeof(what), "[%zu] %s", i, cases[i].name);
+		expect_describe(cases[i].flags, cases[i].len, cases[i].want, what);
+	}
 }
 
 static struct da_event ev_make(uint32_t kind, uint32_t pid, uint64_t inode, uint64_t vm_start)
@@ -575,7 +593,6 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_finding_kind_is_violation),
 	UNIT_TEST(test_finding_hook_names),
 	UNIT_TEST(test_finding_vm_flags_describe),
-	UNIT_TEST(test_finding_vm_flags_describe_small),
 	UNIT_TEST(test_finding_set_aggregate),
 	UNIT_TEST(test_finding_set_max),
 	UNIT_TEST(test_finding_set_grow),

@@ -60,9 +60,12 @@ static int load_text(struct ksyms *ks, const char *text)
 static bool expect_describe(const struct ksyms *ks, uint64_t addr, int with_offset,
 			    const char *want, const char *what)
 {
-	char buf[256];
+	char buf[256], msg[160];
 	const char *ret = ksyms_describe(ks, addr, with_offset, buf, sizeof(buf));
-	bool ok = ASSERT_TRUE(ret == buf, "returns buf");
+	bool ok;
+
+	snprintf(msg, sizeof(msg), "%s: returns buf", what);
+	ok = ASSERT_TRUE(ret == buf, msg);
 
 	return ASSERT_STREQ(buf, want, what) && ok;
 }
@@ -85,42 +88,51 @@ static void test_ksyms_load(void)
 
 static void test_ksyms_describe(void)
 {
+	static const struct {
+		const char *name;
+		uint64_t addr;
+		int with_offset;
+		const char *want;
+	} cases[] = {
+		/* built-in */
+		{ "exact, no offset", 0xffffffff81001000ull, 0, "start_kernel" },
+		{ "exact, with_offset", 0xffffffff81001000ull, 1, "start_kernel+0x0" },
+		{ "inside", 0xffffffff8100101aull, 1, "start_kernel+0x1a" },
+		{ "inside: offset even without with_offset", 0xffffffff8100101aull, 0,
+		  "start_kernel+0x1a" },
+		{ "last byte", 0xffffffff81001fffull, 1, "start_kernel+0xfff" },
+		{ "first symbol", 0xffffffff81000000ull, 1, "_stext+0x0" },
+		/* the data symbol in between is not a function */
+		{ "d skipped", 0xffffffff81003010ull, 1, "helper_b+0x1010" },
+		{ "t after a d", 0xffffffff81003100ull, 1, "after_data+0x0" },
+		/* modules */
+		{ "module, exact", 0xffffffffc0a01000ull, 0, "tim_mmap [test_insert_page]" },
+		{ "module, inside", 0xffffffffc0a0102bull, 1, "tim_mmap+0x2b [test_insert_page]" },
+		{ "other module symbol", 0xffffffffc0a00010ull, 0,
+		  "tim_init+0x10 [test_insert_page]" },
+		{ "other module", 0xffffffffc0b00004ull, 1, "udmabuf_mmap+0x4 [udmabuf]" },
+		/* below the first symbol */
+		{ "below the first", 0xffffffff80ffffffull, 1, "0xffffffff80ffffff" },
+		{ "address 0", 0, 0, "0x0" },
+		{ "user address", 0x7f12abcd0000ull, 1, "0x7f12abcd0000" },
+		/* far past the last symbol, or far from any (1 MiB) */
+		{ "1 MiB past the last: still it", 0xffffffffc0b00000ull + 0x100000, 1,
+		  "udmabuf_mmap+0x100000 [udmabuf]" },
+		{ "more than 1 MiB past the last", 0xffffffffc0b00000ull + 0x100001, 1,
+		  "0xffffffffc0c00001" },
+		{ "~0", 0xffffffffffffffffull, 1, "0xffffffffffffffff" },
+		{ "in the D symbol, 16 MiB past after_data", 0xffffffff82000010ull, 1,
+		  "0xffffffff82000010" },
+	};
 	struct ksyms ks;
+	char what[96];
 
 	if (!ASSERT_EQ_INT(load_text(&ks, fake_kallsyms), 0, "ksyms_load"))
 		return;
-	/* built-in */
-	expect_describe(&ks, 0xffffffff81001000ull, 0, "start_kernel", "exact, no offset");
-	expect_describe(&ks, 0xffffffff81001000ull, 1, "start_kernel+0x0", "exact, with_offset");
-	expect_describe(&ks, 0xffffffff8100101aull, 1, "start_kernel+0x1a", "inside");
-	expect_describe(&ks, 0xffffffff8100101aull, 0, "start_kernel+0x1a",
-			"inside: offset even without with_offset");
-	expect_describe(&ks, 0xffffffff81001fffull, 1, "start_kernel+0xfff", "last byte");
-	expect_describe(&ks, 0xffffffff81000000ull, 1, "_stext+0x0", "first symbol");
-	/* the data symbol in between is not a function */
-	expect_describe(&ks, 0xffffffff81003010ull, 1, "helper_b+0x1010", "d skipped");
-	expect_describe(&ks, 0xffffffff81003100ull, 1, "after_data+0x0", "t after a d");
-	/* modules */
-	expect_describe(&ks, 0xffffffffc0a01000ull, 0, "tim_mmap [test_insert_page]",
-			"module, exact");
-	expect_describe(&ks, 0xffffffffc0a0102bull, 1, "tim_mmap+0x2b [test_insert_page]",
-			"module, inside");
-	expect_describe(&ks, 0xffffffffc0a00010ull, 0, "tim_init+0x10 [test_insert_page]",
-			"other module symbol");
-	expect_describe(&ks, 0xffffffffc0b00004ull, 1, "udmabuf_mmap+0x4 [udmabuf]",
-			"other module");
-	/* below the first symbol */
-	expect_describe(&ks, 0xffffffff80ffffffull, 1, "0xffffffff80ffffff", "below the first");
-	expect_describe(&ks, 0, 0, "0x0", "address 0");
-	expect_describe(&ks, 0x7f12abcd0000ull, 1, "0x7f12abcd0000", "user address");
-	/* far past the last symbol, or far from any (1 MiB) */
-	expect_describe(&ks, 0xffffffffc0b00000ull + 0x100000, 1, "udmabuf_mmap+0x100000 [udmabuf]",
-			"1 MiB past the last: still it");
-	expect_describe(&ks, 0xffffffffc0b00000ull + 0x100001, 1, "0xffffffffc0c00001",
-			"more than 1 MiB past the last");
-	expect_describe(&ks, 0xffffffffffffffffull, 1, "0xffffffffffffffff", "~0");
-	expect_describe(&ks, 0xffffffff82000010ull, 1, "0xffffffff82000010",
-			"in the D symbol, 16 MiB past after_data");
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
+		snprintf(what, sizeof(what), "[%zu] %s", i, cases[i].name);
+		expect_describe(&ks, cases[i].addr, cases[i].with_offset, cases[i].want, what);
+	}
 	ksyms_free(&ks);
 }
 
