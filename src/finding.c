@@ -274,8 +274,9 @@ void finding_set_sort(struct finding_set *set)
 	if (set->len < 2)
 		return;
 	qsort(set->items, set->len, sizeof(*set->items), finding_cmp);
-	/* items moved: re-index, or fall back to linear search */
-	if (index_rebuild(set, set->nslots)) {
+	/* items moved: re-index (unless the index was already lost to ENOMEM: an
+	 * index of 0 slots has no mask), or fall back to linear search */
+	if (set->nslots && index_rebuild(set, set->nslots)) {
 		free(set->slots);
 		set->slots = NULL;
 		set->nslots = 0;
