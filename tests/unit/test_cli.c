@@ -196,6 +196,14 @@ static struct parsed parse_row(enum da_cmd cmd, const char *const *args)
 	return parse_args(argv);
 }
 
+/* 1023 bytes: the longest path the options take (DA_PATH_LEN - 1); LONG_1024 is one too many. */
+#define S16	  "/23456789abcdef_"
+#define S64	  S16 S16 S16 S16
+#define S256	  S64 S64 S64 S64
+#define LONG_1023 S256 S256 S256 S64 S64 S64 S16 S16 S16 "/23456789abcdef"
+#define LONG_1024 LONG_1023 "_"
+_Static_assert(sizeof(LONG_1023) == DA_PATH_LEN, "LONG_1023 is DA_PATH_LEN - 1 bytes");
+
 /* A row's struct da_opts, but cmd: what it should hold; NULL strings are "". */
 struct want_opts {
 	bool json, verbose, check_config;
@@ -319,7 +327,7 @@ static void check_refused(const char *table, const struct refuse_row *rows, size
 static void test_cli_commands_defaults(void)
 {
 	static const struct accept_row defaults[] = {
-		{ WATCH | REPORT | PROBE, {}, {} },
+		{ EVERY, {}, {} },
 		/* nothing after -- */
 		{ REPORT, { "--" }, {} },
 	};
@@ -352,6 +360,11 @@ static void test_cli_observe_options(void)
 		{ OBSERVE,
 		  { "-d", "3", "-d", "9", "-vp", "17" },
 		  { .duration = 9, .verbose = true, .pid = 17 } },
+		{ REPORT, { "--fail-on", "warning" }, { .fail_on = DA_FAIL_ON_WARNING } },
+		{ REPORT, { "--fail-on=violation" }, { .fail_on = DA_FAIL_ON_VIOLATION } },
+		{ REPORT,
+		  { "--fail-on=warning", "--fail-on", "violation" },
+		  { .fail_on = DA_FAIL_ON_VIOLATION } },
 	};
 
 	CHECK_ACCEPTED(observe);
@@ -361,42 +374,79 @@ static void test_cli_observe_options(void)
 static void test_cli_common_options(void)
 {
 	static const struct accept_row common[] = {
-		{ WATCH | REPORT | PROBE,
+		{ EVERY,
 		  { "--attach=kprobe" },
 		  { .attach = DA_ATTACH_KPROBE, .set = DA_SET_ATTACH } },
-		{ WATCH | REPORT | PROBE,
+		{ EVERY,
 		  { "--attach", "kprobe" },
 		  { .attach = DA_ATTACH_KPROBE, .set = DA_SET_ATTACH } },
-		{ WATCH | REPORT | PROBE,
+		{ EVERY,
 		  { "--attach=fentry" },
 		  { .attach = DA_ATTACH_FENTRY, .set = DA_SET_ATTACH } },
-		{ WATCH | REPORT | PROBE,
+		{ EVERY,
 		  { "--attach", "fentry" },
 		  { .attach = DA_ATTACH_FENTRY, .set = DA_SET_ATTACH } },
-		{ WATCH | REPORT | PROBE,
-		  { "--attach=auto" },
-		  { .attach = DA_ATTACH_AUTO, .set = DA_SET_ATTACH } },
-		{ WATCH | REPORT | PROBE,
+		{ EVERY, { "--attach=auto" }, { .attach = DA_ATTACH_AUTO, .set = DA_SET_ATTACH } },
+		{ EVERY,
 		  { "--attach", "auto" },
 		  { .attach = DA_ATTACH_AUTO, .set = DA_SET_ATTACH } },
 		/* last one wins */
-		{ WATCH | REPORT | PROBE,
+		{ EVERY,
 		  { "--attach=fentry", "--attach=auto" },
 		  { .attach = DA_ATTACH_AUTO, .set = DA_SET_ATTACH } },
-		{ WATCH | REPORT | PROBE,
+		{ EVERY,
 		  { "--btf", "/tmp/vmlinux.btf" },
 		  { .btf_path = "/tmp/vmlinux.btf", .set = DA_SET_BTF } },
-		{ WATCH | REPORT | PROBE,
-		  { "--btf=/boot/btf" },
-		  { .btf_path = "/boot/btf", .set = DA_SET_BTF } },
-		{ WATCH | REPORT | PROBE, { "-v" }, { .verbose = true } },
-		{ WATCH | REPORT | PROBE, { "--verbose" }, { .verbose = true } },
+		{ EVERY, { "--btf=/boot/btf" }, { .btf_path = "/boot/btf", .set = DA_SET_BTF } },
+		{ EVERY, { "--btf", LONG_1023 }, { .btf_path = LONG_1023, .set = DA_SET_BTF } },
+		{ EVERY, { "-v" }, { .verbose = true } },
+		{ EVERY, { "--verbose" }, { .verbose = true } },
 		{ PROBE,
 		  { "--attach=kprobe", "-v" },
 		  { .attach = DA_ATTACH_KPROBE, .verbose = true, .set = DA_SET_ATTACH } },
 	};
 
 	CHECK_ACCEPTED(common);
+}
+
+static void test_cli_daemon_options(void)
+{
+	static const struct accept_row daemon[] = {
+		{ DAEMON, { "--config", "/etc/da.conf" }, { .config_path = "/etc/da.conf" } },
+		{ DAEMON, { "--config=/c" }, { .config_path = "/c" } },
+		{ DAEMON, { "--config", LONG_1023 }, { .config_path = LONG_1023 } },
+		{ DAEMON, { "--check-config" }, { .check_config = true } },
+		/* '' turns the textfile off */
+		{ DAEMON, { "--textfile-dir", "" }, { .set = DA_SET_TEXTFILE_DIR } },
+		{ DAEMON,
+		  { "--textfile-dir=/var/lib/ne" },
+		  { .textfile_dir = "/var/lib/ne", .set = DA_SET_TEXTFILE_DIR } },
+		{ DAEMON, { "--interval", "5" }, { .interval = 5, .set = DA_SET_INTERVAL } },
+		{ DAEMON, { "--interval=86400" }, { .interval = 86400, .set = DA_SET_INTERVAL } },
+		{ DAEMON,
+		  { "--interval", "5", "--interval", "7" },
+		  { .interval = 7, .set = DA_SET_INTERVAL } },
+		{ DAEMON, { "--json-file", "-" }, { .json_file = "-", .set = DA_SET_JSON_FILE } },
+		{ DAEMON,
+		  { "--pidfile", "/run/da.pid" },
+		  { .pidfile = "/run/da.pid", .set = DA_SET_PIDFILE } },
+		{ DAEMON,
+		  { "--config=/c", "--check-config", "--textfile-dir=/t", "--interval=1",
+		    "--json-file=/j", "--pidfile=/p", "--attach=fentry", "--btf=/b", "-v" },
+		  { .config_path = "/c",
+		    .check_config = true,
+		    .textfile_dir = "/t",
+		    .interval = 1,
+		    .json_file = "/j",
+		    .pidfile = "/p",
+		    .attach = DA_ATTACH_FENTRY,
+		    .btf_path = "/b",
+		    .verbose = true,
+		    .set = DA_SET_TEXTFILE_DIR | DA_SET_INTERVAL | DA_SET_JSON_FILE |
+			   DA_SET_PIDFILE | DA_SET_ATTACH | DA_SET_BTF } },
+	};
+
+	CHECK_ACCEPTED(daemon);
 }
 
 static void test_cli_help_version(void)
@@ -409,13 +459,17 @@ static void test_cli_help_version(void)
 		/* top-level help wins over what follows */
 		{ 0, { "-h", "bogus", "--bogus" }, DA_PARSE_HELP },
 		{ 0, { "--help", "bogus", "--bogus" }, DA_PARSE_HELP },
-		{ WATCH | REPORT | PROBE, { "-h" }, DA_PARSE_HELP },
-		{ WATCH | REPORT | PROBE, { "--help" }, DA_PARSE_HELP },
-		{ WATCH | REPORT | PROBE, { "-V" }, DA_PARSE_VERSION },
-		{ WATCH | REPORT | PROBE, { "--version" }, DA_PARSE_VERSION },
+		{ EVERY, { "-h" }, DA_PARSE_HELP },
+		{ EVERY, { "--help" }, DA_PARSE_HELP },
+		{ EVERY, { "-V" }, DA_PARSE_VERSION },
+		{ EVERY, { "--version" }, DA_PARSE_VERSION },
 		/* after valid options too */
-		{ WATCH | REPORT | PROBE, { "-v", "--attach=auto", "-h" }, DA_PARSE_HELP },
-		{ WATCH | REPORT | PROBE, { "-v", "--attach=auto", "--help" }, DA_PARSE_HELP },
+		{ EVERY, { "-v", "--attach=auto", "-h" }, DA_PARSE_HELP },
+		{ EVERY, { "-v", "--attach=auto", "--help" }, DA_PARSE_HELP },
+		{ REPORT, { "--fail-on", "warning", "--help" }, DA_PARSE_HELP },
+		{ DAEMON, { "--interval", "5", "--version" }, DA_PARSE_VERSION },
+		/* and before a wrong one: options are taken in order */
+		{ EVERY, { "--help", "--bogus" }, DA_PARSE_HELP },
 	};
 
 	CHECK_STOPPED(help_version);
@@ -442,45 +496,80 @@ static void test_cli_err_missing_unknown_command(void)
 static void test_cli_err_unknown_option(void)
 {
 	static const struct refuse_row unknown[] = {
-		{ WATCH | REPORT | PROBE, { "--bogus" }, "%s: unknown option '--bogus'" },
-		{ WATCH | REPORT | PROBE, { "-x" }, "%s: unknown option '-x'" },
-		{ WATCH | REPORT | PROBE, { "-v", "--bogus=1" }, "%s: unknown option '--bogus=1'" },
-		{ WATCH | REPORT | PROBE, { "foo", "--bogus" }, "%s: unknown option '--bogus'" },
+		{ EVERY, { "--bogus" }, "%s: unknown option '--bogus'" },
+		{ EVERY, { "-x" }, "%s: unknown option '-x'" },
+		{ EVERY, { "-v", "--bogus=1" }, "%s: unknown option '--bogus=1'" },
+		{ EVERY, { "foo", "--bogus" }, "%s: unknown option '--bogus'" },
 		/* clustered: after -v, and first (getopt is still inside "-xv") */
-		{ WATCH | REPORT | PROBE, { "-vx" }, "%s: unknown option '-x'" },
-		{ WATCH | REPORT | PROBE, { "-xv" }, "%s: unknown option '-x'" },
+		{ EVERY, { "-vx" }, "%s: unknown option '-x'" },
+		{ EVERY, { "-xv" }, "%s: unknown option '-x'" },
 		/* a value for an option that takes none */
 		{ REPORT, { "--json=yes" }, "report: unknown option '--json=yes'" },
+		{ DAEMON, { "--check-config=yes" }, "daemon: unknown option '--check-config=yes'" },
 	};
 
 	CHECK_REFUSED(unknown);
 }
 
-/* probe does not take the options of watch and report. */
-static void test_cli_err_probe_options(void)
+/*
+ * Each option a command does not take, refused with the command's message
+ * whatever its value (checked before the value).
+ */
+static void test_cli_err_other_commands_option(void)
 {
-	static const struct refuse_row probe[] = {
+	static const struct refuse_row other_cmd[] = {
 		{ PROBE, { "--json" }, "probe: --json is not supported" },
-		{ PROBE, { "--duration", "5" }, "probe: --duration is not supported" },
-		{ PROBE, { "--duration=5" }, "probe: --duration is not supported" },
-		{ PROBE, { "-d", "5" }, "probe: --duration is not supported" },
-		{ PROBE, { "--pid", "1" }, "probe: --pid is not supported" },
-		{ PROBE, { "-p", "1" }, "probe: --pid is not supported" },
+		{ DAEMON, { "--json" }, "daemon: --json is not supported (it always logs JSON)" },
+		{ PROBE | DAEMON, { "--duration", "5" }, "%s: --duration is not supported" },
+		{ PROBE | DAEMON, { "--duration=5" }, "%s: --duration is not supported" },
+		{ PROBE | DAEMON, { "-d", "5" }, "%s: --duration is not supported" },
+		{ PROBE | DAEMON, { "-d5" }, "%s: --duration is not supported" },
+		{ PROBE | DAEMON, { "--duration", "abc" }, "%s: --duration is not supported" },
+		{ PROBE | DAEMON, { "--pid", "1" }, "%s: --pid is not supported" },
+		{ PROBE | DAEMON, { "--pid=1" }, "%s: --pid is not supported" },
+		{ PROBE | DAEMON, { "-p", "1" }, "%s: --pid is not supported" },
+		{ PROBE | DAEMON, { "-vp1" }, "%s: --pid is not supported" },
+		{ WATCH | PROBE | DAEMON,
+		  { "--fail-on", "warning" },
+		  "%s: --fail-on is a report option" },
+		{ WATCH | PROBE | DAEMON,
+		  { "--fail-on=bogus" },
+		  "%s: --fail-on is a report option" },
+		{ WATCH | REPORT | PROBE, { "--config", "/c" }, "%s: --config is a daemon option" },
+		{ WATCH | REPORT | PROBE, { "--config=" }, "%s: --config is a daemon option" },
+		{ WATCH | REPORT | PROBE,
+		  { "--check-config" },
+		  "%s: --check-config is a daemon option" },
+		{ WATCH | REPORT | PROBE,
+		  { "--textfile-dir", "/t" },
+		  "%s: --textfile-dir is a daemon option" },
+		{ WATCH | REPORT | PROBE,
+		  { "--interval", "5" },
+		  "%s: --interval is a daemon option" },
+		{ WATCH | REPORT | PROBE, { "--interval=0" }, "%s: --interval is a daemon option" },
+		{ WATCH | REPORT | PROBE,
+		  { "--json-file", "/j" },
+		  "%s: --json-file is a daemon option" },
+		{ WATCH | REPORT | PROBE,
+		  { "--pidfile", "/p" },
+		  "%s: --pidfile is a daemon option" },
+		/* the first one refused is named */
+		{ PROBE, { "-v", "--pid", "1", "--json" }, "probe: --pid is not supported" },
 	};
 
-	CHECK_REFUSED(probe);
+	CHECK_REFUSED(other_cmd);
 }
 
 static void test_cli_err_positional(void)
 {
 	static const struct refuse_row positional[] = {
-		{ WATCH | REPORT | PROBE, { "foo" }, "%s: unexpected argument 'foo'" },
-		{ WATCH | REPORT | PROBE, { "-v", "foo" }, "%s: unexpected argument 'foo'" },
-		{ WATCH | REPORT | PROBE, { "foo", "-v" }, "%s: unexpected argument 'foo'" },
+		{ EVERY, { "foo" }, "%s: unexpected argument 'foo'" },
+		{ EVERY, { "-v", "foo" }, "%s: unexpected argument 'foo'" },
+		{ EVERY, { "foo", "-v" }, "%s: unexpected argument 'foo'" },
 		/* after -- */
-		{ WATCH | REPORT | PROBE, { "--", "--json" }, "%s: unexpected argument '--json'" },
+		{ EVERY, { "--", "--json" }, "%s: unexpected argument '--json'" },
 		/* a second command */
-		{ WATCH | REPORT | PROBE, { "report" }, "%s: unexpected argument 'report'" },
+		{ EVERY, { "report" }, "%s: unexpected argument 'report'" },
 		/* the first stray argument is named */
 		{ REPORT, { "--json", "foo", "bar" }, "report: unexpected argument 'foo'" },
 	};
@@ -488,13 +577,31 @@ static void test_cli_err_positional(void)
 	CHECK_REFUSED(positional);
 }
 
-/* Values refused as a whole. Lists of bad numbers and names: test_cli_err_bad_value. */
+/*
+ * Values refused as a whole: paths (empty, or too long), a value that is the
+ * next option. Lists of bad numbers and names: test_cli_err_bad_value.
+ */
 static void test_cli_err_value(void)
 {
 	static const struct refuse_row value[] = {
-		{ WATCH | REPORT | PROBE,
-		  { "--btf=" },
-		  "invalid --btf '': expected a BTF file path" },
+		{ EVERY, { "--btf=" }, "invalid --btf '': expected a BTF file path" },
+		{ EVERY, { "--btf", "" }, "invalid --btf '': expected a BTF file path" },
+		{ EVERY, { "--btf", LONG_1024 }, "invalid --btf: path longer than 1023 bytes" },
+		{ DAEMON, { "--config=" }, "invalid --config '': expected a path" },
+		{ DAEMON,
+		  { "--config", LONG_1024 },
+		  "invalid --config: path longer than 1023 bytes" },
+		{ DAEMON,
+		  { "--textfile-dir", LONG_1024 },
+		  "invalid --textfile-dir: path longer than 1023 bytes" },
+		{ DAEMON, { "--json-file", "" }, "invalid --json-file '': expected a path" },
+		{ DAEMON,
+		  { "--json-file=" LONG_1024 },
+		  "invalid --json-file: path longer than 1023 bytes" },
+		{ DAEMON, { "--pidfile=" }, "invalid --pidfile '': expected a path" },
+		{ DAEMON,
+		  { "--pidfile", LONG_1024 },
+		  "invalid --pidfile: path longer than 1023 bytes" },
 		/* the next option is taken as the value, and refused */
 		{ OBSERVE,
 		  { "-d", "--json" },
@@ -515,8 +622,18 @@ static void test_cli_err_missing_value(void)
 		{ OBSERVE, "-d" },
 		{ OBSERVE, "--pid" },
 		{ OBSERVE, "-p" },
-		{ WATCH | REPORT | PROBE, "--attach" },
-		{ WATCH | REPORT | PROBE, "--btf" },
+		{ EVERY, "--attach" },
+		{ EVERY, "--btf" },
+		{ REPORT, "--fail-on" },
+		{ DAEMON, "--config" },
+		{ DAEMON, "--textfile-dir" },
+		{ DAEMON, "--interval" },
+		{ DAEMON, "--json-file" },
+		{ DAEMON, "--pidfile" },
+		/* the missing value is found first */
+		{ PROBE | DAEMON, "--duration" },
+		{ PROBE | DAEMON, "-p" },
+		{ WATCH, "--config" },
 	};
 	static const char *const before[] = { NULL, "-v", "foo" };
 	enum da_cmd cmd[DA_CMD_DAEMON + 1];
@@ -566,6 +683,7 @@ static void test_cli_err_bad_value(void)
 		"99999999999999999999999999",
 		NULL,
 	};
+	static const char *const interval[] = { "86401", NULL };
 	static const char *const pid[] = {
 		"abc",	   "0",		 "-1",
 		"+1",	   "",		 "42x",
@@ -575,6 +693,7 @@ static void test_cli_err_bad_value(void)
 	static const char *const attach[] = {
 		"uprobe", "", "KPROBE", "kprobe ", "fentr", "auto,kprobe", NULL,
 	};
+	static const char *const fail_on[] = { "bogus", "", "Warning", "violation,warning", NULL };
 	static const struct {
 		unsigned int cmds;
 		const char *opt;
@@ -587,8 +706,14 @@ static void test_cli_err_bad_value(void)
 		  "invalid --duration '%s': expected whole seconds, 1 to 31536000" },
 		{ OBSERVE, "--pid", pid, "invalid --pid '%s': expected a process id" },
 		{ OBSERVE, "-p", pid, "invalid --pid '%s': expected a process id" },
-		{ WATCH | REPORT | PROBE, "--attach", attach,
+		{ EVERY, "--attach", attach,
 		  "invalid --attach '%s': expected auto, fentry or kprobe" },
+		{ REPORT, "--fail-on", fail_on,
+		  "invalid --fail-on '%s': expected violation or warning" },
+		{ DAEMON, "--interval", seconds,
+		  "invalid --interval '%s': expected whole seconds, 1 to 86400" },
+		{ DAEMON, "--interval", interval,
+		  "invalid --interval '%s': expected whole seconds, 1 to 86400" },
 	};
 	enum da_cmd cmd[DA_CMD_DAEMON + 1];
 	char what[512], want[512], joined[128];
@@ -743,10 +868,11 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_cli_commands_defaults),
 	UNIT_TEST(test_cli_observe_options),
 	UNIT_TEST(test_cli_common_options),
+	UNIT_TEST(test_cli_daemon_options),
 	UNIT_TEST(test_cli_help_version),
 	UNIT_TEST(test_cli_err_missing_unknown_command),
 	UNIT_TEST(test_cli_err_unknown_option),
-	UNIT_TEST(test_cli_err_probe_options),
+	UNIT_TEST(test_cli_err_other_commands_option),
 	UNIT_TEST(test_cli_err_positional),
 	UNIT_TEST(test_cli_err_value),
 	UNIT_TEST(test_cli_err_missing_value),
