@@ -144,56 +144,238 @@ int parse_seconds(const char *s, unsigned long max, unsigned long *out)
 }
 
 /* --NAME PATH into dst; empty allowed where it means "off". */
-static int copy_path(char *dst, size_t len, const char *name, const char *val, bool empty_ok,
-		     char *err, size_t errlen)
+static enum da_parse copy_path(char *dst, size_t len, const char *name, const char *val,
+			       bool empty_ok, char *err, size_t errlen)
 {
 	if (!*val && !empty_ok)
-		return fail(err, errlen, "invalid --%s '': expected a path", name), -EINVAL;
+		return fail(err, errlen, "invalid --%s '': expected a path", name);
 	if (strlen(val) >= len)
-		return fail(err, errlen, "invalid --%s: path longer than %zu bytes", name, len - 1),
-		       -EINVAL;
+		return fail(err, errlen, "invalid --%s: path longer than %zu bytes", name, len - 1);
 	strcpy(dst, val);
-	return 0;
+	return DA_PARSE_RUN;
 }
 
-static const char *const daemon_opt_names[] = {
-	"config", "check-config", "textfile-dir", "interval", "json-file", "pidfile",
-};
+/*
+ * An option's handler: stores val (NULL for an option without a value) into
+ * o. DA_PARSE_RUN to go on; anything else ends cli_parse() with that result
+ * (DA_PARSE_ERROR with err filled).
+ */
+typedef enum da_parse (*opt_set_fn)(struct da_opts *o, const char *val, char *err, size_t errlen);
 
-/* The daemon's options; which: offset from the first of them in cli_parse(). */
-static int daemon_option(struct da_opts *o, int which, const char *val, char *err, size_t errlen)
+static enum da_parse set_json(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	o->json = true;
+	return DA_PARSE_RUN;
+}
+
+static enum da_parse set_duration(struct da_opts *o, const char *val, char *err, size_t errlen)
 {
 	unsigned long v;
 
-	switch (which) {
-	case 0:
-		return copy_path(o->config_path, sizeof(o->config_path), "config", val, false, err,
-				 errlen);
-	case 1:
-		o->check_config = true;
-		return 0;
-	case 2:
-		o->set |= DA_SET_TEXTFILE_DIR;
-		return copy_path(o->textfile_dir, sizeof(o->textfile_dir), "textfile-dir", val,
-				 true, err, errlen);
-	case 3:
-		if (parse_seconds(val, DA_MAX_INTERVAL, &v))
-			return fail(err, errlen,
-				    "invalid --interval '%s': expected whole seconds, 1 to %u", val,
-				    DA_MAX_INTERVAL),
-			       -EINVAL;
-		o->interval = v;
-		o->set |= DA_SET_INTERVAL;
-		return 0;
-	case 4:
-		o->set |= DA_SET_JSON_FILE;
-		return copy_path(o->json_file, sizeof(o->json_file), "json-file", val, false, err,
-				 errlen);
-	default:
-		o->set |= DA_SET_PIDFILE;
-		return copy_path(o->pidfile, sizeof(o->pidfile), "pidfile", val, false, err,
-				 errlen);
+	if (parse_seconds(val, DA_MAX_DURATION, &v))
+		return fail(err, errlen, "invalid --duration '%s': expected whole seconds, 1 to %u",
+			    val, DA_MAX_DURATION);
+	o->duration = v;
+	return DA_PARSE_RUN;
+}
+
+static enum da_parse set_pid(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	if (parse_seconds(val, 4194304, &v))
+		return fail(err, errlen, "invalid --pid '%s': expected a process id", val);
+	o->pid = v;
+	return DA_PARSE_RUN;
+}
+
+static enum da_parse set_attach(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	o->set |= DA_SET_ATTACH;
+	if (attach_from_name(val, &o->attach))
+		return fail(err, errlen, "invalid --attach '%s': expected auto, fentry or kprobe",
+			    val);
+	return DA_PARSE_RUN;
+}
+
+static enum da_parse set_btf(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	if (!*val)
+		return fail(err, errlen, "invalid --btf '': expected a BTF file path");
+	if (strlen(val) >= sizeof(o->btf_path))
+		return fail(err, errlen, "invalid --btf: path longer than %zu bytes",
+			    sizeof(o->btf_path) - 1);
+	strcpy(o->btf_path, val);
+	o->set |= DA_SET_BTF;
+	return DA_PARSE_RUN;
+}
+
+static enum da_parse set_fail_on(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	if (!strcmp(val, "violation"))
+		o->fail_on = DA_FAIL_ON_VIOLATION;
+	else if (!strcmp(val, "warning"))
+		o->fail_on = DA_FAIL_ON_WARNING;
+	else
+		return fail(err, errlen, "invalid --fail-on '%s': expected violation or warning",
+			    val);
+	return DA_PARSE_RUN;
+}
+
+static enum da_parse set_config(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	return copy_path(o->config_path, sizeof(o->config_path), "config", val, false, err, errlen);
+}
+
+static enum da_parse set_check_config(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	o->check_config = true;
+	return DA_PARSE_RUN;
+}
+
+static enum da_parse set_textfile_dir(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	o->set |= DA_SET_TEXTFILE_DIR;
+	return copy_path(o->textfile_dir, sizeof(o->textfile_dir), "textfile-dir", val, true, err,
+			 errlen);
+}
+
+static enum da_parse set_interval(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	if (parse_seconds(val, DA_MAX_INTERVAL, &v))
+		return fail(err, errlen, "invalid --interval '%s': expected whole seconds, 1 to %u",
+			    val, DA_MAX_INTERVAL);
+	o->interval = v;
+	o->set |= DA_SET_INTERVAL;
+	return DA_PARSE_RUN;
+}
+
+static enum da_parse set_json_file(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	o->set |= DA_SET_JSON_FILE;
+	return copy_path(o->json_file, sizeof(o->json_file), "json-file", val, false, err, errlen);
+}
+
+static enum da_parse set_pidfile(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	o->set |= DA_SET_PIDFILE;
+	return copy_path(o->pidfile, sizeof(o->pidfile), "pidfile", val, false, err, errlen);
+}
+
+static enum da_parse set_verbose(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	o->verbose = true;
+	return DA_PARSE_RUN;
+}
+
+static enum da_parse want_help(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	(void)o, (void)val, (void)err, (void)errlen;
+	return DA_PARSE_HELP;
+}
+
+static enum da_parse want_version(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	(void)o, (void)val, (void)err, (void)errlen;
+	return DA_PARSE_VERSION;
+}
+
+/* Sets of commands, for an option's cmds. */
+#define C_WATCH	 (1u << DA_CMD_WATCH)
+#define C_REPORT (1u << DA_CMD_REPORT)
+#define C_PROBE	 (1u << DA_CMD_PROBE)
+#define C_DAEMON (1u << DA_CMD_DAEMON)
+#define C_ALL	 (C_WATCH | C_REPORT | C_PROBE | C_DAEMON)
+
+/* What a command that does not take an option says: printf of (command, option). */
+#define NOT_SUPPORTED "%s: --%s is not supported"
+#define REPORT_OPTION "%s: --%s is a report option"
+#define DAEMON_OPTION "%s: --%s is a daemon option"
+
+/*
+ * Every option of every command, the one place that says which command takes
+ * what: cli_parse() builds getopt's tables from it and checks the command in
+ * one place. A command outside cmds is refused with refused_by[command] where
+ * the row has one, else with refused (NULL when every command takes it).
+ */
+static const struct cli_opt {
+	const char *name;  /* long option, without "--" */
+	char short_name;   /* 0: long only */
+	bool has_arg;	   /* a value is required (none is optional) */
+	unsigned int cmds; /* C_*: the commands that take it */
+	opt_set_fn set;
+	const char *refused;
+	const char *refused_by[DA_CMD_DAEMON + 1];
+} cli_opts[] = {
+	/* clang-format off */
+	/* name           short has_arg cmds                set               refused, refused_by */
+	{ "json",         0,    false,  C_WATCH | C_REPORT, set_json,         NOT_SUPPORTED,
+	  { [DA_CMD_DAEMON] = NOT_SUPPORTED " (it always logs JSON)" } },
+	{ "duration",     'd',  true,   C_WATCH | C_REPORT, set_duration,     NOT_SUPPORTED, {} },
+	{ "pid",          'p',  true,   C_WATCH | C_REPORT, set_pid,          NOT_SUPPORTED, {} },
+	{ "attach",       0,    true,   C_ALL,              set_attach,       NULL,          {} },
+	{ "btf",          0,    true,   C_ALL,              set_btf,          NULL,          {} },
+	{ "fail-on",      0,    true,   C_REPORT,           set_fail_on,      REPORT_OPTION, {} },
+	{ "config",       0,    true,   C_DAEMON,           set_config,       DAEMON_OPTION, {} },
+	{ "check-config", 0,    false,  C_DAEMON,           set_check_config, DAEMON_OPTION, {} },
+	{ "textfile-dir", 0,    true,   C_DAEMON,           set_textfile_dir, DAEMON_OPTION, {} },
+	{ "interval",     0,    true,   C_DAEMON,           set_interval,     DAEMON_OPTION, {} },
+	{ "json-file",    0,    true,   C_DAEMON,           set_json_file,    DAEMON_OPTION, {} },
+	{ "pidfile",      0,    true,   C_DAEMON,           set_pidfile,      DAEMON_OPTION, {} },
+	{ "verbose",      'v',  false,  C_ALL,              set_verbose,      NULL,          {} },
+	{ "help",         'h',  false,  C_ALL,              want_help,        NULL,          {} },
+	{ "version",      'V',  false,  C_ALL,              want_version,     NULL,          {} },
+	/* clang-format on */
+};
+
+#define N_OPTS (sizeof(cli_opts) / sizeof(cli_opts[0]))
+
+/*
+ * What getopt_long() returns for cli_opts[i]: its short name, else a value
+ * past every char (OPT_LONG_ONLY and up: the unknown-option message tells the
+ * two apart by optopt). One value per option: getopt would take a prefix of
+ * two options of the same value ("--p": --pid, --pidfile) as the first one
+ * instead of refusing it as ambiguous.
+ */
+#define OPT_LONG_ONLY 0x100
+
+static int opt_val(size_t i)
+{
+	return cli_opts[i].short_name ? cli_opts[i].short_name : OPT_LONG_ONLY + (int)i;
+}
+
+static const struct cli_opt *opt_of_val(int val)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opt_val(i) == val)
+			return &cli_opts[i];
+	return NULL;
+}
+
+/* longopts[N_OPTS + 1]; shortopts: ':' then each short name (and ':' if it takes a value). */
+static void getopt_tables(struct option *longopts, char *shortopts)
+{
+	*shortopts++ = ':'; /* a missing value returns ':', not '?' */
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const struct cli_opt *opt = &cli_opts[i];
+
+		longopts[i].name = opt->name;
+		longopts[i].has_arg = opt->has_arg ? required_argument : no_argument;
+		longopts[i].flag = NULL;
+		longopts[i].val = opt_val(i);
+		if (opt->short_name) {
+			*shortopts++ = opt->short_name;
+			if (opt->has_arg)
+				*shortopts++ = ':';
+		}
 	}
+	longopts[N_OPTS] = (struct option){ NULL, 0, NULL, 0 };
+	*shortopts = '\0';
 }
 
 static enum da_cmd cmd_from_name(const char *s)
@@ -206,37 +388,11 @@ static enum da_cmd cmd_from_name(const char *s)
 
 enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, size_t errlen)
 {
-	enum {
-		OPT_JSON = 0x100,
-		OPT_ATTACH,
-		OPT_BTF,
-		OPT_FAIL_ON,
-		OPT_CONFIG,
-		OPT_CHECK_CONFIG,
-		OPT_TEXTFILE_DIR,
-		OPT_INTERVAL,
-		OPT_JSON_FILE,
-		OPT_PIDFILE,
-	};
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "attach", required_argument, NULL, OPT_ATTACH },
-		{ "btf", required_argument, NULL, OPT_BTF },
-		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
-		{ "textfile-dir", required_argument, NULL, OPT_TEXTFILE_DIR },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "json-file", required_argument, NULL, OPT_JSON_FILE },
-		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned long v;
+	struct option longopts[N_OPTS + 1];
+	char shortopts[1 + 2 * N_OPTS + 1];
+	const struct cli_opt *opt;
+	const char *refused;
+	enum da_parse r;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -252,105 +408,34 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, siz
 		return fail(err, errlen, "unknown command '%s' (watch, report, daemon, probe)",
 			    argv[1]);
 
-		/* Parse the command's own options; restartable for the unit tests. */
+	getopt_tables(longopts, shortopts);
+	/* Parse the command's own options; restartable for the unit tests. */
 #ifdef __GLIBC__
 	optind = 0;
 #else
 	optind = 1;
 #endif
 	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, ":d:p:vhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			if (o->cmd == DA_CMD_PROBE || o->cmd == DA_CMD_DAEMON)
-				return fail(err, errlen, "%s: --json is not supported%s",
-					    cmd_names[o->cmd],
-					    o->cmd == DA_CMD_DAEMON ? " (it always logs JSON)"
-								    : "");
-			o->json = true;
-			break;
-		case 'd':
-			if (o->cmd == DA_CMD_PROBE || o->cmd == DA_CMD_DAEMON)
-				return fail(err, errlen, "%s: --duration is not supported",
-					    cmd_names[o->cmd]);
-			if (parse_seconds(optarg, DA_MAX_DURATION, &v))
-				return fail(
-					err, errlen,
-					"invalid --duration '%s': expected whole seconds, 1 to %u",
-					optarg, DA_MAX_DURATION);
-			o->duration = v;
-			break;
-		case 'p':
-			if (o->cmd == DA_CMD_PROBE || o->cmd == DA_CMD_DAEMON)
-				return fail(err, errlen, "%s: --pid is not supported",
-					    cmd_names[o->cmd]);
-			if (parse_seconds(optarg, 4194304, &v))
-				return fail(err, errlen,
-					    "invalid --pid '%s': expected a process id", optarg);
-			o->pid = v;
-			break;
-		case OPT_ATTACH:
-			o->set |= DA_SET_ATTACH;
-			if (attach_from_name(optarg, &o->attach))
-				return fail(
-					err, errlen,
-					"invalid --attach '%s': expected auto, fentry or kprobe",
-					optarg);
-			break;
-		case OPT_BTF:
-			if (!*optarg)
-				return fail(err, errlen,
-					    "invalid --btf '': expected a BTF file path");
-			if (strlen(optarg) >= sizeof(o->btf_path))
-				return fail(err, errlen,
-					    "invalid --btf: path longer than %zu bytes",
-					    sizeof(o->btf_path) - 1);
-			strcpy(o->btf_path, optarg);
-			o->set |= DA_SET_BTF;
-			break;
-		case OPT_FAIL_ON:
-			if (o->cmd != DA_CMD_REPORT)
-				return fail(err, errlen, "%s: --fail-on is a report option",
-					    cmd_names[o->cmd]);
-			if (!strcmp(optarg, "violation"))
-				o->fail_on = DA_FAIL_ON_VIOLATION;
-			else if (!strcmp(optarg, "warning"))
-				o->fail_on = DA_FAIL_ON_WARNING;
-			else
-				return fail(err, errlen,
-					    "invalid --fail-on '%s': expected violation or warning",
-					    optarg);
-			break;
-		case OPT_CONFIG:
-		case OPT_CHECK_CONFIG:
-		case OPT_TEXTFILE_DIR:
-		case OPT_INTERVAL:
-		case OPT_JSON_FILE:
-		case OPT_PIDFILE:
-			if (o->cmd != DA_CMD_DAEMON)
-				return fail(err, errlen, "%s: --%s is a daemon option",
-					    cmd_names[o->cmd], daemon_opt_names[c - OPT_CONFIG]);
-			if (daemon_option(o, c - OPT_CONFIG, optarg, err, errlen))
-				return DA_PARSE_ERROR;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'h':
-			return DA_PARSE_HELP;
-		case 'V':
-			return DA_PARSE_VERSION;
-		case ':':
+	while ((c = getopt_long(argc - 1, argv + 1, shortopts, longopts, NULL)) != -1) {
+		if (c == ':')
 			return fail(err, errlen, "%s: option '%s' needs a value", cmd_names[o->cmd],
 				    argv[optind]);
-		default:
+		opt = opt_of_val(c);
+		if (!opt) {
 			/* inside a cluster (-xv) optind has not moved: name optopt */
-			if (optopt > 0 && optopt < 0x100)
+			if (optopt > 0 && optopt < OPT_LONG_ONLY)
 				return fail(err, errlen, "%s: unknown option '-%c'",
 					    cmd_names[o->cmd], optopt);
 			return fail(err, errlen, "%s: unknown option '%s'", cmd_names[o->cmd],
 				    argv[optind]);
 		}
+		if (!(opt->cmds & 1u << o->cmd)) {
+			refused = opt->refused_by[o->cmd] ? opt->refused_by[o->cmd] : opt->refused;
+			return fail(err, errlen, refused, cmd_names[o->cmd], opt->name);
+		}
+		r = opt->set(o, optarg, err, errlen);
+		if (r != DA_PARSE_RUN)
+			return r;
 	}
 	if (optind < argc - 1)
 		return fail(err, errlen, "%s: unexpected argument '%s'", cmd_names[o->cmd],

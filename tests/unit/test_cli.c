@@ -16,15 +16,14 @@ struct parsed {
 };
 
 /*
- * Parses "dmabuf-audit" followed by the NULL-terminated arguments. Copies
- * them to the heap (ASan catches reads past an argument) into an argv that
- * getopt may permute, NULL at argv[argc] like a real main().
+ * Parses "dmabuf-audit" followed by the NULL-terminated args. Copies them to
+ * the heap (ASan catches reads past an argument) into an argv that getopt may
+ * permute, NULL at argv[argc] like a real main().
  */
-static struct parsed parse_v(size_t errlen, va_list ap)
+static struct parsed parse_args(const char *const *args)
 {
 	char *argv[MAX_ARGS + 2], *copies[MAX_ARGS + 1];
 	struct parsed p;
-	const char *a;
 	int argc = 0;
 
 	memset(&p, 0, sizeof(p));
@@ -33,15 +32,13 @@ static struct parsed parse_v(size_t errlen, va_list ap)
 	copies[argc] = strdup("dmabuf-audit");
 	argv[argc] = copies[argc];
 	argc++;
-	while ((a = va_arg(ap, const char *)) && argc <= MAX_ARGS) {
-		copies[argc] = strdup(a);
+	for (; *args && argc <= MAX_ARGS; args++) {
+		copies[argc] = strdup(*args);
 		argv[argc] = copies[argc];
 		argc++;
 	}
 	argv[argc] = NULL;
-	if (errlen > sizeof(p.err))
-		errlen = sizeof(p.err);
-	p.r = cli_parse(argc, argv, &p.o, p.err, errlen);
+	p.r = cli_parse(argc, argv, &p.o, p.err, sizeof(p.err));
 	for (int i = 0; i < argc; i++)
 		free(copies[i]);
 	return p;
@@ -49,14 +46,17 @@ static struct parsed parse_v(size_t errlen, va_list ap)
 
 static struct parsed parse(const char *first, ...)
 {
-	struct parsed p;
+	const char *args[MAX_ARGS + 1];
+	size_t n = 0;
 	va_list ap;
 
 	(void)first;
 	va_start(ap, first);
-	p = parse_v(sizeof(p.err), ap);
+	while (n < MAX_ARGS && (args[n] = va_arg(ap, const char *)))
+		n++;
 	va_end(ap);
-	return p;
+	args[n] = NULL;
+	return parse_args(args);
 }
 
 /* PARSE("report", "--json") parses `dmabuf-audit report --json`. */
@@ -86,13 +86,28 @@ static bool expect_defaults(const struct da_opts *o, const char *what)
 	return ok;
 }
 
+static const char *parse_result_name(enum da_parse r)
+{
+	switch (r) {
+	case DA_PARSE_RUN:
+		return "run";
+	case DA_PARSE_HELP:
+		return "help";
+	case DA_PARSE_VERSION:
+		return "version";
+	case DA_PARSE_ERROR:
+		return "error";
+	}
+	return "(not an enum da_parse)";
+}
+
 /*
  * The error contract: DA_PARSE_ERROR, a message of one line, not prefixed
- * with the program name (main() adds it), naming the offending value.
+ * with the program name (main() adds it).
  */
-static bool expect_error(const struct parsed *p, const char *needle, const char *what)
+static bool expect_error_line(const struct parsed *p, const char *what)
 {
-	bool ok = ASSERT_EQ_INT(p->r, DA_PARSE_ERROR, what);
+	bool ok = ASSERT_STREQ(parse_result_name(p->r), "error", what);
 
 	if (!ok)
 		return false;
@@ -102,256 +117,553 @@ static bool expect_error(const struct parsed *p, const char *needle, const char 
 	ok &= ASSERT_TRUE(p->err[0] && p->err[0] != '#', what);
 	ok &= ASSERT_NO_STR(p->err, "\n", what);
 	ok &= ASSERT_NO_STR(p->err, "dmabuf-audit:", what);
-	ok &= ASSERT_HAS_STR(p->err, needle, what);
 	return ok;
+}
+
+/* ... naming the offending value. */
+static bool expect_error(const struct parsed *p, const char *needle, const char *what)
+{
+	return expect_error_line(p, what) && ASSERT_HAS_STR(p->err, needle, what);
+}
+
+/* ... and exactly this message. */
+static bool expect_error_text(const struct parsed *p, const char *want, const char *what)
+{
+	return expect_error_line(p, what) && ASSERT_STREQ(p->err, want, what);
 }
 
 static const char *const cmds[] = { "watch", "report", "probe" };
 static const enum da_cmd cmd_ids[] = { DA_CMD_WATCH, DA_CMD_REPORT, DA_CMD_PROBE };
 
+/*
+ * Table-driven cases. A row holds the arguments after the command and the
+ * commands it is run after (WATCH | ...); cmds 0: args are the whole command
+ * line. In an expected message, %s stands for the command.
+ */
+#define WATCH	(1u << DA_CMD_WATCH)
+#define REPORT	(1u << DA_CMD_REPORT)
+#define PROBE	(1u << DA_CMD_PROBE)
+#define DAEMON	(1u << DA_CMD_DAEMON)
+#define OBSERVE (WATCH | REPORT)
+#define EVERY	(WATCH | REPORT | PROBE | DAEMON)
+
+#define ROW_ARGS 10
+
+static const char *const cmd_words[] = {
+	[DA_CMD_NONE] = "",	  [DA_CMD_WATCH] = "watch",   [DA_CMD_REPORT] = "report",
+	[DA_CMD_PROBE] = "probe", [DA_CMD_DAEMON] = "daemon",
+};
+
+/* "table[row]: dmabuf-audit COMMAND ARGS...", to say which row failed. */
+static void row_name(char *buf, size_t len, const char *table, size_t row, enum da_cmd cmd,
+		     const char *const *args)
+{
+	size_t n;
+
+	snprintf(buf, len, "%s[%zu]: dmabuf-audit%s%s", table, row, cmd ? " " : "",
+		 cmd ? cmd_words[cmd] : "");
+	for (; *args; args++) {
+		n = strlen(buf);
+		snprintf(buf + n, len - n, " %.40s%s", **args ? *args : "''",
+			 strlen(*args) > 40 ? "..." : "");
+	}
+}
+
+/* The commands of a row: each of mask, or DA_CMD_NONE alone for 0. */
+static size_t row_cmds(unsigned int mask, enum da_cmd *out)
+{
+	size_t n = 0;
+
+	if (!mask)
+		out[n++] = DA_CMD_NONE;
+	for (int c = DA_CMD_WATCH; c <= DA_CMD_DAEMON; c++)
+		if (mask & (1u << c))
+			out[n++] = c;
+	return n;
+}
+
+/* Parses COMMAND ARGS... (DA_CMD_NONE: ARGS... alone). */
+static struct parsed parse_row(enum da_cmd cmd, const char *const *args)
+{
+	const char *argv[ROW_ARGS + 2];
+	size_t n = 0;
+
+	if (cmd != DA_CMD_NONE)
+		argv[n++] = cmd_words[cmd];
+	for (; *args && n < ROW_ARGS + 1; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	return parse_args(argv);
+}
+
+/* 1023 bytes: the longest path the options take (DA_PATH_LEN - 1); LONG_1024 is one too many. */
+#define S16	  "/23456789abcdef_"
+#define S64	  S16 S16 S16 S16
+#define S256	  S64 S64 S64 S64
+#define LONG_1023 S256 S256 S256 S64 S64 S64 S16 S16 S16 "/23456789abcdef"
+#define LONG_1024 LONG_1023 "_"
+_Static_assert(sizeof(LONG_1023) == DA_PATH_LEN, "LONG_1023 is DA_PATH_LEN - 1 bytes");
+
+/* A row's struct da_opts, but cmd: what it should hold; NULL strings are "". */
+struct want_opts {
+	bool json, verbose, check_config;
+	unsigned int duration, interval, set;
+	uint32_t pid;
+	enum da_attach attach;
+	enum da_fail_on fail_on;
+	const char *btf_path, *config_path, *textfile_dir, *json_file, *pidfile;
+};
+
+/* A command line cli_parse() takes, to run. */
+struct accept_row {
+	unsigned int cmds;
+	const char *args[ROW_ARGS + 1];
+	struct want_opts o; /* every field but cmd */
+};
+
+/* A command line that asks for help or the version instead. */
+struct stop_row {
+	unsigned int cmds;
+	const char *args[ROW_ARGS + 1];
+	enum da_parse r; /* DA_PARSE_HELP or DA_PARSE_VERSION */
+};
+
+static void expect_opts(const struct da_opts *o, const struct want_opts *w, const char *what)
+{
+	char f[600];
+
+#define FIELD(name) (snprintf(f, sizeof(f), "%s: ." name, what), f)
+#define STR(s)	    ((s) ? (s) : "")
+	ASSERT_EQ_INT(o->json, w->json, FIELD("json"));
+	ASSERT_EQ_INT(o->verbose, w->verbose, FIELD("verbose"));
+	ASSERT_EQ_U64(o->duration, w->duration, FIELD("duration"));
+	ASSERT_EQ_U64(o->pid, w->pid, FIELD("pid"));
+	ASSERT_EQ_INT(o->attach, w->attach, FIELD("attach"));
+	ASSERT_STREQ(o->btf_path, STR(w->btf_path), FIELD("btf_path"));
+	ASSERT_EQ_INT(o->fail_on, w->fail_on, FIELD("fail_on"));
+	ASSERT_STREQ(o->config_path, STR(w->config_path), FIELD("config_path"));
+	ASSERT_EQ_INT(o->check_config, w->check_config, FIELD("check_config"));
+	ASSERT_EQ_U64(o->set, w->set, FIELD("set"));
+	ASSERT_STREQ(o->textfile_dir, STR(w->textfile_dir), FIELD("textfile_dir"));
+	ASSERT_EQ_U64(o->interval, w->interval, FIELD("interval"));
+	ASSERT_STREQ(o->json_file, STR(w->json_file), FIELD("json_file"));
+	ASSERT_STREQ(o->pidfile, STR(w->pidfile), FIELD("pidfile"));
+#undef STR
+#undef FIELD
+}
+
+/* Each row, after each of its commands: DA_PARSE_RUN, the command, every option. */
+static void check_accepted(const char *table, const struct accept_row *rows, size_t n)
+{
+	enum da_cmd cmd[DA_CMD_DAEMON + 1];
+	char what[512];
+
+	for (size_t i = 0; i < n; i++) {
+		size_t ncmd = row_cmds(rows[i].cmds, cmd);
+
+		for (size_t c = 0; c < ncmd; c++) {
+			struct parsed p = parse_row(cmd[c], rows[i].args);
+
+			row_name(what, sizeof(what), table, i, cmd[c], rows[i].args);
+			if (!ASSERT_STREQ(parse_result_name(p.r), "run", what)) {
+				if (p.r == DA_PARSE_ERROR)
+					printf("  (error text: %s)\n", p.err);
+				continue;
+			}
+			ASSERT_EQ_INT(p.o.cmd, cmd[c], what);
+			expect_opts(&p.o, &rows[i].o, what);
+		}
+	}
+}
+
+/* Each row, after each of its commands: help or version, for that command. */
+static void check_stopped(const char *table, const struct stop_row *rows, size_t n)
+{
+	enum da_cmd cmd[DA_CMD_DAEMON + 1];
+	char what[512];
+
+	for (size_t i = 0; i < n; i++) {
+		size_t ncmd = row_cmds(rows[i].cmds, cmd);
+
+		for (size_t c = 0; c < ncmd; c++) {
+			struct parsed p = parse_row(cmd[c], rows[i].args);
+
+			row_name(what, sizeof(what), table, i, cmd[c], rows[i].args);
+			ASSERT_STREQ(parse_result_name(p.r), parse_result_name(rows[i].r), what);
+			ASSERT_EQ_INT(p.o.cmd, cmd[c], what);
+		}
+	}
+}
+
+/* A command line cli_parse() refuses, with its message (%s: the command). */
+struct refuse_row {
+	unsigned int cmds;
+	const char *args[ROW_ARGS + 1];
+	const char *err;
+};
+
+static void check_refused(const char *table, const struct refuse_row *rows, size_t n)
+{
+	enum da_cmd cmd[DA_CMD_DAEMON + 1];
+	char what[512], want[512];
+
+	for (size_t i = 0; i < n; i++) {
+		size_t ncmd = row_cmds(rows[i].cmds, cmd);
+
+		for (size_t c = 0; c < ncmd; c++) {
+			struct parsed p = parse_row(cmd[c], rows[i].args);
+
+			row_name(what, sizeof(what), table, i, cmd[c], rows[i].args);
+			snprintf(want, sizeof(want), rows[i].err, cmd_words[cmd[c]]);
+			expect_error_text(&p, want, what);
+		}
+	}
+}
+
+#define CHECK_ACCEPTED(rows) check_accepted(#rows, rows, UNIT_ARRAY_SIZE(rows))
+#define CHECK_STOPPED(rows)  check_stopped(#rows, rows, UNIT_ARRAY_SIZE(rows))
+#define CHECK_REFUSED(rows)  check_refused(#rows, rows, UNIT_ARRAY_SIZE(rows))
+
 static void test_cli_commands_defaults(void)
 {
-	for (int i = 0; i < 3; i++) {
-		struct parsed p = PARSE(cmds[i]);
+	static const struct accept_row defaults[] = {
+		{ EVERY, {}, {} },
+		/* nothing after -- */
+		{ REPORT, { "--" }, {} },
+	};
 
-		if (expect_run(&p, cmd_ids[i], cmds[i]))
-			expect_defaults(&p.o, cmds[i]);
-	}
+	CHECK_ACCEPTED(defaults);
 }
 
-/* watch and report take --json, --duration, --pid, --attach, -v. */
+/* watch and report take --json, --duration, --pid (and what every command takes). */
 static void test_cli_observe_options(void)
 {
-	for (int i = 0; i < 2; i++) {
-		const char *c = cmds[i];
-		struct parsed p;
-
-		p = PARSE(c, "--json", "--duration", "5", "-p", "42", "--attach=kprobe", "-v");
-		if (expect_run(&p, cmd_ids[i], "all options")) {
-			ASSERT_TRUE(p.o.json, "--json");
-			ASSERT_EQ_U64(p.o.duration, 5, "--duration 5");
-			ASSERT_EQ_U64(p.o.pid, 42, "-p 42");
-			ASSERT_EQ_INT(p.o.attach, DA_ATTACH_KPROBE, "--attach=kprobe");
-			ASSERT_TRUE(p.o.verbose, "-v");
-		}
-
-		p = PARSE(c, "--duration=5");
-		if (expect_run(&p, cmd_ids[i], "--duration=5"))
-			ASSERT_EQ_U64(p.o.duration, 5, "--duration=5");
-		p = PARSE(c, "-d", "5");
-		if (expect_run(&p, cmd_ids[i], "-d 5"))
-			ASSERT_EQ_U64(p.o.duration, 5, "-d 5");
-		p = PARSE(c, "-d7");
-		if (expect_run(&p, cmd_ids[i], "-d7"))
-			ASSERT_EQ_U64(p.o.duration, 7, "-d7");
-		p = PARSE(c, "--duration", "31536000");
-		if (expect_run(&p, cmd_ids[i], "--duration max"))
-			ASSERT_EQ_U64(p.o.duration, DA_MAX_DURATION, "--duration max");
-		p = PARSE(c, "--duration", "1");
-		if (expect_run(&p, cmd_ids[i], "--duration 1"))
-			ASSERT_EQ_U64(p.o.duration, 1, "--duration 1");
-
-		p = PARSE(c, "--pid", "42");
-		if (expect_run(&p, cmd_ids[i], "--pid 42"))
-			ASSERT_EQ_U64(p.o.pid, 42, "--pid 42");
-		p = PARSE(c, "--pid=4194304");
-		if (expect_run(&p, cmd_ids[i], "--pid=PID_MAX_LIMIT"))
-			ASSERT_EQ_U64(p.o.pid, 4194304, "--pid=PID_MAX_LIMIT");
-		p = PARSE(c, "-p1");
-		if (expect_run(&p, cmd_ids[i], "-p1"))
-			ASSERT_EQ_U64(p.o.pid, 1, "-p1");
-
-		p = PARSE(c, "--json");
-		if (expect_run(&p, cmd_ids[i], "--json only")) {
-			ASSERT_TRUE(p.o.json, "--json only");
-			ASSERT_EQ_U64(p.o.duration, 0, "--json only: duration");
-		}
-
+	static const struct accept_row observe[] = {
+		{ OBSERVE,
+		  { "--json", "--duration", "5", "-p", "42", "--attach=kprobe", "-v" },
+		  { .json = true,
+		    .duration = 5,
+		    .pid = 42,
+		    .attach = DA_ATTACH_KPROBE,
+		    .verbose = true,
+		    .set = DA_SET_ATTACH } },
+		{ OBSERVE, { "--duration=5" }, { .duration = 5 } },
+		{ OBSERVE, { "-d", "5" }, { .duration = 5 } },
+		{ OBSERVE, { "-d7" }, { .duration = 7 } },
+		{ OBSERVE, { "--duration", "31536000" }, { .duration = DA_MAX_DURATION } },
+		{ OBSERVE, { "--duration", "1" }, { .duration = 1 } },
+		{ OBSERVE, { "--pid", "42" }, { .pid = 42 } },
+		{ OBSERVE, { "--pid=4194304" }, { .pid = 4194304 } }, /* PID_MAX_LIMIT */
+		{ OBSERVE, { "-p1" }, { .pid = 1 } },
+		{ OBSERVE, { "--json" }, { .json = true } },
 		/* options after a later one win; clustered short options */
-		p = PARSE(c, "-d", "3", "-d", "9", "-vp", "17");
-		if (expect_run(&p, cmd_ids[i], "repeated/clustered")) {
-			ASSERT_EQ_U64(p.o.duration, 9, "last -d wins");
-			ASSERT_TRUE(p.o.verbose, "-vp 17: -v");
-			ASSERT_EQ_U64(p.o.pid, 17, "-vp 17: pid");
-		}
-	}
-}
-
-static void test_cli_btf(void)
-{
-	for (int i = 0; i < 3; i++) {
-		struct parsed p = PARSE(cmds[i], "--btf", "/tmp/vmlinux.btf");
-
-		if (expect_run(&p, cmd_ids[i], "--btf PATH"))
-			ASSERT_STREQ(p.o.btf_path, "/tmp/vmlinux.btf", "--btf PATH kept");
-		p = PARSE(cmds[i], "--btf=/boot/btf");
-		if (expect_run(&p, cmd_ids[i], "--btf=PATH"))
-			ASSERT_STREQ(p.o.btf_path, "/boot/btf", "--btf=PATH kept");
-		p = PARSE(cmds[i]);
-		if (expect_run(&p, cmd_ids[i], "no --btf"))
-			ASSERT_STREQ(p.o.btf_path, "", "no --btf: kernel BTF (\"\")");
-		p = PARSE(cmds[i], "--btf=");
-		expect_error(&p, "invalid --btf ''", "--btf= is an error");
-		p = PARSE(cmds[i], "--btf");
-		expect_error(&p, "needs a value", "--btf without PATH");
-	}
-}
-
-static void test_cli_attach(void)
-{
-	static const struct {
-		const char *arg;
-		enum da_attach want;
-	} modes[] = {
-		{ "kprobe", DA_ATTACH_KPROBE },
-		{ "fentry", DA_ATTACH_FENTRY },
-		{ "auto", DA_ATTACH_AUTO },
+		{ OBSERVE,
+		  { "-d", "3", "-d", "9", "-vp", "17" },
+		  { .duration = 9, .verbose = true, .pid = 17 } },
+		{ REPORT, { "--fail-on", "warning" }, { .fail_on = DA_FAIL_ON_WARNING } },
+		{ REPORT, { "--fail-on=violation" }, { .fail_on = DA_FAIL_ON_VIOLATION } },
+		{ REPORT,
+		  { "--fail-on=warning", "--fail-on", "violation" },
+		  { .fail_on = DA_FAIL_ON_VIOLATION } },
 	};
-	char buf[64];
 
-	for (int i = 0; i < 3; i++) {
-		for (size_t m = 0; m < UNIT_ARRAY_SIZE(modes); m++) {
-			struct parsed p;
+	CHECK_ACCEPTED(observe);
+}
 
-			snprintf(buf, sizeof(buf), "--attach=%s", modes[m].arg);
-			p = PARSE(cmds[i], buf);
-			if (expect_run(&p, cmd_ids[i], buf))
-				ASSERT_EQ_INT(p.o.attach, modes[m].want, buf);
-			p = PARSE(cmds[i], "--attach", modes[m].arg);
-			if (expect_run(&p, cmd_ids[i], "--attach MODE"))
-				ASSERT_EQ_INT(p.o.attach, modes[m].want, "--attach MODE");
-		}
+/* Every command takes --attach, --btf and -v. */
+static void test_cli_common_options(void)
+{
+	static const struct accept_row common[] = {
+		{ EVERY,
+		  { "--attach=kprobe" },
+		  { .attach = DA_ATTACH_KPROBE, .set = DA_SET_ATTACH } },
+		{ EVERY,
+		  { "--attach", "kprobe" },
+		  { .attach = DA_ATTACH_KPROBE, .set = DA_SET_ATTACH } },
+		{ EVERY,
+		  { "--attach=fentry" },
+		  { .attach = DA_ATTACH_FENTRY, .set = DA_SET_ATTACH } },
+		{ EVERY,
+		  { "--attach", "fentry" },
+		  { .attach = DA_ATTACH_FENTRY, .set = DA_SET_ATTACH } },
+		{ EVERY, { "--attach=auto" }, { .attach = DA_ATTACH_AUTO, .set = DA_SET_ATTACH } },
+		{ EVERY,
+		  { "--attach", "auto" },
+		  { .attach = DA_ATTACH_AUTO, .set = DA_SET_ATTACH } },
 		/* last one wins */
-		struct parsed p = PARSE(cmds[i], "--attach=fentry", "--attach=auto");
-		if (expect_run(&p, cmd_ids[i], "--attach twice"))
-			ASSERT_EQ_INT(p.o.attach, DA_ATTACH_AUTO, "--attach twice");
-	}
+		{ EVERY,
+		  { "--attach=fentry", "--attach=auto" },
+		  { .attach = DA_ATTACH_AUTO, .set = DA_SET_ATTACH } },
+		{ EVERY,
+		  { "--btf", "/tmp/vmlinux.btf" },
+		  { .btf_path = "/tmp/vmlinux.btf", .set = DA_SET_BTF } },
+		{ EVERY, { "--btf=/boot/btf" }, { .btf_path = "/boot/btf", .set = DA_SET_BTF } },
+		{ EVERY, { "--btf", LONG_1023 }, { .btf_path = LONG_1023, .set = DA_SET_BTF } },
+		{ EVERY, { "-v" }, { .verbose = true } },
+		{ EVERY, { "--verbose" }, { .verbose = true } },
+		{ PROBE,
+		  { "--attach=kprobe", "-v" },
+		  { .attach = DA_ATTACH_KPROBE, .verbose = true, .set = DA_SET_ATTACH } },
+	};
+
+	CHECK_ACCEPTED(common);
 }
 
-static void test_cli_verbose(void)
+static void test_cli_daemon_options(void)
 {
-	for (int i = 0; i < 3; i++) {
-		struct parsed p = PARSE(cmds[i], "-v");
+	static const struct accept_row daemon[] = {
+		{ DAEMON, { "--config", "/etc/da.conf" }, { .config_path = "/etc/da.conf" } },
+		{ DAEMON, { "--config=/c" }, { .config_path = "/c" } },
+		{ DAEMON, { "--config", LONG_1023 }, { .config_path = LONG_1023 } },
+		{ DAEMON, { "--check-config" }, { .check_config = true } },
+		/* '' turns the textfile off */
+		{ DAEMON, { "--textfile-dir", "" }, { .set = DA_SET_TEXTFILE_DIR } },
+		{ DAEMON,
+		  { "--textfile-dir=/var/lib/ne" },
+		  { .textfile_dir = "/var/lib/ne", .set = DA_SET_TEXTFILE_DIR } },
+		{ DAEMON, { "--interval", "5" }, { .interval = 5, .set = DA_SET_INTERVAL } },
+		{ DAEMON, { "--interval=86400" }, { .interval = 86400, .set = DA_SET_INTERVAL } },
+		{ DAEMON,
+		  { "--interval", "5", "--interval", "7" },
+		  { .interval = 7, .set = DA_SET_INTERVAL } },
+		{ DAEMON, { "--json-file", "-" }, { .json_file = "-", .set = DA_SET_JSON_FILE } },
+		{ DAEMON,
+		  { "--pidfile", "/run/da.pid" },
+		  { .pidfile = "/run/da.pid", .set = DA_SET_PIDFILE } },
+		{ DAEMON,
+		  { "--config=/c", "--check-config", "--textfile-dir=/t", "--interval=1",
+		    "--json-file=/j", "--pidfile=/p", "--attach=fentry", "--btf=/b", "-v" },
+		  { .config_path = "/c",
+		    .check_config = true,
+		    .textfile_dir = "/t",
+		    .interval = 1,
+		    .json_file = "/j",
+		    .pidfile = "/p",
+		    .attach = DA_ATTACH_FENTRY,
+		    .btf_path = "/b",
+		    .verbose = true,
+		    .set = DA_SET_TEXTFILE_DIR | DA_SET_INTERVAL | DA_SET_JSON_FILE |
+			   DA_SET_PIDFILE | DA_SET_ATTACH | DA_SET_BTF } },
+	};
 
-		if (expect_run(&p, cmd_ids[i], "-v"))
-			ASSERT_TRUE(p.o.verbose, "-v");
-		p = PARSE(cmds[i], "--verbose");
-		if (expect_run(&p, cmd_ids[i], "--verbose"))
-			ASSERT_TRUE(p.o.verbose, "--verbose");
-	}
-}
-
-static void test_cli_probe_options(void)
-{
-	struct parsed p = PARSE("probe", "--attach=kprobe", "-v");
-
-	if (expect_run(&p, DA_CMD_PROBE, "probe --attach=kprobe -v")) {
-		ASSERT_EQ_INT(p.o.attach, DA_ATTACH_KPROBE, "probe --attach");
-		ASSERT_TRUE(p.o.verbose, "probe -v");
-		ASSERT_FALSE(p.o.json, "probe json");
-		ASSERT_EQ_U64(p.o.duration, 0, "probe duration");
-	}
+	CHECK_ACCEPTED(daemon);
 }
 
 static void test_cli_help_version(void)
 {
-	static const char *const help[] = { "-h", "--help" };
-	static const char *const version[] = { "-V", "--version" };
-
-	for (int h = 0; h < 2; h++) {
-		struct parsed p = PARSE(help[h]);
-
-		ASSERT_EQ_INT(p.r, DA_PARSE_HELP, help[h]);
-		ASSERT_EQ_INT(p.o.cmd, DA_CMD_NONE, help[h]);
-		p = PARSE(version[h]);
-		ASSERT_EQ_INT(p.r, DA_PARSE_VERSION, version[h]);
-		ASSERT_EQ_INT(p.o.cmd, DA_CMD_NONE, version[h]);
+	static const struct stop_row help_version[] = {
+		{ 0, { "-h" }, DA_PARSE_HELP },
+		{ 0, { "--help" }, DA_PARSE_HELP },
+		{ 0, { "-V" }, DA_PARSE_VERSION },
+		{ 0, { "--version" }, DA_PARSE_VERSION },
 		/* top-level help wins over what follows */
-		p = PARSE(help[h], "bogus", "--bogus");
-		ASSERT_EQ_INT(p.r, DA_PARSE_HELP, "help then junk");
+		{ 0, { "-h", "bogus", "--bogus" }, DA_PARSE_HELP },
+		{ 0, { "--help", "bogus", "--bogus" }, DA_PARSE_HELP },
+		{ EVERY, { "-h" }, DA_PARSE_HELP },
+		{ EVERY, { "--help" }, DA_PARSE_HELP },
+		{ EVERY, { "-V" }, DA_PARSE_VERSION },
+		{ EVERY, { "--version" }, DA_PARSE_VERSION },
+		/* after valid options too */
+		{ EVERY, { "-v", "--attach=auto", "-h" }, DA_PARSE_HELP },
+		{ EVERY, { "-v", "--attach=auto", "--help" }, DA_PARSE_HELP },
+		{ REPORT, { "--fail-on", "warning", "--help" }, DA_PARSE_HELP },
+		{ DAEMON, { "--interval", "5", "--version" }, DA_PARSE_VERSION },
+		/* and before a wrong one: options are taken in order */
+		{ EVERY, { "--help", "--bogus" }, DA_PARSE_HELP },
+	};
 
-		for (int i = 0; i < 3; i++) {
-			p = PARSE(cmds[i], help[h]);
-			ASSERT_EQ_INT(p.r, DA_PARSE_HELP, "COMMAND --help");
-			ASSERT_EQ_INT(p.o.cmd, cmd_ids[i], "COMMAND --help: cmd");
-			p = PARSE(cmds[i], version[h]);
-			ASSERT_EQ_INT(p.r, DA_PARSE_VERSION, "COMMAND --version");
-			ASSERT_EQ_INT(p.o.cmd, cmd_ids[i], "COMMAND --version: cmd");
-			/* after valid options too */
-			p = PARSE(cmds[i], "-v", "--attach=auto", help[h]);
-			ASSERT_EQ_INT(p.r, DA_PARSE_HELP, "COMMAND -v --help");
-			ASSERT_EQ_INT(p.o.cmd, cmd_ids[i], "COMMAND -v --help: cmd");
-		}
-	}
+	CHECK_STOPPED(help_version);
 }
 
 static void test_cli_err_missing_unknown_command(void)
 {
-	struct parsed p = PARSE_NOARGS();
+	static const struct refuse_row command[] = {
+		{ 0, {}, "missing command (watch, report, daemon, probe); try --help" },
+		{ 0, { "bogus" }, "unknown command 'bogus' (watch, report, daemon, probe)" },
+		/* command names are case-sensitive */
+		{ 0, { "Report" }, "unknown command 'Report' (watch, report, daemon, probe)" },
+		{ 0, { "" }, "unknown command '' (watch, report, daemon, probe)" },
+		/* an option before the command */
+		{ 0,
+		  { "--json", "report" },
+		  "unknown command '--json' (watch, report, daemon, probe)" },
+		{ 0, { "-x" }, "unknown command '-x' (watch, report, daemon, probe)" },
+	};
 
-	expect_error(&p, "missing command", "no arguments");
-	p = PARSE("bogus");
-	expect_error(&p, "'bogus'", "unknown command");
-	p = PARSE("Report");
-	expect_error(&p, "'Report'", "command names are case-sensitive");
-	p = PARSE("");
-	expect_error(&p, "unknown command", "empty command");
-	p = PARSE("--json", "report");
-	expect_error(&p, "'--json'", "option before the command");
-	p = PARSE("-x");
-	expect_error(&p, "'-x'", "unknown top-level option");
+	CHECK_REFUSED(command);
 }
 
 static void test_cli_err_unknown_option(void)
 {
-	for (int i = 0; i < 3; i++) {
-		struct parsed p = PARSE(cmds[i], "--bogus");
-
-		expect_error(&p, "--bogus", "unknown long option");
-		expect_error(&p, cmds[i], "unknown option names the command");
-		p = PARSE(cmds[i], "-x");
-		expect_error(&p, "-x", "unknown short option");
-		p = PARSE(cmds[i], "-v", "--bogus=1");
-		expect_error(&p, "--bogus", "unknown option with value");
-		p = PARSE(cmds[i], "foo", "--bogus");
-		expect_error(&p, "--bogus", "unknown option after a positional");
-		p = PARSE(cmds[i], "-vx");
-		expect_error(&p, "-", "unknown option clustered after -v");
-		expect_error(&p, "x", "unknown option clustered after -v");
-		/* getopt is still inside "-xv" when it reports 'x' */
-		p = PARSE(cmds[i], "-xv");
-		expect_error(&p, "-x", "unknown option first in a cluster");
-	}
-	struct parsed p = PARSE("report", "--json=yes");
-	expect_error(&p, "--json", "--json takes no value");
-}
-
-static void test_cli_err_missing_value(void)
-{
-	static const char *const opts[][2] = {
-		{ "watch", "--duration" }, { "watch", "-d" },	       { "watch", "--pid" },
-		{ "watch", "-p" },	   { "report", "--duration" }, { "report", "-d" },
-		{ "report", "--pid" },	   { "report", "-p" },	       { "watch", "--attach" },
-		{ "report", "--attach" },  { "probe", "--attach" },
+	static const struct refuse_row unknown[] = {
+		{ EVERY, { "--bogus" }, "%s: unknown option '--bogus'" },
+		{ EVERY, { "-x" }, "%s: unknown option '-x'" },
+		{ EVERY, { "-v", "--bogus=1" }, "%s: unknown option '--bogus=1'" },
+		{ EVERY, { "foo", "--bogus" }, "%s: unknown option '--bogus'" },
+		/* clustered: after -v, and first (getopt is still inside "-xv") */
+		{ EVERY, { "-vx" }, "%s: unknown option '-x'" },
+		{ EVERY, { "-xv" }, "%s: unknown option '-x'" },
+		/* a value for an option that takes none */
+		{ REPORT, { "--json=yes" }, "report: unknown option '--json=yes'" },
+		{ DAEMON, { "--check-config=yes" }, "daemon: unknown option '--check-config=yes'" },
 	};
 
-	for (size_t i = 0; i < UNIT_ARRAY_SIZE(opts); i++) {
-		struct parsed p = PARSE(opts[i][0], opts[i][1]);
-		char what[64];
+	CHECK_REFUSED(unknown);
+}
 
-		snprintf(what, sizeof(what), "%s %s (no value)", opts[i][0], opts[i][1]);
-		expect_error(&p, opts[i][1], what);
-		expect_error(&p, "value", what);
-		p = PARSE(opts[i][0], "-v", opts[i][1]);
-		expect_error(&p, opts[i][1], what);
-		p = PARSE(opts[i][0], "foo", opts[i][1]);
-		expect_error(&p, opts[i][1], what);
+/*
+ * Each option a command does not take, refused with the command's message
+ * whatever its value (checked before the value).
+ */
+static void test_cli_err_other_commands_option(void)
+{
+	static const struct refuse_row other_cmd[] = {
+		{ PROBE, { "--json" }, "probe: --json is not supported" },
+		{ DAEMON, { "--json" }, "daemon: --json is not supported (it always logs JSON)" },
+		{ PROBE | DAEMON, { "--duration", "5" }, "%s: --duration is not supported" },
+		{ PROBE | DAEMON, { "--duration=5" }, "%s: --duration is not supported" },
+		{ PROBE | DAEMON, { "-d", "5" }, "%s: --duration is not supported" },
+		{ PROBE | DAEMON, { "-d5" }, "%s: --duration is not supported" },
+		{ PROBE | DAEMON, { "--duration", "abc" }, "%s: --duration is not supported" },
+		{ PROBE | DAEMON, { "--pid", "1" }, "%s: --pid is not supported" },
+		{ PROBE | DAEMON, { "--pid=1" }, "%s: --pid is not supported" },
+		{ PROBE | DAEMON, { "-p", "1" }, "%s: --pid is not supported" },
+		{ PROBE | DAEMON, { "-vp1" }, "%s: --pid is not supported" },
+		{ WATCH | PROBE | DAEMON,
+		  { "--fail-on", "warning" },
+		  "%s: --fail-on is a report option" },
+		{ WATCH | PROBE | DAEMON,
+		  { "--fail-on=bogus" },
+		  "%s: --fail-on is a report option" },
+		{ WATCH | REPORT | PROBE, { "--config", "/c" }, "%s: --config is a daemon option" },
+		{ WATCH | REPORT | PROBE, { "--config=" }, "%s: --config is a daemon option" },
+		{ WATCH | REPORT | PROBE,
+		  { "--check-config" },
+		  "%s: --check-config is a daemon option" },
+		{ WATCH | REPORT | PROBE,
+		  { "--textfile-dir", "/t" },
+		  "%s: --textfile-dir is a daemon option" },
+		{ WATCH | REPORT | PROBE,
+		  { "--interval", "5" },
+		  "%s: --interval is a daemon option" },
+		{ WATCH | REPORT | PROBE, { "--interval=0" }, "%s: --interval is a daemon option" },
+		{ WATCH | REPORT | PROBE,
+		  { "--json-file", "/j" },
+		  "%s: --json-file is a daemon option" },
+		{ WATCH | REPORT | PROBE,
+		  { "--pidfile", "/p" },
+		  "%s: --pidfile is a daemon option" },
+		/* the first one refused is named */
+		{ PROBE, { "-v", "--pid", "1", "--json" }, "probe: --pid is not supported" },
+	};
+
+	CHECK_REFUSED(other_cmd);
+}
+
+static void test_cli_err_positional(void)
+{
+	static const struct refuse_row positional[] = {
+		{ EVERY, { "foo" }, "%s: unexpected argument 'foo'" },
+		{ EVERY, { "-v", "foo" }, "%s: unexpected argument 'foo'" },
+		{ EVERY, { "foo", "-v" }, "%s: unexpected argument 'foo'" },
+		/* after -- */
+		{ EVERY, { "--", "--json" }, "%s: unexpected argument '--json'" },
+		/* a second command */
+		{ EVERY, { "report" }, "%s: unexpected argument 'report'" },
+		/* the first stray argument is named */
+		{ REPORT, { "--json", "foo", "bar" }, "report: unexpected argument 'foo'" },
+	};
+
+	CHECK_REFUSED(positional);
+}
+
+/*
+ * Values refused as a whole: paths (empty, or too long), a value that is the
+ * next option. Lists of bad numbers and names: test_cli_err_bad_value.
+ */
+static void test_cli_err_value(void)
+{
+	static const struct refuse_row value[] = {
+		{ EVERY, { "--btf=" }, "invalid --btf '': expected a BTF file path" },
+		{ EVERY, { "--btf", "" }, "invalid --btf '': expected a BTF file path" },
+		{ EVERY, { "--btf", LONG_1024 }, "invalid --btf: path longer than 1023 bytes" },
+		{ DAEMON, { "--config=" }, "invalid --config '': expected a path" },
+		{ DAEMON,
+		  { "--config", LONG_1024 },
+		  "invalid --config: path longer than 1023 bytes" },
+		{ DAEMON,
+		  { "--textfile-dir", LONG_1024 },
+		  "invalid --textfile-dir: path longer than 1023 bytes" },
+		{ DAEMON, { "--json-file", "" }, "invalid --json-file '': expected a path" },
+		{ DAEMON,
+		  { "--json-file=" LONG_1024 },
+		  "invalid --json-file: path longer than 1023 bytes" },
+		{ DAEMON, { "--pidfile=" }, "invalid --pidfile '': expected a path" },
+		{ DAEMON,
+		  { "--pidfile", LONG_1024 },
+		  "invalid --pidfile: path longer than 1023 bytes" },
+		/* the next option is taken as the value, and refused */
+		{ OBSERVE,
+		  { "-d", "--json" },
+		  "invalid --duration '--json': expected whole seconds, 1 to 31536000" },
+	};
+
+	CHECK_REFUSED(value);
+}
+
+/* An option without its value: as the last argument, after -v, after a stray one. */
+static void test_cli_err_missing_value(void)
+{
+	static const struct {
+		unsigned int cmds;
+		const char *opt;
+	} opts[] = {
+		{ OBSERVE, "--duration" },
+		{ OBSERVE, "-d" },
+		{ OBSERVE, "--pid" },
+		{ OBSERVE, "-p" },
+		{ EVERY, "--attach" },
+		{ EVERY, "--btf" },
+		{ REPORT, "--fail-on" },
+		{ DAEMON, "--config" },
+		{ DAEMON, "--textfile-dir" },
+		{ DAEMON, "--interval" },
+		{ DAEMON, "--json-file" },
+		{ DAEMON, "--pidfile" },
+		/* the missing value is found first */
+		{ PROBE | DAEMON, "--duration" },
+		{ PROBE | DAEMON, "-p" },
+		{ WATCH, "--config" },
+	};
+	static const char *const before[] = { NULL, "-v", "foo" };
+	enum da_cmd cmd[DA_CMD_DAEMON + 1];
+	char what[512], want[512];
+
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(opts); i++) {
+		size_t ncmd = row_cmds(opts[i].cmds, cmd);
+
+		for (size_t c = 0; c < ncmd; c++) {
+			for (size_t b = 0; b < UNIT_ARRAY_SIZE(before); b++) {
+				const char *args[] = { before[b] ? before[b] : opts[i].opt,
+						       before[b] ? opts[i].opt : NULL, NULL };
+				struct parsed p = parse_row(cmd[c], args);
+
+				row_name(what, sizeof(what), "missing_value", i, cmd[c], args);
+				snprintf(want, sizeof(want), "%s: option '%s' needs a value",
+					 cmd_words[cmd[c]], opts[i].opt);
+				expect_error_text(&p, want, what);
+			}
+		}
 	}
 }
 
-static void test_cli_err_duration(void)
+/*
+ * Values refused, in each form: "--opt V" and "--opt=V" (a long option),
+ * "-o V" (a short one). err: printf of the value.
+ */
+static void test_cli_err_bad_value(void)
 {
-	static const char *const bad[] = {
+	static const char *const seconds[] = {
 		"abc",
 		"5s",
 		"0",
@@ -369,113 +681,65 @@ static void test_cli_err_duration(void)
 		"18446744073709551615",
 		"18446744073709551616",
 		"99999999999999999999999999",
+		NULL,
 	};
-	char quoted[80], arg[80];
-
-	for (int i = 0; i < 2; i++) {
-		for (size_t b = 0; b < UNIT_ARRAY_SIZE(bad); b++) {
-			struct parsed p;
-
-			snprintf(quoted, sizeof(quoted), "'%s'", bad[b]);
-			p = PARSE(cmds[i], "--duration", bad[b]);
-			expect_error(&p, quoted, "--duration BAD");
-			expect_error(&p, "--duration", "--duration BAD names the option");
-			snprintf(arg, sizeof(arg), "--duration=%s", bad[b]);
-			p = PARSE(cmds[i], arg);
-			expect_error(&p, quoted, "--duration=BAD");
-			p = PARSE(cmds[i], "-d", bad[b]);
-			expect_error(&p, quoted, "-d BAD");
-		}
-		/* the next option is taken as the value, and refused */
-		struct parsed p = PARSE(cmds[i], "-d", "--json");
-		expect_error(&p, "'--json'", "-d --json");
-	}
-}
-
-static void test_cli_err_pid(void)
-{
-	static const char *const bad[] = {
+	static const char *const interval[] = { "86401", NULL };
+	static const char *const pid[] = {
 		"abc",	   "0",		 "-1",
 		"+1",	   "",		 "42x",
 		"4194305", "4294967296", "99999999999999999999999999",
-		" ",	   "1 2",
+		" ",	   "1 2",	 NULL,
 	};
-	char quoted[80];
+	static const char *const attach[] = {
+		"uprobe", "", "KPROBE", "kprobe ", "fentr", "auto,kprobe", NULL,
+	};
+	static const char *const fail_on[] = { "bogus", "", "Warning", "violation,warning", NULL };
+	static const struct {
+		unsigned int cmds;
+		const char *opt;
+		const char *const *bad;
+		const char *err;
+	} rows[] = {
+		{ OBSERVE, "--duration", seconds,
+		  "invalid --duration '%s': expected whole seconds, 1 to 31536000" },
+		{ OBSERVE, "-d", seconds,
+		  "invalid --duration '%s': expected whole seconds, 1 to 31536000" },
+		{ OBSERVE, "--pid", pid, "invalid --pid '%s': expected a process id" },
+		{ OBSERVE, "-p", pid, "invalid --pid '%s': expected a process id" },
+		{ EVERY, "--attach", attach,
+		  "invalid --attach '%s': expected auto, fentry or kprobe" },
+		{ REPORT, "--fail-on", fail_on,
+		  "invalid --fail-on '%s': expected violation or warning" },
+		{ DAEMON, "--interval", seconds,
+		  "invalid --interval '%s': expected whole seconds, 1 to 86400" },
+		{ DAEMON, "--interval", interval,
+		  "invalid --interval '%s': expected whole seconds, 1 to 86400" },
+	};
+	enum da_cmd cmd[DA_CMD_DAEMON + 1];
+	char what[512], want[512], joined[128];
 
-	for (int i = 0; i < 2; i++) {
-		for (size_t b = 0; b < UNIT_ARRAY_SIZE(bad); b++) {
-			struct parsed p = PARSE(cmds[i], "--pid", bad[b]);
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(rows); i++) {
+		size_t ncmd = row_cmds(rows[i].cmds, cmd);
+		bool is_long = rows[i].opt[1] == '-';
 
-			snprintf(quoted, sizeof(quoted), "'%s'", bad[b]);
-			expect_error(&p, quoted, "--pid BAD");
-			expect_error(&p, "--pid", "--pid BAD names the option");
-			p = PARSE(cmds[i], "-p", bad[b]);
-			expect_error(&p, quoted, "-p BAD");
+		for (size_t c = 0; c < ncmd; c++) {
+			for (const char *const *v = rows[i].bad; *v; v++) {
+				const char *split[] = { rows[i].opt, *v, NULL };
+				const char *one[] = { joined, NULL };
+				struct parsed p = parse_row(cmd[c], split);
+
+				snprintf(want, sizeof(want), rows[i].err, *v);
+				row_name(what, sizeof(what), "bad_value", i, cmd[c], split);
+				expect_error_text(&p, want, what);
+				if (!is_long)
+					continue;
+				snprintf(joined, sizeof(joined), "%s=%s", rows[i].opt, *v);
+				p = parse_row(cmd[c], one);
+				row_name(what, sizeof(what), "bad_value", i, cmd[c], one);
+				expect_error_text(&p, want, what);
+			}
 		}
 	}
-}
-
-static void test_cli_err_attach(void)
-{
-	static const char *const bad[] = {
-		"uprobe", "", "KPROBE", "kprobe ", "fentr", "auto,kprobe",
-	};
-	char quoted[80], arg[80];
-
-	for (int i = 0; i < 3; i++) {
-		for (size_t b = 0; b < UNIT_ARRAY_SIZE(bad); b++) {
-			struct parsed p;
-
-			snprintf(quoted, sizeof(quoted), "'%s'", bad[b]);
-			snprintf(arg, sizeof(arg), "--attach=%s", bad[b]);
-			p = PARSE(cmds[i], arg);
-			expect_error(&p, quoted, "--attach=BAD");
-			expect_error(&p, "--attach", "--attach=BAD names the option");
-			p = PARSE(cmds[i], "--attach", bad[b]);
-			expect_error(&p, quoted, "--attach BAD");
-		}
-	}
-}
-
-static void test_cli_err_probe_options(void)
-{
-	static const char *const bad[][3] = {
-		{ "--json", NULL, "--json" },
-		{ "--duration", "5", "--duration" },
-		{ "--duration=5", NULL, "--duration" },
-		{ "-d", "5", "--duration" },
-		{ "--pid", "1", "--pid" },
-		{ "-p", "1", "--pid" },
-	};
-
-	for (size_t b = 0; b < UNIT_ARRAY_SIZE(bad); b++) {
-		struct parsed p = bad[b][1] ? PARSE("probe", bad[b][0], bad[b][1])
-					    : PARSE("probe", bad[b][0]);
-
-		expect_error(&p, bad[b][2], "probe refuses the option");
-		expect_error(&p, "probe", "probe refusal names the command");
-	}
-}
-
-static void test_cli_err_positional(void)
-{
-	for (int i = 0; i < 3; i++) {
-		struct parsed p = PARSE(cmds[i], "foo");
-
-		expect_error(&p, "'foo'", "stray argument");
-		p = PARSE(cmds[i], "-v", "foo");
-		expect_error(&p, "'foo'", "stray argument after an option");
-		p = PARSE(cmds[i], "foo", "-v");
-		expect_error(&p, "'foo'", "stray argument before an option");
-		p = PARSE(cmds[i], "--", "--json");
-		expect_error(&p, "'--json'", "argument after --");
-		p = PARSE(cmds[i], "report");
-		expect_error(&p, "'report'", "second command");
-	}
-	struct parsed p = PARSE("report", "--json", "foo", "bar");
-	expect_error(&p, "'foo'", "first stray argument is named");
-	p = PARSE("report", "--");
-	expect_run(&p, DA_CMD_REPORT, "report -- (nothing after)");
 }
 
 /* A short err buffer is truncated and terminated, never overrun (ASan). */
@@ -603,19 +867,16 @@ static void test_cli_usage(void)
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_cli_commands_defaults),
 	UNIT_TEST(test_cli_observe_options),
-	UNIT_TEST(test_cli_attach),
-	UNIT_TEST(test_cli_btf),
-	UNIT_TEST(test_cli_verbose),
-	UNIT_TEST(test_cli_probe_options),
+	UNIT_TEST(test_cli_common_options),
+	UNIT_TEST(test_cli_daemon_options),
 	UNIT_TEST(test_cli_help_version),
 	UNIT_TEST(test_cli_err_missing_unknown_command),
 	UNIT_TEST(test_cli_err_unknown_option),
-	UNIT_TEST(test_cli_err_missing_value),
-	UNIT_TEST(test_cli_err_duration),
-	UNIT_TEST(test_cli_err_pid),
-	UNIT_TEST(test_cli_err_attach),
-	UNIT_TEST(test_cli_err_probe_options),
+	UNIT_TEST(test_cli_err_other_commands_option),
 	UNIT_TEST(test_cli_err_positional),
+	UNIT_TEST(test_cli_err_value),
+	UNIT_TEST(test_cli_err_missing_value),
+	UNIT_TEST(test_cli_err_bad_value),
 	UNIT_TEST(test_cli_err_short_buffer),
 	UNIT_TEST(test_cli_restartable),
 	UNIT_TEST(test_cli_names),
