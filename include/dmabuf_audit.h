@@ -77,9 +77,10 @@ enum da_hook {
 };
 
 /*
- * Per-CPU counter slots. Findings are counted in BPF before de-duplication
- * and before bpf_ringbuf_output(), so totals stay exact when the ring buffer
- * is full or repeats are only counted in the dedup map.
+ * Counter slots of the BPF side's .bss array counters[] (user space reads it
+ * through its mapping). Findings are counted in BPF before de-duplication and
+ * before bpf_ringbuf_output(), so totals stay exact when the ring buffer is
+ * full or repeats are only counted in the dedup map.
  */
 enum da_counter {
 	/* slots 1..DA_KIND_MAX-1: findings per enum da_kind */
@@ -136,6 +137,14 @@ _Static_assert(sizeof(struct da_dedup_key) == 24, "da_dedup_key layout is ABI");
 struct da_dedup_val {
 	__u64 count;
 };
+
+/* One entry of the dedup map as its iterator writes it (dump_dedup). */
+struct da_dedup_rec {
+	struct da_dedup_key key;
+	__u64 count;
+};
+
+_Static_assert(sizeof(struct da_dedup_rec) == 32, "da_dedup_rec layout");
 
 /*
  * A vma made by a dma-buf mmap whose vm_file the exporter replaced (i915

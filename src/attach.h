@@ -41,7 +41,8 @@ struct detector {
 struct auditor {
 	struct dmabuf_audit_bpf *skel;
 	struct detector det[DA_HOOK_MAX]; /* indexed by enum da_hook */
-	int ncpus;
+	/* the dedup map's iterator (NULL: read with map syscalls) */
+	struct bpf_link *dedup_iter;
 };
 
 /* What the ladder looks at besides the detectors, found once per run. */

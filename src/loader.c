@@ -180,12 +180,6 @@ static int open_object(struct auditor *a, const char *btf_path, uint32_t pid, ch
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
 	int ret;
 
-	a->ncpus = libbpf_num_possible_cpus();
-	if (a->ncpus <= 0) {
-		ret = a->ncpus ? a->ncpus : -EINVAL;
-		set_reason(err, errlen, "cannot count possible CPUs: %s", strerror(-ret));
-		return ret;
-	}
 	a->skel = dmabuf_audit_bpf__open_opts(&oo);
 	if (!a->skel) {
 		ret = -errno;
@@ -194,6 +188,31 @@ static int open_object(struct auditor *a, const char *btf_path, uint32_t pid, ch
 	}
 	a->skel->rodata->targ_tgid = pid;
 	return attach_bind(a, err, errlen);
+}
+
+/* The dedup map's iterator needs map iterators (5.9) and the kernel's BTF. */
+static int decide_dedup_iter(struct auditor *a, const struct attach_env *env)
+{
+	bool ok = env->kernel_btf &&
+		  btf__find_by_name_kind(env->btf, "bpf_iter_bpf_map_elem", BTF_KIND_FUNC) >= 0;
+
+	return bpf_program__set_autoload(a->skel->progs.dump_dedup, ok);
+}
+
+/* Kept for the run: each read is one bpf_iter_create() and a few read()s. */
+static void attach_dedup_iter(struct auditor *a)
+{
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	union bpf_iter_link_info linfo;
+
+	if (bpf_program__fd(a->skel->progs.dump_dedup) < 0)
+		return;
+	memset(&linfo, 0, sizeof(linfo));
+	linfo.map.map_fd = bpf_map__fd(a->skel->maps.dedup);
+	opts.link_info = &linfo;
+	opts.link_info_len = sizeof(linfo);
+	/* refused: the map syscalls still work (auditor_read_dedup) */
+	a->dedup_iter = bpf_program__attach_iter(a->skel->progs.dump_dedup, &opts);
 }
 
 int auditor_open(struct auditor **out, const struct da_opts *o, const struct ksyms *ks, char *err,
@@ -223,6 +242,8 @@ int auditor_open(struct auditor **out, const struct da_opts *o, const struct ksy
 		goto cleanup;
 	learn_kernel(&env, btf, ks, o->attach);
 	ret = attach_decide(a, &env);
+	if (!ret)
+		ret = decide_dedup_iter(a, &env);
 	if (ret) {
 		set_reason(err, errlen, "cannot set up the BPF programs: %s", strerror(-ret));
 		goto cleanup;
@@ -234,6 +255,7 @@ int auditor_open(struct auditor **out, const struct da_opts *o, const struct ksy
 		goto cleanup;
 	}
 	attach_all(a);
+	attach_dedup_iter(a);
 	*out = a;
 cleanup:
 	btf__free(btf);
@@ -246,6 +268,7 @@ void auditor_close(struct auditor *a)
 {
 	if (!a)
 		return;
+	bpf_link__destroy(a->dedup_iter);
 	attach_detach(a);
 	dmabuf_audit_bpf__destroy(a->skel);
 	free(a);
@@ -263,24 +286,12 @@ int auditor_ring_fd(const struct auditor *a)
 
 int auditor_read_counters(const struct auditor *a, uint64_t out[DA_CTR_MAX])
 {
-	int fd = bpf_map__fd(a->skel->maps.counters);
-	__u64 *vals = calloc(a->ncpus, sizeof(*vals));
-	int ret = 0;
+	/* .bss, mapped by libbpf: no syscall (see bpf/: counters) */
+	const volatile __u64 *c = a->skel->bss->counters;
 
-	if (!vals)
-		return -ENOMEM;
-	for (__u32 slot = 0; slot < DA_CTR_MAX; slot++) {
-		out[slot] = 0;
-		if (bpf_map_lookup_elem(fd, &slot, vals)) {
-			ret = -errno;
-			goto cleanup;
-		}
-		for (int cpu = 0; cpu < a->ncpus; cpu++)
-			out[slot] += vals[cpu];
-	}
-cleanup:
-	free(vals);
-	return ret;
+	for (int slot = 0; slot < DA_CTR_MAX; slot++)
+		out[slot] = c[slot];
+	return 0;
 }
 
 uint64_t auditor_missed(const struct auditor *a)
@@ -304,7 +315,54 @@ uint64_t auditor_missed(const struct auditor *a)
 	return n;
 }
 
-int auditor_read_dedup(const struct auditor *a, dedup_fn fn, void *ctx)
+/*
+ * Reads an iterator's seq file of fixed-size records into rec, calling fn for each;
+ * records may straddle read() boundaries. 0 or -errno.
+ */
+static int read_records(struct bpf_link *link, void *rec, size_t size,
+			void (*fn)(void *ctx, const void *rec), void *ctx)
+{
+	int fd = bpf_iter_create(bpf_link__fd(link)), ret = 0;
+	size_t have = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, (char *)rec + have, size - have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		have += n;
+		if (have == size) {
+			fn(ctx, rec);
+			have = 0;
+		}
+	}
+	close(fd);
+	return ret;
+}
+
+struct dedup_reader {
+	dedup_fn fn;
+	void *ctx;
+};
+
+static void on_dedup_rec(void *ctx, const void *rec)
+{
+	const struct dedup_reader *r = ctx;
+	const struct da_dedup_rec *d = rec;
+
+	r->fn(r->ctx, &d->key, d->count);
+}
+
+/* Without the iterator: a bpf() syscall per entry (raises bpf_prog_active each time). */
+static int read_dedup_syscalls(const struct auditor *a, dedup_fn fn, void *ctx)
 {
 	int fd = bpf_map__fd(a->skel->maps.dedup);
 	struct da_dedup_key key, next;
@@ -321,6 +379,16 @@ int auditor_read_dedup(const struct auditor *a, dedup_fn fn, void *ctx)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+int auditor_read_dedup(const struct auditor *a, dedup_fn fn, void *ctx)
+{
+	struct dedup_reader r = { fn, ctx };
+	struct da_dedup_rec rec;
+
+	if (!a->dedup_iter)
+		return read_dedup_syscalls(a, fn, ctx);
+	return read_records(a->dedup_iter, &rec, sizeof(rec), on_dedup_rec, &r);
+}
+
 int auditor_forget_dedup(const struct auditor *a, const struct da_dedup_key *key)
 {
 	if (bpf_map_delete_elem(bpf_map__fd(a->skel->maps.dedup), key) && errno != ENOENT)
@@ -328,12 +396,24 @@ int auditor_forget_dedup(const struct auditor *a, const struct da_dedup_key *key
 	return 0;
 }
 
+struct scan_reader {
+	record_fn fn;
+	void *ctx;
+};
+
+static void on_scan_rec(void *ctx, const void *rec)
+{
+	const struct scan_reader *r = ctx;
+
+	r->fn(r->ctx, rec);
+}
+
 int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stats *stats)
 {
-	struct bpf_link *link = NULL;
+	struct scan_reader r = { fn, ctx };
+	struct bpf_link *link;
 	struct da_event rec;
-	size_t have = 0;
-	int fd = -1, ret = 0;
+	int ret;
 
 	memset(stats, 0, sizeof(*stats));
 	if (!auditor_can_scan(a))
@@ -345,33 +425,9 @@ int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stat
 	link = bpf_program__attach_iter(a->skel->progs.scan_vmas, NULL);
 	if (!link)
 		return -errno;
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		ret = -errno;
-		goto cleanup;
-	}
-	/* Records may straddle read() boundaries: reassemble them. */
-	for (;;) {
-		ssize_t n = read(fd, (char *)&rec + have, sizeof(rec) - have);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		have += n;
-		if (have == sizeof(rec)) {
-			fn(ctx, &rec);
-			have = 0;
-		}
-	}
-	*stats = a->skel->bss->scan_stats;
-cleanup:
-	if (fd >= 0)
-		close(fd);
+	ret = read_records(link, &rec, sizeof(rec), on_scan_rec, &r);
+	if (!ret)
+		*stats = a->skel->bss->scan_stats;
 	bpf_link__destroy(link);
 	return ret;
 }
