@@ -494,9 +494,7 @@ class Checker:
                             " pid %s (the child)" % o.get("child_pid") if path == "fork" else ""),
                         fmt(gup_where))
                 if path == "repeat":
-                    n = sum(f.get("count", 0) for f in gup)
-                    self.ok(n == REPEAT_N, "%s: gup_on_dmabuf count exact under %d repeats" % (
-                        what, REPEAT_N), "count %d" % REPEAT_N, "%d (%s)" % (n, fmt(gup)))
+                    self.check_repeat_count(what, "gup_on_dmabuf", gup)
             if self.attached("gup_fast"):
                 self.ok(not fast, "%s: no gup_fast_on_dmabuf (the slow path took the pages on "
                         "this kernel)" % what, "none", fmt(fast))
@@ -520,9 +518,7 @@ class Checker:
                             "gup_blocked exporter=%s inode=%s" % (o["exporter"], o["inode"]),
                             fmt(gup_where))
                     if path == "repeat":
-                        n = sum(f.get("count", 0) for f in blocked)
-                        self.ok(n == REPEAT_N, "%s: gup_blocked count exact under %d repeats" % (
-                            what, REPEAT_N), "count %d" % REPEAT_N, "%d (%s)" % (n, fmt(blocked)))
+                        self.check_repeat_count(what, "gup_blocked", blocked)
         else:
             gk = [f for f in gup_where if f.get("kind") in GUP_KINDS]
             self.ok(not gk, "%s: no GUP finding (gup %s)" % (what, gup_outcome),
@@ -631,9 +627,44 @@ class Checker:
                             "a frame in [%s]" % TEST_MODULE, repr(stack)[:300])
 
     # ---- one attach mode ----
+    def check_repeat_count(self, what, kind, found):
+        """REPEAT_N GUPs, each counted: exact, less only the calls the kernel itself says it
+        ran none of the report's programs for (fdinfo recursion_misses), and those few."""
+        n = sum(f.get("count", 0) for f in found)
+        missed = self.missed.get("report") or 0
+        low = REPEAT_N - min(missed, REPEAT_N // 100)
+        self.ok(low <= n <= REPEAT_N, "%s: %s count exact under %d repeats" % (
+            what, kind, REPEAT_N), "count %d%s" % (REPEAT_N, " less at most the %d calls the kernel "
+                                                  "skipped the report's programs for" % missed
+                                                  if missed else ""),
+            "%d (%s)" % (n, fmt(found)))
+
+    def kernel_misses(self, pre, secs, mode):
+        """The kernel's own count, read in the guest right after the triggers, of the hook
+        calls it ran none of each auditor's BPF programs for (recursion guard: a kprobe
+        while a bpf() syscall is preempted on a preemptible kernel): {"report": n,
+        "watch": n}, 0 where the kernel keeps no such count (before 5.12)."""
+        sec = complete(secs, "misses " + mode)
+        got = {}
+        for ln in sec.lines if sec else []:
+            parts = ln.split()
+            if len(parts) == 2 and parts[0] in ("report", "watch"):
+                got[parts[0]] = 0 if parts[1] == "none" else \
+                    int(parts[1]) if parts[1].isdigit() else None
+        self.ok(set(got) == {"report", "watch"} and None not in got.values(),
+                "%s the kernel's miss counts of both auditors read" % pre,
+                "report N, watch N (fdinfo recursion_misses)",
+                "; ".join(sec.lines) if sec else "no complete misses section")
+        if any(got.values()):
+            self.say("# %s the kernel skipped the auditors' programs: report %s, watch %s times "
+                     "(counted, so no count may be short by more)" % (
+                         pre, got.get("report"), got.get("watch")))
+        return {k: v or 0 for k, v in got.items()}
+
     def check_mode(self, secs, mode):
         self.mode = mode
         pre = "[%s %s]" % (self.kver, mode)
+        self.missed = self.kernel_misses(pre, secs, mode)
         self.check_probe(secs, "probe " + mode, mode)
         for tag in (mode, mode + "-watch"):
             ready = complete(secs, "ready " + tag)
@@ -679,6 +710,11 @@ class Checker:
         sm = summary or {}
         for key in ("ringbuf_lost", "dedup_full", "findings_dropped"):
             self.ok(sm.get(key) == 0, "%s summary %s 0 (nothing lost)" % (pre, key), 0, sm.get(key))
+        missed = sm.get("missed")
+        self.ok(isinstance(missed, int) and missed >= self.missed.get("report", 0),
+                "%s summary says what the kernel did not run it for" % pre,
+                "missed >= %d (the kernel's count after the triggers)" % self.missed.get("report", 0),
+                missed)
         # GUP-fast calls of a process that maps a dma-buf whose vma lookup the kernel refused
         # (mmap lock contended, or arm64's queued unlock): which vma they were on is unknown
         # (a futex on anonymous memory counts too), so a count is no failure; what would
@@ -758,7 +794,7 @@ class Checker:
         busy = "watch:find_vma_busy" in self.k.skips.get(mode, set())
         # (watch says on stderr how many GUP-fast lookups the kernel refused, if any)
         self.check_stderr(pre, secs, mode + "-watch", allowed=(
-            r"^dmabuf-audit: warning: ringbuf_lost 0, gup_fast_unverified [1-9]",))
+            r"^dmabuf-audit: warning: ringbuf_lost 0, gup_fast_unverified \d+ ",))
         sec = complete(secs, "report %s-watch" % mode)
         if not self.ok(sec is not None, "%s output section present" % pre,
                        "@@BEGIN/@@END report %s-watch" % mode, "missing or truncated"):
@@ -792,6 +828,13 @@ class Checker:
         werr = complete(secs, "auditor-stderr %s-watch" % mode)
         m = re.search(r"gup_fast_unverified (\d+)", "\n".join(werr.lines if werr else []))
         unverified = int(m.group(1)) if m else 0
+        m = re.search(r", missed (\d+) ", "\n".join(werr.lines if werr else []))
+        wmissed = self.missed.get("watch", 0)
+        self.ok((int(m.group(1)) if m else 0) >= wmissed, "%s says what the kernel did not run "
+                "it for" % pre, "a warning with missed >= %d" % wmissed if wmissed else
+                "(nothing to say)", m.group(0) if m else "no missed count")
+        # a call the kernel skipped one auditor's programs for, but not the other's
+        slack = max(self.missed.values() or [0])
 
         def excused(k):
             # Measured kernel limit (KERNELS): the second auditor's vma lookup is refused
@@ -804,7 +847,9 @@ class Checker:
             self.skip("watch:find_vma_busy", "%s %d gup_fast_on_dmabuf findings of the report "
                       "missing: watch counted %d refused vma lookups" % (pre, len(missed), unverified))
         diff = sorted(str(k) + ": report %s, watch %s" % (want.get(k), seen.get(k))
-                      for k in set(want) | set(seen) if want.get(k) != seen.get(k) and not excused(k))
+                      for k in set(want) | set(seen)
+                      if not excused(k) and (want.get(k) is None or seen.get(k) is None or
+                                             abs(want[k] - seen[k]) > slack))
         self.ok(events and not diff, "%s final counts equal the report's" % pre,
                 "for every finding, watch's last count = report's count (%d findings)" % len(want),
                 "%d lines; differences: %s" % (len(events), "; ".join(diff[:4]) or "none"))
@@ -1127,6 +1172,30 @@ def mutation(name, text):
     if name == "busy-uncounted":  # watch misses findings without counting refused lookups
         return re.sub(r"^dmabuf-audit: warning: ringbuf_lost 0, gup_fast_unverified \d+ .*\n", "",
                       text, flags=re.M)
+    if name in ("repeat-short", "repeat-missed", "missed-unsaid"):
+        # 7 GUPs of the repeat the kernel ran neither auditor's programs for (CI, 7.2 kprobe)
+        pid = trigger_oracle(text, "kprobe", "test:insert_page", "repeat")["pid"]
+
+        def short(j):
+            if j.get("pid") == pid and j.get("kind") == "gup_on_dmabuf" and \
+                    j.get("count") == REPEAT_N:
+                j["count"] = REPEAT_N - 7
+            return [j]
+        text = edit_json_lines(edit_json_lines(text, "report kprobe", short),
+                               "report kprobe-watch", short)
+        if name == "repeat-short":  # ... which the kernel did not count: a lost count
+            return text
+        lines = text.splitlines(True)
+        b, e = section_bounds(lines, "misses kprobe")
+        lines[b + 1:e] = ["report 7\n", "watch 7\n"]
+        _, e = section_bounds(lines, "auditor-stderr kprobe-watch")
+        lines.insert(e, "dmabuf-audit: warning: ringbuf_lost 0, gup_fast_unverified 0 (GUP-fast "
+                        "calls whose vma lookup the kernel refused), missed 7 (hook calls the "
+                        "kernel ran none of the auditor's programs for)\n")
+        text = "".join(lines)
+        if name == "missed-unsaid":  # the kernel counted them, the report does not say so
+            return text
+        return edit_summary(text, "report kprobe", lambda s: s.update(missed=7))
     if name == "flood-uncounted":
         return edit_summary(text, "report flood", lambda s: s.update(ringbuf_lost=0))
     raise ValueError(name)
@@ -1208,6 +1277,13 @@ def self_test():
          r"^FAIL - \[6\.1 fentry\] probe exit status"),
         (good61 + ":stale-table", "6.1", "fails when the table no longer matches the kernel",
          r"^FAIL - \[6\.1\] /proc/kallsyms lacks gup_fast_fallback"),
+        (good61 + ":repeat-short", "6.1", "fails on a repeat count short by calls the kernel "
+         "did not say it skipped",
+         r"^FAIL - \[6\.1 kprobe\] test:insert_page repeat pid \d+: gup_on_dmabuf count exact"),
+        (good61 + ":repeat-missed", "6.1", "passes a repeat count short by exactly the calls the "
+         "kernel counted as skipped, said by both auditors", None),
+        (good61 + ":missed-unsaid", "6.1", "fails when the report does not say what the kernel "
+         "skipped", r"^FAIL - \[6\.1 kprobe\] summary says what the kernel did not run it for"),
         (good61 + ":flood-uncounted", "6.1", "fails when events lost to the ring buffer go "
          "uncounted", r"^FAIL - \[6\.1 flood\] the stopped auditor's ring buffer overflowed"),
         ("good-5.10.txt.gz", "6.1", "fails on a 5.10 run checked as 6.1 (skips, functions)",

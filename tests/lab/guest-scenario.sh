@@ -21,6 +21,15 @@ dump() { sed "s/^/$2/" "$1" >&3; }
 # wait that times out is never a pass, whatever follows it.
 timed_out() { res "@@TIMEOUT $*"; }
 
+# prog_misses PID: the kernel's own count of hook calls it ran none of that process's BPF
+# programs for (recursion_misses in the fdinfo of its program fds, 5.12+; "none" where the
+# kernel has no such line). The checkers' bound for exact counts: the auditor cannot see
+# what the kernel did not run it for, and must not hide it either.
+prog_misses() {
+	cat "/proc/$1/fdinfo/"* 2>/dev/null |
+		awk '/^recursion_misses:/ { n++; s += $2 } END { if (n) print s; else print "none" }'
+}
+
 # start_auditor TAG ARGS...: background auditor, outputs in /tmp/TAG.{out,err}; sets apid.
 start_auditor() {
 	tag=$1; shift
@@ -150,6 +159,10 @@ run_mode() {
 	trigger "$m" test:insert_page repeat 600
 	trigger "$m" test:remap_pfn repeat 600
 	stamp "$m-triggered"
+	res "@@BEGIN misses $m"
+	res "report $(prog_misses "$rpid")"
+	res "watch $(prog_misses "$wpid")"
+	res "@@END misses $m"
 	# (watch drains its ring buffer and prints the grown counts when it stops)
 	apid=$wpid stop_auditor "$m-watch"
 	apid=$rpid stop_auditor "$m"
