@@ -61,7 +61,7 @@ MAKEFLAGS += --no-print-directory
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: FORCE all install deps check bpf-arm64 arm64-static unit unit-asan host-test lab-selftest lab lab-arm64 \
-	demo clean format
+	demo bench bench-smoke clean format
 
 all: $(BIN)
 
@@ -157,6 +157,7 @@ lab-selftest:
 	python3 tests/prom/promcheck.py --self-test
 	python3 tests/lab/check_daemon.py --self-test
 	python3 tests/lab/check_host.py --self-test
+	python3 tests/lab/bench.py --self-test
 
 lab:
 	$(MAKE) STATIC=1
@@ -166,6 +167,19 @@ lab:
 lab-arm64: arm64-static
 	LAB_ARCH=arm64 AUDIT_BIN=build/arm64-static/dmabuf-audit tests/lab/run.sh
 
+# The benchmark (tests/lab/guest-bench.sh, bench.py): one 6.1 guest (-smp 2), conditions none,
+# floor (empty programs on the auditor's hooks), watch and daemon interleaved over every hooked
+# path; prints the table (build/lab/KVER/bench.txt). BENCH_ROUNDS, BENCH_SCALE, BENCH_IDLE,
+# BENCH_HOLD size it (see tests/lab/run.sh); bench-smoke is one small round, for make check.
+bench: deps
+	$(MAKE) STATIC=1
+	AUDIT_BIN=build/static/dmabuf-audit tests/lab/run.sh --bench
+
+bench-smoke: deps
+	$(MAKE) STATIC=1
+	BENCH_ROUNDS=1 BENCH_SCALE=1 BENCH_IDLE=5 BENCH_HOLD=100x50 \
+		AUDIT_BIN=build/static/dmabuf-audit tests/lab/run.sh --bench
+
 demo: deps
 	$(MAKE) STATIC=1
 	AUDIT_BIN=build/static/dmabuf-audit tests/lab/run.sh --demo
@@ -173,7 +187,8 @@ demo: deps
 # Every test: unit tests (plain and ASan/UBSan), the CLI, daemon and docs against
 # the host kernel, the lab checkers' self-tests, then the VM lab on Debian's x86_64
 # 5.10, 6.1, 6.12 and 7.2 kernels and arm64 6.1 and 6.12 kernels (the 6.1, 6.12, 5.10
-# and arm64 6.1 guests also run the host tests against their own kernel).
+# and arm64 6.1 guests also run the host tests against their own kernel), then one small
+# round of the benchmark so that it keeps working (its figures are never asserted).
 check: deps
 	$(MAKE) all
 	$(MAKE) bpf-arm64
@@ -183,6 +198,7 @@ check: deps
 	$(MAKE) lab-selftest
 	$(MAKE) lab
 	$(MAKE) lab-arm64
+	$(MAKE) bench-smoke
 
 format:
 	clang-format -i bpf/*.c src/*.c src/*.h include/*.h tests/unit/*.c tests/unit/*.h \

@@ -1,7 +1,8 @@
 #!/bin/bash
-# build-guest.sh KVER OUTDIR: build the test module for KVER, the static trigger and
-# da-oracle (once), and pack OUTDIR/initramfs.gz (+ OUTDIR/vmlinuz) for the lab guest, with
-# the host tests (tests/host, bash-static as /bin/bash, guest-host.sh).
+# build-guest.sh KVER OUTDIR: build the test module for KVER, the static trigger, da-oracle
+# and the benchmark's dmabuf-bench and bench-bpf (once), and pack OUTDIR/initramfs.gz
+# (+ OUTDIR/vmlinuz) for the lab guest, with the host tests (tests/host, bash-static as
+# /bin/bash, guest-host.sh) and the benchmark (guest-bench.sh).
 # LAB_ARCH=arm64 builds an arm64 guest (cross-built module and trigger, arm64 busybox).
 # Inputs (env): AUDIT_BIN (static auditor, default build/static/dmabuf-audit, arm64:
 #   build/arm64-static/dmabuf-audit),
@@ -75,16 +76,23 @@ if [ ! -x "$trig" ] || [ "$(cat "$trig.stamp" 2>/dev/null)" != "$stamp" ]; then
 	echo "$stamp" >"$trig.stamp"
 fi
 
-# The host tests' oracle (tests/host/da-oracle.c): static, kernel independent, like the trigger.
-ORACLE_SRC=$REPO/tests/host/da-oracle.c
-oracle=$(dirname "$trig")/da-oracle
-oracle_cc=("$tcc" -static -O2 -Wall -Wextra -Werror -std=gnu11 "$ORACLE_SRC" -o "$oracle.tmp")
-stamp=$(sha256sum <"$ORACLE_SRC" | cut -c1-16)-$(echo "${oracle_cc[*]}" | sha256sum | cut -c1-16)
-if [ ! -x "$oracle" ] || [ "$(cat "$oracle.stamp" 2>/dev/null)" != "$stamp" ]; then
-	"${oracle_cc[@]}"
-	mv "$oracle.tmp" "$oracle"
-	echo "$stamp" >"$oracle.stamp"
-fi
+# build_static OUT SRC [CFLAGS...]: a static, kernel independent helper of the guest (the host
+# tests' oracle, the benchmark's workload and floor), rebuilt only when its inputs change.
+build_static() {
+	local out=$1 src=$2 stamp
+	shift 2
+	local cmd=("$tcc" -static -O2 -Wall -Wextra -Werror -std=gnu11 "$@" "$src" -o "$out.tmp")
+	stamp=$(cat "$src" "$MODULE_SRC/dmabuf_test_uapi.h" | sha256sum | cut -c1-16)-$(echo "${cmd[*]}" | sha256sum | cut -c1-16)
+	if [ ! -x "$out" ] || [ "$(cat "$out.stamp" 2>/dev/null)" != "$stamp" ]; then
+		"${cmd[@]}"
+		mv "$out.tmp" "$out"
+		echo "$stamp" >"$out.stamp"
+	fi
+}
+bin=$(dirname "$trig")
+build_static "$bin/da-oracle" "$REPO/tests/host/da-oracle.c"
+build_static "$bin/dmabuf-bench" "$REPO/tests/bench/dmabuf-bench.c" -I"$MODULE_SRC"
+build_static "$bin/bench-bpf" "$REPO/tests/bench/bench-bpf.c"
 
 # bash for the host tests (tests/host/*.sh): Debian's bash-static, extracted from its .deb.
 bash_static=$LAB_CACHE/$LAB_DEBARCH/bash-static
@@ -119,7 +127,10 @@ cp "$AUDIT_BIN" "$root/usr/bin/dmabuf-audit"
 cp "$trig" "$root/usr/bin/dmabuf-trigger"
 # the host tests, run in the guest by guest-host.sh (labmode=host, and at the end of test)
 cp "$bash_static" "$root/bin/bash"
-cp "$oracle" "$root/usr/bin/da-oracle"
+cp "$bin/da-oracle" "$root/usr/bin/da-oracle"
+# the benchmark (labmode=bench): its workload, its floor and its scenario
+cp "$bin/dmabuf-bench" "$bin/bench-bpf" "$root/usr/bin/"
+cp "$LAB_DIR/guest-bench.sh" "$root/guest-bench.sh"
 mkdir -p "$root/tests/host"
 cp "$REPO/tests/host/run.sh" "$REPO/tests/host/daemon.sh" "$REPO/tests/host/lib.sh" "$root/tests/host/"
 cp "$LAB_DIR/guest-host.sh" "$root/guest-host.sh"

@@ -2,6 +2,8 @@
 # Guest scenario (busybox sh), run by /init with fd 3 = results port (ttyS1).
 #   scenario.sh test : for each attach mode, probe + report --json + every trigger
 #   scenario.sh demo : human report around one violating and one compliant trigger
+#   scenario.sh host : the host tests (tests/host) against this kernel (guest-host.sh)
+#   scenario.sh bench: the benchmark of `make bench` (guest-bench.sh)
 AUDIT=/usr/bin/dmabuf-audit
 TRIGGER=/usr/bin/dmabuf-trigger
 READY_WAIT=60   # seconds to wait for "dmabuf-audit: ready"
@@ -425,6 +427,11 @@ test)
 	esac
 	;;
 demo) run_demo ;;
+bench)
+	# shellcheck source-path=SCRIPTDIR source=guest-bench.sh
+	. /guest-bench.sh
+	run_bench
+	;;
 host)
 	# shellcheck source-path=SCRIPTDIR source=guest-host.sh
 	. /guest-host.sh

@@ -1,10 +1,13 @@
 #!/bin/bash
-# run.sh [--kernel 6.1|6.12|5.10|7.2|all] [--demo] [--host]: the VM lab. Boots Debian's kernels
+# run.sh [--kernel 6.1|6.12|5.10|7.2|all] [--demo] [--host] [--bench]: the VM lab. Boots Debian's kernels
 # under QEMU (TCG), runs the auditor against the test exporter module, vgem, udmabuf and
 # dma-heaps, and checks its findings with check.py, the daemon with check_daemon.py and the
 # host tests run in the guest with check_host.py. Last line: "N passed, N failed".
 # --host: boot with labmode=host (only the host tests, tests/lab/guest-host.sh) and run only
 # check_host.py (results in build/lab/KVER/host-results.txt).
+# --bench: boot with labmode=bench (tests/lab/guest-bench.sh, default kernel 6.1, -smp 2) and
+# print bench.py's table (build/lab/KVER/bench.txt; raw lines in bench-results.txt).
+# BENCH_ROUNDS (5), BENCH_SCALE (10), BENCH_IDLE (s, 60), BENCH_HOLD (1000x50) size it.
 # all = LAB_KERNELS (x86_64: 6.1 6.12 7.2 5.10; arm64: 6.1 6.12).
 # Env: LAB_ARCH (x86_64, or arm64: qemu-system-aarch64 -M virt and an arm64 auditor),
 #      AUDIT_BIN (default build/static/dmabuf-audit, arm64: build/arm64-static/dmabuf-audit),
@@ -17,18 +20,26 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=kernels.sh
 . "$(dirname "$0")/kernels.sh"
 
-usage() { echo "usage: $0 [--kernel 6.1|6.12|5.10|7.2|all] [--demo] [--host]" >&2; exit 2; }
-which=all demo=0 host=0
+usage() { echo "usage: $0 [--kernel 6.1|6.12|5.10|7.2|all] [--demo] [--host] [--bench]" >&2; exit 2; }
+which='' demo=0 host=0 bench=0 append=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) [ $# -ge 2 ] || usage; which=$2; shift 2 ;;
 	--kernel=*) which=${1#--kernel=}; shift ;;
 	--demo) demo=1; shift ;;
 	--host) host=1; shift ;;
+	--bench) bench=1; shift ;;
 	*) usage ;;
 	esac
 done
 if [ "$demo" = 1 ]; then which=6.1; fi
+if [ "$bench" = 1 ]; then
+	which=${which:-6.1}
+	# one boot runs every round; two CPUs: the auditor's user space is not on the workload's
+	LAB_TIMEOUT=${LAB_TIMEOUT:-2400} LAB_SMP=${LAB_SMP:-2}
+	append="benchrounds=${BENCH_ROUNDS:-5} benchscale=${BENCH_SCALE:-10} benchidle=${BENCH_IDLE:-60} benchhold=${BENCH_HOLD:-1000x50}"
+fi
+which=${which:-all}
 if [ "$which" = all ]; then kernels=$LAB_KERNELS; else kernels=$which; fi
 # shellcheck disable=SC2086 # a list of words
 lab_resolve $kernels
@@ -52,13 +63,13 @@ boot() {
 		# virt has one UART (the console); results go to a virtio console (hvc0).
 		timeout "${LAB_TIMEOUT:-600}" qemu-system-aarch64 -M virt -accel tcg -cpu max,pauth-impdef=on \
 			-m 1024 -smp "${LAB_SMP:-1}" -nographic -no-reboot -kernel "$1/vmlinuz" -initrd "$1/initramfs.gz" \
-			-append "console=ttyAMA0 quiet panic=-1 labmode=$2 labport=hvc0 labhost=$labhost" \
+			-append "console=ttyAMA0 quiet panic=-1 labmode=$2 labport=hvc0 labhost=$labhost $append" \
 			-serial mon:stdio -device virtio-serial-pci -chardev "file,id=results,path=$3" \
 			-device virtconsole,chardev=results </dev/null >"$4" 2>&1
 	else
 		timeout "${LAB_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp "${LAB_SMP:-1}" \
 			-nographic -no-reboot -kernel "$1/vmlinuz" -initrd "$1/initramfs.gz" \
-			-append "console=ttyS0 quiet panic=-1 labmode=$2 labhost=$labhost" \
+			-append "console=ttyS0 quiet panic=-1 labmode=$2 labhost=$labhost $append" \
 			-serial mon:stdio -serial "file:$3" </dev/null >"$4" 2>&1
 	fi
 	qrc=$?
@@ -132,6 +143,29 @@ for k in $kernels; do
 		echo "--- dmabuf-audit exit status: ${rc:-unknown}"
 		if [ -z "$rc" ]; then console_tail "$con"; exit 1; fi
 		exit 0
+	fi
+
+	if [ "$bench" = 1 ]; then
+		res=$out/bench-results.txt con=$out/bench-console.log
+		boot "$out" bench "$res" "$con"
+		if [ "$qrc" = 0 ] && grep -q '^@@DONE' "$res"; then
+			note ok "[$short] bench guest ran to the end and powered off after ${secs}s"
+		else
+			note FAIL "[$short] bench guest: expected a complete run and qemu exit 0, saw exit $qrc after ${secs}s"
+			console_tail "$con"
+		fi
+		set +e
+		python3 "$LAB_DIR/bench.py" "$res" >"$out/bench.txt" 2>&1
+		set -e
+		sed '$d' "$out/bench.txt"
+		last=$(tail -n1 "$out/bench.txt")
+		if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+			passed=$((passed + BASH_REMATCH[1])) failed=$((failed + BASH_REMATCH[2]))
+			echo "# [$short] bench: $last (table: $out/bench.txt)"
+		else
+			note FAIL "[$short] bench.py ran: expected a 'N passed, N failed' line, saw '$last'"
+		fi
+		continue
 	fi
 
 	# the host tests too in this test guest? (labhost=1 on its command line)
