@@ -333,22 +333,28 @@ static __always_inline bool seen_before(const struct da_dedup_key *key, __u64 n)
 	return false;
 }
 
-/* Count N occurrences, de-duplicate and send an event whose target fields are filled. */
-static __always_inline void send_n(void *ctx, struct da_event *ev, __u32 kind, __u32 hook,
-				   __u64 addr, __u64 gup_flags, int ret, __u64 pte, __u64 n)
+/*
+ * Count N occurrences of (kind, process, buffer, vma): true for the key's first,
+ * the one that is sent. Repeats cost two counter adds and one map lookup: no
+ * event is filled for them (the hot path of a violating exporter is one repeat
+ * per page).
+ */
+static __always_inline bool count_first(struct da_dedup_key *key, __u64 n)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct da_dedup_key key = {
-		.kind = kind, .pid = pid_tgid >> 32, .inode = ev->inode, .vm_start = ev->vm_start
-	};
+	counter_add_n(key->kind, n);
+	return !seen_before(key, n);
+}
+
+/* Send the first occurrence of a key: ev's target fields are filled. */
+static __always_inline void emit(void *ctx, struct da_event *ev, const struct da_dedup_key *key,
+				 __u32 hook, __u64 pid_tgid, __u64 addr, __u64 gup_flags, int ret,
+				 __u64 pte)
+{
 	__u32 one = 1;
 	struct call_args *answering = bpf_map_lookup_elem(&call_scratch, &one);
 	long len;
 
-	counter_add_n(kind, n);
-	if (seen_before(&key, n))
-		return;
-	ev->kind = kind;
+	ev->kind = key->kind;
 	ev->hook = hook;
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
@@ -371,20 +377,34 @@ static __always_inline void send_n(void *ctx, struct da_event *ev, __u32 kind, _
 	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0)) {
 		counter_add(DA_CTR_RINGBUF_LOST);
 		/* Let the next occurrence carry the full event. */
-		bpf_map_delete_elem(&dedup, &key);
+		bpf_map_delete_elem(&dedup, key);
 	}
 }
 
+/* Count, de-duplicate and send an event whose target fields are already filled. */
 static __always_inline void send(void *ctx, struct da_event *ev, __u32 kind, __u32 hook,
 				 __u64 addr, __u64 gup_flags, int ret, __u64 pte)
 {
-	send_n(ctx, ev, kind, hook, addr, gup_flags, ret, pte, 1);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct da_dedup_key key = {
+		.kind = kind, .pid = pid_tgid >> 32, .inode = ev->inode, .vm_start = ev->vm_start
+	};
+
+	if (count_first(&key, 1))
+		emit(ctx, ev, &key, hook, pid_tgid, addr, gup_flags, ret, pte);
 }
 
+/*
+ * Count N occurrences on a dma-buf (or a swapped vma's snapshot) and send the
+ * first: the event (string reads of exporter, name and module) is filled only
+ * for a key not seen before.
+ */
 static __always_inline void report_n(void *ctx, __u32 kind, __u32 hook, struct dma_buf *dmabuf,
 				     const struct da_tracked *tr, struct vm_area_struct *vma,
 				     __u64 addr, __u64 gup_flags, int ret, __u64 pte, __u64 n)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct da_dedup_key key = { .kind = kind, .pid = pid_tgid >> 32 };
 	struct da_event *ev;
 
 	if (skip_current())
@@ -392,8 +412,15 @@ static __always_inline void report_n(void *ctx, __u32 kind, __u32 hook, struct d
 	ev = scratch_event();
 	if (!ev)
 		return;
+	if (!dmabuf && tr)
+		key.inode = tr->inode;
+	else
+		key.inode = BPF_CORE_READ(dmabuf, file, f_inode, i_ino);
+	key.vm_start = BPF_CORE_READ(vma, vm_start);
+	if (!count_first(&key, n))
+		return;
 	fill_target(ev, dmabuf, tr, vma);
-	send_n(ctx, ev, kind, hook, addr, gup_flags, ret, pte, n);
+	emit(ctx, ev, &key, hook, pid_tgid, addr, gup_flags, ret, pte);
 }
 
 static __always_inline void report(void *ctx, __u32 kind, __u32 hook, struct dma_buf *dmabuf,
