@@ -170,14 +170,15 @@ lab-arm64: arm64-static
 # The benchmark (tests/lab/guest-bench.sh, bench.py): one 6.1 guest (-smp 2), conditions none,
 # floor (empty programs on the auditor's hooks), watch and daemon interleaved over every hooked
 # path; prints the table (build/lab/KVER/bench.txt). BENCH_ROUNDS, BENCH_SCALE, BENCH_IDLE,
-# BENCH_HOLD size it (see tests/lab/run.sh); bench-smoke is one small round, for make check.
+# BENCH_HOLD size it (see tests/lab/run.sh); bench-smoke is one small round on one vCPU (as
+# every lab guest of make check: see README, The lab), for make check.
 bench: deps
 	$(MAKE) STATIC=1
 	AUDIT_BIN=build/static/dmabuf-audit tests/lab/run.sh --bench
 
 bench-smoke: deps
 	$(MAKE) STATIC=1
-	BENCH_ROUNDS=1 BENCH_SCALE=1 BENCH_IDLE=5 BENCH_HOLD=100x50 \
+	BENCH_ROUNDS=1 BENCH_SCALE=1 BENCH_IDLE=5 BENCH_HOLD=100x50 LAB_SMP=1 \
 		AUDIT_BIN=build/static/dmabuf-audit tests/lab/run.sh --bench
 
 demo: deps

@@ -115,6 +115,9 @@ run_op() {
 	fi
 }
 
+# warm_op OP: a quarter of the timed run, not recorded
+warm_op() { "$BENCH" "$1" -n $(($(op_iters "$1") * BENCH_SCALE / 4 + 1)) >/dev/null 2>&1; }
+
 # rotate WORDS...: the words, first moved to the end (interleaves the conditions' order)
 rotate() { first=$1; shift; echo "$* $first"; }
 
@@ -152,10 +155,11 @@ bench_idle() {
 	stop_cond daemon idle
 }
 
-# the scan: time to ready of watch with PROCS x VMAS extra processes, and without
+# the scan: time to ready of watch with PROCS x VMAS extra processes, and without,
+# alternately, three times each (bench.py takes the medians)
 bench_scan() {
 	procs=${BENCH_HOLD%x*} vmas=${BENCH_HOLD#*x}
-	for h in 0 1; do
+	for h in 0 1 0 1 0 1; do
 		hpid=
 		if [ "$h" = 1 ]; then
 			"$BENCH" hold "$procs" "$vmas" >/tmp/bench-hold.out 2>/tmp/bench-hold.err &
@@ -215,6 +219,10 @@ run_bench() {
 	while [ "$r" -le "$BENCH_ROUNDS" ]; do
 		for c in $conds; do
 			if start_cond "$c" "$r"; then
+				# untimed first: attaching rewrites kernel text, and TCG then translates
+				# the code of every path again (measured: the first run after a start
+				# was up to twice as slow)
+				for op in $BENCH_OPS; do warm_op "$op"; done
 				for op in $BENCH_OPS; do run_op "$c" "$r" "$op"; done
 			fi
 			stop_cond "$c" "$r"
