@@ -116,13 +116,21 @@ int attach_bind(struct auditor *a, char *err, size_t errlen)
  * against the function's BTF id and attach it. Only a real attach tells
  * (arm64 before 6.4 loads but cannot attach: -524).
  */
-static bool fentry_works(const struct btf *btf, const char *func, char *why, size_t len)
+int attach_trial_load(enum bpf_attach_type type, int btf_id)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type,
+		    .attach_btf_id = btf_id);
+
+	return bpf_prog_load(BPF_PROG_TYPE_TRACING, "da_trial", "GPL", insns,
+			     sizeof(insns) / sizeof(insns[0]), &opts);
+}
+
+static bool fentry_works(const struct btf *btf, const char *func, char *why, size_t len)
+{
 	int id, prog_fd, link_fd;
 
 	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
@@ -130,9 +138,7 @@ static bool fentry_works(const struct btf *btf, const char *func, char *why, siz
 		set_reason(why, len, "%s not in kernel BTF (inlined or absent)", func);
 		return false;
 	}
-	opts.attach_btf_id = id;
-	prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "da_trial", "GPL", insns,
-				sizeof(insns) / sizeof(insns[0]), &opts);
+	prog_fd = attach_trial_load(BPF_TRACE_FEXIT, id);
 	if (prog_fd < 0) {
 		set_reason(why, len, "load %s", errno_text(errno));
 		return false;

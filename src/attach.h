@@ -58,6 +58,8 @@ struct attach_env {
 /* A one-line reason into buf (a detector's why, an error for the caller). */
 void set_reason(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* An empty tracing program of that attach type on BTF id btf_id: its fd, or -1 (errno). */
+int attach_trial_load(enum bpf_attach_type type, int btf_id);
 /* Resolves every program the table names. 0, or -ENOENT naming the one missing in err. */
 int attach_bind(struct auditor *a, char *err, size_t errlen);
 /* Decides every detector's mechanism by real trials; sets exactly its programs to load. */

@@ -199,11 +199,6 @@ static int open_object(struct auditor *a, const char *btf_path, uint32_t pid, ch
  */
 static bool map_iter_loads(const struct attach_env *env)
 {
-	const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_ITER);
 	int id, fd;
 
 	if (!env->kernel_btf)
@@ -211,9 +206,7 @@ static bool map_iter_loads(const struct attach_env *env)
 	id = btf__find_by_name_kind(env->btf, "bpf_iter_bpf_map_elem", BTF_KIND_FUNC);
 	if (id < 0)
 		return false;
-	opts.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "da_iter_trial", "GPL", insns,
-			   sizeof(insns) / sizeof(insns[0]), &opts);
+	fd = attach_trial_load(BPF_TRACE_ITER, id);
 	if (fd < 0)
 		return false;
 	close(fd);
