@@ -108,6 +108,29 @@ struct {
 } fast_calls SEC(".maps");
 
 /*
+ * A dma-buf mmap in progress on this thread (fentry mode: fentry_mmap). The
+ * exporter's inserts into that vma after the first reported one are counted
+ * here and added to the counters and the dedup map once, when its mmap
+ * returns (fexit_mmap): a violating exporter inserts every page of the
+ * mapping there, and per page this costs one lookup instead of two dedup
+ * updates and three atomic adds. LRU: an mmap whose return was missed must not
+ * block later ones.
+ */
+struct mmap_call {
+	__u64 vma;
+	__u64 pages;	/* successful inserts after the first, not counted yet */
+	__u32 reported; /* the first successful insert went the usual way */
+	__u32 __pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32); /* tid */
+	__type(value, struct mmap_call);
+} mmap_calls SEC(".maps");
+
+/*
  * vm_file swapped by the exporter's mmap: the vma no longer points at the
  * dma-buf. nr_tracked > 0 is the only cost for everybody else: one load.
  * LRU bounds what a missed vm_area_free could leave behind.
@@ -509,6 +532,49 @@ static __always_inline void page_inserted(void *ctx, __u32 hook, struct dma_buf 
 }
 
 /*
+ * An insert into the vma of this thread's dma-buf mmap in progress: counted in
+ * its mmap_call (true), but for the first successful one, which is reported
+ * as usual (with its stack in the exporter's mmap).
+ */
+static __always_inline bool insert_deferred(struct vm_area_struct *vma, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct mmap_call *m = bpf_map_lookup_elem(&mmap_calls, &tid);
+
+	if (!m || m->vma != (__u64)vma)
+		return false;
+	if (ret)
+		return true; /* nothing inserted, nothing to count */
+	if (!m->reported) {
+		m->reported = 1;
+		return false;
+	}
+	m->pages++;
+	return true;
+}
+
+/* The mmap returned: its deferred inserts counted as page_inserted() would have. */
+static __always_inline void mmap_flush(void *ctx, struct dma_buf *dmabuf,
+				       struct vm_area_struct *vma)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct mmap_call *m = bpf_map_lookup_elem(&mmap_calls, &tid);
+	__u64 pages;
+
+	if (!m)
+		return;
+	pages = m->vma == (__u64)vma ? m->pages : 0;
+	bpf_map_delete_elem(&mmap_calls, &tid);
+	if (!pages || !dmabuf)
+		return;
+	counter_add_n(DA_CTR_HOOK_BASE + DA_HOOK_INSERT_PAGE, pages);
+	report_n(ctx, DA_KIND_PAGE_INSERT_ON_DMABUF, DA_HOOK_INSERT_PAGE, dmabuf, NULL, vma, 0, 0,
+		 0, 0, pages);
+	report_n(ctx, DA_KIND_PTE_NOT_SPECIAL, DA_HOOK_INSERT_PAGE, dmabuf, NULL, vma, 0, 0, 0, 0,
+		 pages);
+}
+
+/*
  * pte_not_special check point: the return of finish_fault(), the end of
  * every fault a vma's own ->fault handler resolved with a page (vmf->page:
  * do_read/do_shared/do_cow_fault). That is the one way a struct page pte
@@ -705,10 +771,26 @@ static __always_inline bool is_page(__u64 ret)
 
 /* ---- fentry/fexit set (targets set by user space) --------------------- */
 
+/* dma_buf_mmap_internal is the dma-buf file's own mmap: file is a dma-buf's. */
+SEC("fentry")
+int BPF_PROG(fentry_mmap, struct file *file, struct vm_area_struct *vma)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct mmap_call m = { .vma = (__u64)vma };
+
+	if (!skip_tgid(pid_tgid >> 32))
+		bpf_map_update_elem(&mmap_calls, &tid, &m, BPF_ANY);
+	return 0;
+}
+
 SEC("fexit")
 int BPF_PROG(fexit_mmap, struct file *file, struct vm_area_struct *vma, int ret)
 {
-	mmap_done(ctx, DA_HOOK_MMAP, dmabuf_of_file_btf(file), vma, ret);
+	struct dma_buf *dmabuf = dmabuf_of_file_btf(file);
+
+	mmap_flush(ctx, dmabuf, vma); /* before the vma's finding: its first page came first */
+	mmap_done(ctx, DA_HOOK_MMAP, dmabuf, vma, ret);
 	return 0;
 }
 
@@ -739,6 +821,8 @@ int BPF_PROG(fexit_insert_page, struct vm_area_struct *vma, unsigned long addr,
 	struct da_tracked *tr = NULL;
 
 	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
+	if (insert_deferred(vma, ret))
+		return 0;
 	page_inserted(ctx, DA_HOOK_INSERT_PAGE, dmabuf, tr, vma, addr, ret, !ret);
 	return 0;
 }

@@ -12,7 +12,6 @@
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "ksyms.h"
@@ -111,11 +110,7 @@ int attach_bind(struct auditor *a, char *err, size_t errlen)
 
 /* ---- trials -------------------------------------------------------------- */
 
-/*
- * fentry trial, as bcc's libbpf-tools do it: load an empty fexit program
- * against the function's BTF id and attach it. Only a real attach tells
- * (arm64 before 6.4 loads but cannot attach: -524).
- */
+/* An empty tracing program: what a trial loads. */
 int attach_trial_load(enum bpf_attach_type type, int btf_id)
 {
 	const struct bpf_insn insns[] = {
@@ -129,11 +124,39 @@ int attach_trial_load(enum bpf_attach_type type, int btf_id)
 			     sizeof(insns) / sizeof(insns[0]), &opts);
 }
 
-static bool fentry_works(const struct btf *btf, const char *func, char *why, size_t len)
+int attach_func_id(const struct attach_env *env, const char *func)
 {
-	int id, prog_fd, link_fd;
+	for (int i = 0; i < env->nfuncs; i++)
+		if (!strcmp(env->funcs[i].name, func))
+			return env->funcs[i].btf_id;
+	return -ENOENT;
+}
 
-	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+static const char *refused_why(const struct attach_env *env, const char *func)
+{
+	for (int i = 0; i < env->nrefused; i++)
+		if (!strcmp(env->refused[i].func, func))
+			return env->refused[i].why;
+	return NULL;
+}
+
+/*
+ * fentry trial: an empty fexit program loaded against the function's BTF id
+ * (EPERM from lockdown or an LSM, a function the verifier refuses). Only an
+ * attach tells the rest (arm64 before 6.4 loads but cannot attach: -524), and
+ * a trial attach costs what the real one does (a trampoline made and torn
+ * down, ~0.25 s per function under QEMU): the auditor's own attach is that
+ * trial, and a refusal there decides again (loader.c) with the reason kept.
+ */
+static bool fentry_works(const struct attach_env *env, const char *func, char *why, size_t len)
+{
+	const char *refused = refused_why(env, func);
+	int id = attach_func_id(env, func), prog_fd;
+
+	if (refused) {
+		set_reason(why, len, "%s", refused);
+		return false;
+	}
 	if (id < 0) {
 		set_reason(why, len, "%s not in kernel BTF (inlined or absent)", func);
 		return false;
@@ -143,13 +166,6 @@ static bool fentry_works(const struct btf *btf, const char *func, char *why, siz
 		set_reason(why, len, "load %s", errno_text(errno));
 		return false;
 	}
-	link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
-	if (link_fd < 0) {
-		set_reason(why, len, "attach %s", errno_text(errno));
-		close(prog_fd);
-		return false;
-	}
-	close(link_fd);
 	close(prog_fd);
 	return true;
 }
@@ -163,6 +179,7 @@ static bool kprobe_works(const struct attach_env *env, const char *func, char *w
 		return false;
 	}
 	/* an unreadable or hidden kallsyms cannot tell: let the attach decide */
+	ksyms_ensure(env->ks);
 	if (!ksyms_has(env->ks, func)) {
 		set_reason(why, len, "%s not in /proc/kallsyms", func);
 		return false;
@@ -226,7 +243,7 @@ static int pick_fentry(struct detector *d, const struct attach_env *env, const i
 
 	d->fentry_why[0] = '\0';
 	for (int i = 0; i < n; i++) {
-		if (fentry_works(env->btf, d->def->fn[v[i]].func, why, sizeof(why)))
+		if (fentry_works(env, d->def->fn[v[i]].func, why, sizeof(why)))
 			return v[i];
 		/* keep the most telling reason: a function that exists but refuses */
 		if (!d->fentry_why[0] || !strstr(why, "not in kernel BTF"))
@@ -270,7 +287,7 @@ static int decide_also(struct detector *d, const struct attach_env *env)
 	if (!func || !p)
 		return 0;
 	if (d->mech == DA_MECH_FENTRY) {
-		if (!fentry_works(env->btf, func, why, sizeof(why)))
+		if (!fentry_works(env, func, why, sizeof(why)))
 			return 0;
 		ret = bpf_program__set_attach_target(p, 0, func);
 		if (ret)
@@ -345,8 +362,7 @@ static int decide(struct detector *d, const struct attach_env *env)
 /* The scan needs the task_vma iterator (5.12): libbpf looks it up in BTF too. */
 static void decide_scan(struct detector *d, const struct attach_env *env)
 {
-	bool ok = env->kernel_btf &&
-		  btf__find_by_name_kind(env->btf, "bpf_iter_task_vma", BTF_KIND_FUNC) >= 0;
+	bool ok = env->kernel_btf && attach_func_id(env, d->def->fn[0].func) >= 0;
 
 	d->mech = ok ? DA_MECH_ITER : DA_MECH_PROC;
 	set_autoload(d->progs[0].fexit, ok);
@@ -393,7 +409,34 @@ static struct bpf_link *attach_one(struct detector *d, struct bpf_program *p, bo
 	return bpf_program__attach_kprobe(p, ret, func);
 }
 
-static void attach_detector(struct detector *d)
+static void add_refusal(struct attach_env *env, const char *func, const char *why)
+{
+	struct fentry_refusal *r;
+
+	if (env->nrefused >= DA_KFUNCS_MAX || refused_why(env, func))
+		return;
+	r = &env->refused[env->nrefused++];
+	r->func = func;
+	set_reason(r->why, sizeof(r->why), "%s", why);
+}
+
+/*
+ * -524 (ENOTSUPP) is the architecture's answer, not the function's (arm64
+ * before 6.4 has no ftrace direct calls): every function is refused with it,
+ * so that the next pass does not try the other variants by fentry one by one.
+ */
+static void record_refusal(struct attach_env *env, const char *func, int err)
+{
+	char why[DA_WHY_LEN];
+
+	set_reason(why, sizeof(why), "attach %s", errno_text(err));
+	add_refusal(env, func, why);
+	for (int i = 0; err == ENOTSUPP && i < env->nfuncs; i++)
+		add_refusal(env, env->funcs[i].name, why);
+}
+
+/* Attaches d's programs; a refused fentry attach is recorded in env if record. 1 if so. */
+static int attach_detector(struct detector *d, struct attach_env *env, bool record)
 {
 	const struct hook_progs *v = &d->progs[d->fn];
 	struct bpf_program *progs[4] = { NULL, NULL, NULL, NULL };
@@ -402,7 +445,7 @@ static void attach_detector(struct detector *d)
 	int n = 0;
 
 	if (d->mech != DA_MECH_FENTRY && d->mech != DA_MECH_KPROBE)
-		return;
+		return 0;
 	/*
 	 * fexit before fentry: no entry is left without its answer. kretprobe
 	 * before kprobe: the handlers on one address run newest first
@@ -430,25 +473,31 @@ static void attach_detector(struct detector *d)
 			continue;
 		d->links[i] = attach_one(d, progs[i], ret[i], funcs[i]);
 		if (!d->links[i]) {
-			int e = errno;
+			int e = errno, recorded = record && d->mech == DA_MECH_FENTRY;
 
+			if (recorded)
+				record_refusal(env, funcs[i], e);
 			set_reason(d->mech == DA_MECH_FENTRY ? d->fentry_why : d->kprobe_why,
-				   DA_WHY_LEN, "attach %s: %s", fn_func(d), errno_text(e));
+				   DA_WHY_LEN, "attach %s: %s", funcs[i], errno_text(e));
 			for (int j = 0; j < i; j++) {
 				bpf_link__destroy(d->links[j]);
 				d->links[j] = NULL;
 			}
 			d->mech = DA_MECH_NONE;
 			d->also_on = false;
-			return;
+			return recorded;
 		}
 	}
+	return 0;
 }
 
-void attach_all(struct auditor *a)
+int attach_all(struct auditor *a, struct attach_env *env, bool record)
 {
+	int n = 0;
+
 	for (int i = 0; i < DA_HOOK_MAX; i++)
-		attach_detector(&a->det[i]);
+		n += attach_detector(&a->det[i], env, record);
+	return n;
 }
 
 void attach_detach(struct auditor *a)

@@ -14,7 +14,6 @@
 
 struct bpf_link;
 struct bpf_program;
-struct btf;
 struct dmabuf_audit_bpf;
 struct ksyms;
 
@@ -45,16 +44,36 @@ struct auditor {
 	struct bpf_link *dedup_iter;
 };
 
+/* A kernel function the ladder may need: its BTF id, found in one pass over BTF. */
+struct kfunc {
+	const char *name;
+	int btf_id; /* < 0: not in the kernel's BTF */
+};
+
+/* A function whose real fentry attach was refused: the ladder's next pass skips it. */
+struct fentry_refusal {
+	const char *func;
+	char why[DA_WHY_LEN];
+};
+
+#define DA_KFUNCS_MAX 24
+
 /* What the ladder looks at besides the detectors, found once per run. */
 struct attach_env {
-	const struct btf *btf;	 /* for CO-RE and fentry trials */
-	const struct ksyms *ks;	 /* /proc/kallsyms, read once: what kprobes can attach to */
+	struct kfunc funcs[DA_KFUNCS_MAX]; /* every function the table names, and more */
+	int nfuncs;
+	struct fentry_refusal refused[DA_KFUNCS_MAX];
+	int nrefused;
+	struct ksyms *ks;	 /* /proc/kallsyms, read when first asked: what kprobes can use */
 	enum da_attach mode;	 /* --attach */
 	bool kernel_btf;	 /* the kernel's own BTF: fentry and iterators need it */
 	bool kprobes;		 /* a kprobe PMU or tracefs kprobe_events */
 	bool find_vma, vma_walk; /* DA_NEEDS_FIND_VMA, DA_NEEDS_VMA_WALK hold */
+	bool map_iter;		 /* map element iterators load here (the dedup map's reader) */
 };
 
+/* The BTF id of a function env->funcs holds; -ENOENT when it is not in BTF. */
+int attach_func_id(const struct attach_env *env, const char *func);
 /* A one-line reason into buf (a detector's why, an error for the caller). */
 void set_reason(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -62,10 +81,18 @@ void set_reason(char *buf, size_t len, const char *fmt, ...) __attribute__((form
 int attach_trial_load(enum bpf_attach_type type, int btf_id);
 /* Resolves every program the table names. 0, or -ENOENT naming the one missing in err. */
 int attach_bind(struct auditor *a, char *err, size_t errlen);
-/* Decides every detector's mechanism by real trials; sets exactly its programs to load. */
+/*
+ * Decides every detector's mechanism (fentry where an empty program loads on the
+ * function and no earlier attach refused it, else kprobe); sets exactly its programs
+ * to load.
+ */
 int attach_decide(struct auditor *a, const struct attach_env *env);
-/* After load: attaches what was decided (a refusal turns that detector to none). */
-void attach_all(struct auditor *a);
+/*
+ * After load: attaches what was decided. A refused attach turns that detector to
+ * none; a refused fentry attach is also recorded in env->refused when record is
+ * set. Returns how many were recorded: the caller decides again without them.
+ */
+int attach_all(struct auditor *a, struct attach_env *env, bool record);
 void attach_detach(struct auditor *a);
 
 #endif

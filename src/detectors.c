@@ -12,7 +12,8 @@ const struct detector_def detector_defs[DA_HOOK_MAX] = {
 		.name = "mmap",
 		.hook = "dma_buf_mmap_internal",
 		.what = "mmap() of a dma-buf fd without VM_PFNMAP",
-		.fn = { FN("dma_buf_mmap_internal", NULL, "fexit_mmap", "kprobe_mmap",
+		/* the entry brackets the exporter's mmap: its inserts are counted at the return */
+		.fn = { FN("dma_buf_mmap_internal", "fentry_mmap", "fexit_mmap", "kprobe_mmap",
 			   "kretprobe_mmap") },
 	},
 	[DA_HOOK_MMAP_IMPORT] = {

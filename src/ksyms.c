@@ -72,6 +72,21 @@ int ksyms_load(struct ksyms *ks, FILE *f)
 	return 0;
 }
 
+int ksyms_open(struct ksyms *ks, const char *path)
+{
+	memset(ks, 0, sizeof(*ks));
+	ks->src = fopen(path, "re");
+	return ks->src ? 0 : -errno;
+}
+
+int ksyms_ensure(struct ksyms *ks)
+{
+	if (ks->tried)
+		return ks->len ? 0 : -ENOENT;
+	ks->tried = 1;
+	return ksyms_reload(ks);
+}
+
 int ksyms_reload(struct ksyms *ks)
 {
 	struct ksyms fresh;
@@ -89,6 +104,7 @@ int ksyms_reload(struct ksyms *ks)
 	ksyms_free(ks);
 	*ks = fresh;
 	ks->src = src;
+	ks->tried = 1;
 	return 0;
 }
 

@@ -24,8 +24,17 @@ struct ksyms {
 	 * drops its capabilities still reads real ones.
 	 */
 	FILE *src;
+	int tried; /* ksyms_ensure() read src (or failed to): not again */
 };
 
+/*
+ * Opens path (/proc/kallsyms) for reading when first needed (ksyms_ensure): parsing
+ * it is the dearest step of a start (~0.5 s under QEMU) and most runs never print
+ * a kernel address. 0 or -errno.
+ */
+int ksyms_open(struct ksyms *ks, const char *path);
+/* Reads the opened file the first time it is called. 0 or -errno (then an empty table). */
+int ksyms_ensure(struct ksyms *ks);
 /* Reads text symbols from f (kallsyms format). 0 or -errno. Addresses all
  * zero (kptr_restrict) give an empty table: lookups then fail. */
 int ksyms_load(struct ksyms *ks, FILE *f);

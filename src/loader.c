@@ -18,6 +18,7 @@
 #include "attach.h"
 #include "finding.h"
 #include "loader.h"
+#include "log.h"
 #include "procscan.h"
 #include "dmabuf_audit.skel.h"
 
@@ -80,31 +81,6 @@ static struct btf *load_btf(const char *path)
 	return path ? btf__parse(path, NULL) : btf__load_vmlinux_btf();
 }
 
-/*
- * FOLL_* values moved from macros to (renumbered) anonymous enums in 6.4.
- * Where the kernel's BTF has them as enumerators, those values win.
- */
-static void learn_gup_flags(const struct btf *btf)
-{
-	__u32 n = btf__type_cnt(btf);
-
-	gup_flags_reset();
-	for (__u32 id = 1; id < n; id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-		const struct btf_enum *e;
-
-		if (!btf_is_enum(t))
-			continue;
-		e = btf_enum(t);
-		for (__u16 i = 0; i < btf_vlen(t); i++, e++) {
-			const char *name = btf__name_by_offset(btf, e->name_off);
-
-			if (name && !strncmp(name, "FOLL_", 5))
-				gup_flag_set_value(name, (__u32)e->val);
-		}
-	}
-}
-
 /* ---- what the ladder needs to know of this kernel, found once ------------ */
 
 static bool kprobes_available(void)
@@ -114,13 +90,49 @@ static bool kprobes_available(void)
 	       !access("/sys/kernel/debug/tracing/kprobe_events", W_OK);
 }
 
-static bool btf_has_member(const struct btf *btf, const char *type, const char *member)
+static void want_func(struct attach_env *env, const char *name)
 {
-	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
-	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
-	const struct btf_member *m = t ? btf_members(t) : NULL;
+	if (!name || attach_func_id(env, name) != -ENOENT || env->nfuncs >= DA_KFUNCS_MAX)
+		return;
+	env->funcs[env->nfuncs++] = (struct kfunc){ .name = name, .btf_id = -ENOENT };
+}
 
-	for (int i = 0; t && i < btf_vlen(t); i++, m++) {
+/* Every function of the detector table, and the map iterator's (the dedup reader). */
+static void want_funcs(struct attach_env *env)
+{
+	for (int i = 0; i < DA_HOOK_MAX; i++) {
+		for (int v = 0; v < DA_MAX_VARIANTS; v++)
+			want_func(env, detector_defs[i].fn[v].func);
+		want_func(env, detector_defs[i].also.func);
+	}
+	want_func(env, "bpf_iter_bpf_map_elem");
+}
+
+static void learn_func(struct attach_env *env, const char *name, int id)
+{
+	for (int i = 0; i < env->nfuncs; i++)
+		if (env->funcs[i].btf_id < 0 && !strcmp(env->funcs[i].name, name))
+			env->funcs[i].btf_id = id; /* the first of that name, as libbpf takes it */
+}
+
+/* FOLL_* values moved from macros to (renumbered) anonymous enums in 6.4. */
+static void learn_enum(const struct btf *btf, const struct btf_type *t)
+{
+	const struct btf_enum *e = btf_enum(t);
+
+	for (__u16 i = 0; i < btf_vlen(t); i++, e++) {
+		const char *name = btf__name_by_offset(btf, e->name_off);
+
+		if (name && !strncmp(name, "FOLL_", 5))
+			gup_flag_set_value(name, (__u32)e->val);
+	}
+}
+
+static bool has_member(const struct btf *btf, const struct btf_type *t, const char *member)
+{
+	const struct btf_member *m = btf_members(t);
+
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
 		const char *name = btf__name_by_offset(btf, m->name_off);
 
 		if (name && !strcmp(name, member))
@@ -129,18 +141,71 @@ static bool btf_has_member(const struct btf *btf, const char *type, const char *
 	return false;
 }
 
-static void learn_kernel(struct attach_env *env, const struct btf *btf, const struct ksyms *ks,
+/*
+ * One pass over the kernel's BTF (100k+ types) for all it is asked: the BTF ids
+ * of the table's functions, the FOLL_* enumerators (their values win over the
+ * legacy macros) and whether vm_area_struct still has vm_next (the vma list the
+ * GUP-fast detector walks without bpf_find_vma: up to 6.0). The BTF is freed
+ * after, before libbpf parses its own copy: one copy at a time.
+ */
+static void learn_btf(struct attach_env *env, const struct btf *btf)
+{
+	__u32 n = btf__type_cnt(btf);
+
+	gup_flags_reset();
+	want_funcs(env);
+	for (__u32 id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *name;
+
+		if (btf_is_enum(t)) {
+			learn_enum(btf, t);
+			continue;
+		}
+		if (!btf_is_func(t) && !btf_is_struct(t))
+			continue;
+		name = btf__name_by_offset(btf, t->name_off);
+		if (!name || !*name)
+			continue;
+		if (btf_is_func(t))
+			learn_func(env, name, (int)id);
+		else if (!strcmp(name, "vm_area_struct"))
+			env->vma_walk = has_member(btf, t, "vm_next");
+	}
+}
+
+/*
+ * The dedup map's iterator needs map iterators (5.9) and the kernel's BTF, and
+ * a kernel that lets this process load one: decided by a real trial (an empty
+ * program), as every other program here. Measured: a kernel that loads task_vma
+ * iterators and refuses map iterators with EPERM. Without it the dedup counts
+ * are read with map syscalls (auditor_read_dedup).
+ */
+static bool map_iter_loads(const struct attach_env *env)
+{
+	int id = attach_func_id(env, "bpf_iter_bpf_map_elem"), fd;
+
+	if (!env->kernel_btf || id < 0)
+		return false;
+	fd = attach_trial_load(BPF_TRACE_ITER, id);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static void learn_kernel(struct attach_env *env, const struct btf *btf, struct ksyms *ks,
 			 enum da_attach mode)
 {
-	env->btf = btf;
+	memset(env, 0, sizeof(*env));
 	env->ks = ks;
 	env->mode = mode;
 	env->kernel_btf = kernel_btf();
 	env->kprobes = kprobes_available();
+	learn_btf(env, btf);
 	/* bpf_find_vma (5.17): how the GUP-fast detector finds the vma */
 	env->find_vma = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_find_vma, NULL) > 0;
-	/* without it, a vma list to walk where the kernel still has one (up to 6.0) */
-	env->vma_walk = btf_has_member(btf, "vm_area_struct", "vm_next");
+	env->map_iter = map_iter_loads(env);
 }
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -190,32 +255,9 @@ static int open_object(struct auditor *a, const char *btf_path, uint32_t pid, ch
 	return attach_bind(a, err, errlen);
 }
 
-/*
- * The dedup map's iterator needs map iterators (5.9) and the kernel's BTF, and
- * a kernel that lets this process load one: decided by a real trial (an empty
- * program), as every other program here. Measured: a kernel that loads task_vma
- * iterators and refuses map iterators with EPERM. Without it the dedup counts
- * are read with map syscalls (auditor_read_dedup).
- */
-static bool map_iter_loads(const struct attach_env *env)
-{
-	int id, fd;
-
-	if (!env->kernel_btf)
-		return false;
-	id = btf__find_by_name_kind(env->btf, "bpf_iter_bpf_map_elem", BTF_KIND_FUNC);
-	if (id < 0)
-		return false;
-	fd = attach_trial_load(BPF_TRACE_ITER, id);
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
 static int decide_dedup_iter(struct auditor *a, const struct attach_env *env)
 {
-	return bpf_program__set_autoload(a->skel->progs.dump_dedup, map_iter_loads(env));
+	return bpf_program__set_autoload(a->skel->progs.dump_dedup, env->map_iter);
 }
 
 /* Kept for the run: each read is one bpf_iter_create() and a few read()s. */
@@ -234,7 +276,42 @@ static void attach_dedup_iter(struct auditor *a)
 	a->dedup_iter = bpf_program__attach_iter(a->skel->progs.dump_dedup, &opts);
 }
 
-int auditor_open(struct auditor **out, const struct da_opts *o, const struct ksyms *ks, char *err,
+/* One pass of the start: the object opened, the ladder decided, the programs loaded. */
+static int open_and_load(struct auditor *a, const struct da_opts *o, const char *btf_path,
+			 const struct attach_env *env, char *err, size_t errlen)
+{
+	int ret = open_object(a, btf_path, o->pid, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = attach_decide(a, env);
+	if (!ret)
+		ret = decide_dedup_iter(a, env);
+	if (ret) {
+		set_reason(err, errlen, "cannot set up the BPF programs: %s", strerror(-ret));
+		return ret;
+	}
+	log_step("attach ladder decided");
+	ret = dmabuf_audit_bpf__load(a->skel);
+	if (ret) {
+		set_reason(err, errlen, "BPF programs refused by the kernel: %s%s", strerror(-ret),
+			   o->verbose ? "" : " (run with -v for the verifier log)");
+		return ret;
+	}
+	log_step("BPF programs loaded");
+	return 0;
+}
+
+static void unload(struct auditor *a)
+{
+	bpf_link__destroy(a->dedup_iter);
+	a->dedup_iter = NULL;
+	attach_detach(a);
+	dmabuf_audit_bpf__destroy(a->skel);
+	a->skel = NULL;
+}
+
+int auditor_open(struct auditor **out, const struct da_opts *o, struct ksyms *ks, char *err,
 		 size_t errlen)
 {
 	const char *btf_path = o->btf_path[0] ? o->btf_path : NULL;
@@ -255,29 +332,28 @@ int auditor_open(struct auditor **out, const struct da_opts *o, const struct ksy
 		ret = open_btf(btf_path, &btf, err, errlen);
 	if (ret)
 		goto cleanup;
-	learn_gup_flags(btf);
-	ret = open_object(a, btf_path, o->pid, err, errlen);
+	learn_kernel(&env, btf, ks, o->attach);
+	/* libbpf parses its own copy for the skeleton: one at a time */
+	btf__free(btf);
+	log_step("kernel BTF read");
+	/*
+	 * The attach is the fentry trial that tells (see attach.c): when the kernel
+	 * refuses one, the ladder decides again without that function (its next
+	 * variant may be refused too: as many passes as variants, at most).
+	 */
+	for (int pass = 0;; pass++) {
+		ret = open_and_load(a, o, btf_path, &env, err, errlen);
+		if (ret || !attach_all(a, &env, pass < DA_MAX_VARIANTS))
+			break;
+		log_step("fentry attach refused: deciding again");
+		unload(a);
+	}
 	if (ret)
 		goto cleanup;
-	learn_kernel(&env, btf, ks, o->attach);
-	ret = attach_decide(a, &env);
-	if (!ret)
-		ret = decide_dedup_iter(a, &env);
-	if (ret) {
-		set_reason(err, errlen, "cannot set up the BPF programs: %s", strerror(-ret));
-		goto cleanup;
-	}
-	ret = dmabuf_audit_bpf__load(a->skel);
-	if (ret) {
-		set_reason(err, errlen, "BPF programs refused by the kernel: %s%s", strerror(-ret),
-			   o->verbose ? "" : " (run with -v for the verifier log)");
-		goto cleanup;
-	}
-	attach_all(a);
 	attach_dedup_iter(a);
+	log_step("BPF programs attached");
 	*out = a;
 cleanup:
-	btf__free(btf);
 	if (ret)
 		auditor_close(a);
 	return ret;
@@ -287,9 +363,7 @@ void auditor_close(struct auditor *a)
 {
 	if (!a)
 		return;
-	bpf_link__destroy(a->dedup_iter);
-	attach_detach(a);
-	dmabuf_audit_bpf__destroy(a->skel);
+	unload(a);
 	free(a);
 }
 

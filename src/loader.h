@@ -26,11 +26,12 @@ const char *mech_name(enum da_mech m);
 
 /*
  * Checks privileges and BTF, decides the ladder, loads and attaches. ks: the kernel's
- * symbols, read once by the caller (what kprobes can attach to). 0 or -errno with a
- * one-line reason in err. A detector that cannot attach is not an error here: see
- * auditor_live() and auditor_can_scan().
+ * symbols, opened by the caller (ksyms_open), read here only if the kprobe ladder
+ * asks (what kprobes can attach to). 0 or -errno with a one-line reason in err. A
+ * detector that cannot attach is not an error here: see auditor_live() and
+ * auditor_can_scan().
  */
-int auditor_open(struct auditor **out, const struct da_opts *o, const struct ksyms *ks, char *err,
+int auditor_open(struct auditor **out, const struct da_opts *o, struct ksyms *ks, char *err,
 		 size_t errlen);
 void auditor_close(struct auditor *a); /* NULL-safe */
 

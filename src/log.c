@@ -3,13 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "log.h"
 
-static bool journal;
+static bool journal, verbose;
+static struct timespec t0;
 
 /* systemd sets JOURNAL_STREAM=DEV:INODE of the stream it connected. */
 void log_init(void)
 {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	const char *js = getenv("JOURNAL_STREAM");
 	unsigned long long dev, ino;
 	struct stat st;
@@ -36,4 +39,20 @@ void log_msg(int prio, const char *fmt, ...)
 	else
 		fprintf(stderr, "dmabuf-audit: %s%s\n", prio == LOG_WARNING ? "warning: " : "",
 			msg);
+}
+
+void log_set_verbose(bool on)
+{
+	verbose = on;
+}
+
+void log_step(const char *what)
+{
+	struct timespec now;
+
+	if (!verbose)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	log_msg(LOG_DEBUG, "start: %.3f s %s", (double)(now.tv_sec - t0.tv_sec) +
+		(now.tv_nsec - t0.tv_nsec) / 1e9, what);
 }

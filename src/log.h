@@ -15,5 +15,8 @@
 void log_init(void);
 bool log_to_journal(void);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* -v: log_step() prints each step of the start with the seconds since log_init() */
+void log_set_verbose(bool on);
+void log_step(const char *what);
 
 #endif

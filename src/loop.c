@@ -16,14 +16,20 @@
 
 #define TICK_SECONDS 1
 
-enum { FD_RING, FD_SIGNAL, FD_DURATION, FD_TICK, FD_INTERVAL, FD_WATCHDOG, FD_MAX };
+enum { FD_RING, FD_SIGNAL, FD_DURATION, FD_TICK, FD_WATCHDOG, FD_MAX };
 
+/*
+ * The interval has no timer of its own: the one-second tick runs it when it is
+ * due, so an idle auditor wakes once a second, not more.
+ */
 struct loop {
 	const struct loop_hooks *h;
 	struct session *s;
 	struct ring_buffer *rb;
 	int epfd;
 	int fd[FD_MAX];
+	unsigned int interval_s; /* 0: no interval */
+	double next_interval;	 /* monotonic seconds */
 };
 
 static int on_sample(void *ctx, void *data, size_t size)
@@ -113,8 +119,8 @@ static int setup(struct loop *l)
 		ret = timer_set(l, FD_DURATION, h->duration * 1000000ULL, false);
 	if (!ret)
 		ret = timer_set(l, FD_TICK, TICK_SECONDS * 1000000ULL, true);
-	if (!ret && h->interval && h->interval_s)
-		ret = timer_set(l, FD_INTERVAL, h->interval_s * 1000000ULL, true);
+	l->interval_s = h->interval ? h->interval_s : 0;
+	l->next_interval = now() + l->interval_s;
 	if (!ret && h->watchdog && h->watchdog_usec)
 		ret = timer_set(l, FD_WATCHDOG, h->watchdog_usec / 2 ?: 1, true);
 	return ret;
@@ -122,7 +128,7 @@ static int setup(struct loop *l)
 
 /*
  * One signal from the signalfd: SIGINT/SIGTERM set *stop; SIGHUP calls
- * reload() and re-arms the interval timer at the interval it returns (0:
+ * reload() and restarts the interval at the one it returns (0:
  * unchanged). Returns 0, or -errno when re-arming the timer fails.
  */
 static int on_signal(struct loop *l, bool *stop)
@@ -138,9 +144,26 @@ static int on_signal(struct loop *l, bool *stop)
 		return 0;
 	}
 	iv = h->reload(h->ctx);
-	if (iv && l->fd[FD_INTERVAL] >= 0)
-		return timer_set(l, FD_INTERVAL, iv * 1000000ULL, true);
+	if (iv && l->interval_s) {
+		l->interval_s = iv;
+		l->next_interval = now() + iv;
+	}
 	return 0;
+}
+
+/* The tick: counts that grew, and the interval's work when it is due. */
+static void on_tick(struct loop *l)
+{
+	double t = now();
+
+	/* half a tick early is due: the tick and the deadline start together */
+	if (!l->interval_s || t + 0.5 < l->next_interval) {
+		session_poll(l->s);
+		return;
+	}
+	/* due again interval_s after this run, not after a missed deadline */
+	l->next_interval = t + l->interval_s;
+	l->h->interval(l->h->ctx);
 }
 
 static int dispatch(struct loop *l, int which, bool *stop)
@@ -168,10 +191,7 @@ static int dispatch(struct loop *l, int which, bool *stop)
 		ret = ring_buffer__consume(l->rb);
 		if (ret < 0)
 			return ret;
-		if (which == FD_TICK)
-			session_tick(l->s);
-		else
-			h->interval(h->ctx);
+		on_tick(l);
 		return 0;
 	}
 }

@@ -18,10 +18,10 @@ typedef void (*tick_fn)(void *ctx);
 /*
  * What the caller adds to the loop. Ring-buffer events go to the session
  * (session_event), and every second, after a drain, the grown counts too
- * (session_tick): the session's callback sees both.
+ * (session_poll): the session's callback sees both.
  */
 struct loop_hooks {
-	tick_fn interval; /* every `interval` seconds, after a drain (NULL: none) */
+	tick_fn interval; /* every `interval` seconds (from the tick), after a drain (NULL: none) */
 	tick_fn watchdog; /* every watchdog_usec / 2 (NULL: none) */
 	/* SIGHUP (NULL: SIGHUP is not handled here); returns the interval to use */
 	unsigned int (*reload)(void *ctx);

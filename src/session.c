@@ -8,31 +8,39 @@
 #include "log.h"
 #include "session.h"
 
-static void load_ksyms(struct ksyms *ks)
+/* The kernel's symbols are read when first needed (session_symbols). */
+static void open_ksyms(struct ksyms *ks)
 {
-	FILE *f = fopen("/proc/kallsyms", "re");
-	int err = f ? ksyms_load(ks, f) : -errno;
+	int err = ksyms_open(ks, "/proc/kallsyms");
 
-	if (err) {
-		if (f)
-			fclose(f);
-		memset(ks, 0, sizeof(*ks));
+	if (err)
 		log_msg(LOG_WARNING, "cannot read /proc/kallsyms (stacks stay as addresses): %s",
 			strerror(-err));
+}
+
+/* Before anything names a kernel address: the symbols read, once. */
+static void session_symbols(struct session *s)
+{
+	int err;
+
+	if (s->ks.tried || !s->ks.src)
 		return;
-	}
-	ks->src = f; /* read again when a frame is unknown (session_clean_stack) */
+	err = ksyms_ensure(&s->ks);
+	if (err)
+		log_msg(LOG_WARNING, "cannot read /proc/kallsyms (stacks stay as addresses): %s",
+			strerror(-err));
 }
 
 int session_open(struct session *s, const struct da_opts *o, size_t max_findings,
 		 finding_fn changed, void *ctx, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
+	log_set_verbose(o->verbose);
 	s->changed = changed;
 	s->ctx = ctx;
 	finding_set_init(&s->set, max_findings);
 	/* before the auditor: its kprobe ladder asks the same table */
-	load_ksyms(&s->ks);
+	open_ksyms(&s->ks);
 	return auditor_open(&s->a, o, &s->ks, err, errlen);
 }
 
@@ -48,7 +56,10 @@ void session_close(struct session *s)
 
 void session_add(struct session *s, const struct da_event *ev)
 {
-	struct finding *f = finding_set_add(&s->set, ev);
+	struct finding *f;
+
+	session_symbols(s); /* the callback prints the mmap op, the stack */
+	f = finding_set_add(&s->set, ev);
 
 	if (s->changed)
 		s->changed(s->ctx, f, ev);
@@ -60,6 +71,7 @@ void session_event(struct session *s, const struct da_event *ev)
 {
 	struct da_event e = *ev;
 
+	session_symbols(s);
 	clean_stack(&s->ks, &e);
 	session_add(s, &e);
 }
@@ -80,6 +92,27 @@ void session_tick(struct session *s)
 	if (err)
 		log_msg(LOG_WARNING, "cannot read the dedup map (counts may lag): %s",
 			strerror(-err));
+}
+
+/*
+ * Every count goes to a BPF counter before the dedup map, so unchanged counters mean
+ * unchanged counts, but for a program that counted before the last read and updated
+ * the map after it: the read after a change is repeated once.
+ */
+void session_poll(struct session *s)
+{
+	uint64_t c[DA_CTR_MAX], sum = 0;
+	bool changed;
+
+	auditor_read_counters(s->a, c);
+	for (int i = 0; i < DA_CTR_MAX; i++)
+		sum += c[i];
+	changed = sum != s->polled;
+	if (!changed && !s->poll_again)
+		return;
+	s->polled = sum;
+	s->poll_again = changed;
+	session_tick(s);
 }
 
 static double monotonic_s(void)
@@ -143,6 +176,7 @@ int session_announce(const struct session *s)
 		log_msg(LOG_WARNING, "detector %s (%s) cannot run here: %s", detector_name(i),
 			auditor_func(a, i), why);
 	}
+	log_step("scan done");
 	log_msg(LOG_INFO, "ready: %d of %d live detectors attached, scan %s", live,
 		DA_LIVE_DETECTORS, auditor_can_scan(a) ? "done" : "unavailable");
 	return 0;

@@ -7,7 +7,9 @@
 #ifndef DA_SESSION_H
 #define DA_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "cli.h"
 #include "finding.h"
 #include "ksyms.h"
@@ -23,16 +25,19 @@ typedef void (*finding_fn)(void *ctx, struct finding *f, const struct da_event *
 
 struct session {
 	struct auditor *a;
-	struct ksyms ks; /* stacks, mmap ops, what kprobes can attach to: read once */
+	struct ksyms ks; /* stacks, mmap ops, kprobe targets: read when first needed */
 	struct finding_set set;
 	finding_fn changed;
 	void *ctx;
+	uint64_t polled;  /* BPF counters' sum at the last session_poll */
+	bool poll_again;  /* the last poll saw a change: read once more */
 };
 
 /*
- * Reads the kernel's symbols (a warning if it cannot), opens the auditor (see
- * auditor_open) and an empty finding set of at most max_findings. 0 or -errno with
- * a one-line reason in err; session_close() either way.
+ * Opens the kernel's symbols (read at the first finding, or by the kprobe ladder; a
+ * warning if they cannot be), the auditor (see auditor_open) and an empty finding set
+ * of at most max_findings. 0 or -errno with a one-line reason in err; session_close()
+ * either way.
  */
 int session_open(struct session *s, const struct da_opts *o, size_t max_findings,
 		 finding_fn changed, void *ctx, char *err, size_t errlen);
@@ -44,6 +49,11 @@ void session_event(struct session *s, const struct da_event *ev);
 void session_add(struct session *s, const struct da_event *ev);
 /* Grown counts of repeats from the BPF dedup map; each grown finding to the callback. */
 void session_tick(struct session *s);
+/*
+ * session_tick() when the BPF counters (mapped memory, no syscall) moved since the
+ * last poll, and once more after: the loop's tick, nearly free while nothing happens.
+ */
+void session_poll(struct session *s);
 
 /* Says what cannot run here (stderr): 0, or -ENODEV when nothing can. */
 int session_announce(const struct session *s);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "ksyms.h"
 #include "unit.h"
 
@@ -373,8 +374,39 @@ static void test_ksyms_has(void)
 	ASSERT_EQ_INT(ksyms_has(NULL, "start_kernel"), -ENOENT, "no table: cannot tell");
 }
 
+/* ksyms_open() reads nothing; ksyms_ensure() reads once, then never again. */
+static void test_ksyms_lazy(void)
+{
+	char path[] = "/tmp/da-ksyms-XXXXXX";
+	int fd = mkstemp(path);
+	struct ksyms ks;
+	char buf[128];
+
+	if (!ASSERT_TRUE(fd >= 0, "mkstemp"))
+		return;
+	ASSERT_TRUE(write(fd, fake_kallsyms, strlen(fake_kallsyms)) ==
+			    (ssize_t)strlen(fake_kallsyms),
+		    "write the fake kallsyms");
+	close(fd);
+	ASSERT_EQ_INT(ksyms_open(&ks, path), 0, "ksyms_open");
+	ASSERT_EQ_U64(ks.len, 0, "nothing read at open");
+	ASSERT_EQ_INT(ksyms_ensure(&ks), 0, "first ensure reads");
+	ASSERT_EQ_U64(ks.len, UNIT_ARRAY_SIZE(fake_text), "the text symbols after ensure");
+	ASSERT_STREQ(ksyms_describe(&ks, 0xffffffff81001000ull, 0, buf, sizeof(buf)),
+		     "start_kernel", "a symbol named after ensure");
+	/* a second ensure does not read the file again (gone by now) */
+	unlink(path);
+	ASSERT_EQ_INT(ksyms_ensure(&ks), 0, "second ensure: the table as it is");
+	ASSERT_EQ_U64(ks.len, UNIT_ARRAY_SIZE(fake_text), "table kept");
+	ksyms_free(&ks);
+	ASSERT_EQ_INT(ksyms_open(&ks, path), -ENOENT, "ksyms_open of a missing file");
+	ASSERT_TRUE(ks.src == NULL, "no file kept");
+	ksyms_free(&ks);
+}
+
 /* clang-format off */
 static const struct unit_test tests[] = {
+	UNIT_TEST(test_ksyms_lazy),
 	UNIT_TEST(test_ksyms_has),
 	UNIT_TEST(test_ksyms_frame_bpf),
 	UNIT_TEST(test_ksyms_reload),
