@@ -82,14 +82,17 @@ struct {
 /*
  * Address spaces known to map a dma-buf (seen by an mmap hook or the scan).
  * The GUP-fast entry has no vma: this lookup keeps the vma search off every
- * process that never mapped one. A stale entry (mm freed and reused) only
- * costs one vma search, never a wrong finding.
+ * process that never mapped one. The value is the tgid that mapped: an
+ * mm_struct freed and reused by another process (slab reuse makes that the
+ * common case for short processes) then costs this one lookup, not the whole
+ * pending-call path. A CLONE_VM child of another tgid (vfork before exec) is
+ * not checked.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, __u8);
+	__type(value, __u32);
 } dmabuf_mms SEC(".maps");
 
 /* A GUP-fast call in progress in a process that maps a dma-buf. */
@@ -97,7 +100,7 @@ struct fast_call {
 	__u64 start;
 	__u64 gup_flags;
 	__u32 slow_ran; /* the slow-path fallback walked a dma-buf vma */
-	__u32 __pad;
+	__u32 active;	/* the entry stays for the thread's next call (no map locks) */
 };
 
 struct {
@@ -108,13 +111,22 @@ struct {
 } fast_calls SEC(".maps");
 
 /*
+ * Active entries of fast_calls (an upper bound: neither an LRU eviction nor a
+ * kretprobe's missed return is subtracted): while it is 0, the GUP-fast exit
+ * and the slow path leave after one load.
+ */
+__s64 nr_fast_calls = 0;
+
+/*
  * A dma-buf mmap in progress on this thread (fentry mode: fentry_mmap). The
  * exporter's inserts into that vma after the first reported one are counted
  * here and added to the counters and the dedup map once, when its mmap
  * returns (fexit_mmap): a violating exporter inserts every page of the
  * mapping there, and per page this costs one lookup instead of two dedup
- * updates and three atomic adds. LRU: an mmap whose return was missed must not
- * block later ones.
+ * updates and three atomic adds. A thread's entry stays for its next mmap
+ * (vma 0 between two): an update and a delete per mmap take the map's locks,
+ * dear under TCG where interrupts are masked and unmasked (measured: 5 to 10
+ * us per call). LRU: entries of gone threads make room.
  */
 struct mmap_call {
 	__u64 vma;
@@ -273,13 +285,12 @@ static __always_inline bool skip_current(void)
 	return skip_tgid(bpf_get_current_pid_tgid() >> 32);
 }
 
-static __always_inline void mark_mm(struct vm_area_struct *vma)
+static __always_inline void mark_mm(struct vm_area_struct *vma, __u32 tgid)
 {
 	__u64 mm = (__u64)BPF_CORE_READ(vma, vm_mm);
-	__u8 one = 1;
 
 	if (mm)
-		bpf_map_update_elem(&dmabuf_mms, &mm, &one, BPF_ANY);
+		bpf_map_update_elem(&dmabuf_mms, &mm, &tgid, BPF_ANY);
 }
 
 static __always_inline struct da_event *scratch_event(void)
@@ -368,6 +379,15 @@ static __always_inline bool count_first(struct da_dedup_key *key, __u64 n)
 	return !seen_before(key, n);
 }
 
+static __always_inline void output(struct da_event *ev, const struct da_dedup_key *key)
+{
+	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0)) {
+		counter_add(DA_CTR_RINGBUF_LOST);
+		/* Let the next occurrence carry the full event. */
+		bpf_map_delete_elem(&dedup, key);
+	}
+}
+
 /* Send the first occurrence of a key: ev's target fields are filled. */
 static __always_inline void emit(void *ctx, struct da_event *ev, const struct da_dedup_key *key,
 				 __u32 hook, __u64 pid_tgid, __u64 addr, __u64 gup_flags, int ret,
@@ -397,11 +417,7 @@ static __always_inline void emit(void *ctx, struct da_event *ev, const struct da
 		__builtin_memcpy(ev->stack, answering->stack, sizeof(ev->stack));
 		ev->stack_len = answering->stack_len;
 	}
-	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0)) {
-		counter_add(DA_CTR_RINGBUF_LOST);
-		/* Let the next occurrence carry the full event. */
-		bpf_map_delete_elem(&dedup, key);
-	}
+	output(ev, key);
 }
 
 /* Count, de-duplicate and send an event whose target fields are already filled. */
@@ -485,12 +501,25 @@ static __always_inline void mmap_done(void *ctx, __u32 hook, struct dma_buf *dma
 	if (!dmabuf || ret)
 		return;
 	counter_add(DA_CTR_HOOK_BASE + hook);
-	mark_mm(vma);
+	mark_mm(vma, bpf_get_current_pid_tgid() >> 32);
 	if (BPF_CORE_READ(vma, vm_file) != BPF_CORE_READ(dmabuf, file))
 		track_swapped(dmabuf, vma);
 	if (BPF_CORE_READ(vma, vm_flags) & DA_VM_PFNMAP)
 		return;
 	report(ctx, DA_KIND_MMAP_WITHOUT_PFNMAP, hook, dmabuf, NULL, vma, 0, 0, ret, 0);
+}
+
+/* This thread's GUP-fast call, if any, fell back to the slow path on a dma-buf. */
+static __always_inline void fast_slow_ran(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct fast_call *fc;
+
+	if (!nr_fast_calls)
+		return;
+	fc = bpf_map_lookup_elem(&fast_calls, &tid);
+	if (fc && fc->active)
+		fc->slow_ran = 1;
 }
 
 /*
@@ -502,12 +531,8 @@ static __always_inline void gup_checked(void *ctx, struct dma_buf *dmabuf,
 					const struct da_tracked *tr, struct vm_area_struct *vma,
 					__u64 gup_flags, int ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct fast_call *fc = bpf_map_lookup_elem(&fast_calls, &tid);
-
 	/* Inside a GUP-fast call: its fallback reached the slow path. */
-	if (fc)
-		fc->slow_ran = 1;
+	fast_slow_ran();
 	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_SLOW);
 	report(ctx, ret ? DA_KIND_GUP_BLOCKED : DA_KIND_GUP_ON_DMABUF, DA_HOOK_GUP_SLOW, dmabuf,
 	       tr, vma, 0, gup_flags, ret, 0);
@@ -520,6 +545,49 @@ static __always_inline void gup_checked(void *ctx, struct dma_buf *dmabuf,
  * normal one: both kinds are reported (pte value not read: 0), N times for
  * N pages (a vm_insert_pages batch).
  */
+/*
+ * N struct pages inserted: page_insert_on_dmabuf and pte_not_special (implied
+ * by the insert function), counted together. A new vma's two first events
+ * share one fill and one stack walk (the dearest step of a new finding).
+ */
+static __always_inline void report_insert(void *ctx, __u32 hook, struct dma_buf *dmabuf,
+					  const struct da_tracked *tr, struct vm_area_struct *vma,
+					  __u64 addr, int ret, __u64 n)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct da_dedup_key ins = { .kind = DA_KIND_PAGE_INSERT_ON_DMABUF, .pid = pid_tgid >> 32 };
+	struct da_dedup_key pte;
+	struct da_event *ev;
+	bool first_ins, first_pte;
+
+	if (skip_current())
+		return;
+	ev = scratch_event();
+	if (!ev)
+		return;
+	if (!dmabuf && tr)
+		ins.inode = tr->inode;
+	else
+		ins.inode = BPF_CORE_READ(dmabuf, file, f_inode, i_ino);
+	ins.vm_start = BPF_CORE_READ(vma, vm_start);
+	pte = ins;
+	pte.kind = DA_KIND_PTE_NOT_SPECIAL;
+	first_ins = count_first(&ins, n);
+	first_pte = count_first(&pte, n);
+	if (!first_ins && !first_pte)
+		return;
+	fill_target(ev, dmabuf, tr, vma);
+	if (!first_ins) {
+		emit(ctx, ev, &pte, hook, pid_tgid, addr, 0, ret, 0);
+		return;
+	}
+	emit(ctx, ev, &ins, hook, pid_tgid, addr, 0, ret, 0);
+	if (first_pte) {
+		ev->kind = pte.kind; /* the same insert: the same process, stack and target */
+		output(ev, &pte);
+	}
+}
+
 static __always_inline void page_inserted(void *ctx, __u32 hook, struct dma_buf *dmabuf,
 					  const struct da_tracked *tr, struct vm_area_struct *vma,
 					  __u64 addr, int ret, __u64 n)
@@ -527,8 +595,7 @@ static __always_inline void page_inserted(void *ctx, __u32 hook, struct dma_buf 
 	if (!n)
 		return;
 	counter_add(DA_CTR_HOOK_BASE + hook);
-	report_n(ctx, DA_KIND_PAGE_INSERT_ON_DMABUF, hook, dmabuf, tr, vma, addr, 0, ret, 0, n);
-	report_n(ctx, DA_KIND_PTE_NOT_SPECIAL, hook, dmabuf, tr, vma, addr, 0, ret, 0, n);
+	report_insert(ctx, hook, dmabuf, tr, vma, addr, ret, n);
 }
 
 /*
@@ -564,14 +631,12 @@ static __always_inline void mmap_flush(void *ctx, struct dma_buf *dmabuf,
 	if (!m)
 		return;
 	pages = m->vma == (__u64)vma ? m->pages : 0;
-	bpf_map_delete_elem(&mmap_calls, &tid);
+	m->vma = 0; /* kept for the thread's next mmap */
+	m->pages = 0;
 	if (!pages || !dmabuf)
 		return;
 	counter_add_n(DA_CTR_HOOK_BASE + DA_HOOK_INSERT_PAGE, pages);
-	report_n(ctx, DA_KIND_PAGE_INSERT_ON_DMABUF, DA_HOOK_INSERT_PAGE, dmabuf, NULL, vma, 0, 0,
-		 0, 0, pages);
-	report_n(ctx, DA_KIND_PTE_NOT_SPECIAL, DA_HOOK_INSERT_PAGE, dmabuf, NULL, vma, 0, 0, 0, 0,
-		 pages);
+	report_insert(ctx, DA_HOOK_INSERT_PAGE, dmabuf, NULL, vma, 0, 0, pages);
 }
 
 /*
@@ -606,22 +671,38 @@ static __always_inline void fault_done(void *ctx, struct dma_buf *dmabuf,
 
 /* ---- GUP-fast ---------------------------------------------------------- */
 
-static __always_inline bool current_mm_maps_dmabuf(void)
+/*
+ * A GUP-fast call begins in this process: remember it if the process mapped
+ * a dma-buf into this mm (not a reused mm_struct: the tgid must match).
+ */
+static __always_inline void fast_enter(__u64 mm, __u32 tgid, __u64 start, __u64 gup_flags)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 mm = (__u64)BPF_CORE_READ(task, mm);
+	struct fast_call *p, fc = { .start = start, .gup_flags = gup_flags, .active = 1 };
+	__u32 *owner, tid;
 
-	return mm && bpf_map_lookup_elem(&dmabuf_mms, &mm);
+	if (!mm)
+		return;
+	owner = bpf_map_lookup_elem(&dmabuf_mms, &mm);
+	if (!owner || *owner != tgid || skip_tgid(tgid))
+		return;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	p = bpf_map_lookup_elem(&fast_calls, &tid);
+	if (!p && bpf_map_update_elem(&fast_calls, &tid, &fc, BPF_NOEXIST))
+		return;
+	/* still active: a kretprobe missed its return, counted once */
+	if (!p || !p->active)
+		__sync_fetch_and_add(&nr_fast_calls, 1);
+	if (p)
+		*p = fc; /* only this thread writes its entry */
 }
 
-static __always_inline void fast_enter(__u64 start, __u64 gup_flags)
+/* The same from a kprobe or an fentry without the BTF task helper (5.10). */
+static __always_inline void fast_enter_probe(__u64 start, __u64 gup_flags)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct fast_call fc = { .start = start, .gup_flags = gup_flags };
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
-	if (!current_mm_maps_dmabuf() || skip_current())
-		return;
-	bpf_map_update_elem(&fast_calls, &tid, &fc, BPF_ANY);
+	fast_enter((__u64)BPF_CORE_READ(task, mm), bpf_get_current_pid_tgid() >> 32, start,
+		   gup_flags);
 }
 
 struct find_ctx {
@@ -652,12 +733,16 @@ static long find_dmabuf_vma(struct task_struct *task, struct vm_area_struct *vma
 static __always_inline bool fast_take(struct fast_call *fc, int ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct fast_call *p = bpf_map_lookup_elem(&fast_calls, &tid);
+	struct fast_call *p;
 
-	if (!p)
+	if (!nr_fast_calls)
+		return false;
+	p = bpf_map_lookup_elem(&fast_calls, &tid);
+	if (!p || !p->active)
 		return false;
 	*fc = *p;
-	bpf_map_delete_elem(&fast_calls, &tid);
+	p->active = 0;
+	__sync_fetch_and_add(&nr_fast_calls, -1);
 	return ret > 0 && !fc->slow_ran;
 }
 
@@ -754,11 +839,7 @@ static __always_inline void page_followed(void *ctx, struct dma_buf *dmabuf,
 					  const struct da_tracked *tr, struct vm_area_struct *vma,
 					  __u64 addr, __u64 gup_flags)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct fast_call *fc = bpf_map_lookup_elem(&fast_calls, &tid);
-
-	if (fc)
-		fc->slow_ran = 1;
+	fast_slow_ran();
 	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_SLOW);
 	report(ctx, DA_KIND_GUP_ON_DMABUF, DA_HOOK_GUP_SLOW, dmabuf, tr, vma, addr, gup_flags, 0,
 	       0);
@@ -777,9 +858,14 @@ int BPF_PROG(fentry_mmap, struct file *file, struct vm_area_struct *vma)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
-	struct mmap_call m = { .vma = (__u64)vma };
+	struct mmap_call *p, m = { .vma = (__u64)vma };
 
-	if (!skip_tgid(pid_tgid >> 32))
+	if (skip_tgid(pid_tgid >> 32))
+		return 0;
+	p = bpf_map_lookup_elem(&mmap_calls, &tid);
+	if (p)
+		*p = m; /* only this thread writes its entry */
+	else
 		bpf_map_update_elem(&mmap_calls, &tid, &m, BPF_ANY);
 	return 0;
 }
@@ -831,7 +917,21 @@ int BPF_PROG(fexit_insert_page, struct vm_area_struct *vma, unsigned long addr,
 SEC("fentry")
 int BPF_PROG(fentry_gup_fast, unsigned long start, unsigned long nr_pages, unsigned int gup_flags)
 {
-	fast_enter(start, gup_flags);
+	fast_enter_probe(start, gup_flags);
+	return 0;
+}
+
+/*
+ * Where bpf_find_vma exists (5.17) the BTF task helper does too: the mm and
+ * tgid are plain loads, not helper calls (this runs on every GUP-fast call).
+ */
+SEC("fentry")
+int BPF_PROG(fentry_gup_fast_btf, unsigned long start, unsigned long nr_pages,
+	     unsigned int gup_flags)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	fast_enter((__u64)task->mm, task->tgid, start, gup_flags);
 	return 0;
 }
 
@@ -1135,7 +1235,7 @@ SEC("kprobe")
 int BPF_KPROBE(kprobe_gup_fast, unsigned long start, unsigned long nr_pages,
 	       unsigned int gup_flags)
 {
-	fast_enter(start, gup_flags);
+	fast_enter_probe(start, gup_flags);
 	return 0;
 }
 
@@ -1260,7 +1360,7 @@ int scan_vmas(struct bpf_iter__task_vma *ctx)
 	tr = NULL;
 	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
 	scan_stats.dmabuf_vmas++;
-	mark_mm(vma);
+	mark_mm(vma, tgid);
 	ev = scratch_event();
 	if (!ev)
 		return 0;

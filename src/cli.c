@@ -54,7 +54,7 @@ static const char usage_common[] =
 	"      --btf PATH       kernel BTF from PATH, for kernels without\n"
 	"                       /sys/kernel/btf/vmlinux (kprobes only: fentry and\n"
 	"                       the scan need the kernel's own BTF)\n"
-	"  -v, --verbose        libbpf diagnostics and the time of each start step\n"
+	"  -v, --verbose        libbpf diagnostics, time and peak RSS of each start step\n"
 	"                       on stderr\n"
 	"  -h, --help           this help\n"
 	"  -V, --version        print the version\n";

@@ -62,10 +62,10 @@ const struct detector_def detector_defs[DA_HOOK_MAX] = {
 		.hook = "gup_fast",
 		.what = "lockless get_user_pages_fast took dma-buf pages",
 		.fn = {
-			{ .func = "gup_fast_fallback", .fentry = "fentry_gup_fast",
+			{ .func = "gup_fast_fallback", .fentry = "fentry_gup_fast_btf",
 			  .fexit = "fexit_gup_fast", .kprobe = "kprobe_gup_fast",
 			  .kretprobe = "kretprobe_gup_fast", .needs = DA_NEEDS_FIND_VMA },
-			{ .func = "internal_get_user_pages_fast", .fentry = "fentry_gup_fast",
+			{ .func = "internal_get_user_pages_fast", .fentry = "fentry_gup_fast_btf",
 			  .fexit = "fexit_gup_fast", .kprobe = "kprobe_gup_fast",
 			  .kretprobe = "kretprobe_gup_fast", .needs = DA_NEEDS_FIND_VMA },
 			{ .func = "gup_fast_fallback", .fentry = "fentry_gup_fast",

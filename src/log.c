@@ -46,13 +46,36 @@ void log_set_verbose(bool on)
 	verbose = on;
 }
 
+/* VmHWM of /proc/self/status in KiB (the peak RSS so far), -1 if unreadable. */
+static long peak_rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	long kib = -1;
+
+	if (!f)
+		return -1;
+	while (kib < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) != 1)
+			kib = -1;
+	fclose(f);
+	return kib;
+}
+
 void log_step(const char *what)
 {
 	struct timespec now;
+	double secs;
+	long peak;
 
 	if (!verbose)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	log_msg(LOG_DEBUG, "start: %.3f s %s", (double)(now.tv_sec - t0.tv_sec) +
-		(now.tv_nsec - t0.tv_nsec) / 1e9, what);
+	secs = (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9;
+	peak = peak_rss_kib();
+	if (peak < 0)
+		log_msg(LOG_DEBUG, "start: %.3f s: %s", secs, what);
+	else
+		log_msg(LOG_DEBUG, "start: %.3f s, peak RSS %.1f MiB: %s", secs, peak / 1024.0,
+			what);
 }
