@@ -563,7 +563,8 @@ static int cmd_rss(long pid)
 	return 0;
 }
 
-static long long ctxsw(long pid)
+/* Context switches of every thread of PID; *sleeps: the voluntary ones (it slept). */
+static long long ctxsw(long pid, long long *sleeps)
 {
 	long long sum = 0;
 	struct dirent *e;
@@ -574,6 +575,7 @@ static long long ctxsw(long pid)
 	d = opendir(path);
 	if (!d)
 		die(1, "%s: %s", path, strerror(errno));
+	*sleeps = 0;
 	while ((e = readdir(d))) {
 		long long v, nv;
 
@@ -583,6 +585,7 @@ static long long ctxsw(long pid)
 		v = status_field(path, "voluntary_ctxt_switches");
 		nv = status_field(path, "nonvoluntary_ctxt_switches");
 		sum += (v > 0 ? v : 0) + (nv > 0 ? nv : 0); /* a thread may be gone */
+		*sleeps += v > 0 ? v : 0;
 	}
 	closedir(d);
 	return sum;
@@ -592,6 +595,7 @@ static int cmd_cpu(long pid)
 {
 	unsigned long long ut, st;
 	char path[64], buf[1024], *p;
+	long long all, sleeps;
 	FILE *f;
 	size_t r;
 
@@ -608,7 +612,8 @@ static int cmd_cpu(long pid)
 	if (!p ||
 	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
 		die(1, "%s: cannot parse it", path);
-	printf("pid=%ld cpu_ticks=%llu ctxsw=%lld hz=%ld\n", pid, ut + st, ctxsw(pid),
+	all = ctxsw(pid, &sleeps);
+	printf("pid=%ld cpu_ticks=%llu ctxsw=%lld sleeps=%lld hz=%ld\n", pid, ut + st, all, sleeps,
 	       sysconf(_SC_CLK_TCK));
 	return 0;
 }

@@ -266,9 +266,16 @@ def figures(d, chk, out):
             secs = float(d["info"].get("idle", secs))
             hz = float(a["hz"])
             cpu = (int(b["cpu_ticks"]) - int(a["cpu_ticks"])) / hz / secs * 100
-            wake = (int(b["ctxsw"]) - int(a["ctxsw"])) / secs
+            switches = (int(b["ctxsw"]) - int(a["ctxsw"])) / secs
+            # a wakeup follows each sleep (voluntary switch); a preemption is not one.
+            # Records from before the sleeps field count every switch.
+            if "sleeps" in a and "sleeps" in b:
+                wake = (int(b["sleeps"]) - int(a["sleeps"])) / secs
+            else:
+                wake = switches
             fig["idle_cpu_pct"], fig["idle_wakeups_per_s"] = cpu, wake
-            out.append(f"bench: idle secs={secs:.0f} cpu_pct={cpu:.2f} wakeups_per_s={wake:.2f}")
+            out.append(f"bench: idle secs={secs:.0f} cpu_pct={cpu:.2f} wakeups_per_s={wake:.2f} "
+                       f"preemptions_per_s={switches - wake:.2f}")
         except (KeyError, ValueError, ZeroDivisionError) as e:
             chk.ok(False, "idle line well formed", e)
     scan = d["scan"]
