@@ -280,11 +280,6 @@ static __always_inline bool skip_tgid(__u32 tgid)
 	return targ_tgid && targ_tgid != tgid;
 }
 
-static __always_inline bool skip_current(void)
-{
-	return skip_tgid(bpf_get_current_pid_tgid() >> 32);
-}
-
 static __always_inline void mark_mm(struct vm_area_struct *vma, __u32 tgid)
 {
 	__u64 mm = (__u64)BPF_CORE_READ(vma, vm_mm);
@@ -438,25 +433,39 @@ static __always_inline void send(void *ctx, struct da_event *ev, __u32 kind, __u
  * first: the event (string reads of exporter, name and module) is filled only
  * for a key not seen before.
  */
+/*
+ * The first step of a report: the scratch event (NULL for a process out of
+ * scope), and the key's buffer and vma (key->pid is set).
+ */
+static __always_inline struct da_event *report_start(struct da_dedup_key *key,
+						     struct dma_buf *dmabuf,
+						     const struct da_tracked *tr,
+						     struct vm_area_struct *vma)
+{
+	struct da_event *ev;
+
+	if (skip_tgid(key->pid))
+		return NULL;
+	ev = scratch_event();
+	if (!ev)
+		return NULL;
+	if (!dmabuf && tr)
+		key->inode = tr->inode;
+	else
+		key->inode = BPF_CORE_READ(dmabuf, file, f_inode, i_ino);
+	key->vm_start = BPF_CORE_READ(vma, vm_start);
+	return ev;
+}
+
 static __always_inline void report_n(void *ctx, __u32 kind, __u32 hook, struct dma_buf *dmabuf,
 				     const struct da_tracked *tr, struct vm_area_struct *vma,
 				     __u64 addr, __u64 gup_flags, int ret, __u64 pte, __u64 n)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct da_dedup_key key = { .kind = kind, .pid = pid_tgid >> 32 };
-	struct da_event *ev;
+	struct da_event *ev = report_start(&key, dmabuf, tr, vma);
 
-	if (skip_current())
-		return;
-	ev = scratch_event();
-	if (!ev)
-		return;
-	if (!dmabuf && tr)
-		key.inode = tr->inode;
-	else
-		key.inode = BPF_CORE_READ(dmabuf, file, f_inode, i_ino);
-	key.vm_start = BPF_CORE_READ(vma, vm_start);
-	if (!count_first(&key, n))
+	if (!ev || !count_first(&key, n))
 		return;
 	fill_target(ev, dmabuf, tr, vma);
 	emit(ctx, ev, &key, hook, pid_tgid, addr, gup_flags, ret, pte);
@@ -543,12 +552,8 @@ static __always_inline void gup_checked(void *ctx, struct dma_buf *dmabuf,
  * pte with mk_pte() and never pte_mkspecial() (mm/memory.c
  * insert_page_into_pte_locked, 5.10 to 6.18), so the pte it installed is a
  * normal one: both kinds are reported (pte value not read: 0), N times for
- * N pages (a vm_insert_pages batch).
- */
-/*
- * N struct pages inserted: page_insert_on_dmabuf and pte_not_special (implied
- * by the insert function), counted together. A new vma's two first events
- * share one fill and one stack walk (the dearest step of a new finding).
+ * N pages (a vm_insert_pages batch), counted together. A new vma's two first
+ * events share one fill and one stack walk (the dearest step of a finding).
  */
 static __always_inline void report_insert(void *ctx, __u32 hook, struct dma_buf *dmabuf,
 					  const struct da_tracked *tr, struct vm_area_struct *vma,
@@ -556,20 +561,12 @@ static __always_inline void report_insert(void *ctx, __u32 hook, struct dma_buf 
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct da_dedup_key ins = { .kind = DA_KIND_PAGE_INSERT_ON_DMABUF, .pid = pid_tgid >> 32 };
+	struct da_event *ev = report_start(&ins, dmabuf, tr, vma);
 	struct da_dedup_key pte;
-	struct da_event *ev;
 	bool first_ins, first_pte;
 
-	if (skip_current())
-		return;
-	ev = scratch_event();
 	if (!ev)
 		return;
-	if (!dmabuf && tr)
-		ins.inode = tr->inode;
-	else
-		ins.inode = BPF_CORE_READ(dmabuf, file, f_inode, i_ino);
-	ins.vm_start = BPF_CORE_READ(vma, vm_start);
 	pte = ins;
 	pte.kind = DA_KIND_PTE_NOT_SPECIAL;
 	first_ins = count_first(&ins, n);
