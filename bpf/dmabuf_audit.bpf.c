@@ -95,6 +95,20 @@ struct {
 	__type(value, __u32);
 } dmabuf_mms SEC(".maps");
 
+/*
+ * In front of dmabuf_mms for the GUP-fast entry (every GUP-fast call of every
+ * process): one byte per tgid modulo the slots, set when that tgid marks an
+ * mm and never cleared (no hook sees a process end, and a plain store of 1
+ * needs no atomics, which 5.10 lacks). The entry goes on only where the mark's
+ * tgid is the caller's, so a 0 proves there is nothing to look up: one load,
+ * where the map costs a hash lookup (make bench: 350 ns per call, the empty
+ * program 128). A byte left by a gone process costs a process that reuses
+ * its slot the lookup every call made before. Keyed by tgid, not mm: the BTF
+ * task's mm is a pointer, on which the verifier allows no arithmetic.
+ */
+#define MAPPER_SLOTS (1 << 16)
+__u8 mapper_tgids[MAPPER_SLOTS] = {};
+
 /* A GUP-fast call in progress in a process that maps a dma-buf. */
 struct fast_call {
 	__u64 start;
@@ -284,8 +298,10 @@ static __always_inline void mark_mm(struct vm_area_struct *vma, __u32 tgid)
 {
 	__u64 mm = (__u64)BPF_CORE_READ(vma, vm_mm);
 
-	if (mm)
-		bpf_map_update_elem(&dmabuf_mms, &mm, &tgid, BPF_ANY);
+	if (!mm)
+		return;
+	mapper_tgids[tgid & (MAPPER_SLOTS - 1)] = 1; /* before the map: no entry hidden */
+	bpf_map_update_elem(&dmabuf_mms, &mm, &tgid, BPF_ANY);
 }
 
 static __always_inline struct da_event *scratch_event(void)
@@ -429,46 +445,61 @@ static __always_inline void send(void *ctx, struct da_event *ev, __u32 kind, __u
 }
 
 /*
- * Count N occurrences on a dma-buf (or a swapped vma's snapshot) and send the
- * first: the event (string reads of exporter, name and module) is filled only
- * for a key not seen before.
+ * The key of a report on a dma-buf (or a swapped vma's snapshot), key->pid
+ * set by the caller: false for a process out of scope.
  */
-/*
- * The first step of a report: the scratch event (NULL for a process out of
- * scope), and the key's buffer and vma (key->pid is set).
- */
-static __always_inline struct da_event *report_start(struct da_dedup_key *key,
-						     struct dma_buf *dmabuf,
-						     const struct da_tracked *tr,
-						     struct vm_area_struct *vma)
+static __always_inline bool report_key(struct da_dedup_key *key, struct dma_buf *dmabuf,
+				       const struct da_tracked *tr, struct vm_area_struct *vma)
 {
-	struct da_event *ev;
-
 	if (skip_tgid(key->pid))
-		return NULL;
-	ev = scratch_event();
-	if (!ev)
-		return NULL;
+		return false;
 	if (!dmabuf && tr)
 		key->inode = tr->inode;
 	else
 		key->inode = BPF_CORE_READ(dmabuf, file, f_inode, i_ino);
 	key->vm_start = BPF_CORE_READ(vma, vm_start);
+	return true;
+}
+
+/*
+ * The event of a key's first occurrence, its target filled. Taken after the
+ * count: a repeat (every page after the first of a violating mapping) looks
+ * up no scratch event. Without one the key is forgotten, so that the next
+ * occurrence is sent (as when the ring buffer is full).
+ */
+static __always_inline struct da_event *first_event(const struct da_dedup_key *key,
+						    struct dma_buf *dmabuf,
+						    const struct da_tracked *tr,
+						    struct vm_area_struct *vma)
+{
+	struct da_event *ev = scratch_event();
+
+	if (!ev) {
+		bpf_map_delete_elem(&dedup, key);
+		return NULL;
+	}
+	fill_target(ev, dmabuf, tr, vma);
 	return ev;
 }
 
+/*
+ * Count N occurrences on a dma-buf (or a swapped vma's snapshot) and send the
+ * first: the event (string reads of exporter, name and module) is filled only
+ * for a key not seen before.
+ */
 static __always_inline void report_n(void *ctx, __u32 kind, __u32 hook, struct dma_buf *dmabuf,
 				     const struct da_tracked *tr, struct vm_area_struct *vma,
 				     __u64 addr, __u64 gup_flags, int ret, __u64 pte, __u64 n)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct da_dedup_key key = { .kind = kind, .pid = pid_tgid >> 32 };
-	struct da_event *ev = report_start(&key, dmabuf, tr, vma);
+	struct da_event *ev;
 
-	if (!ev || !count_first(&key, n))
+	if (!report_key(&key, dmabuf, tr, vma) || !count_first(&key, n))
 		return;
-	fill_target(ev, dmabuf, tr, vma);
-	emit(ctx, ev, &key, hook, pid_tgid, addr, gup_flags, ret, pte);
+	ev = first_event(&key, dmabuf, tr, vma);
+	if (ev)
+		emit(ctx, ev, &key, hook, pid_tgid, addr, gup_flags, ret, pte);
 }
 
 static __always_inline void report(void *ctx, __u32 kind, __u32 hook, struct dma_buf *dmabuf,
@@ -521,11 +552,12 @@ static __always_inline void mmap_done(void *ctx, __u32 hook, struct dma_buf *dma
 /* This thread's GUP-fast call, if any, fell back to the slow path on a dma-buf. */
 static __always_inline void fast_slow_ran(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct fast_call *fc;
+	__u32 tid;
 
 	if (!nr_fast_calls)
 		return;
+	tid = (__u32)bpf_get_current_pid_tgid();
 	fc = bpf_map_lookup_elem(&fast_calls, &tid);
 	if (fc && fc->active)
 		fc->slow_ran = 1;
@@ -561,11 +593,11 @@ static __always_inline void report_insert(void *ctx, __u32 hook, struct dma_buf 
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct da_dedup_key ins = { .kind = DA_KIND_PAGE_INSERT_ON_DMABUF, .pid = pid_tgid >> 32 };
-	struct da_event *ev = report_start(&ins, dmabuf, tr, vma);
 	struct da_dedup_key pte;
 	bool first_ins, first_pte;
+	struct da_event *ev;
 
-	if (!ev)
+	if (!report_key(&ins, dmabuf, tr, vma))
 		return;
 	pte = ins;
 	pte.kind = DA_KIND_PTE_NOT_SPECIAL;
@@ -573,7 +605,12 @@ static __always_inline void report_insert(void *ctx, __u32 hook, struct dma_buf 
 	first_pte = count_first(&pte, n);
 	if (!first_ins && !first_pte)
 		return;
-	fill_target(ev, dmabuf, tr, vma);
+	ev = first_event(first_ins ? &ins : &pte, dmabuf, tr, vma);
+	if (!ev) {
+		if (first_ins && first_pte)
+			bpf_map_delete_elem(&dedup, &pte);
+		return;
+	}
 	if (!first_ins) {
 		emit(ctx, ev, &pte, hook, pid_tgid, addr, 0, ret, 0);
 		return;
@@ -652,18 +689,28 @@ static __always_inline void mmap_flush(void *ctx, struct dma_buf *dmabuf,
  */
 static __always_inline void fault_done(void *ctx, struct dma_buf *dmabuf,
 				       const struct da_tracked *tr, struct vm_area_struct *vma,
-				       pte_t *ptep, __u64 addr, int ret)
+				       bool has_pte, __u64 pte, __u64 addr, int ret)
 {
-	__u64 pte = 0;
-
-	if (!ptep || ret)
+	if (!has_pte || ret)
 		return;
 	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_PTE_INSTALL);
-	if (bpf_probe_read_kernel(&pte, sizeof(pte), ptep))
-		return;
+	/* an unreadable pte reads as 0: not present, nothing reported */
 	if (!(pte & PTE_PRESENT) || (pte & PTE_SPECIAL))
 		return;
 	report(ctx, DA_KIND_PTE_NOT_SPECIAL, DA_HOOK_PTE_INSTALL, dmabuf, tr, vma, addr, 0, 0, pte);
+}
+
+/* The same with a raw pte pointer (kprobes). */
+static __always_inline void fault_done_probe(void *ctx, struct dma_buf *dmabuf,
+					     const struct da_tracked *tr,
+					     struct vm_area_struct *vma, pte_t *ptep, __u64 addr,
+					     int ret)
+{
+	__u64 pte = 0;
+
+	if (ptep && bpf_probe_read_kernel(&pte, sizeof(pte), ptep))
+		pte = 0;
+	fault_done(ctx, dmabuf, tr, vma, ptep, pte, addr, ret);
 }
 
 /* ---- GUP-fast ---------------------------------------------------------- */
@@ -674,14 +721,15 @@ static __always_inline void fault_done(void *ctx, struct dma_buf *dmabuf,
  */
 static __always_inline void fast_enter(__u64 mm, __u32 tgid, __u64 start, __u64 gup_flags)
 {
-	struct fast_call *p, fc = { .start = start, .gup_flags = gup_flags, .active = 1 };
+	struct fast_call *p, fc;
 	__u32 *owner, tid;
 
-	if (!mm)
+	if (!mapper_tgids[tgid & (MAPPER_SLOTS - 1)] || !mm)
 		return;
 	owner = bpf_map_lookup_elem(&dmabuf_mms, &mm);
 	if (!owner || *owner != tgid || skip_tgid(tgid))
 		return;
+	fc = (struct fast_call){ .start = start, .gup_flags = gup_flags, .active = 1 };
 	tid = (__u32)bpf_get_current_pid_tgid();
 	p = bpf_map_lookup_elem(&fast_calls, &tid);
 	if (!p && bpf_map_update_elem(&fast_calls, &tid, &fc, BPF_NOEXIST))
@@ -729,11 +777,12 @@ static long find_dmabuf_vma(struct task_struct *task, struct vm_area_struct *vma
 /* The GUP-fast call this thread is returning from, if it needs a check. */
 static __always_inline bool fast_take(struct fast_call *fc, int ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct fast_call *p;
+	__u32 tid;
 
 	if (!nr_fast_calls)
-		return false;
+		return false; /* before any helper call: the exit of every GUP-fast call */
+	tid = (__u32)bpf_get_current_pid_tgid();
 	p = bpf_map_lookup_elem(&fast_calls, &tid);
 	if (!p || !p->active)
 		return false;
@@ -745,11 +794,12 @@ static __always_inline bool fast_take(struct fast_call *fc, int ret)
 
 static __always_inline void fast_exit(void *ctx, int ret)
 {
-	struct find_ctx c = {};
+	struct find_ctx c;
 	struct fast_call fc;
 
 	if (!fast_take(&fc, ret))
 		return;
+	c.found = 0;
 	c.ev = scratch_event();
 	if (!c.ev)
 		return;
@@ -970,9 +1020,12 @@ int BPF_PROG(fexit_finish_fault, struct vm_fault *vmf, unsigned int ret)
 	struct vm_area_struct *vma = vmf->vma;
 	struct dma_buf *dmabuf = dmabuf_of_vma_btf(vma);
 	struct da_tracked *tr = NULL;
+	pte_t *ptep;
 
 	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
-	fault_done(ctx, dmabuf, tr, vma, vmf->pte, vmf->address, ret);
+	ptep = vmf->pte;
+	/* a BTF load, no helper call (a fault on the pointer reads 0) */
+	fault_done(ctx, dmabuf, tr, vma, ptep, ptep ? ptep->pte : 0, vmf->address, ret);
 	return 0;
 }
 
@@ -1058,7 +1111,7 @@ static __always_inline void call_done(void *ctx, __u32 hook, const struct call_a
 			page_followed(ctx, dmabuf, tr, vma, a->aux, a->arg);
 	}
 	else if (hook == DA_HOOK_PTE_INSTALL)
-		fault_done(ctx, dmabuf, tr, vma, BPF_CORE_READ(vmf, pte), a->arg, ret);
+		fault_done_probe(ctx, dmabuf, tr, vma, BPF_CORE_READ(vmf, pte), a->arg, ret);
 	else if (hook == DA_HOOK_INSERT_PAGES)
 		page_inserted(ctx, hook, dmabuf, tr, vma, a->arg, ret, pages_put_in(a));
 	else
