@@ -207,26 +207,52 @@ static int step_failed(const char *step, const char *path, char *err, size_t err
 	return ret;
 }
 
-int textfile_write(const char *dir, const char *name, const char *data, size_t len, char *err,
-		   size_t errlen)
+/* Everything of len bytes, or -errno. */
+static int write_all(int fd, const char *data, size_t len)
 {
-	char tmp[4200], dst[4200];
-	int fd, dfd = -1, ret = 0;
-
-	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name); /* not *.prom: never collected */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return step_failed("create", tmp, err, errlen);
-	while (len && !ret) {
+	while (len) {
 		ssize_t n = write(fd, data, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			ret = step_failed("write", tmp, err, errlen);
-		else
-			data += n, len -= n;
+			return -errno;
+		data += n, len -= n;
+	}
+	return 0;
+}
+
+/*
+ * The temp file is made anew each time, in the directory opened once: any
+ * file already at its name (our own after a crash, or one planted there) is
+ * unlinked first, never opened. A FIFO there would block open() and with it
+ * the event loop; a hard link would make us truncate and chmod the file it
+ * links to; a symlink, write where it points. O_EXCL then proves the file is
+ * the one we created (a name taken again in between is an error, not a risk).
+ */
+int textfile_write(const char *dir, const char *name, const char *data, size_t len, char *err,
+		   size_t errlen)
+{
+	char tmpname[256], tmp[4200], dst[4200];
+	int fd = -1, dfd, ret = 0;
+
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	snprintf(tmpname, sizeof(tmpname), "%s.tmp", name); /* not *.prom: never collected */
+	snprintf(tmp, sizeof(tmp), "%s/%s", dir, tmpname);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return step_failed("open directory", dir, err, errlen);
+	unlinkat(dfd, tmpname, 0); /* its failure (none there, a directory, EROFS) is create's */
+	fd = openat(dfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		    0644);
+	if (fd < 0) {
+		ret = step_failed("create", tmp, err, errlen);
+		goto cleanup;
+	}
+	ret = write_all(fd, data, len);
+	if (ret) {
+		errno = -ret;
+		ret = step_failed("write", tmp, err, errlen);
 	}
 	if (!ret && fsync(fd))
 		ret = step_failed("fsync", tmp, err, errlen);
@@ -234,17 +260,13 @@ int textfile_write(const char *dir, const char *name, const char *data, size_t l
 		ret = step_failed("chmod", tmp, err, errlen);
 	if (close(fd) && !ret)
 		ret = step_failed("close", tmp, err, errlen);
-	if (!ret && rename(tmp, dst))
+	if (!ret && renameat(dfd, tmpname, dfd, name))
 		ret = step_failed("rename to", dst, err, errlen);
-	if (ret) {
-		unlink(tmp);
-		return ret;
-	}
-	/* The rename itself must survive a power cut on a board. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	if (ret)
+		unlinkat(dfd, tmpname, 0);
+	else
+		fsync(dfd); /* the rename itself must survive a power cut on a board */
+cleanup:
+	close(dfd);
+	return ret;
 }

@@ -51,9 +51,11 @@ void prom_write_label(FILE *f, const char *s);
 /* The whole text exposition. now: unix seconds of this update. */
 void metrics_render(FILE *f, const struct metrics *m, double now);
 /*
- * Writes len bytes as dir/name atomically: dir/name.tmp (O_NOFOLLOW), write,
- * fsync, fchmod 0644, rename, fsync dir. On failure the temp file is removed
- * and dir/name is untouched. 0 or -errno with err = "STEP PATH: reason".
+ * Writes len bytes as dir/name atomically: whatever is at dir/name.tmp
+ * unlinked (never opened: a FIFO, link or symlink planted there), the temp
+ * file created anew (O_EXCL, O_NOFOLLOW, O_NONBLOCK) through one directory fd,
+ * write, fsync, fchmod 0644, rename, fsync dir. On failure the temp file is
+ * removed and dir/name is untouched. 0 or -errno with err = "STEP PATH: reason".
  */
 int textfile_write(const char *dir, const char *name, const char *data, size_t len, char *err,
 		   size_t errlen);
