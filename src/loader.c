@@ -97,14 +97,15 @@ static void want_func(struct attach_env *env, const char *name)
 	env->funcs[env->nfuncs++] = (struct kfunc){ .name = name, .btf_id = -ENOENT };
 }
 
-/* Every function of the detector table, and the map iterator's (the dedup reader). */
+/* Every function of the detector table, the scan's iterator, the dedup map's iterator. */
 static void want_funcs(struct attach_env *env)
 {
-	for (int i = 0; i < DA_HOOK_MAX; i++) {
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++) {
 		for (int v = 0; v < DA_MAX_VARIANTS; v++)
 			want_func(env, detector_defs[i].fn[v].func);
 		want_func(env, detector_defs[i].also.func);
 	}
+	want_func(env, scan_def.iter);
 	want_func(env, "bpf_iter_bpf_map_elem");
 }
 
@@ -511,11 +512,11 @@ int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stat
 	memset(stats, 0, sizeof(*stats));
 	if (!auditor_can_scan(a))
 		return -EOPNOTSUPP;
-	if (auditor_mech(a, DA_HOOK_SCAN) == DA_MECH_PROC)
+	if (a->scan.mech == DA_MECH_PROC)
 		return procscan_run(a->skel->rodata->targ_tgid, fn, ctx, stats);
 	a->skel->bss->scan_stats = (struct da_scan_stats){ 0 };
 	a->skel->bss->scan_last_tgid = 0;
-	link = bpf_program__attach_iter(a->skel->progs.scan_vmas, NULL);
+	link = bpf_program__attach_iter(a->scan.prog, NULL);
 	if (!link)
 		return -errno;
 	ret = read_records(link, &rec, sizeof(rec), on_scan_rec, &r);

@@ -60,6 +60,30 @@ static void test_finding_hook_names(void)
 	ASSERT_STREQ(hook_name(0xffffffffu), "unknown", "hook ~0");
 }
 
+/* The table holds every hook id but the scan's, once each, in enum da_hook order. */
+static void test_finding_detector_table(void)
+{
+	uint32_t next = 0;
+
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++) {
+		const struct detector_def *d = &detector_defs[i];
+
+		if (next == DA_HOOK_SCAN)
+			next++;
+		ASSERT_EQ_U64(d->id, next++, "row i: hook id, the scan's skipped");
+		ASSERT_TRUE(d->name && d->hook && d->what && d->fn[0].func, "row filled");
+		ASSERT_TRUE(detector_def(d->id) == d, "detector_def finds the row");
+		ASSERT_STREQ(detector_name(d->id), d->name, "detector_name");
+		ASSERT_STREQ(hook_name(d->id), d->hook, "hook_name");
+	}
+	ASSERT_EQ_U64(next, DA_HOOK_MAX, "every hook id");
+	ASSERT_NULL(detector_def(DA_HOOK_SCAN), "the scan is no live detector");
+	ASSERT_NULL(detector_def(DA_HOOK_MAX), "detector_def(MAX)");
+	ASSERT_STREQ(detector_name(DA_HOOK_SCAN), "scan", "scan's name");
+	ASSERT_STREQ(hook_name(DA_HOOK_SCAN), "scan", "scan's hook");
+	ASSERT_STREQ(detector_name(DA_HOOK_MAX), "unknown", "detector MAX");
+}
+
 /* vm_flags_describe(flags) into a buffer of exactly len bytes must give want. */
 static bool expect_describe(uint64_t flags, size_t len, const char *want, const char *what)
 {
@@ -592,6 +616,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_finding_kind_names),
 	UNIT_TEST(test_finding_kind_is_violation),
 	UNIT_TEST(test_finding_hook_names),
+	UNIT_TEST(test_finding_detector_table),
 	UNIT_TEST(test_finding_vm_flags_describe),
 	UNIT_TEST(test_finding_set_aggregate),
 	UNIT_TEST(test_finding_set_max),
