@@ -9,13 +9,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "caps.h"
 #include "finding.h"
 #include "loader.h"
 #include "log.h"
@@ -24,28 +23,15 @@
 
 /* ---- preflight ------------------------------------------------------- */
 
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38 /* 5.8 */
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39 /* 5.8 */
-#endif
-
-static bool cap_effective(const struct __user_cap_data_struct data[2], int cap)
-{
-	return data[cap / 32].effective & (1u << (cap % 32));
-}
-
 /* CAP_BPF and CAP_PERFMON exist from 5.8; CAP_SYS_ADMIN covers both. */
 static int check_privileges(char *err, size_t errlen)
 {
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = {};
+	const uint64_t bpf = 1ULL << CAP_BPF | 1ULL << CAP_PERFMON;
+	uint64_t eff;
 
-	if (syscall(SYS_capget, &hdr, data))
+	if (caps_effective(&eff))
 		return 0; /* cannot tell: let the kernel decide */
-	if (cap_effective(data, CAP_SYS_ADMIN) ||
-	    (cap_effective(data, CAP_BPF) && cap_effective(data, CAP_PERFMON)))
+	if (eff & 1ULL << CAP_SYS_ADMIN || (eff & bpf) == bpf)
 		return 0;
 	set_reason(err, errlen,
 		   "needs root or CAP_BPF and CAP_PERFMON (running as uid %u without them)",
