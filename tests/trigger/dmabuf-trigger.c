@@ -885,40 +885,24 @@ static void *move_mapping(void *map, size_t len, int *err)
 	return moved;
 }
 
+/* JSON string escapes (RFC 8259): the short ones, else \u00XX for controls and DEL. */
+static const char *const json_esc[0x80] = {
+	['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f",
+	['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
+};
+
 static void json_str(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	putchar('"');
 	for (; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", stdout);
-			break;
-		case '\\':
-			fputs("\\\\", stdout);
-			break;
-		case '\b':
-			fputs("\\b", stdout);
-			break;
-		case '\f':
-			fputs("\\f", stdout);
-			break;
-		case '\n':
-			fputs("\\n", stdout);
-			break;
-		case '\r':
-			fputs("\\r", stdout);
-			break;
-		case '\t':
-			fputs("\\t", stdout);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				printf("\\u%04x", *p);
-			else
-				putchar(*p);
-		}
+		if (*p < 0x80 && json_esc[*p])
+			fputs(json_esc[*p], stdout);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
 	}
 	putchar('"');
 }
