@@ -129,9 +129,10 @@ unit-asan: build/unit-asan/run
 
 # The host tests' attach oracle: a second implementation (raw syscalls, its own BTF
 # reader, nothing of src/ or libbpf), static like the trigger; the lab builds it per arch.
+# tests/common: what the test programs share (die()).
 ORACLE := build/da-oracle
-$(ORACLE): tests/host/da-oracle.c | build
-	$(CC) -static -O2 $(WARN) -std=gnu11 $< -o $@
+$(ORACLE): tests/host/da-oracle.c tests/common/die.h | build
+	$(CC) -static -O2 $(WARN) -std=gnu11 -Itests/common $< -o $@
 
 host-test: $(BIN) $(ORACLE)
 	DA_ORACLE=$(ORACLE) tests/host/run.sh $(BIN)
@@ -203,7 +204,7 @@ check: deps
 
 format:
 	clang-format -i bpf/*.c src/*.c src/*.h include/*.h tests/unit/*.c tests/unit/*.h \
-		tests/host/da-oracle.c
+		tests/host/da-oracle.c tests/common/*.h
 
 clean:
 	rm -rf build

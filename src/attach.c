@@ -92,7 +92,7 @@ static int bind_fn(struct auditor *a, const struct hook_fn *fn, struct hook_prog
 
 int attach_bind(struct auditor *a, char *err, size_t errlen)
 {
-	for (int i = 0; i < DA_HOOK_MAX; i++) {
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++) {
 		struct detector *d = &a->det[i];
 		int ret = 0;
 
@@ -105,7 +105,8 @@ int attach_bind(struct auditor *a, char *err, size_t errlen)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	a->scan.def = &scan_def;
+	return find_prog(a, scan_def.prog, &a->scan.prog, err, errlen);
 }
 
 /* ---- trials -------------------------------------------------------------- */
@@ -360,21 +361,22 @@ static int decide(struct detector *d, const struct attach_env *env)
 }
 
 /* The scan needs the task_vma iterator (5.12): libbpf looks it up in BTF too. */
-static void decide_scan(struct detector *d, const struct attach_env *env)
+static void decide_scan(struct scan *s, const struct attach_env *env)
 {
-	bool ok = env->kernel_btf && attach_func_id(env, d->def->fn[0].func) >= 0;
+	bool ok = env->kernel_btf && attach_func_id(env, s->def->iter) >= 0;
 
-	d->mech = ok ? DA_MECH_ITER : DA_MECH_PROC;
-	set_autoload(d->progs[0].fexit, ok);
+	s->mech = ok ? DA_MECH_ITER : DA_MECH_PROC;
+	s->why[0] = '\0';
+	set_autoload(s->prog, ok);
 	if (ok)
 		return;
 	/* Fallback: /proc/PID/smaps and debugfs bufinfo (src/procscan.c). */
 	if (!env->kernel_btf)
-		set_reason(d->fentry_why, sizeof(d->fentry_why),
+		set_reason(s->why, sizeof(s->why),
 			   "the task_vma iterator needs the kernel's own BTF (no %s): /proc scan",
 			   DA_VMLINUX_BTF);
 	else
-		set_reason(d->fentry_why, sizeof(d->fentry_why),
+		set_reason(s->why, sizeof(s->why),
 			   "no task_vma iterator on this kernel (5.12+): /proc scan");
 }
 
@@ -384,18 +386,13 @@ int attach_decide(struct auditor *a, const struct attach_env *env)
 
 	/* Every program off; the ladder turns on exactly the ones it picked. */
 	bpf_object__for_each_program(prog, a->skel->obj) set_autoload(prog, false);
-	for (int i = 0; i < DA_HOOK_MAX; i++) {
-		struct detector *d = &a->det[i];
-		int ret;
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++) {
+		int ret = decide(&a->det[i], env);
 
-		if (d->def->scan) {
-			decide_scan(d, env);
-			continue;
-		}
-		ret = decide(d, env);
 		if (ret)
 			return ret;
 	}
+	decide_scan(&a->scan, env);
 	return 0;
 }
 
@@ -495,14 +492,14 @@ int attach_all(struct auditor *a, struct attach_env *env, bool record)
 {
 	int n = 0;
 
-	for (int i = 0; i < DA_HOOK_MAX; i++)
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++)
 		n += attach_detector(&a->det[i], env, record);
 	return n;
 }
 
 void attach_detach(struct auditor *a)
 {
-	for (int i = 0; i < DA_HOOK_MAX; i++) {
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++) {
 		for (int j = 0; j < 4; j++) {
 			bpf_link__destroy(a->det[i].links[j]);
 			a->det[i].links[j] = NULL;
@@ -512,28 +509,44 @@ void attach_detach(struct auditor *a)
 
 /* ---- what the rest of the program may know ------------------------------- */
 
+/* The live detector of hook id HOOK; NULL for the scan and out of range. */
+static const struct detector *det_of(const struct auditor *a, uint32_t hook)
+{
+	const struct detector_def *def = detector_def(hook);
+
+	return def ? &a->det[def - detector_defs] : NULL;
+}
+
 enum da_mech auditor_mech(const struct auditor *a, uint32_t hook)
 {
-	return hook < DA_HOOK_MAX ? a->det[hook].mech : DA_MECH_NONE;
+	const struct detector *d = det_of(a, hook);
+
+	if (hook == DA_HOOK_SCAN)
+		return a->scan.mech;
+	return d ? d->mech : DA_MECH_NONE;
 }
 
 const char *auditor_func(const struct auditor *a, uint32_t hook)
 {
-	const struct detector *d;
+	const struct detector *d = det_of(a, hook);
 
-	if (hook >= DA_HOOK_MAX)
+	if (hook == DA_HOOK_SCAN)
+		return a->scan.mech == DA_MECH_PROC ? a->scan.def->proc : a->scan.def->iter;
+	if (!d)
 		return NULL;
-	d = &a->det[hook];
-	if (d->def->scan)
-		return d->mech == DA_MECH_PROC ? "/proc/PID/smaps" : d->def->fn[0].func;
 	return d->also_on ? d->label : fn_func(d);
 }
 
 const char *auditor_what(const struct auditor *a, uint32_t hook)
 {
-	const struct detector *d = &a->det[hook];
-	const char *what = d->mech != DA_MECH_NONE && !d->def->scan ? d->def->fn[d->fn].what : NULL;
+	const struct detector *d = det_of(a, hook);
+	const char *what;
 
+	if (hook == DA_HOOK_SCAN)
+		return a->scan.def->what;
+	if (!d)
+		return NULL;
+	what = d->mech != DA_MECH_NONE ? d->def->fn[d->fn].what : NULL;
 	return what ? what : d->def->what;
 }
 
@@ -541,30 +554,51 @@ int auditor_live(const struct auditor *a)
 {
 	int n = 0;
 
-	for (int i = 0; i < DA_HOOK_MAX; i++)
-		n += !a->det[i].def->scan && a->det[i].mech != DA_MECH_NONE;
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++)
+		n += a->det[i].mech != DA_MECH_NONE;
 	return n;
 }
 
 bool auditor_can_scan(const struct auditor *a)
 {
-	enum da_mech m = a->det[DA_HOOK_SCAN].mech;
-
-	return m == DA_MECH_ITER || m == DA_MECH_PROC;
+	return a->scan.mech == DA_MECH_ITER || a->scan.mech == DA_MECH_PROC;
 }
 
 void auditor_why(const struct auditor *a, uint32_t hook, char *buf, size_t len)
 {
-	const struct detector *d = &a->det[hook];
+	const struct detector *d = det_of(a, hook);
 
-	if (d->mech != DA_MECH_NONE && !d->def->scan)
+	if (hook == DA_HOOK_SCAN) /* one mechanism */
+		set_reason(buf, len, "%s", a->scan.why);
+	else if (!d)
+		set_reason(buf, len, "no such detector");
+	else if (d->mech != DA_MECH_NONE)
 		set_reason(buf, len, "attached");
-	else if (d->def->scan) /* one mechanism */
-		set_reason(buf, len, "%s", d->fentry_why);
 	else if (d->kprobe_why[0])
 		set_reason(buf, len, "fentry: %s; kprobe: %s", d->fentry_why, d->kprobe_why);
 	else
 		set_reason(buf, len, "fentry: %s", d->fentry_why);
+}
+
+/* A row of probe: how the detector (or the scan) runs here, or why it does not. */
+static void probe_status(const struct auditor *a, uint32_t hook, char *buf, size_t len)
+{
+	const struct detector *d = det_of(a, hook);
+
+	switch (auditor_mech(a, hook)) {
+	case DA_MECH_FENTRY:
+	case DA_MECH_ITER:
+		set_reason(buf, len, "attached (%s)", auditor_what(a, hook));
+		break;
+	case DA_MECH_PROC:
+		set_reason(buf, len, "fallback, %s", a->scan.why);
+		break;
+	case DA_MECH_KPROBE:
+		set_reason(buf, len, "attached, fentry unusable: %s", d->fentry_why);
+		break;
+	default:
+		auditor_why(a, hook, buf, len);
+	}
 }
 
 void auditor_print_probe(FILE *f, const struct auditor *a)
@@ -573,25 +607,16 @@ void auditor_print_probe(FILE *f, const struct auditor *a)
 	int live = auditor_live(a);
 
 	fprintf(f, "%-13s %-29s %-7s %s\n", "DETECTOR", "KERNEL FUNCTION", "VIA", "STATUS");
-	for (int i = 0; i < DA_HOOK_MAX; i++) {
-		const struct detector *d = &a->det[i];
-
-		if (d->mech == DA_MECH_FENTRY || d->mech == DA_MECH_ITER)
-			set_reason(why, sizeof(why), "attached (%s)", auditor_what(a, i));
-		else if (d->mech == DA_MECH_PROC)
-			set_reason(why, sizeof(why), "fallback, %s", d->fentry_why);
-		else if (d->mech == DA_MECH_KPROBE)
-			set_reason(why, sizeof(why), "attached, fentry unusable: %s",
-				   d->fentry_why);
-		else
-			auditor_why(a, i, why, sizeof(why));
-		fprintf(f, "%-13s %-29s %-7s %s\n", d->def->name, auditor_func(a, i),
-			mech_name(d->mech), why);
+	/* every hook id in ABI order: the live detectors and the scan in its place */
+	for (uint32_t h = 0; h < DA_HOOK_MAX; h++) {
+		probe_status(a, h, why, sizeof(why));
+		fprintf(f, "%-13s %-29s %-7s %s\n", detector_name(h), auditor_func(a, h),
+			mech_name(auditor_mech(a, h)), why);
 	}
 	fprintf(f, "%d of %d live detectors attached; scan: %s\n", live, DA_LIVE_DETECTORS,
-		!auditor_can_scan(a)			    ? "unavailable"
-		: a->det[DA_HOOK_SCAN].mech == DA_MECH_PROC ? "/proc fallback"
-							    : "available");
+		!auditor_can_scan(a)	       ? "unavailable"
+		: a->scan.mech == DA_MECH_PROC ? "/proc fallback"
+					       : "available");
 	if (!live && auditor_can_scan(a))
 		fputs("mode: scan-only (existing mappings are reported, nothing is watched live)\n",
 		      f);

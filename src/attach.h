@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Inside the auditor (loader.c, attach.c): how each detector of the table
- * (detectors.h) got attached on this kernel, or why not. Nothing else reads
- * these structures: the rest of the program asks loader.h.
+ * (detectors.h) got attached on this kernel, or why not, and how the scan runs.
+ * Nothing else reads these structures: the rest of the program asks loader.h.
  */
 #ifndef DA_ATTACH_H
 #define DA_ATTACH_H
@@ -30,16 +30,25 @@ struct detector {
 	struct hook_progs also;
 	int fn;		   /* variant in use (or the first one tried); -1: none eligible */
 	bool also_on;	   /* def->also hooked too */
-	enum da_mech mech; /* the scan: DA_MECH_ITER or DA_MECH_PROC */
+	enum da_mech mech; /* DA_MECH_FENTRY, DA_MECH_KPROBE or DA_MECH_NONE */
 	char label[64];	   /* "func,also" when that one is hooked too: what is shown */
 	char fentry_why[DA_WHY_LEN]; /* why fentry was not used ("" if it was) */
 	char kprobe_why[DA_WHY_LEN]; /* why kprobe was not used ("" if it was/untried) */
 	struct bpf_link *links[4];
 };
 
+/* The scan of existing mappings (scan_def): the iterator, or /proc when it cannot load. */
+struct scan {
+	const struct scan_def *def;
+	struct bpf_program *prog; /* the iterator */
+	enum da_mech mech;	  /* DA_MECH_ITER or DA_MECH_PROC */
+	char why[DA_WHY_LEN];	  /* why not the iterator ("" when it is used) */
+};
+
 struct auditor {
 	struct dmabuf_audit_bpf *skel;
-	struct detector det[DA_HOOK_MAX]; /* indexed by enum da_hook */
+	struct detector det[DA_LIVE_DETECTORS]; /* det[i]: detector_defs[i] */
+	struct scan scan;
 	/* the dedup map's iterator (NULL: read with map syscalls) */
 	struct bpf_link *dedup_iter;
 };
@@ -79,12 +88,15 @@ void set_reason(char *buf, size_t len, const char *fmt, ...) __attribute__((form
 
 /* An empty tracing program of that attach type on BTF id btf_id: its fd, or -1 (errno). */
 int attach_trial_load(enum bpf_attach_type type, int btf_id);
-/* Resolves every program the table names. 0, or -ENOENT naming the one missing in err. */
+/*
+ * Resolves every program the table and the scan name. 0, or -ENOENT naming the one
+ * missing in err.
+ */
 int attach_bind(struct auditor *a, char *err, size_t errlen);
 /*
  * Decides every detector's mechanism (fentry where an empty program loads on the
- * function and no earlier attach refused it, else kprobe); sets exactly its programs
- * to load.
+ * function and no earlier attach refused it, else kprobe) and the scan's (iterator
+ * or /proc); sets exactly their programs to load.
  */
 int attach_decide(struct auditor *a, const struct attach_env *env);
 /*

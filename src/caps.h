@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <linux/capability.h>
 
+/* 5.8: older headers lack them */
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif

@@ -7,8 +7,10 @@
 		.func = f, .fentry = fe, .fexit = fx, .kprobe = kp, .kretprobe = krp               \
 	}
 
-const struct detector_def detector_defs[DA_HOOK_MAX] = {
-	[DA_HOOK_MMAP] = {
+/* In enum da_hook order: the outputs list them so. */
+const struct detector_def detector_defs[] = {
+	{
+		.id = DA_HOOK_MMAP,
 		.name = "mmap",
 		.hook = "dma_buf_mmap_internal",
 		.what = "mmap() of a dma-buf fd without VM_PFNMAP",
@@ -16,14 +18,16 @@ const struct detector_def detector_defs[DA_HOOK_MAX] = {
 		.fn = { FN("dma_buf_mmap_internal", "fentry_mmap", "fexit_mmap", "kprobe_mmap",
 			   "kretprobe_mmap") },
 	},
-	[DA_HOOK_MMAP_IMPORT] = {
+	{
+		.id = DA_HOOK_MMAP_IMPORT,
 		.name = "mmap_import",
 		.hook = "dma_buf_mmap",
 		.what = "importer-forwarded mmap without VM_PFNMAP",
 		.fn = { FN("dma_buf_mmap", NULL, "fexit_mmap_import", "kprobe_mmap_import",
 			   "kretprobe_mmap_import") },
 	},
-	[DA_HOOK_GUP_SLOW] = {
+	{
+		.id = DA_HOOK_GUP_SLOW,
 		.name = "gup_slow",
 		.hook = "check_vma_flags",
 		.what = "get_user_pages slow path on a dma-buf vma",
@@ -37,14 +41,16 @@ const struct detector_def detector_defs[DA_HOOK_MAX] = {
 				  "no gup_blocked warnings)" },
 		},
 	},
-	[DA_HOOK_INSERT_PAGE] = {
+	{
+		.id = DA_HOOK_INSERT_PAGE,
 		.name = "insert_page",
 		.hook = "vm_insert_page",
 		.what = "struct page inserted into a dma-buf vma",
 		.fn = { FN("vm_insert_page", NULL, "fexit_insert_page", "kprobe_insert_page",
 			   "kretprobe_insert_page") },
 	},
-	[DA_HOOK_INSERT_PAGES] = {
+	{
+		.id = DA_HOOK_INSERT_PAGES,
 		.name = "insert_pages",
 		.hook = "vm_insert_pages",
 		.what = "struct pages inserted into a dma-buf vma",
@@ -57,7 +63,8 @@ const struct detector_def detector_defs[DA_HOOK_MAX] = {
 	 * 6.8). Its vma comes from bpf_find_vma (5.17), else from a walk of the vma list
 	 * where the kernel still has one (vm_next: up to 6.0).
 	 */
-	[DA_HOOK_GUP_FAST] = {
+	{
+		.id = DA_HOOK_GUP_FAST,
 		.name = "gup_fast",
 		.hook = "gup_fast",
 		.what = "lockless get_user_pages_fast took dma-buf pages",
@@ -78,23 +85,17 @@ const struct detector_def detector_defs[DA_HOOK_MAX] = {
 			  .what = "lockless get_user_pages_fast took dma-buf pages (vma list walk)" },
 		},
 	},
-	[DA_HOOK_PTE_INSTALL] = {
+	{
+		.id = DA_HOOK_PTE_INSTALL,
 		.name = "pte_install",
 		.hook = "pte_install",
 		.what = "fault handler's page mapped by a pte without pte_special",
 		.fn = { FN("finish_fault", NULL, "fexit_finish_fault", "kprobe_finish_fault",
 			   "kretprobe_finish_fault") },
 	},
-	[DA_HOOK_SCAN] = {
-		.name = "scan",
-		.hook = "scan",
-		.what = "dma-buf mappings that already exist",
-		/* the task_vma iterator (5.12), else /proc/PID/smaps (src/procscan.c) */
-		.fn = { { .func = "bpf_iter_task_vma", .fexit = "scan_vmas" } },
-		.scan = true,
-	},
 	/* vm_file swapped by the exporter: follow the vma through split/fork/mremap */
-	[DA_HOOK_VMA_DUP] = {
+	{
+		.id = DA_HOOK_VMA_DUP,
 		.name = "vma_dup",
 		.hook = "vm_area_dup",
 		.what = "keeps swapped-vm_file dma-buf vmas known across split/fork",
@@ -107,7 +108,8 @@ const struct detector_def detector_defs[DA_HOOK_MAX] = {
 	 * both are hooked where both exist (measured on 6.12: either one alone
 	 * leaves freed vmas tracked, whose memory other processes' vmas reuse).
 	 */
-	[DA_HOOK_VMA_FREE] = {
+	{
+		.id = DA_HOOK_VMA_FREE,
 		.name = "vma_free",
 		.hook = "vm_area_free",
 		.what = "forgets swapped-vm_file dma-buf vmas when they are freed",
@@ -117,12 +119,41 @@ const struct detector_def detector_defs[DA_HOOK_MAX] = {
 	},
 };
 
+_Static_assert(sizeof(detector_defs) / sizeof(detector_defs[0]) == DA_LIVE_DETECTORS,
+	       "DA_LIVE_DETECTORS: the rows of detector_defs");
+
+/* the task_vma iterator (5.12), else /proc/PID/smaps (src/procscan.c) */
+const struct scan_def scan_def = {
+	.name = "scan",
+	.hook = "scan",
+	.what = "dma-buf mappings that already exist",
+	.iter = "bpf_iter_task_vma",
+	.prog = "scan_vmas",
+	.proc = "/proc/PID/smaps",
+};
+
+const struct detector_def *detector_def(uint32_t hook)
+{
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++)
+		if (detector_defs[i].id == hook)
+			return &detector_defs[i];
+	return NULL;
+}
+
 const char *detector_name(uint32_t hook)
 {
-	return hook < DA_HOOK_MAX ? detector_defs[hook].name : "unknown";
+	const struct detector_def *d = detector_def(hook);
+
+	if (hook == DA_HOOK_SCAN)
+		return scan_def.name;
+	return d ? d->name : "unknown";
 }
 
 const char *hook_name(uint32_t hook)
 {
-	return hook < DA_HOOK_MAX ? detector_defs[hook].hook : "unknown";
+	const struct detector_def *d = detector_def(hook);
+
+	if (hook == DA_HOOK_SCAN)
+		return scan_def.hook;
+	return d ? d->hook : "unknown";
 }

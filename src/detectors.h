@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * What each detector is: the one table every output reads (probe, the report's
- * "detectors"/"functions", the events' "hook", the summary's "seen", the metrics).
+ * "detectors"/"functions", the events' "hook", the summary's "seen", the metrics),
+ * and beside it the scan of existing mappings, which is no detector of a hook.
  * How a detector attached on this kernel is the auditor's business (loader.h).
  */
 #ifndef DA_DETECTORS_H
@@ -30,6 +31,7 @@ struct hook_fn {
 #define DA_MAX_VARIANTS 4
 
 struct detector_def {
+	enum da_hook id;  /* the hook id its events carry (the ABI's enum da_hook) */
 	const char *name; /* the detector: probe, "detectors", "functions", metrics */
 	const char *hook; /* its events' "hook", the "seen" key, the metrics' hook label */
 	const char *what; /* what it detects */
@@ -37,16 +39,34 @@ struct detector_def {
 	struct hook_fn fn[DA_MAX_VARIANTS];
 	/* a second function hooked too, by the same mechanism, where the kernel has it */
 	struct hook_fn also;
-	bool scan; /* not a hook: the scan of existing mappings (iterator or /proc) */
 };
 
-/* Indexed by enum da_hook (the event ABI); the scan is DA_HOOK_SCAN. */
-extern const struct detector_def detector_defs[DA_HOOK_MAX];
+/* The live detectors, in enum da_hook order: every hook id but DA_HOOK_SCAN. */
+#define DA_LIVE_DETECTORS 9
+extern const struct detector_def detector_defs[];
 
-/* Detectors that watch live (every one but the scan). */
-#define DA_LIVE_DETECTORS (DA_HOOK_MAX - 1)
+/*
+ * The scan of the mappings that exist at start: no hook and no ladder, one source,
+ * the task_vma iterator (5.12) or else /proc/PID/smaps (src/procscan.c). Its records
+ * carry DA_HOOK_SCAN.
+ */
+struct scan_def {
+	const char *name; /* as a detector's: probe, "detectors", "functions", metrics */
+	const char *hook; /* the "seen" key */
+	const char *what;
+	const char *iter; /* the iterator's kernel function (BTF), what "functions" names */
+	const char *prog; /* its BPF program */
+	const char *proc; /* what the fallback reads, what "functions" names then */
+};
 
-/* "unknown" when out of range */
+extern const struct scan_def scan_def;
+
+/* The live detector of hook id HOOK; NULL for the scan and out of range. */
+const struct detector_def *detector_def(uint32_t hook);
+/*
+ * By hook id, the scan included (every output lists them in enum da_hook order);
+ * "unknown" when out of range.
+ */
 const char *detector_name(uint32_t hook);
 const char *hook_name(uint32_t hook);
 

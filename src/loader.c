@@ -9,13 +9,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "caps.h"
 #include "finding.h"
 #include "loader.h"
 #include "log.h"
@@ -24,28 +23,15 @@
 
 /* ---- preflight ------------------------------------------------------- */
 
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38 /* 5.8 */
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39 /* 5.8 */
-#endif
-
-static bool cap_effective(const struct __user_cap_data_struct data[2], int cap)
-{
-	return data[cap / 32].effective & (1u << (cap % 32));
-}
-
 /* CAP_BPF and CAP_PERFMON exist from 5.8; CAP_SYS_ADMIN covers both. */
 static int check_privileges(char *err, size_t errlen)
 {
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = {};
+	const uint64_t bpf = 1ULL << CAP_BPF | 1ULL << CAP_PERFMON;
+	uint64_t eff;
 
-	if (syscall(SYS_capget, &hdr, data))
+	if (caps_effective(&eff))
 		return 0; /* cannot tell: let the kernel decide */
-	if (cap_effective(data, CAP_SYS_ADMIN) ||
-	    (cap_effective(data, CAP_BPF) && cap_effective(data, CAP_PERFMON)))
+	if (eff & 1ULL << CAP_SYS_ADMIN || (eff & bpf) == bpf)
 		return 0;
 	set_reason(err, errlen,
 		   "needs root or CAP_BPF and CAP_PERFMON (running as uid %u without them)",
@@ -97,14 +83,15 @@ static void want_func(struct attach_env *env, const char *name)
 	env->funcs[env->nfuncs++] = (struct kfunc){ .name = name, .btf_id = -ENOENT };
 }
 
-/* Every function of the detector table, and the map iterator's (the dedup reader). */
+/* Every function of the detector table, the scan's iterator, the dedup map's iterator. */
 static void want_funcs(struct attach_env *env)
 {
-	for (int i = 0; i < DA_HOOK_MAX; i++) {
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++) {
 		for (int v = 0; v < DA_MAX_VARIANTS; v++)
 			want_func(env, detector_defs[i].fn[v].func);
 		want_func(env, detector_defs[i].also.func);
 	}
+	want_func(env, scan_def.iter);
 	want_func(env, "bpf_iter_bpf_map_elem");
 }
 
@@ -511,11 +498,11 @@ int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stat
 	memset(stats, 0, sizeof(*stats));
 	if (!auditor_can_scan(a))
 		return -EOPNOTSUPP;
-	if (auditor_mech(a, DA_HOOK_SCAN) == DA_MECH_PROC)
+	if (a->scan.mech == DA_MECH_PROC)
 		return procscan_run(a->skel->rodata->targ_tgid, fn, ctx, stats);
 	a->skel->bss->scan_stats = (struct da_scan_stats){ 0 };
 	a->skel->bss->scan_last_tgid = 0;
-	link = bpf_program__attach_iter(a->skel->progs.scan_vmas, NULL);
+	link = bpf_program__attach_iter(a->scan.prog, NULL);
 	if (!link)
 		return -errno;
 	ret = read_records(link, &rec, sizeof(rec), on_scan_rec, &r);

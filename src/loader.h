@@ -35,7 +35,10 @@ int auditor_open(struct auditor **out, const struct da_opts *o, struct ksyms *ks
 		 size_t errlen);
 void auditor_close(struct auditor *a); /* NULL-safe */
 
-/* How detector HOOK (enum da_hook) runs here: DA_MECH_NONE when it cannot. */
+/*
+ * How detector HOOK (enum da_hook) runs here: DA_MECH_NONE when it cannot. The scan
+ * (DA_HOOK_SCAN) runs by DA_MECH_ITER or DA_MECH_PROC.
+ */
 enum da_mech auditor_mech(const struct auditor *a, uint32_t hook);
 /* The kernel function(s) it hooks ("a,b" when two), or the scan's source. */
 const char *auditor_func(const struct auditor *a, uint32_t hook);

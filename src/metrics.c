@@ -147,10 +147,9 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 
 	family(f, "hook_events_total", "counter",
 	       "dma-buf calls seen per kernel hook, compliant ones included.");
-	for (int h = 0; h < DA_HOOK_MAX; h++)
-		if (h != DA_HOOK_SCAN)
-			fprintf(f, "dmabuf_audit_hook_events_total{hook=\"%s\"} %" PRIu64 "\n",
-				hook_name(h), m->counters[DA_CTR_HOOK_BASE + h]);
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++)
+		fprintf(f, "dmabuf_audit_hook_events_total{hook=\"%s\"} %" PRIu64 "\n",
+			detector_defs[i].hook, m->counters[DA_CTR_HOOK_BASE + detector_defs[i].id]);
 	counter(f, "ringbuf_lost_events_total",
 		"Events the BPF ring buffer had no room for (counted, not itemised).",
 		m->counters[DA_CTR_RINGBUF_LOST]);

@@ -169,12 +169,14 @@ int session_announce(const struct session *s)
 			why);
 		return 0;
 	}
-	for (int i = 0; i < DA_HOOK_MAX; i++) {
-		if (auditor_mech(a, i) != DA_MECH_NONE)
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++) {
+		uint32_t h = detector_defs[i].id;
+
+		if (auditor_mech(a, h) != DA_MECH_NONE)
 			continue;
-		auditor_why(a, i, why, sizeof(why));
-		log_msg(LOG_WARNING, "detector %s (%s) cannot run here: %s", detector_name(i),
-			auditor_func(a, i), why);
+		auditor_why(a, h, why, sizeof(why));
+		log_msg(LOG_WARNING, "detector %s (%s) cannot run here: %s", detector_defs[i].name,
+			auditor_func(a, h), why);
 	}
 	log_step("scan done");
 	log_msg(LOG_INFO, "ready: %d of %d live detectors attached, scan %s", live,

@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,25 +34,13 @@
 #include <linux/bpf.h>
 #include <sys/syscall.h>
 
+#include "die.h"
+
 #define STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
 #define LOG_SIZE     65536
 
 static const char *prog = "bench-bpf";
 static volatile sig_atomic_t stop;
-
-static void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-
-static void die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(code);
-}
 
 static long sys_bpf(int cmd, union bpf_attr *attr)
 {

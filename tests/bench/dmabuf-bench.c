@@ -38,7 +38,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +51,7 @@
 #include <sys/wait.h>
 
 #include "dmabuf_test_uapi.h"
+#include "die.h"
 
 #define TEST_DEV       "/dev/dmabuf_test"
 #define GUP_CHUNK      16 /* pages per vmsplice */
@@ -61,20 +61,6 @@
 static const char *prog = "dmabuf-bench";
 static volatile char sink;
 static volatile sig_atomic_t stop;
-
-static void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-
-static void die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(code);
-}
 
 static long long now_ns(void)
 {

@@ -67,8 +67,10 @@ fi
 	{ cat "$mod/build.log" >&2; die "module build failed for $kver"; }
 
 # Trigger: static, kernel independent; rebuilt only when its inputs (hashed) change.
-trig_cc=("$tcc" -static -O2 -Wall -Wextra -Werror -pthread -I"$MODULE_SRC" "$TRIGGER_SRC" -o "$trig.tmp")
-stamp=$(cat "$TRIGGER_SRC" "$MODULE_SRC/dmabuf_test_uapi.h" 2>/dev/null | sha256sum | cut -c1-16)-$(echo "${trig_cc[*]}" | sha256sum | cut -c1-16)
+# tests/common: what the test programs share (die()).
+common=$REPO/tests/common
+trig_cc=("$tcc" -static -O2 -Wall -Wextra -Werror -pthread -I"$MODULE_SRC" -I"$common" "$TRIGGER_SRC" -o "$trig.tmp")
+stamp=$(cat "$TRIGGER_SRC" "$MODULE_SRC/dmabuf_test_uapi.h" "$common"/*.h 2>/dev/null | sha256sum | cut -c1-16)-$(echo "${trig_cc[*]}" | sha256sum | cut -c1-16)
 if [ ! -x "$trig" ] || [ "$(cat "$trig.stamp" 2>/dev/null)" != "$stamp" ]; then
 	mkdir -p "$(dirname "$trig")"
 	"${trig_cc[@]}"
@@ -81,8 +83,8 @@ fi
 build_static() {
 	local out=$1 src=$2 stamp
 	shift 2
-	local cmd=("$tcc" -static -O2 -Wall -Wextra -Werror -std=gnu11 "$@" "$src" -o "$out.tmp")
-	stamp=$(cat "$src" "$MODULE_SRC/dmabuf_test_uapi.h" | sha256sum | cut -c1-16)-$(echo "${cmd[*]}" | sha256sum | cut -c1-16)
+	local cmd=("$tcc" -static -O2 -Wall -Wextra -Werror -std=gnu11 -I"$common" "$@" "$src" -o "$out.tmp")
+	stamp=$(cat "$src" "$MODULE_SRC/dmabuf_test_uapi.h" "$common"/*.h | sha256sum | cut -c1-16)-$(echo "${cmd[*]}" | sha256sum | cut -c1-16)
 	if [ ! -x "$out" ] || [ "$(cat "$out.stamp" 2>/dev/null)" != "$stamp" ]; then
 		"${cmd[@]}"
 		mv "$out.tmp" "$out"

@@ -60,7 +60,8 @@
  * Exit: 0 scenario ran (whatever the GUP outcome), 77 exporter absent on this
  * kernel, 1 any other failure (one line on stderr).
  *
- * Build: cc -static -O2 -Wall -Wextra -Werror -pthread -o dmabuf-trigger dmabuf-trigger.c
+ * Build: cc -static -O2 -Wall -Wextra -Werror -pthread -I../common -o dmabuf-trigger \
+ *        dmabuf-trigger.c
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -70,7 +71,6 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +92,7 @@
 #include <linux/udmabuf.h>
 
 #include "../module/dmabuf_test_uapi.h"
+#include "die.h"
 
 /*
  * DRM uapi (include/uapi/drm/drm.h, drm_mode.h). These structs and ioctl
@@ -139,21 +140,6 @@ struct trig_drm_prime_handle {
 #define EXIT_SKIP	77
 
 static const char *prog = "dmabuf-trigger";
-
-static void die(int code, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 2, 3)));
-
-static void die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(code);
-}
 
 static const struct {
 	const char *arg;
@@ -899,40 +885,24 @@ static void *move_mapping(void *map, size_t len, int *err)
 	return moved;
 }
 
+/* JSON string escapes (RFC 8259): the short ones, else \u00XX for controls and DEL. */
+static const char *const json_esc[0x80] = {
+	['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f",
+	['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
+};
+
 static void json_str(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	putchar('"');
 	for (; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", stdout);
-			break;
-		case '\\':
-			fputs("\\\\", stdout);
-			break;
-		case '\b':
-			fputs("\\b", stdout);
-			break;
-		case '\f':
-			fputs("\\f", stdout);
-			break;
-		case '\n':
-			fputs("\\n", stdout);
-			break;
-		case '\r':
-			fputs("\\r", stdout);
-			break;
-		case '\t':
-			fputs("\\t", stdout);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				printf("\\u%04x", *p);
-			else
-				putchar(*p);
-		}
+		if (*p < 0x80 && json_esc[*p])
+			fputs(json_esc[*p], stdout);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
 	}
 	putchar('"');
 }

@@ -252,47 +252,59 @@ static void expect_opts(const struct da_opts *o, const struct want_opts *w, cons
 #undef FIELD
 }
 
-/* Each row, after each of its commands: DA_PARSE_RUN, the command, every option. */
-static void check_accepted(const char *table, const struct accept_row *rows, size_t n)
+/* What a table checks of one row after one of its commands: p, the parse; what, its name. */
+typedef void (*row_check)(const void *row, enum da_cmd cmd, const struct parsed *p,
+			  const char *what);
+
+/* Parses a row after each of its commands and checks each parse. */
+static void check_row(const char *table, size_t i, unsigned int cmds, const char *const *args,
+		      row_check check, const void *row)
 {
 	enum da_cmd cmd[DA_CMD_DAEMON + 1];
+	size_t ncmd = row_cmds(cmds, cmd);
 	char what[512];
 
-	for (size_t i = 0; i < n; i++) {
-		size_t ncmd = row_cmds(rows[i].cmds, cmd);
+	for (size_t c = 0; c < ncmd; c++) {
+		struct parsed p = parse_row(cmd[c], args);
 
-		for (size_t c = 0; c < ncmd; c++) {
-			struct parsed p = parse_row(cmd[c], rows[i].args);
-
-			row_name(what, sizeof(what), table, i, cmd[c], rows[i].args);
-			if (!ASSERT_STREQ(parse_result_name(p.r), "run", what)) {
-				if (p.r == DA_PARSE_ERROR)
-					printf("  (error text: %s)\n", p.err);
-				continue;
-			}
-			ASSERT_EQ_INT(p.o.cmd, cmd[c], what);
-			expect_opts(&p.o, &rows[i].o, what);
-		}
+		row_name(what, sizeof(what), table, i, cmd[c], args);
+		check(row, cmd[c], &p, what);
 	}
 }
 
-/* Each row, after each of its commands: help or version, for that command. */
+/* DA_PARSE_RUN, the command, every option. */
+static void accepted(const void *row, enum da_cmd cmd, const struct parsed *p, const char *what)
+{
+	const struct accept_row *r = row;
+
+	if (!ASSERT_STREQ(parse_result_name(p->r), "run", what)) {
+		if (p->r == DA_PARSE_ERROR)
+			printf("  (error text: %s)\n", p->err);
+		return;
+	}
+	ASSERT_EQ_INT(p->o.cmd, cmd, what);
+	expect_opts(&p->o, &r->o, what);
+}
+
+static void check_accepted(const char *table, const struct accept_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		check_row(table, i, rows[i].cmds, rows[i].args, accepted, &rows[i]);
+}
+
+/* Help or version, for that command. */
+static void stopped(const void *row, enum da_cmd cmd, const struct parsed *p, const char *what)
+{
+	const struct stop_row *r = row;
+
+	ASSERT_STREQ(parse_result_name(p->r), parse_result_name(r->r), what);
+	ASSERT_EQ_INT(p->o.cmd, cmd, what);
+}
+
 static void check_stopped(const char *table, const struct stop_row *rows, size_t n)
 {
-	enum da_cmd cmd[DA_CMD_DAEMON + 1];
-	char what[512];
-
-	for (size_t i = 0; i < n; i++) {
-		size_t ncmd = row_cmds(rows[i].cmds, cmd);
-
-		for (size_t c = 0; c < ncmd; c++) {
-			struct parsed p = parse_row(cmd[c], rows[i].args);
-
-			row_name(what, sizeof(what), table, i, cmd[c], rows[i].args);
-			ASSERT_STREQ(parse_result_name(p.r), parse_result_name(rows[i].r), what);
-			ASSERT_EQ_INT(p.o.cmd, cmd[c], what);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		check_row(table, i, rows[i].cmds, rows[i].args, stopped, &rows[i]);
 }
 
 /* A command line cli_parse() refuses, with its message (%s: the command). */
@@ -302,22 +314,19 @@ struct refuse_row {
 	const char *err;
 };
 
+static void refused(const void *row, enum da_cmd cmd, const struct parsed *p, const char *what)
+{
+	const struct refuse_row *r = row;
+	char want[512];
+
+	snprintf(want, sizeof(want), r->err, cmd_words[cmd]);
+	expect_error_text(p, want, what);
+}
+
 static void check_refused(const char *table, const struct refuse_row *rows, size_t n)
 {
-	enum da_cmd cmd[DA_CMD_DAEMON + 1];
-	char what[512], want[512];
-
-	for (size_t i = 0; i < n; i++) {
-		size_t ncmd = row_cmds(rows[i].cmds, cmd);
-
-		for (size_t c = 0; c < ncmd; c++) {
-			struct parsed p = parse_row(cmd[c], rows[i].args);
-
-			row_name(what, sizeof(what), table, i, cmd[c], rows[i].args);
-			snprintf(want, sizeof(want), rows[i].err, cmd_words[cmd[c]]);
-			expect_error_text(&p, want, what);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		check_row(table, i, rows[i].cmds, rows[i].args, refused, &rows[i]);
 }
 
 #define CHECK_ACCEPTED(rows) check_accepted(#rows, rows, UNIT_ARRAY_SIZE(rows))

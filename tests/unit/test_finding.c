@@ -60,6 +60,30 @@ static void test_finding_hook_names(void)
 	ASSERT_STREQ(hook_name(0xffffffffu), "unknown", "hook ~0");
 }
 
+/* The table holds every hook id but the scan's, once each, in enum da_hook order. */
+static void test_finding_detector_table(void)
+{
+	uint32_t next = 0;
+
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++) {
+		const struct detector_def *d = &detector_defs[i];
+
+		if (next == DA_HOOK_SCAN)
+			next++;
+		ASSERT_EQ_U64(d->id, next++, "row i: hook id, the scan's skipped");
+		ASSERT_TRUE(d->name && d->hook && d->what && d->fn[0].func, "row filled");
+		ASSERT_TRUE(detector_def(d->id) == d, "detector_def finds the row");
+		ASSERT_STREQ(detector_name(d->id), d->name, "detector_name");
+		ASSERT_STREQ(hook_name(d->id), d->hook, "hook_name");
+	}
+	ASSERT_EQ_U64(next, DA_HOOK_MAX, "every hook id");
+	ASSERT_NULL(detector_def(DA_HOOK_SCAN), "the scan is no live detector");
+	ASSERT_NULL(detector_def(DA_HOOK_MAX), "detector_def(MAX)");
+	ASSERT_STREQ(detector_name(DA_HOOK_SCAN), "scan", "scan's name");
+	ASSERT_STREQ(hook_name(DA_HOOK_SCAN), "scan", "scan's hook");
+	ASSERT_STREQ(detector_name(DA_HOOK_MAX), "unknown", "detector MAX");
+}
+
 /* vm_flags_describe(flags) into a buffer of exactly len bytes must give want. */
 static bool expect_describe(uint64_t flags, size_t len, const char *want, const char *what)
 {
@@ -258,22 +282,44 @@ static void test_finding_set_max(void)
 	finding_set_free(&set);
 }
 
+/* Event i of test_finding_set_grow: one kind, 7 processes. */
+static struct da_event grow_ev(uint64_t i)
+{
+	return ev_make(DA_KIND_PAGE_INSERT_ON_DMABUF, (uint32_t)(i % 7), i / 7, i << 12);
+}
+
+/* Event i of test_finding_set_index: 4 kinds, 13 processes. */
+static struct da_event index_ev(uint64_t i)
+{
+	return ev_make(1 + i % 4, (uint32_t)(i % 13), i % 5, i << 12);
+}
+
+/* A set of max findings, given the events ev(0..n-1) rounds times: n findings. */
+static void fill_set(struct finding_set *set, size_t max, int rounds, uint64_t n,
+		     struct da_event (*ev)(uint64_t i))
+{
+	char what[64];
+	bool ok = true;
+
+	finding_set_init(set, max);
+	for (int round = 0; round < rounds; round++)
+		for (uint64_t i = 0; i < n; i++) {
+			struct da_event e = ev(i);
+
+			ok &= !!finding_set_add(set, &e);
+		}
+	ASSERT_TRUE(ok, "every add fits");
+	snprintf(what, sizeof(what), "%llu distinct findings", (unsigned long long)n);
+	ASSERT_EQ_U64(set->len, n, what);
+}
+
 /* Past the initial capacity: realloc keeps every finding (ASan checks). */
 static void test_finding_set_grow(void)
 {
 	struct finding_set set;
 	bool ok = true;
 
-	finding_set_init(&set, 1000);
-	for (int round = 0; round < 3; round++)
-		for (uint64_t i = 0; i < 300; i++) {
-			struct da_event ev = ev_make(DA_KIND_PAGE_INSERT_ON_DMABUF,
-						     (uint32_t)(i % 7), i / 7, i << 12);
-
-			ok &= !!finding_set_add(&set, &ev);
-		}
-	ASSERT_TRUE(ok, "every add fits");
-	ASSERT_EQ_U64(set.len, 300, "300 distinct findings");
+	fill_set(&set, 1000, 3, 300, grow_ev);
 	ASSERT_TRUE(set.cap >= set.len, "cap >= len");
 	for (uint64_t i = 0; i < set.len && ok; i++) {
 		ok &= ASSERT_EQ_U64(set.items[i].ev.vm_start, i << 12, "insertion order kept");
@@ -289,19 +335,11 @@ static void test_finding_set_index(void)
 	struct finding_set set;
 	bool ok = true;
 
-	finding_set_init(&set, 65536);
-	for (int round = 0; round < 2; round++)
-		for (uint64_t i = 0; i < 20000; i++) {
-			struct da_event ev = ev_make(1 + i % 4, (uint32_t)(i % 13), i % 5, i << 12);
-
-			ok &= !!finding_set_add(&set, &ev);
-		}
-	ASSERT_TRUE(ok, "every add fits");
-	ASSERT_EQ_U64(set.len, 20000, "20000 distinct findings");
+	fill_set(&set, 65536, 2, 20000, index_ev);
 	ASSERT_TRUE(set.nslots >= 2 * set.len, "index at most half full");
 	finding_set_sort(&set);
 	for (uint64_t i = 0; i < 20000; i++) {
-		struct da_event ev = ev_make(1 + i % 4, (uint32_t)(i % 13), i % 5, i << 12);
+		struct da_event ev = index_ev(i);
 		struct finding *f = finding_set_add(&set, &ev);
 
 		ok &= f && f->ev.vm_start == (i << 12) && f->count == 3;
@@ -592,6 +630,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_finding_kind_names),
 	UNIT_TEST(test_finding_kind_is_violation),
 	UNIT_TEST(test_finding_hook_names),
+	UNIT_TEST(test_finding_detector_table),
 	UNIT_TEST(test_finding_vm_flags_describe),
 	UNIT_TEST(test_finding_set_aggregate),
 	UNIT_TEST(test_finding_set_max),

@@ -36,6 +36,62 @@ static bool add(struct mapping_table *t, uint32_t pid, uint64_t inode, uint64_t 
 	return ASSERT_EQ_INT(mapping_table_add(t, &rec), 0, "mapping_table_add");
 }
 
+/* Finishes the table: whether it then holds n mappings. */
+static bool finish_len(struct mapping_table *t, size_t n, const char *what)
+{
+	mapping_table_finish(t);
+	return ASSERT_EQ_U64(t->len, n, what);
+}
+
+/* A vma of a test's table: what add() takes, and its vm_flags when not the usual. */
+struct vma {
+	uint32_t pid;
+	uint64_t inode, size, vm_start, len;
+	const char *exporter;
+	uint64_t vm_flags;
+};
+
+/* What mapping i of the finished table holds. */
+struct want_mapping {
+	uint32_t pid, vmas, procs;
+	uint64_t rss, pss;
+};
+
+/*
+ * Adds the vmas in[], finishes the table, and checks it holds the mappings want[] in
+ * that order: whether it holds as many.
+ */
+static bool check_table(struct mapping_table *t, const struct vma *in, size_t nin,
+			const struct want_mapping *want, size_t nwant, const char *what)
+{
+	char m[160];
+
+	for (size_t i = 0; i < nin; i++) {
+		struct da_event rec = rec_make(in[i].pid, in[i].inode, in[i].size, in[i].vm_start,
+					       in[i].len, in[i].exporter);
+
+		if (in[i].vm_flags)
+			rec.vm_flags = in[i].vm_flags;
+		snprintf(m, sizeof(m), "%s: add vma %zu", what, i);
+		ASSERT_EQ_INT(mapping_table_add(t, &rec), 0, m);
+	}
+	if (!finish_len(t, nwant, what))
+		return false;
+	for (size_t i = 0; i < nwant; i++) {
+		const struct mapping *g = &t->items[i];
+		const struct want_mapping *w = &want[i];
+
+#define WHAT(field) (snprintf(m, sizeof(m), "%s: mapping %zu " field, what, i), m)
+		ASSERT_EQ_U64(g->pid, w->pid, WHAT("pid"));
+		ASSERT_EQ_U64(g->vmas, w->vmas, WHAT("vmas"));
+		ASSERT_EQ_U64(g->procs, w->procs, WHAT("procs (processes, not vmas)"));
+		ASSERT_EQ_U64(g->rss, w->rss, WHAT("rss"));
+		ASSERT_EQ_U64(mapping_pss(g), w->pss, WHAT("pss"));
+#undef WHAT
+	}
+	return true;
+}
+
 /* Two processes map one buffer: each has its rss, pss is half of it. */
 static void test_mappings_shared_buffer(void)
 {
@@ -46,8 +102,7 @@ static void test_mappings_shared_buffer(void)
 	ASSERT_EQ_U64(t.len, 2, "one mapping per process");
 	ASSERT_EQ_U64(t.items[0].procs, 0, "procs unset before finish");
 	ASSERT_EQ_U64(mapping_pss(&t.items[0]), 16384, "pss before finish = rss");
-	mapping_table_finish(&t);
-	if (!ASSERT_EQ_U64(t.len, 2, "finish keeps both"))
+	if (!finish_len(&t, 2, "finish keeps both"))
 		goto out;
 	for (size_t i = 0; i < t.len; i++) {
 		ASSERT_EQ_U64(t.items[i].procs, 2, "procs: 2 processes map the buffer");
@@ -63,8 +118,7 @@ static void test_mappings_shared_buffer(void)
 
 	/* a third process maps a quarter of it: pss = its rss / 3 */
 	add(&t, 300, 7, 16384, 0x7f2000000000, 4096, "system");
-	mapping_table_finish(&t);
-	if (!ASSERT_EQ_U64(t.len, 3, "three processes"))
+	if (!finish_len(&t, 3, "three processes"))
 		goto out;
 	ASSERT_EQ_U64(t.items[2].pid, 300, "pid 300 last");
 	ASSERT_EQ_U64(t.items[2].rss, 4096, "pid 300 rss");
@@ -79,29 +133,26 @@ out:
 /* One process, several vmas of the same buffer: counted once, capped. */
 static void test_mappings_two_vmas(void)
 {
+	static const struct vma in[] = {
+		{ 100, 7, 16384, 0x7f0000000000, 16384, "system", 0 },
+		{ 100, 7, 16384, 0x7f1000000000, 8192, "system", DA_VM_SHARED | DA_VM_DONTDUMP },
+		/* another process: two quarters, below the size */
+		{ 200, 7, 16384, 0x7f0000000000, 4096, "system", 0 },
+		{ 200, 7, 16384, 0x7f0000008000, 4096, "system", 0 },
+	};
+	/* pid 100 first, rss capped at the buffer size; pid 200: rss = sum of the vmas */
+	static const struct want_mapping want[] = {
+		{ .pid = 100, .vmas = 2, .procs = 2, .rss = 16384, .pss = 8192 },
+		{ .pid = 200, .vmas = 2, .procs = 2, .rss = 8192, .pss = 4096 },
+	};
 	struct mapping_table t = { 0 };
 	struct da_event rec;
 
-	add(&t, 100, 7, 16384, 0x7f0000000000, 16384, "system");
-	rec = rec_make(100, 7, 16384, 0x7f1000000000, 8192, "system");
-	rec.vm_flags = DA_VM_SHARED | DA_VM_DONTDUMP;
-	ASSERT_EQ_INT(mapping_table_add(&t, &rec), 0, "second vma");
-	/* another process: two quarters, below the size */
-	add(&t, 200, 7, 16384, 0x7f0000000000, 4096, "system");
-	add(&t, 200, 7, 16384, 0x7f0000008000, 4096, "system");
-	mapping_table_finish(&t);
-	if (!ASSERT_EQ_U64(t.len, 2, "one mapping per (pid, buffer)"))
+	if (!check_table(&t, in, UNIT_ARRAY_SIZE(in), want, UNIT_ARRAY_SIZE(want),
+			 "one mapping per (pid, buffer)"))
 		goto out;
-	ASSERT_EQ_U64(t.items[0].pid, 100, "pid 100 first");
-	ASSERT_EQ_U64(t.items[0].vmas, 2, "pid 100: 2 vmas");
-	ASSERT_EQ_U64(t.items[0].rss, 16384, "pid 100: rss capped at the buffer size");
 	ASSERT_EQ_U64(t.items[0].vm_flags, DA_VM_SHARED | DA_VM_PFNMAP | DA_VM_DONTDUMP,
 		      "vm_flags OR over the vmas");
-	ASSERT_EQ_U64(t.items[1].vmas, 2, "pid 200: 2 vmas");
-	ASSERT_EQ_U64(t.items[1].rss, 8192, "pid 200: rss = sum of the vmas");
-	ASSERT_EQ_U64(t.items[0].procs, 2, "procs counts processes, not vmas");
-	ASSERT_EQ_U64(mapping_pss(&t.items[0]), 8192, "pid 100 pss");
-	ASSERT_EQ_U64(mapping_pss(&t.items[1]), 4096, "pid 200 pss");
 
 	/* an empty or inverted vma adds a vma, no bytes */
 	rec = rec_make(200, 7, 16384, 0x7f0000010000, 0, "system");
@@ -139,8 +190,7 @@ static void test_mappings_sort(void)
 		rec.uid = i; /* tag: which input it was */
 		ASSERT_EQ_INT(mapping_table_add(&t, &rec), 0, "add");
 	}
-	mapping_table_finish(&t);
-	if (!ASSERT_EQ_U64(t.len, UNIT_ARRAY_SIZE(in), "all distinct"))
+	if (!finish_len(&t, UNIT_ARRAY_SIZE(in), "all distinct"))
 		goto out;
 	for (size_t i = 0; i < t.len; i++) {
 		ASSERT_EQ_U64(t.items[i].uid, want[i], "sorted position");
@@ -157,20 +207,21 @@ out:
 /* Size unknown (0): no cap, rss is the sum of the vmas. */
 static void test_mappings_size_zero(void)
 {
+	static const struct vma in[] = {
+		{ 100, 7, 0, 0x7f0000000000, 4096, "heap", 0 },
+		{ 100, 7, 0, 0x7f0000010000, 8192, "heap", 0 },
+		{ 200, 7, 0, 0x7f0000000000, 4096, "heap", 0 },
+	};
+	/* pid 100: rss not capped; pss = rss / 2 */
+	static const struct want_mapping want[] = {
+		{ .pid = 100, .vmas = 2, .procs = 2, .rss = 12288, .pss = 6144 },
+		{ .pid = 200, .vmas = 1, .procs = 2, .rss = 4096, .pss = 2048 },
+	};
 	struct mapping_table t = { 0 };
 
-	add(&t, 100, 7, 0, 0x7f0000000000, 4096, "heap");
-	add(&t, 100, 7, 0, 0x7f0000010000, 8192, "heap");
-	add(&t, 200, 7, 0, 0x7f0000000000, 4096, "heap");
-	mapping_table_finish(&t);
-	if (!ASSERT_EQ_U64(t.len, 2, "two mappings"))
+	if (!check_table(&t, in, UNIT_ARRAY_SIZE(in), want, UNIT_ARRAY_SIZE(want), "two mappings"))
 		goto out;
 	ASSERT_EQ_U64(t.items[0].size, 0, "size 0 kept");
-	ASSERT_EQ_U64(t.items[0].rss, 12288, "size 0: rss not capped");
-	ASSERT_EQ_U64(t.items[0].vmas, 2, "vmas");
-	ASSERT_EQ_U64(mapping_pss(&t.items[0]), 6144, "pss = rss / 2");
-	ASSERT_EQ_U64(t.items[1].rss, 4096, "pid 200 rss");
-	ASSERT_EQ_U64(mapping_pss(&t.items[1]), 2048, "pid 200 pss");
 out:
 	mapping_table_free(&t);
 }
@@ -191,8 +242,7 @@ static void test_mappings_names(void)
 	rec.vm_start = 0x9000;
 	rec.vm_end = 0xa000;
 	ASSERT_EQ_INT(mapping_table_add(&t, &rec), 0, "add, same buffer");
-	mapping_table_finish(&t);
-	if (!ASSERT_EQ_U64(t.len, 1, "one mapping"))
+	if (!finish_len(&t, 1, "one mapping"))
 		goto out;
 	ASSERT_TRUE(!memcmp(t.items[0].comm, "0123456789abcdef", DA_COMM_LEN), "first comm kept");
 	ASSERT_TRUE(t.items[0].buf_name[0] == 'n' &&

@@ -19,6 +19,7 @@ static const char *const det_mechs[DA_HOOK_MAX] = {
 struct fixture {
 	struct finding_set set;
 	struct report_data r;
+	char *out; /* the last report captured (fixture_report) */
 };
 
 static struct da_event ev_make(uint32_t kind, uint32_t pid, uint64_t vm_start)
@@ -95,6 +96,30 @@ static char *capture_report(struct report_data *r, bool json)
 	return buf;
 }
 
+/* The report of fx as it is now (JSON lines or human); the one before is freed. */
+static char *fixture_report(struct fixture *fx, bool json)
+{
+	free(fx->out);
+	fx->out = capture_report(&fx->r, json);
+	return fx->out;
+}
+
+static void fixture_free(struct fixture *fx)
+{
+	free(fx->out);
+	fx->out = NULL;
+	finding_set_free(&fx->set);
+}
+
+/* No byte of s is a control (C0 but newline, DEL to last: DEL or DEL and above). */
+static bool terminal_safe(const char *s, unsigned char last)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\n') || (*p >= 0x7f && *p <= last))
+			return false;
+	return true;
+}
+
 /* The number after "key": in s, or -1. */
 static int64_t json_num(const char *s, const char *key)
 {
@@ -144,7 +169,7 @@ static void test_report_totals_from_counters(void)
 	fixture_add(&fx, DA_KIND_GUP_ON_DMABUF, 2, 0x1000, 5); /* dropped */
 	ASSERT_EQ_U64(fx.set.dropped, 5, "set dropped");
 	ASSERT_EQ_U64(report_violations(&fx.r), 8, "counters count dropped ones");
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 }
 
 static void test_report_json(void)
@@ -155,7 +180,7 @@ static void test_report_json(void)
 	int64_t sum = 0;
 
 	fixture_mixed(&fx);
-	out = capture_report(&fx.r, true);
+	out = fixture_report(&fx, true);
 	if (!ASSERT_OK_PTR(out, "capture"))
 		goto out;
 	ASSERT_JSON_LINES(out, "report --json output");
@@ -214,8 +239,7 @@ static void test_report_json(void)
 	if (p)
 		ASSERT_EQ_INT(json_num(p, "count"), 4, "page_insert count");
 out:
-	free(out);
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 }
 
 static void test_report_json_empty(void)
@@ -226,7 +250,7 @@ static void test_report_json_empty(void)
 	fixture_init(&fx);
 	fx.r.kernel = "6.18.0\"\n\x01"; /* hostile: still valid JSON */
 	fx.r.elapsed = 0;
-	out = capture_report(&fx.r, true);
+	out = fixture_report(&fx, true);
 	if (ASSERT_OK_PTR(out, "capture")) {
 		ASSERT_JSON_LINES(out, "empty report");
 		ASSERT_TRUE(!strncmp(out, "{\"summary\":{", 12), "only the summary");
@@ -235,7 +259,6 @@ static void test_report_json_empty(void)
 		ASSERT_EQ_INT(json_num(out, "findings"), 0, "no findings");
 		ASSERT_HAS_STR(out, "\"duration_s\":0.000,", "duration 0");
 	}
-	free(out);
 
 	/* dropped findings and lost events are reported */
 	fx.r.kernel = "6.12.57+deb12-amd64";
@@ -243,13 +266,12 @@ static void test_report_json_empty(void)
 	fixture_add(&fx, DA_KIND_MMAP_WITHOUT_PFNMAP, 1, 0x1000, 1);
 	fixture_add(&fx, DA_KIND_MMAP_WITHOUT_PFNMAP, 2, 0x1000, 3);
 	fx.r.counters[DA_CTR_RINGBUF_LOST] = 42;
-	out = capture_report(&fx.r, true);
+	out = fixture_report(&fx, true);
 	ASSERT_JSON_LINES(out, "report with drops");
 	ASSERT_EQ_INT(json_num(out, "findings_dropped"), 3, "findings_dropped");
 	ASSERT_EQ_INT(json_num(out, "ringbuf_lost"), 42, "ringbuf_lost");
 	ASSERT_EQ_INT(json_num(out, "violations"), 4, "violations from counters");
-	free(out);
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 }
 
 static void test_report_human(void)
@@ -258,7 +280,7 @@ static void test_report_human(void)
 	char *out;
 
 	fixture_init(&fx);
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	if (ASSERT_OK_PTR(out, "capture")) {
 		ASSERT_HAS_STR(out, "result: PASS (0 violation events, 0 warning events)\n",
 			       "empty: PASS");
@@ -272,19 +294,17 @@ static void test_report_human(void)
 			       "detectors shown");
 		ASSERT_NO_STR(out, "note:", "no loss note");
 	}
-	free(out);
 
 	/* warnings alone still pass */
 	fixture_add(&fx, DA_KIND_GUP_BLOCKED, 300, 0x7f0000030000, 1);
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	ASSERT_HAS_STR(out, "result: PASS (0 violation events, 1 warning event)\n",
 		       "warning only: PASS");
 	ASSERT_HAS_STR(out, "WARNINGS\n  gup_blocked: ", "warning listed");
-	free(out);
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 
 	fixture_mixed(&fx);
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	if (ASSERT_OK_PTR(out, "capture")) {
 		char *v = strstr(out, "VIOLATIONS\n"), *w = strstr(out, "WARNINGS\n");
 
@@ -305,18 +325,16 @@ static void test_report_human(void)
 				    "result: FAIL (9 violation events, 2 warning events)\n"),
 			    "result line last");
 	}
-	free(out);
 
 	/* exactly one violation: singular */
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 	fixture_init(&fx);
 	fixture_add(&fx, DA_KIND_MMAP_WITHOUT_PFNMAP, 1, 0x1000, 1);
 	fx.r.counters[DA_CTR_RINGBUF_LOST] = 1;
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	ASSERT_HAS_STR(out, "result: FAIL (1 violation event, 0 warning events)\n", "singular");
 	ASSERT_HAS_STR(out, "note: some events were lost", "loss note");
-	free(out);
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 }
 
 /* Control bytes of comm/exporter never reach the terminal. */
@@ -332,20 +350,14 @@ static void test_report_human_hostile(void)
 	memset(ev.exporter, 'e', DA_EXPORTER_LEN);
 	finding_set_add(&fx.set, &ev);
 	fx.r.counters[DA_KIND_MMAP_WITHOUT_PFNMAP] = 1;
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	if (ASSERT_OK_PTR(out, "capture")) {
-		bool clean = true;
-
-		for (const unsigned char *p = (const unsigned char *)out; *p; p++)
-			if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
-				clean = false;
-		ASSERT_TRUE(clean, "no control bytes but newlines");
+		ASSERT_TRUE(terminal_safe(out, 0x7f), "no control bytes but newlines");
 		ASSERT_HAS_STR(out, "(?]0;pwn????xxxxx)", "comm: 16 bytes, controls as ?");
 		ASSERT_HAS_STR(out, "exporter eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\n",
 			       "exporter: 32 bytes, not more");
 	}
-	free(out);
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 }
 
 static char *capture_watch(const struct da_event *ev, bool json)
@@ -416,27 +428,26 @@ static void test_report_scan_kinds(void)
 	ASSERT_EQ_U64(report_violations(&fx.r), 9, "violations: 2 + 3 + 4");
 	ASSERT_EQ_U64(report_warnings(&fx.r), 1, "warnings: the scan's gup_blocked");
 
-	out = capture_report(&fx.r, true);
+	out = fixture_report(&fx, true);
 	ASSERT_JSON_LINES(out, "report --json with scan kinds");
 	ASSERT_EQ_INT(json_num(out, "violations"), 9, "summary violations");
 	ASSERT_EQ_INT(json_num(out, "warnings"), 1, "summary warnings");
 	ASSERT_EQ_INT(json_num(out, "mmap_without_pfnmap"), 5, "summary kinds: counter + scan");
 	ASSERT_EQ_INT(json_num(out, "pte_not_special"), 4, "summary kinds: scan");
-	free(out);
 
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	ASSERT_HAS_STR(out,
 		       "totals: mmap_without_pfnmap=5 gup_on_dmabuf=0 page_insert_on_dmabuf=0 "
 		       "gup_blocked=1 gup_fast_on_dmabuf=0 pte_not_special=4 ringbuf_lost=0\n",
 		       "human totals with scan kinds");
 	ASSERT_HAS_STR(out, "result: FAIL (9 violation events, 1 warning event)\n", "result");
-	free(out);
 
 	/* a violation found only by the scan fails the run */
+	fixture_free(&fx);
 	fixture_init(&fx);
 	fx.r.scan_kinds[DA_KIND_PTE_NOT_SPECIAL] = 1;
 	ASSERT_EQ_U64(report_violations(&fx.r), 1, "scan alone: 1 violation");
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 }
 
 /* Three mappings, two buffers of "system" (one shared), one of "udmabuf". */
@@ -525,7 +536,7 @@ static void test_report_json_mappings(void)
 	char *out, *p, *q;
 
 	fixture_scan(&fx, &maps);
-	out = capture_report(&fx.r, true);
+	out = fixture_report(&fx, true);
 	if (!ASSERT_OK_PTR(out, "capture"))
 		goto out;
 	ASSERT_JSON_LINES(out, "report --json with mappings");
@@ -571,9 +582,8 @@ static void test_report_json_mappings(void)
 		       "\"scan\":\"bpf_iter_task_vma\",\"vma_dup\":null,\"vma_free\":null}}}\n",
 		       "functions: name or null, last");
 out:
-	free(out);
 	mapping_table_free(&maps);
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 }
 
 /* No scan (no task_vma iterator): "scan":null and no mapping line. */
@@ -584,7 +594,7 @@ static void test_report_json_no_scan(void)
 	char *out;
 
 	fixture_mixed(&fx);
-	out = capture_report(&fx.r, true);
+	out = fixture_report(&fx, true);
 	ASSERT_JSON_LINES(out, "report --json without scan");
 	ASSERT_HAS_STR(out, ",\"scan\":null,", "scan null");
 	ASSERT_NO_STR(out, "\"mapping\"", "no mapping line");
@@ -592,19 +602,17 @@ static void test_report_json_no_scan(void)
 	ASSERT_HAS_STR(out, ",\"functions\":{\"mmap\":null,", "functions all null");
 	if (out)
 		check_line_order(out, fx.set.len, 0);
-	free(out);
 
 	/* scanned, nothing mapped: a scan object, no mapping line */
 	fx.r.scan_ran = true;
 	fx.r.maps = &maps;
 	fx.r.scan.tasks = 3;
-	out = capture_report(&fx.r, true);
+	out = fixture_report(&fx, true);
 	ASSERT_JSON_LINES(out, "report --json, empty scan");
 	ASSERT_HAS_STR(out, ",\"scan\":{\"processes\":3,\"vmas\":0,\"dmabuf_vmas\":0},",
 		       "empty scan object");
 	ASSERT_NO_STR(out, "\"mapping\"", "empty scan: no mapping line");
-	free(out);
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 }
 
 static void test_report_human_mappings(void)
@@ -614,7 +622,7 @@ static void test_report_human_mappings(void)
 	char *out;
 
 	fixture_scan(&fx, &maps);
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	if (ASSERT_OK_PTR(out, "capture")) {
 		const char *sec = strstr(out, "MAPPED DMA-BUF MEMORY");
 
@@ -637,31 +645,27 @@ static void test_report_human_mappings(void)
 		ASSERT_HAS_STR(out, "result: FAIL (9 violation events, 2 warning events)\n",
 			       "mappings are no findings");
 	}
-	free(out);
 
 	/* scanned, nothing mapped */
 	mapping_table_free(&maps);
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	ASSERT_HAS_STR(out,
 		       "MAPPED DMA-BUF MEMORY (scan at start: 42 processes, 1234 vmas, "
 		       "5 dma-buf vmas)\n  none\n\n",
 		       "empty table: none");
-	free(out);
 	fx.r.maps = NULL;
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	ASSERT_HAS_STR(out, "dma-buf vmas)\n  none\n\n", "no table: none");
-	free(out);
 
 	/* no scan */
 	fx.r.scan_ran = false;
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	ASSERT_HAS_STR(out,
 		       "MAPPED DMA-BUF MEMORY\n  not scanned (no task_vma iterator on this "
 		       "kernel)\n\n",
 		       "not scanned");
 	ASSERT_NO_STR(out, "scan at start", "not scanned: no scan totals");
-	free(out);
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 }
 
 /* comm, exporter and buf_name of a mapping are arbitrary bytes. */
@@ -687,29 +691,22 @@ static void test_report_mappings_hostile(void)
 	fx.r.maps = &maps;
 	fx.r.scan_ran = true;
 
-	out = capture_report(&fx.r, true);
+	out = fixture_report(&fx, true);
 	ASSERT_JSON_LINES(out, "hostile mapping: valid JSON lines");
 	ASSERT_HAS_STR(out, "\"exporter\":\"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\",\"buf_name\"",
 		       "JSON exporter: 32 bytes");
-	free(out);
 
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	if (ASSERT_OK_PTR(out, "capture")) {
-		bool clean = true;
-
-		for (const unsigned char *p = (const unsigned char *)out; *p; p++)
-			if ((*p < 0x20 && *p != '\n') || *p >= 0x7f)
-				clean = false;
-		ASSERT_TRUE(clean, "no control bytes but newlines");
+		ASSERT_TRUE(terminal_safe(out, 0xff), "no control bytes but newlines");
 		ASSERT_HAS_STR(out, "pid 1 (?[2J\"\\???xxxxxxx)", "comm: 16 bytes, controls as ?");
 		ASSERT_HAS_STR(out, "  exporter eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\n",
 			       "exporter: 32 bytes");
 		ASSERT_HAS_STR(out, "name \"????????????????????????????????\"",
 			       "buf_name: 32 bytes as ?");
 	}
-	free(out);
 	mapping_table_free(&maps);
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 }
 
 /* Each finding's stack: "stack:  func+0x.. [mod]", then aligned frames. */
@@ -739,7 +736,7 @@ static void test_report_human_stack(void)
 	finding_set_add(&fx.set, &ev);
 	fx.r.counters[DA_KIND_PAGE_INSERT_ON_DMABUF] = 1;
 	fx.r.ks = &ks;
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	ASSERT_HAS_STR(out,
 		       "      exporter test_insert_page [test_insert_page]  "
 		       "mmap tim_mmap [test_insert_page]\n",
@@ -750,12 +747,11 @@ static void test_report_human_stack(void)
 		       "              start_kernel+0x1a\n"
 		       "              0x1234\n",
 		       "stack lines, symbolized");
-	free(out);
 
 	/* without ksyms: hex; stack_len past the array: capped */
 	fx.r.ks = NULL;
 	fx.set.items[0].ev.stack_len = 1000;
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	ASSERT_HAS_STR(out, "  mmap 0xffffffffc0a01000\n", "mmap op in hex");
 	ASSERT_HAS_STR(out, "      stack:  0xffffffffc0a0102b\n              0xffffffff8100101a\n",
 		       "stack in hex");
@@ -769,14 +765,12 @@ static void test_report_human_stack(void)
 		}
 		ASSERT_EQ_U64(lines + 1, DA_STACK_DEPTH, "stack lines capped at DA_STACK_DEPTH");
 	}
-	free(out);
 
 	/* no stack: no stack line */
 	fx.set.items[0].ev.stack_len = 0;
-	out = capture_report(&fx.r, false);
+	out = fixture_report(&fx, false);
 	ASSERT_NO_STR(out, "stack:", "stack_len 0: no stack line");
-	free(out);
-	finding_set_free(&fx.set);
+	fixture_free(&fx);
 	ksyms_free(&ks);
 }
 
