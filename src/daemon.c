@@ -21,6 +21,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "finding.h"
+#include "io.h"
 #include "ksyms.h"
 #include "loader.h"
 #include "log.h"
@@ -67,6 +68,56 @@ static bool suppressed(const struct daemon *d, const struct da_event *ev)
 	return config_suppressed(&d->cfg, ev->kind, exporter, comm) != 0;
 }
 
+/*
+ * The finding's JSON line, whole or not at all (a full disk leaves no partial
+ * line for the next one to be glued to). printed only moves once the line is
+ * written: a finding that failed is written again at the next interval.
+ */
+static void log_finding(struct daemon *d, struct finding *f)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int ret;
+
+	if (f->printed == f->count)
+		return;
+	mem = open_memstream(&line, &len);
+	if (!mem) {
+		ret = -ENOMEM;
+	} else {
+		watch_print_finding(mem, f, true, f->printed != 0, &d->s.ks);
+		ret = fclose(mem) ? -ENOMEM : append_whole(fileno(d->json), line, len);
+	}
+	free(line);
+	if (ret) {
+		if (!d->json_failing) /* once per run of failures */
+			log_msg(LOG_ERR, "JSON log: write failed: %s", strerror(-ret));
+		d->json_failing = true;
+		return;
+	}
+	f->printed = f->count;
+	if (d->json_failing)
+		log_msg(LOG_NOTICE, "JSON log written again");
+	d->json_failing = false;
+}
+
+/* The lines that failed, again, until one fails: the log says all it can. */
+static void log_unprinted(struct daemon *d)
+{
+	if (!d->json_failing)
+		return;
+	for (size_t i = 0; i < d->s.set.len; i++) {
+		struct finding *f = &d->s.set.items[i];
+
+		if (f->printed == f->count || f->accounted != f->count || suppressed(d, &f->ev))
+			continue;
+		log_finding(d, f);
+		if (d->json_failing)
+			return;
+	}
+}
+
 /* What a finding's count grew by since last time goes to the metrics (as
  * suppressed or not, by the rules in force now) and, unless suppressed, to
  * the JSON log. */
@@ -80,14 +131,8 @@ static void account(struct daemon *d, struct finding *f)
 	metrics_count(&d->m, f->ev.exporter, DA_EXPORTER_LEN, f->ev.kind, f->count - f->accounted,
 		      sup);
 	f->accounted = f->count;
-	if (sup || f->printed == f->count)
-		return;
-	watch_print_finding(d->json, f, true, f->printed != 0, &d->s.ks);
-	f->printed = f->count;
-	if (fflush(d->json) && !d->json_failing) /* once per run of failures */
-		log_msg(LOG_ERR, "JSON log: write failed: %s", strerror(errno));
-	d->json_failing = ferror(d->json);
-	clearerr(d->json);
+	if (!sup)
+		log_finding(d, f);
 }
 
 /* The session's callback: a finding appeared or grew, or ev did not fit the table. */
@@ -237,6 +282,7 @@ static void on_interval(void *ctx)
 	struct daemon *d = ctx;
 
 	session_tick(&d->s);
+	log_unprinted(d);
 	finding_set_prune(&d->s.set, still_running, d);
 	d->m.findings_tracked = d->s.set.len;
 	scan(d, false);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include "detectors.h"
 #include "finding.h"
+#include "io.h"
 #include "metrics.h"
 
 static const char *const mechs[] = { "fentry", "kprobe", "iter", "proc", "none" };
@@ -204,21 +205,6 @@ static int step_failed(const char *step, const char *path, char *err, size_t err
 
 	snprintf(err, errlen, "%s %s: %s", step, path, strerror(errno));
 	return ret;
-}
-
-/* Everything of len bytes, or -errno. */
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n, len -= n;
-	}
-	return 0;
 }
 
 /*

@@ -21,6 +21,7 @@ extern const struct unit_suite unit_suite_metrics;
 extern const struct unit_suite unit_suite_notify;
 extern const struct unit_suite unit_suite_log;
 extern const struct unit_suite unit_suite_grow;
+extern const struct unit_suite unit_suite_io;
 
 /* clang-format off */
 static const struct unit_suite *const suites[] = {
@@ -36,6 +37,7 @@ static const struct unit_suite *const suites[] = {
 	&unit_suite_notify,
 	&unit_suite_log,
 	&unit_suite_grow,
+	&unit_suite_io,
 };
 /* clang-format on */
 
