@@ -158,6 +158,7 @@ lab-selftest:
 	python3 tests/prom/promcheck.py --self-test
 	python3 tests/lab/check_daemon.py --self-test
 	python3 tests/lab/check_host.py --self-test
+	python3 tests/lab/check_demo.py --self-test
 	python3 tests/lab/bench.py --self-test
 
 lab:

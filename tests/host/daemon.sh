@@ -224,6 +224,14 @@ changed() { # TEXTFILE LAST_UPDATE: rewritten since
 	[ -n "$lu" ] && [ "$lu" != "$2" ]
 }
 
+no_tmp() { # DIR: no *.tmp in DIR
+	local f
+	for f in "$1"/*.tmp; do
+		[ -e "$f" ] && return 1
+	done
+	return 0
+}
+
 written_since() { # TEXTFILE TIME
 	fge "$(last_update "$1")" "$2"
 }
@@ -685,11 +693,11 @@ else
 	[ "$mode" = 644 ]
 	check $? "$desc: $prom_file exists, mode 0644" "mode 644" "'$mode'"
 	expect_promtool_ok "$prom_file" "$desc: $prom_file"
-	# a *.tmp exists only while a write is under way: look twice
-	tmps=$(ls "$tf"/*.tmp 2>/dev/null)
-	[ -n "$tmps" ] && sleep 0.3 && tmps=$(ls "$tf"/*.tmp 2>/dev/null)
-	[ -z "$tmps" ]
-	check $? "$desc: no *.tmp beside the textfile" "none" "'$tmps'"
+	# a *.tmp exists only while a write is under way (renamed over the textfile or
+	# removed when it ends): one left behind never goes away
+	wait_until $((WAIT_S * 1000)) no_tmp "$tf"
+	check $? "$desc: no *.tmp left beside the textfile" "none, or gone within $WAIT_S s" \
+		"'$(ls "$tf"/*.tmp 2>/dev/null)'"
 
 	# What it says, from a textfile written after the oracle's first look at the
 	# dma-buf mappings: detectors by mechanism, mapped bytes, build info.

@@ -65,7 +65,10 @@ HOLDERS = ("test:insert_page", "test:remap_pfn")
 FLOOD = ("test:fault_page", "flood")
 TEST_MODULE = "dmabuf_test_exporter"
 TEST_MMAP_OP = "dtx_dmabuf_mmap [dmabuf_test_exporter]"
-# How each exporter maps its buffers (REFERENCE.md section 2, the test module's modes).
+# The exporters that map with VM_PFNMAP and special ptes: the test module's modes 4
+# (remap_pfn_range) and 5 (vmf_insert_pfn) in tests/module/dmabuf_test_exporter.c, and the
+# real exporters (README, "The lab"); Kernel.struct_pages names a kernel where a real one maps
+# struct pages instead (vgem on 5.10).
 COMPLIANT = {"test:remap_pfn", "test:insert_pfn", "vgem", "udmabuf", "heap"}
 VIOLATIONS = ("mmap_without_pfnmap", "gup_on_dmabuf", "page_insert_on_dmabuf",
               "gup_fast_on_dmabuf", "pte_not_special")

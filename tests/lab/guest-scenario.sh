@@ -210,12 +210,13 @@ run_flood() {
 }
 
 # demo: one mapping made before the auditor (the scan reports it), then a violating
-# and a compliant exporter read through /proc/self/mem while it watches.
+# and a compliant exporter read through /proc/self/mem while it watches. The holder's
+# oracle line goes to the results too (run.sh's verdict, check_demo.py, needs it).
 run_demo() {
-	"$TRIGGER" test:fault_page hold >/tmp/hold-demo.out 2>&1 &
+	"$TRIGGER" test:fault_page hold >/tmp/hold-demo.out 2>/tmp/hold-demo.err &
 	hpid=$!
-	i=0
-	while [ ! -s /tmp/hold-demo.out ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_file_has /tmp/hold-demo.out exporter_arg 1 30 ||
+		timed_out "demo holder test:fault_page: no oracle line in 30 s"
 	start_auditor demo report
 	wait_ready demo
 	trigger demo test:insert_page procmem
@@ -223,6 +224,10 @@ run_demo() {
 	stop_auditor demo
 	kill "$hpid"
 	wait "$hpid" 2>/dev/null
+	res "@@BEGIN hold demo test:fault_page"
+	dump /tmp/hold-demo.out "stdout: "
+	dump /tmp/hold-demo.err "stderr: "
+	res "@@END hold demo test:fault_page"
 }
 
 # ---- the daemon (issue: daemon, textfile, notify) ----

@@ -3,6 +3,8 @@
 # under QEMU (TCG), runs the auditor against the test exporter module, vgem, udmabuf and
 # dma-heaps, and checks its findings with check.py, the daemon with check_daemon.py and the
 # host tests run in the guest with check_host.py. Last line: "N passed, N failed".
+# --demo: boot 6.1 with labmode=demo (guest-scenario.sh run_demo) and print the report; the
+# exit status is check_demo.py's verdict (its one line last: "demo: PASS" or "demo: FAIL").
 # --host: boot with labmode=host (only the host tests, tests/lab/guest-host.sh) and run only
 # check_host.py (results in build/lab/KVER/host-results.txt).
 # --bench: boot with labmode=bench (tests/lab/guest-bench.sh, default kernel 6.1, -smp 2) and
@@ -141,8 +143,20 @@ for k in $kernels; do
 		section "$res" "report demo"
 		rc=$(end_attr "$res" "report demo" rc)
 		echo "--- dmabuf-audit exit status: ${rc:-unknown}"
-		if [ -z "$rc" ]; then console_tail "$con"; exit 1; fi
-		exit 0
+		# The verdict, the demo's exit status: what the triggers' oracles say is there must
+		# be in the report (check_demo.py; every assertion in demo-check.log). Its one line
+		# comes last: "demo: PASS: ..." or, on stderr, "demo: FAIL: expected ..., saw ...".
+		set +e
+		verdict=$(python3 "$LAB_DIR/check_demo.py" "$res" "$qrc" "$out/demo-check.log" 2>&1)
+		vrc=$?
+		set -e
+		if [ "$vrc" = 0 ]; then
+			echo "$verdict"
+			exit 0
+		fi
+		console_tail "$con"
+		echo "$verdict" >&2
+		exit 1
 	fi
 
 	if [ "$bench" = 1 ]; then
