@@ -177,10 +177,25 @@ static struct finding *finding_find(const struct finding_set *set, const struct 
 	return NULL;
 }
 
+/*
+ * Slots for n items at most half full: a power of two, 64 at least. From the
+ * item count, not the old size: after an index lost to ENOMEM (0 slots) a
+ * fixed first size could be smaller than the items, and the rebuild's probe
+ * for a free slot would never end.
+ */
+static size_t index_slots_for(size_t n)
+{
+	size_t nslots = 64;
+
+	while (nslots < 2 * n)
+		nslots *= 2;
+	return nslots;
+}
+
 static int finding_reserve(struct finding_set *set)
 {
 	if ((set->len + 1) * 2 > set->nslots &&
-	    index_rebuild(set, set->nslots ? set->nslots * 2 : 64))
+	    index_rebuild(set, index_slots_for(set->len + 1)))
 		return -ENOMEM;
 	return grow((void **)&set->items, &set->cap, set->len + 1, sizeof(*set->items), 16);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "detectors.h"
 #include "finding.h"
 #include "unit.h"
@@ -349,6 +350,36 @@ static void test_finding_set_index(void)
 	finding_set_free(&set);
 }
 
+/*
+ * The index lost to ENOMEM (as a failed rebuild after a sort or prune leaves
+ * it) with more findings than a first index has slots: the next add rebuilds
+ * it big enough (it looped forever: SIGALRM ends the test then).
+ */
+static void test_finding_set_index_lost(void)
+{
+	struct finding_set set;
+	struct da_event ev = index_ev(300);
+	bool ok = true;
+
+	fill_set(&set, 1000, 1, 300, index_ev);
+	free(set.slots);
+	set.slots = NULL;
+	set.nslots = 0;
+	alarm(10);
+	ok &= ASSERT_OK_PTR(finding_set_add(&set, &ev), "add after the index was lost");
+	alarm(0);
+	ASSERT_TRUE(set.nslots >= 2 * set.len, "index rebuilt at most half full");
+	for (uint64_t i = 0; i <= 300 && ok; i++) {
+		struct da_event e = index_ev(i);
+		struct finding *f = finding_set_add(&set, &e);
+
+		ok &= f && f->ev.vm_start == (i << 12);
+	}
+	ASSERT_TRUE(ok, "every finding found again");
+	ASSERT_EQ_U64(set.len, 301, "301 findings");
+	finding_set_free(&set);
+}
+
 static void test_finding_set_sort(void)
 {
 	static const struct {
@@ -636,6 +667,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_finding_set_max),
 	UNIT_TEST(test_finding_set_grow),
 	UNIT_TEST(test_finding_set_index),
+	UNIT_TEST(test_finding_set_index_lost),
 	UNIT_TEST(test_finding_set_sort),
 	UNIT_TEST(test_finding_gup_flag_table),
 	UNIT_TEST(test_finding_set_update_count),
