@@ -176,16 +176,21 @@ static void scan(struct daemon *d, bool first)
 		return;
 	metrics_mapped_reset(&d->m);
 	err = auditor_scan(d->s.a, first ? on_scan_start : on_scan_gauge, d, &stats);
-	if (err)
+	if (err) {
+		/* a gauge of 0 would be a lie: the last good scan's bytes stay */
+		metrics_mapped_restore(&d->m);
+		d->m.scan_errors++;
 		log_msg(LOG_WARNING, "scan of dma-buf mappings failed: %s", strerror(-err));
-	else
+	} else {
 		d->m.mapped_known = true; /* also when nothing is mapped */
+	}
 }
 
 /* ---- the textfile ------------------------------------------------------- */
 
 static int write_textfile(struct daemon *d)
 {
+	uint64_t counters[DA_CTR_MAX];
 	char *buf = NULL, err[DA_ERR_LEN];
 	size_t len = 0;
 	FILE *f;
@@ -193,8 +198,11 @@ static int write_textfile(struct daemon *d)
 
 	if (!d->cfg.textfile_dir[0])
 		return 0;
-	if (auditor_read_counters(d->s.a, d->m.counters))
-		memset(d->m.counters, 0, sizeof(d->m.counters));
+	/* zeros would read as a counter reset: the last good values stay */
+	if (auditor_read_counters(d->s.a, counters))
+		d->m.counter_errors++;
+	else
+		memcpy(d->m.counters, counters, sizeof(counters));
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -errno;

@@ -79,8 +79,19 @@ void metrics_count(struct metrics *m, const char *exporter, size_t len, uint32_t
 
 void metrics_mapped_reset(struct metrics *m)
 {
-	for (int i = 0; i < m->nexp; i++)
+	m->mapped_known_saved = m->mapped_known;
+	for (int i = 0; i < m->nexp; i++) {
+		m->exp[i].mapped_saved = m->exp[i].mapped_bytes;
 		m->exp[i].mapped_bytes = 0;
+	}
+}
+
+/* An exporter first seen by the failed scan has no saved bytes: 0, as before it. */
+void metrics_mapped_restore(struct metrics *m)
+{
+	m->mapped_known = m->mapped_known_saved; /* no good scan yet: the series left out */
+	for (int i = 0; i < m->nexp; i++)
+		m->exp[i].mapped_bytes = m->exp[i].mapped_saved;
 }
 
 void metrics_mapped_add(struct metrics *m, const char *exporter, size_t len, uint64_t bytes)
@@ -164,6 +175,12 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 		m->findings_dropped);
 	counter(f, "textfile_write_errors_total", "Failed writes of this textfile.",
 		m->textfile_errors);
+	counter(f, "scan_errors_total",
+		"Failed scans of dma-buf mappings (the mapped bytes of the last good scan kept).",
+		m->scan_errors);
+	counter(f, "counter_read_errors_total",
+		"Failed reads of the BPF counters (the last good values kept).",
+		m->counter_errors);
 	family(f, "findings_tracked", "gauge",
 	       "Distinct findings of running processes the daemon keeps (at most 16384).");
 	fprintf(f, "dmabuf_audit_findings_tracked %" PRIu64 "\n", m->findings_tracked);

@@ -23,6 +23,7 @@ struct exporter_stats {
 	uint64_t counted[DA_KIND_MAX];	/* violations and warnings not suppressed */
 	uint64_t suppressed[DA_KIND_MAX];
 	uint64_t mapped_bytes; /* gauge: dma-buf vma bytes at the last scan */
+	uint64_t mapped_saved; /* the last good scan's, while a new one runs */
 };
 
 struct metrics {
@@ -32,8 +33,11 @@ struct metrics {
 	uint64_t findings_dropped;	   /* events not itemised (finding table full) */
 	uint64_t findings_tracked;	   /* findings of running processes kept itemised */
 	uint64_t textfile_errors;	   /* failed writes of the textfile */
+	uint64_t scan_errors;		   /* failed scans: mapped_bytes kept from the last good one */
+	uint64_t counter_errors;	   /* failed reads of the BPF counters: the last good kept */
 	const char *det_mech[DA_HOOK_MAX]; /* "fentry", "kprobe", "iter", "proc", "none" */
 	bool mapped_known;		   /* a scan ran: mapped_bytes are real */
+	bool mapped_known_saved;
 	double start_time;		   /* unix seconds */
 	const char *version, *kernel;
 };
@@ -43,8 +47,12 @@ void metrics_init(struct metrics *m, const char *version, const char *kernel, do
 struct exporter_stats *metrics_exporter(struct metrics *m, const char *name, size_t len);
 void metrics_count(struct metrics *m, const char *exporter, size_t len, uint32_t kind,
 		   uint64_t delta, bool suppressed);
-/* Mapped bytes come from a whole scan: reset, add per vma, mark known. */
+/*
+ * Mapped bytes come from a whole scan: reset (saving the last scan's), add per
+ * vma, mark known; a scan that failed restores the saved ones.
+ */
 void metrics_mapped_reset(struct metrics *m);
+void metrics_mapped_restore(struct metrics *m);
 void metrics_mapped_add(struct metrics *m, const char *exporter, size_t len, uint64_t bytes);
 /* Prometheus label value: backslash, double quote and newline escaped. */
 void prom_write_label(FILE *f, const char *s);

@@ -241,6 +241,8 @@ static const char *const families[] = {
 	"dedup_full_total",
 	"findings_dropped_total",
 	"textfile_write_errors_total",
+	"scan_errors_total",
+	"counter_read_errors_total",
 	"findings_tracked",
 	"detectors_attached",
 	"start_time_seconds",
@@ -289,6 +291,8 @@ static void test_metrics_render_empty(void)
 	ASSERT_LINE(t, "dmabuf_audit_dedup_full_total 0", "dedup full");
 	ASSERT_LINE(t, "dmabuf_audit_findings_dropped_total 0", "findings dropped");
 	ASSERT_LINE(t, "dmabuf_audit_textfile_write_errors_total 0", "textfile errors");
+	ASSERT_LINE(t, "dmabuf_audit_scan_errors_total 0", "scan errors");
+	ASSERT_LINE(t, "dmabuf_audit_counter_read_errors_total 0", "counter read errors");
 	ASSERT_LINE(t, "dmabuf_audit_detectors_attached{mechanism=\"none\"} 10", "all none");
 	ASSERT_LINE(t, "dmabuf_audit_detectors_attached{mechanism=\"fentry\"} 0", "no fentry");
 	ASSERT_LINE(t, "dmabuf_audit_start_time_seconds 1700000000.250", "start time");
@@ -605,6 +609,20 @@ static void test_metrics_mapped(void)
 	}
 	free(t);
 
+	/* a scan that fails part way: the last good scan's bytes, not 0 or a part */
+	metrics_mapped_reset(m);
+	metrics_mapped_add(m, "vgem", 4, 4096);
+	metrics_mapped_add(m, "udmabuf", 7, 4096);
+	metrics_mapped_restore(m);
+	t = render(m);
+	if (ASSERT_OK_PTR(t, "render")) {
+		ASSERT_LINE(t, "dmabuf_audit_mapped_bytes{exporter=\"vgem\"} 12288",
+			    "failed scan: vgem as before");
+		ASSERT_LINE(t, "dmabuf_audit_mapped_bytes{exporter=\"udmabuf\"} 0",
+			    "failed scan: an exporter it first saw stays 0");
+	}
+	free(t);
+
 	/* the next scan finds nothing: every gauge back to 0, still rendered */
 	metrics_mapped_reset(m);
 	t = render(m);
@@ -613,6 +631,25 @@ static void test_metrics_mapped(void)
 		ASSERT_LINE(t, "dmabuf_audit_mapped_bytes{exporter=\"vgem\"} 0", "vgem reset");
 		ASSERT_LINE(t, "dmabuf_audit_mapped_bytes{exporter=\"i915\"} 0", "i915 reset");
 	}
+	free(t);
+	free(m);
+}
+
+/* The first scan fails part way: no mapped_bytes series at all (not a 0). */
+static void test_metrics_mapped_first_scan_failed(void)
+{
+	struct metrics *m = m_new();
+	char *t;
+
+	if (!ASSERT_OK_PTR(m, "malloc"))
+		return;
+	metrics_mapped_reset(m);
+	metrics_mapped_add(m, "vgem", 4, 4096);
+	metrics_mapped_restore(m);
+	ASSERT_FALSE(m->mapped_known, "not known after a failed first scan");
+	t = render(m);
+	if (ASSERT_OK_PTR(t, "render"))
+		ASSERT_NO_STR(t, "mapped_bytes", "no mapped_bytes family");
 	free(t);
 	free(m);
 }
@@ -985,6 +1022,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_metrics_exporter_cap),
 	UNIT_TEST(test_metrics_exporter_cap_named_other),
 	UNIT_TEST(test_metrics_mapped),
+	UNIT_TEST(test_metrics_mapped_first_scan_failed),
 	UNIT_TEST(test_metrics_detectors),
 	UNIT_TEST(test_metrics_textfile_write),
 	UNIT_TEST(test_metrics_textfile_big),
