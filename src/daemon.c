@@ -309,13 +309,22 @@ static void on_watchdog(void *ctx)
 
 static FILE *open_json(const char *path, char *err, size_t errlen)
 {
+	const char *why = NULL;
 	FILE *f;
+	int fd;
 
 	if (!strcmp(path, "-"))
 		return stdout;
-	f = fopen(path, "ae");
-	if (!f)
-		snprintf(err, errlen, "cannot open --json-file %s: %s", path, strerror(errno));
+	fd = open_append_file(path, 0644, &why);
+	f = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (!f) {
+		if (fd >= 0) {
+			why = strerror(errno);
+			close(fd);
+		}
+		snprintf(err, errlen, "cannot open --json-file %s: %s", path,
+			 why ? why : strerror(-fd));
+	}
 	return f;
 }
 
@@ -327,19 +336,19 @@ static void close_json(FILE *f)
 
 static int open_pidfile(struct daemon *d, char *err, size_t errlen)
 {
-	const char *path = d->cfg.pidfile;
+	const char *path = d->cfg.pidfile, *why;
 	char line[32];
 	int n;
 
 	d->pidfd = -1;
 	if (!path[0])
 		return 0;
-	d->pidfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (d->pidfd < 0) {
-		n = errno;
-		snprintf(err, errlen, "cannot open pidfile %s: %s", path, strerror(n));
-		return -n;
+	n = open_rw_file(path, 0644, &why);
+	if (n < 0) {
+		snprintf(err, errlen, "cannot open pidfile %s: %s", path, why ? why : strerror(-n));
+		return n;
 	}
+	d->pidfd = n;
 	if (flock(d->pidfd, LOCK_EX | LOCK_NB)) {
 		n = pread(d->pidfd, line, sizeof(line) - 1, 0);
 		line[n > 0 ? n : 0] = '\0';

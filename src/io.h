@@ -4,6 +4,7 @@
 #define DA_IO_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* All len bytes (EINTR retried): 0, or -errno of the write that failed. */
 int write_all(int fd, const void *buf, size_t len);
@@ -15,5 +16,17 @@ int write_all(int fd, const void *buf, size_t len);
  * a line. 0 or -errno (the file is then as it was).
  */
 int append_whole(int fd, const void *buf, size_t len);
+
+/*
+ * Files the daemon keeps (the JSON log, the pid file) at paths an admin
+ * chose, in directories others may write to: never through a symlink (the
+ * last component), never a FIFO or device (open would block, or write where
+ * it should not), never a file with other hard links (we would append to, or
+ * truncate, a file of someone else's). A file created here gets mode, not
+ * what the umask leaves of it. fd (O_CLOEXEC, blocking) or -errno; for a file
+ * refused by kind, -EINVAL and *why says what it is.
+ */
+int open_append_file(const char *path, mode_t mode, const char **why); /* O_WRONLY|O_APPEND */
+int open_rw_file(const char *path, mode_t mode, const char **why);	/* O_RDWR */
 
 #endif

@@ -74,7 +74,84 @@ static void test_io_append_whole_pipe(void)
 	close(p[0]);
 }
 
+/*
+ * The daemon's own files: created with the mode asked for, an existing one
+ * appended to; a symlink, FIFO (SIGALRM ends the test if open blocks) or hard
+ * link at the path refused, the file it points to untouched.
+ */
+static void test_io_open_own_files(void)
+{
+	char dir[] = "/tmp/da-unit-io-XXXXXX", path[128], other[128];
+	const char *why = "unset";
+	struct stat st;
+	mode_t old;
+	int fd;
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(path, sizeof(path), "%s/log", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+
+	old = umask(077);
+	fd = open_append_file(path, 0644, &why);
+	umask(old);
+	if (ASSERT_TRUE(fd >= 0, "create") && ASSERT_EQ_INT(fstat(fd, &st), 0, "fstat")) {
+		ASSERT_EQ_U64(st.st_mode & 07777, 0644, "mode 0644 despite umask 077");
+		ASSERT_EQ_INT(write(fd, "a\n", 2), 2, "write");
+		ASSERT_TRUE(why == NULL, "no why when it opened");
+		close(fd);
+	}
+	fd = open_append_file(path, 0644, &why);
+	if (ASSERT_TRUE(fd >= 0, "open existing")) {
+		ASSERT_EQ_INT(write(fd, "b\n", 2), 2, "append");
+		close(fd);
+	}
+	fd = open_rw_file(path, 0644, &why);
+	if (ASSERT_TRUE(fd >= 0, "open existing read-write")) {
+		char buf[8] = { 0 };
+
+		ASSERT_EQ_INT(pread(fd, buf, sizeof(buf) - 1, 0), 4, "both lines there");
+		ASSERT_STREQ(buf, "a\nb\n", "appended, not truncated");
+		close(fd);
+	}
+	unlink(path);
+
+	ASSERT_EQ_INT(symlink(other, path), 0, "symlink");
+	fd = open_append_file(path, 0644, &why);
+	ASSERT_EQ_INT(fd, -ELOOP, "symlink refused");
+	ASSERT_FALSE(access(other, F_OK) == 0, "symlink target not created");
+	unlink(path);
+
+	ASSERT_EQ_INT(mkfifo(path, 0666), 0, "mkfifo");
+	alarm(10);
+	fd = open_append_file(path, 0644, &why);
+	alarm(0);
+	ASSERT_EQ_INT(fd, -EINVAL, "FIFO refused, open did not block");
+	ASSERT_STREQ(why ? why : "", "not a regular file", "why: FIFO");
+	fd = open_rw_file(path, 0644, &why);
+	ASSERT_EQ_INT(fd, -EINVAL, "FIFO refused read-write");
+	unlink(path);
+
+	fd = open(other, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (ASSERT_TRUE(fd >= 0, "create other")) {
+		ASSERT_EQ_INT(write(fd, "keep\n", 5), 5, "write other");
+		close(fd);
+	}
+	ASSERT_EQ_INT(link(other, path), 0, "hard link");
+	fd = open_rw_file(path, 0644, &why);
+	ASSERT_EQ_INT(fd, -EINVAL, "hard link refused");
+	ASSERT_STREQ(why ? why : "", "a file with other hard links", "why: hard link");
+	if (ASSERT_EQ_INT(stat(other, &st), 0, "stat other")) {
+		ASSERT_EQ_U64(st.st_size, 5, "other not truncated");
+		ASSERT_EQ_U64(st.st_mode & 07777, 0600, "other not chmod'ed");
+	}
+	unlink(path);
+	unlink(other);
+	ASSERT_EQ_INT(rmdir(dir), 0, "rmdir");
+}
+
 static const struct unit_test tests[] = {
+	UNIT_TEST(test_io_open_own_files),
 	UNIT_TEST(test_io_append_whole_cut_back),
 	UNIT_TEST(test_io_append_whole_pipe),
 };
