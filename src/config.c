@@ -197,12 +197,32 @@ static int section(struct parser *p, char *s)
 	return 0;
 }
 
+/*
+ * Cuts s at its comment: a '#' or ';' that starts the line or the value (right
+ * after the first '='), or follows a blank. A '#' or ';' inside a word
+ * ("/var/log/a#1.json") is text; there is no quoting.
+ */
+static void cut_comment(char *s)
+{
+	char *eq = strchr(s, '=');
+
+	for (char *c = s; *c; c++) {
+		if (*c != '#' && *c != ';')
+			continue;
+		if (c == s || c[-1] == ' ' || c[-1] == '\t' || (eq && c == eq + 1)) {
+			*c = '\0';
+			return;
+		}
+	}
+}
+
 static int line(struct parser *p, char *s)
 {
 	char *eq, *key, *val;
 
+	cut_comment(s);
 	s = trim(s);
-	if (!*s || *s == '#' || *s == ';')
+	if (!*s)
 		return 0;
 	if (*s == '[')
 		return section(p, s);
@@ -224,22 +244,61 @@ static int line(struct parser *p, char *s)
 	}
 }
 
+/*
+ * The next line of f into buf (LINE_MAX_LEN + 1 bytes), without its end
+ * ('\n', "\r\n" or the end of the file): 1, or 0 at the end of the file or
+ * on a read error (ferror). A NUL or other control byte (tab aside) and a
+ * line longer than LINE_MAX_LEN are errors: the parse stops there, so no
+ * part of such a line is ever read as a line of its own, and no value is
+ * cut short or carries a byte that would break a one-line message.
+ */
+static int read_line(struct parser *p, FILE *f, char *buf)
+{
+	size_t n = 0;
+	int ch;
+
+	p->line++;
+	for (;;) {
+		ch = getc(f);
+		if (ch == '\r') {
+			int next = getc(f);
+
+			if (next == '\n' || next == EOF)
+				ch = next;
+			else
+				ungetc(next, f);
+		}
+		if (ch == EOF || ch == '\n')
+			break;
+		if (!ch)
+			return bad(p, "NUL byte at column %zu", n + 1);
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return bad(p, "control character 0x%02x at column %zu", ch, n + 1);
+		if (n == LINE_MAX_LEN)
+			return bad(p, "line longer than %d bytes", LINE_MAX_LEN);
+		buf[n++] = (char)ch;
+	}
+	buf[n] = '\0';
+	if (ch == EOF && (!n || ferror(f))) {
+		p->line--;
+		return 0;
+	}
+	return 1;
+}
+
 int config_parse(struct da_config *c, FILE *f, const char *name, char *err, size_t errlen)
 {
 	struct parser p = { .c = c, .name = name, .err = err, .errlen = errlen };
-	char buf[LINE_MAX_LEN + 2];
+	char buf[LINE_MAX_LEN + 1];
 	int ret;
 
-	while (fgets(buf, sizeof(buf), f)) {
-		size_t n = strlen(buf);
-
-		p.line++;
-		if (n == sizeof(buf) - 1 && buf[n - 1] != '\n')
-			return bad(&p, "line longer than %d bytes", LINE_MAX_LEN);
+	while ((ret = read_line(&p, f, buf)) > 0) {
 		ret = line(&p, buf);
 		if (ret)
 			return ret;
 	}
+	if (ret)
+		return ret;
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: read error: %s", name, strerror(errno));
 		return -EIO;

@@ -16,6 +16,12 @@
  *   exporter = i915, vgem    fnmatch(3) patterns
  *   comm = weston*           fnmatch(3) patterns
  *   kind = gup_blocked       kind names
+ *
+ * A comment starts at a '#' or ';' that begins the line or the value or
+ * follows a blank, and runs to the end of the line ("json-file = -  # stdout");
+ * inside a word ("a#b") it is text. No quoting: a value cannot hold " #".
+ * Lines are at most 4096 bytes, text only: a NUL or control byte (tab aside)
+ * is an error, never cut or kept.
  */
 #ifndef DA_CONFIG_H
 #define DA_CONFIG_H

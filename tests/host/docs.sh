@@ -54,6 +54,13 @@ mkdir -p "$tmp/tf"
 out=$("$BIN" daemon --config dist/dmabuf-audit.conf --textfile-dir "$tmp/tf" --check-config 2>&1)
 check "example config passes --check-config" "0:config OK: 0 suppression rules, textfile $tmp/tf/dmabuf_audit.prom every 30 s, JSON to stdout, attach auto" \
 	"$?:$out"
+# The README's example config, as a file: its inline comments are comments
+# ("json-file = -  # stdout" is stdout, not a file of that name).
+awk '/^    \[daemon\]$/ {on = 1} on && /^[^ ]/ {exit} on {sub(/^    /, ""); print}' README.md \
+	>"$tmp/readme.conf"
+out=$("$BIN" daemon --config "$tmp/readme.conf" --textfile-dir "$tmp/tf" --check-config 2>&1)
+check "README's example config passes --check-config" "0:config OK: 2 suppression rules, textfile $tmp/tf/dmabuf_audit.prom every 30 s, JSON to stdout, attach auto" \
+	"$?:$out"
 # The commented-out suppression examples must be valid too.
 sed 's/^# \(\[suppress\]\|exporter =\|kind =\|comm =\)/\1/' dist/dmabuf-audit.conf >"$tmp/all.conf"
 out=$("$BIN" daemon --config "$tmp/all.conf" --textfile-dir "$tmp/tf" --check-config 2>&1)

@@ -16,10 +16,9 @@
 /* ~70 KiB: one shared instance instead of a stack copy per test. */
 static struct da_config cfg;
 
-/* Defaults, then config_parse() of text named NAME. */
-static int parse_str(const char *text, char *err, size_t errlen)
+/* Defaults, then config_parse() of text[0..len) named NAME. */
+static int parse_mem(const char *text, size_t len, char *err, size_t errlen)
 {
-	size_t len = strlen(text);
 	FILE *f;
 	int ret;
 
@@ -34,15 +33,25 @@ static int parse_str(const char *text, char *err, size_t errlen)
 	return ret;
 }
 
-/* text must fail with -EINVAL and exactly msg. */
-static void expect_error(const char *text, const char *msg, const char *what)
+static int parse_str(const char *text, char *err, size_t errlen)
+{
+	return parse_mem(text, strlen(text), err, errlen);
+}
+
+/* text[0..len) must fail with -EINVAL and exactly msg. */
+static void expect_error_mem(const char *text, size_t len, const char *msg, const char *what)
 {
 	char err[512];
-	int ret = parse_str(text, err, sizeof(err));
+	int ret = parse_mem(text, len, err, sizeof(err));
 
 	if (!ASSERT_EQ_INT(ret, -EINVAL, what))
 		printf("  input: "), unit_print_escaped(text), putchar('\n');
 	ASSERT_STREQ(err, msg, what);
+}
+
+static void expect_error(const char *text, const char *msg, const char *what)
+{
+	expect_error_mem(text, strlen(text), msg, what);
 }
 
 /* text must parse (returns 0) with an empty error. */
@@ -218,6 +227,11 @@ static void test_config_parse_lists(void)
 	}
 }
 
+/* A case whose text holds a NUL: its length from the literal. */
+/* clang-format off */
+#define WITH_LEN(name, text, msg) { name, text, msg, sizeof(text) - 1 }
+/* clang-format on */
+
 /* Text config_parse() refuses: -EINVAL with exactly this message. */
 static void test_config_errors(void)
 {
@@ -281,12 +295,198 @@ static void test_config_errors(void)
 		  "[suppress]\nexporter = vgem "
 		  "123456789012345678901234567890123456789012345678901234567890abcd\n",
 		  NAME ":2: pattern '12345678901234567890...' longer than 63 bytes" },
+		/* comments: a '#' or ';' after a blank or '=' starts one, in a word it is text */
+		{ "value of only a comment", "[daemon]\njson-file = # stdout\n",
+		  NAME ":2: json-file needs a value" },
+		{ "'#' right after '='", "[daemon]\njson-file =#x\n",
+		  NAME ":2: json-file needs a value" },
+		{ "';' comment as a value", "[daemon]\njson-file = ; stdout\n",
+		  NAME ":2: json-file needs a value" },
+		{ "'#' inside a word is text", "[daemon]\ninterval = 5#6\n",
+		  NAME ":2: interval '5#6': expected whole seconds, 1 to 86400" },
+		{ "comment cuts a key", "[daemon]\ninter # val = 5\n",
+		  NAME ":2: expected 'key = value' or '[section]'" },
+		{ "list of only a comment", "[suppress]\nkind = # gup_blocked\n",
+		  NAME ":2: empty list" },
 	};
 	char what[128];
 
 	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
 		snprintf(what, sizeof(what), "[%zu] %s", i, cases[i].name);
 		expect_error(cases[i].text, cases[i].msg, what);
+	}
+}
+
+/* Bytes that are not text: refused where they are, never cut off or kept. */
+static void test_config_err_bytes(void)
+{
+	static const struct {
+		const char *name, *text, *msg;
+		size_t len;
+	} cases[] = {
+		WITH_LEN("NUL byte mid-value", "[daemon]\njson-file = /var/log/a\0b.json\n",
+			 NAME ":2: NUL byte at column 23"),
+		WITH_LEN("NUL byte in a comment", "# a\0b\n[daemon]\n",
+			 NAME ":1: NUL byte at column 4"),
+		WITH_LEN("NUL byte as the last byte", "[daemon]\ninterval = 5\0",
+			 NAME ":2: NUL byte at column 13"),
+		WITH_LEN("CR inside a line", "[daemon]\ninterval = 5\r6\n",
+			 NAME ":2: control character 0x0d at column 13"),
+		WITH_LEN("ESC in a value", "[daemon]\nattach = \x1b[31mkprobe\n",
+			 NAME ":2: control character 0x1b at column 10"),
+		WITH_LEN("vertical tab in a path", "[daemon]\njson-file = /a\v/b\n",
+			 NAME ":2: control character 0x0b at column 15"),
+		WITH_LEN("form feed in a comment", "[daemon]\n# page\f\n",
+			 NAME ":2: control character 0x0c at column 7"),
+		WITH_LEN("DEL in a pattern", "[suppress]\ncomm = a\x7f\n",
+			 NAME ":2: control character 0x7f at column 9"),
+	};
+	char what[128];
+
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
+		snprintf(what, sizeof(what), "[%zu] %s", i, cases[i].name);
+		expect_error_mem(cases[i].text, cases[i].len, cases[i].msg, what);
+	}
+}
+
+/*
+ * "[daemon]\n" then one line of len bytes: head, 'x' up to len, tail (the
+ * tail's bytes are counted in len), '\n'; then after (may be ""). Freed by
+ * the caller; *total is the text's length (it may hold a NUL).
+ */
+static char *long_line(const char *head, size_t headlen, size_t len, const char *tail,
+		       const char *after, size_t *total)
+{
+	size_t pre = strlen("[daemon]\n"), tl = strlen(tail), al = strlen(after);
+	char *t = malloc(pre + len + 1 + al + 1);
+
+	if (!ASSERT_OK_PTR(t, "malloc") || !ASSERT_TRUE(headlen + tl <= len, "line fits"))
+		return free(t), NULL;
+	memcpy(t, "[daemon]\n", pre);
+	memcpy(t + pre, head, headlen);
+	memset(t + pre + headlen, 'x', len - headlen - tl);
+	memcpy(t + pre + len - tl, tail, tl);
+	t[pre + len] = '\n';
+	memcpy(t + pre + len + 1, after, al + 1);
+	*total = pre + len + 1 + al;
+	return t;
+}
+
+/*
+ * Long lines: a line is read whole or refused, never split: the end of a
+ * long comment is not a line of its own, even behind a NUL that a
+ * strlen() of the buffer would stop at.
+ */
+static void test_config_long_lines(void)
+{
+	static const char evil[] = " json-file = /tmp/evil";
+	const struct {
+		const char *name, *head;
+		size_t headlen, len;
+		const char *tail, *after;
+		const char *msg; /* NULL: parses, json-file stays "-" */
+	} cases[] = {
+		{ "600-byte comment line", "#", 1, 600, evil, "", NULL },
+		{ "600-byte ';' comment line", ";", 1, 600, evil, "interval = 9\n", NULL },
+		{ "600-byte inline comment", "interval = 9  #", 15, 600, evil, "", NULL },
+		{ "4096-byte comment line", "#", 1, 4096, evil, "", NULL },
+		{ "4097-byte comment line", "#", 1, 4097, evil, "",
+		  NAME ":2: line longer than 4096 bytes" },
+		{ "5000-byte comment line", "#", 1, 5000, evil, "",
+		  NAME ":2: line longer than 4096 bytes" },
+		{ "5000-byte inline comment", "interval = 9 #", 14, 5000, evil, "",
+		  NAME ":2: line longer than 4096 bytes" },
+		{ "5000-byte value line", "json-file = /", 13, 5000, "", "",
+		  NAME ":2: line longer than 4096 bytes" },
+		/* fgets() read "#\0" + 4095 x, then "json-file = /tmp/evil" as line 3 */
+		{ "NUL, then the tail at byte 4097", "#\0", 2, 4097 + sizeof(evil) - 2, evil + 1,
+		  "", NAME ":2: NUL byte at column 2" },
+		{ "NUL in a 5000-byte comment line", "# \0", 3, 5000, evil, "",
+		  NAME ":2: NUL byte at column 3" },
+	};
+	char what[128], err[512];
+	size_t total;
+
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
+		char *t = long_line(cases[i].head, cases[i].headlen, cases[i].len, cases[i].tail,
+				    cases[i].after, &total);
+		int ret;
+
+		if (!t)
+			continue;
+		snprintf(what, sizeof(what), "[%zu] %s", i, cases[i].name);
+		ret = parse_mem(t, total, err, sizeof(err));
+		if (cases[i].msg) {
+			ASSERT_EQ_INT(ret, -EINVAL, what);
+			ASSERT_STREQ(err, cases[i].msg, what);
+		} else if (ASSERT_EQ_INT(ret, 0, what) && ASSERT_STREQ(err, "", what)) {
+			ASSERT_STREQ(cfg.json_file, "-", what);
+			if (*cases[i].after || cases[i].headlen > 1)
+				ASSERT_EQ_U64(cfg.interval, 9, what);
+		}
+		free(t);
+	}
+}
+
+/* Inline comments: "key = value  # comment", as in the README. */
+static void test_config_comments(void)
+{
+	static const struct {
+		const char *name, *text, *json_file;
+		unsigned int interval;
+	} cases[] = {
+		{ "the README's example",
+		  "[daemon]\njson-file = -              # stdout (the journal), or a file reopened "
+		  "on SIGHUP\n",
+		  "-", 30 },
+		{ "the example config's attach line",
+		  "[daemon]\nattach = auto          # auto, fentry or kprobe\n"
+		  "json-file = /j\n",
+		  "/j", 30 },
+		{ "after a path", "[daemon]\njson-file = /var/log/da.json  # rotated\n",
+		  "/var/log/da.json", 30 },
+		{ "after a tab", "[daemon]\njson-file = /x\t# c\n", "/x", 30 },
+		{ "';' after a blank", "[daemon]\njson-file = /x ; c\n", "/x", 30 },
+		{ "'#' with no blank after it", "[daemon]\njson-file = /x #c\n", "/x", 30 },
+		{ "blanks inside a value stay", "[daemon]\njson-file = /a b  # c\n", "/a b", 30 },
+		{ "'#' inside a word is text", "[daemon]\njson-file = /var/log/a#1.json\n",
+		  "/var/log/a#1.json", 30 },
+		{ "';' inside a word is text", "[daemon]\njson-file = /a;b\n", "/a;b", 30 },
+		{ "'#' ends a value only once", "[daemon]\njson-file = /a#b # c # d\n", "/a#b",
+		  30 },
+		{ "after a number", "[daemon]\ninterval = 15 # seconds\n", "-", 15 },
+		{ "after a header", "[daemon]  # the service\ninterval = 12\n", "-", 12 },
+		{ "a comment line that reads like a key",
+		  "[daemon]\n# json-file = /tmp/evil\n  ; json-file = /tmp/evil\n", "-", 30 },
+		{ "CRLF", "[daemon]\r\njson-file = /c # x\r\ninterval = 3 ;\r\n", "/c", 3 },
+		{ "CR at the end of the file", "[daemon]\ninterval = 4\r", "-", 4 },
+		{ "textfile-dir of only a comment is empty",
+		  "[daemon]\ntextfile-dir = # none\njson-file = /t\n", "/t", 30 },
+	};
+	const struct da_rule *r = &cfg.rules[0];
+	char what[128];
+
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
+		snprintf(what, sizeof(what), "[%zu] %s", i, cases[i].name);
+		if (!expect_ok(cases[i].text, what))
+			continue;
+		ASSERT_STREQ(cfg.json_file, cases[i].json_file, what);
+		ASSERT_EQ_U64(cfg.interval, cases[i].interval, what);
+	}
+	ASSERT_STREQ(cfg.textfile_dir, "", "textfile-dir '' by a comment");
+
+	/* Lists end at the comment; a pattern starting with '#' is written "[#]..." */
+	if (expect_ok("[suppress]  # known\nexporter = i915, vgem  # fnmatch(3) patterns\n"
+		      "comm = a#b, [#]c ; two\nkind = gup_blocked # one kind\n",
+		      "lists with comments")) {
+		ASSERT_EQ_INT(r->nexporter, 2, "2 exporters");
+		ASSERT_STREQ(r->exporter[1], "vgem", "exporter 2");
+		ASSERT_EQ_INT(r->ncomm, 2, "2 comms");
+		ASSERT_STREQ(r->comm[0], "a#b", "'#' in a pattern");
+		ASSERT_STREQ(r->comm[1], "[#]c", "a pattern for a leading '#'");
+		ASSERT_EQ_U64(r->kinds, BIT(DA_KIND_GUP_BLOCKED), "one kind");
+		ASSERT_EQ_INT(config_suppressed(&cfg, DA_KIND_GUP_BLOCKED, "vgem", "#c"), 1,
+			      "[#]c matches #c");
 	}
 }
 
@@ -644,6 +844,9 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_config_err_path_too_long),
 	UNIT_TEST(test_config_err_too_many_rules),
 	UNIT_TEST(test_config_err_long_line),
+	UNIT_TEST(test_config_err_bytes),
+	UNIT_TEST(test_config_long_lines),
+	UNIT_TEST(test_config_comments),
 	UNIT_TEST(test_config_err_short_buffer),
 	UNIT_TEST(test_config_suppressed),
 	UNIT_TEST(test_config_load_missing),
