@@ -139,19 +139,34 @@ static void proc_identity(uint32_t pid, struct da_event *ev)
 		fclose(f);
 }
 
-/* One process: its dma-buf vmas from smaps (maps lines and VmFlags together). */
-static void scan_pid(uint32_t pid, const struct bufinfo *b, record_fn fn, void *ctx,
-		     struct da_scan_stats *st)
+/* A dma-buf vma's record, once its smaps block ended with VmFlags. */
+static void emit_vma(struct da_event *ev, const char *vmflags, const struct bufinfo *b,
+		     record_fn fn, void *ctx, struct da_scan_stats *st)
 {
-	char path[64], line[512];
+	const struct bufinfo_entry *be = bufinfo_find(b, ev->inode);
+
+	ev->vm_flags = vmflags_parse(vmflags);
+	ev->kind = ev->vm_flags & DA_VM_PFNMAP ? DA_KIND_NONE : DA_KIND_MMAP_WITHOUT_PFNMAP;
+	if (be) {
+		ev->size = be->size;
+		memcpy(ev->exporter, be->exporter, sizeof(ev->exporter));
+		memcpy(ev->buf_name, be->name, sizeof(ev->buf_name));
+	} else {
+		ev->size = ev->vm_end - ev->vm_start;
+		strcpy(ev->exporter, "?");
+	}
+	proc_identity(ev->pid, ev);
+	st->dmabuf_vmas++;
+	fn(ctx, ev);
+}
+
+int smaps_scan(FILE *f, uint32_t pid, const struct bufinfo *b, record_fn fn, void *ctx,
+	       struct da_scan_stats *st)
+{
+	char line[512];
 	struct da_event ev;
 	bool in_dmabuf = false;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/smaps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return; /* exited, or a kernel thread without an mm */
 	while (fgets(line, sizeof(line), f)) {
 		uint64_t s, e, ino;
 
@@ -173,24 +188,23 @@ static void scan_pid(uint32_t pid, const struct bufinfo *b, record_fn fn, void *
 			continue;
 		/* VmFlags closes a vma's block in smaps: the record is complete */
 		in_dmabuf = false;
-		ev.vm_flags = vmflags_parse(line + 8);
-		ev.kind = ev.vm_flags & DA_VM_PFNMAP ? DA_KIND_NONE : DA_KIND_MMAP_WITHOUT_PFNMAP;
-		{
-			const struct bufinfo_entry *be = bufinfo_find(b, ev.inode);
-
-			if (be) {
-				ev.size = be->size;
-				memcpy(ev.exporter, be->exporter, sizeof(ev.exporter));
-				memcpy(ev.buf_name, be->name, sizeof(ev.buf_name));
-			} else {
-				ev.size = ev.vm_end - ev.vm_start;
-				strcpy(ev.exporter, "?");
-			}
-		}
-		proc_identity(pid, &ev);
-		st->dmabuf_vmas++;
-		fn(ctx, &ev);
+		emit_vma(&ev, line + 8, b, fn, ctx, st);
 	}
+	return ferror(f) ? -EIO : 0;
+}
+
+/* One process: its dma-buf vmas from smaps (maps lines and VmFlags together). */
+static void scan_pid(uint32_t pid, const struct bufinfo *b, record_fn fn, void *ctx,
+		     struct da_scan_stats *st)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/smaps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return; /* exited, or a kernel thread without an mm */
+	smaps_scan(f, pid, b, fn, ctx, st);
 	fclose(f);
 	st->tasks++;
 }

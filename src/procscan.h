@@ -40,6 +40,12 @@ void bufinfo_free(struct bufinfo *b); /* NULL-safe */
 
 /* A record of the scan (iterator or /proc), or an event of the ring buffer. */
 typedef void (*record_fn)(void *ctx, const struct da_event *rec);
+/*
+ * One process's /proc/PID/smaps text: a record per dma-buf vma, counted in
+ * st (vmas, dmabuf_vmas). 0 or -errno (a read error).
+ */
+int smaps_scan(FILE *f, uint32_t pid, const struct bufinfo *b, record_fn fn, void *ctx,
+	       struct da_scan_stats *st);
 /* Walks /proc (pid: only that process, 0: all). 0 or -errno. */
 int procscan_run(uint32_t pid, record_fn fn, void *ctx, struct da_scan_stats *stats);
 

@@ -2,6 +2,7 @@
 /* The /proc scan's parsers: maps lines, smaps VmFlags, debugfs bufinfo. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "procscan.h"
 #include "unit.h"
 
@@ -44,6 +45,59 @@ static void test_procscan_vmflags(void)
 	ASSERT_TRUE(vmflags_parse("") == 0, "no flags");
 	ASSERT_TRUE(vmflags_parse(" pfx iox mmm\n") == 0, "only whole two-letter names");
 	ASSERT_TRUE(vmflags_parse("pf") == DA_VM_PFNMAP, "last name without a separator");
+}
+
+/* The records smaps_scan() gave. */
+struct scan_log {
+	struct da_event rec[4];
+	size_t len;
+};
+
+static void scan_log_add(void *ctx, const struct da_event *rec)
+{
+	struct scan_log *log = ctx;
+
+	if (log->len < sizeof(log->rec) / sizeof(log->rec[0]))
+		log->rec[log->len] = *rec;
+	log->len++;
+}
+
+static int smaps_text_scan(const char *text, struct scan_log *log, struct da_scan_stats *st)
+{
+	struct bufinfo b = { 0 };
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int ret;
+
+	memset(log, 0, sizeof(*log));
+	memset(st, 0, sizeof(*st));
+	if (!ASSERT_OK_PTR(f, "fmemopen"))
+		return -1;
+	ret = smaps_scan(f, (uint32_t)getpid(), &b, scan_log_add, log, st);
+	fclose(f);
+	return ret;
+}
+
+/* one smaps block: the header line, then fields and VmFlags */
+#define SMAPS_FIELDS "Size:                  4 kB\nRss:                   4 kB\n"
+static void test_procscan_smaps(void)
+{
+	static const char text[] =
+		"00400000-00401000 r-xp 00000000 08:01 1234                       /usr/bin/cat\n" SMAPS_FIELDS
+		"VmFlags: rd ex mr mw me\n"
+		"7f12abcd0000-7f12abcd4000 rw-s 00000000 00:0d 42                         "
+		"/dmabuf:trig:hold\n" SMAPS_FIELDS "VmFlags: rd wr sh mr mw me ms sd mm\n"
+		"7fff00000000-7fff00021000 rw-p 00000000 00:00 0                          [stack]\n" SMAPS_FIELDS
+		"VmFlags: rd wr mr mw me gd ac\n";
+	struct da_scan_stats st;
+	struct scan_log log;
+
+	ASSERT_EQ_INT(smaps_text_scan(text, &log, &st), 0, "smaps_scan");
+	ASSERT_EQ_INT(log.len, 1, "one dma-buf vma");
+	ASSERT_EQ_U64(log.rec[0].inode, 42, "inode");
+	ASSERT_EQ_U64(log.rec[0].vm_end - log.rec[0].vm_start, 0x4000, "vma size");
+	ASSERT_EQ_INT(log.rec[0].kind, DA_KIND_MMAP_WITHOUT_PFNMAP, "no pfnmap: a violation");
+	ASSERT_STREQ(log.rec[0].exporter, "?", "no bufinfo: exporter unknown");
+	ASSERT_EQ_U64(st.vmas, 3, "three vmas");
 }
 
 static const char bufinfo_5_10[] =
@@ -93,6 +147,7 @@ static void test_procscan_bufinfo(void)
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_procscan_maps_line),
 	UNIT_TEST(test_procscan_vmflags),
+	UNIT_TEST(test_procscan_smaps),
 	UNIT_TEST(test_procscan_bufinfo),
 };
 /* clang-format on */
