@@ -8,6 +8,38 @@
 #include "grow.h"
 #include "procscan.h"
 
+/*
+ * Sizes of the line buffers. A dma-buf's maps line is at most about 210
+ * bytes (addresses, fields padded to column 73, "/dmabuf:" and a name of
+ * up to 31 bytes, 124 once the kernel escapes it), a bufinfo entry line
+ * about 120 before the name: a longer line is never one of them.
+ */
+#define LINE_LEN 512
+
+/*
+ * Reads one line into buf (at most len - 1 bytes, NUL-terminated, its '\n'
+ * dropped) and reads the rest of a longer line to its end without keeping
+ * it: that rest is a path or a buffer name any user chooses, so it must
+ * never be parsed as the start of a line. Nothing is allocated, so a line of
+ * any length costs len bytes. *cut: the line was longer than the buffer.
+ * False at the end of the file or on a read error (ferror() tells).
+ */
+static bool read_line(FILE *f, char *buf, size_t len, bool *cut)
+{
+	size_t n = 0;
+	int c;
+
+	*cut = false;
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (n + 1 < len)
+			buf[n++] = (char)c;
+		else
+			*cut = true;
+	}
+	buf[n] = '\0';
+	return c == '\n' || n || *cut;
+}
+
 bool maps_line_dmabuf(const char *line, uint64_t *start, uint64_t *end, uint64_t *inode)
 {
 	char perms[8], dev[16], path[256] = "";
@@ -121,6 +153,7 @@ void bufinfo_free(struct bufinfo *b)
 static void proc_identity(uint32_t pid, struct da_event *ev)
 {
 	char path[64], line[256];
+	bool cut;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/comm", pid);
@@ -132,8 +165,8 @@ static void proc_identity(uint32_t pid, struct da_event *ev)
 	}
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", pid);
 	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Uid: %" SCNu32, &ev->uid) == 1)
+	while (f && read_line(f, line, sizeof(line), &cut))
+		if (!strncmp(line, "Uid:", 4) && sscanf(line + 4, "%" SCNu32, &ev->uid) == 1)
 			break;
 	if (f)
 		fclose(f);
@@ -160,20 +193,28 @@ static void emit_vma(struct da_event *ev, const char *vmflags, const struct bufi
 	fn(ctx, ev);
 }
 
+/* "7f..-7f.. ": a maps line, the header of a vma's block in smaps */
+static bool smaps_header(const char *line)
+{
+	const char *dash = strchr(line, '-'), *space = strchr(line, ' ');
+
+	return isxdigit((unsigned char)line[0]) && dash && space && dash < space;
+}
+
 int smaps_scan(FILE *f, uint32_t pid, const struct bufinfo *b, record_fn fn, void *ctx,
 	       struct da_scan_stats *st)
 {
-	char line[512];
+	char line[LINE_LEN];
 	struct da_event ev;
-	bool in_dmabuf = false;
+	bool in_dmabuf = false, cut;
 
-	while (fgets(line, sizeof(line), f)) {
+	while (read_line(f, line, sizeof(line), &cut)) {
 		uint64_t s, e, ino;
 
-		if (strchr(line, '-') && isxdigit((unsigned char)line[0]) && strchr(line, ' ') &&
-		    strchr(line, '-') < strchr(line, ' ')) {
+		if (smaps_header(line)) {
 			st->vmas += !strstr(line, "[vsyscall]");
-			in_dmabuf = maps_line_dmabuf(line, &s, &e, &ino);
+			/* a cut line's path is longer than any dma-buf's */
+			in_dmabuf = !cut && maps_line_dmabuf(line, &s, &e, &ino);
 			if (!in_dmabuf)
 				continue;
 			memset(&ev, 0, sizeof(ev));

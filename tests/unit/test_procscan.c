@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The /proc scan's parsers: maps lines, smaps VmFlags, debugfs bufinfo. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "procscan.h"
@@ -78,7 +79,70 @@ static int smaps_text_scan(const char *text, struct scan_log *log, struct da_sca
 }
 
 /* one smaps block: the header line, then fields and VmFlags */
-#define SMAPS_FIELDS "Size:                  4 kB\nRss:                   4 kB\n"
+#define SMAPS_FIELDS  "Size:                  4 kB\nRss:                   4 kB\n"
+#define FORGED_HEADER "7f0000000000-7f0000100000 rw-s 00000000 00:0d 4242 /dmabuf:forged"
+
+/*
+ * smaps of a file mapping whose path is path_len bytes and ends in text
+ * that looks like the header line of a dma-buf mapping (any user can create
+ * such a file: spaces are fine in names), placed so that its text starts
+ * where a reader of 511-byte pieces would start a new piece; then a real
+ * dma-buf mapping. NULL when out of memory.
+ */
+static char *smaps_long_path(size_t path_len)
+{
+	static const char head[] = "00400000-00401000 r--p 00000000 08:01 1234"
+				   "                             ";
+	static const char real[] = "7f1000000000-7f1000004000 rw-s 00000000 00:0d 77"
+				   "                         /dmabuf:real\n" SMAPS_FIELDS
+				   "VmFlags: rd wr sh mr mw me ms pf io de dd\n";
+	size_t line_len = sizeof(head) - 1 + path_len, tail_at, tail_len, n = 0;
+	char *s = malloc(line_len + sizeof(SMAPS_FIELDS) + sizeof(real) + 64);
+
+	if (!s)
+		return NULL;
+	/* the forged header at the last multiple of 511 that leaves it room */
+	tail_at = (line_len - (sizeof(FORGED_HEADER) - 1)) / 511 * 511;
+	tail_len = line_len - tail_at;
+	memcpy(s, head, sizeof(head) - 1);
+	n = sizeof(head) - 1;
+	/* path components of at most NAME_MAX bytes */
+	while (n < tail_at) {
+		s[n] = (n - (sizeof(head) - 1)) % 200 ? 'z' : '/';
+		n++;
+	}
+	memcpy(s + n, FORGED_HEADER, sizeof(FORGED_HEADER) - 1);
+	memset(s + n + sizeof(FORGED_HEADER) - 1, 'x', tail_len - (sizeof(FORGED_HEADER) - 1));
+	n = line_len;
+	n += sprintf(s + n, "\n%sVmFlags: rd mr mw me\n%s", SMAPS_FIELDS, real);
+	return s;
+}
+
+static void test_procscan_smaps_long_line(void)
+{
+	static const size_t path_lens[] = { 600, 4096, 100000 };
+
+	for (size_t i = 0; i < sizeof(path_lens) / sizeof(path_lens[0]); i++) {
+		char *text = smaps_long_path(path_lens[i]);
+		struct da_scan_stats st;
+		struct scan_log log;
+
+		if (!ASSERT_OK_PTR(text, "smaps text"))
+			return;
+		ASSERT_TRUE(strstr(text, "\n" FORGED_HEADER) == NULL &&
+				    strstr(text, FORGED_HEADER) - text >= 511,
+			    "the forged header is inside the path, past 511 bytes");
+		ASSERT_EQ_INT(smaps_text_scan(text, &log, &st), 0, "smaps_scan");
+		ASSERT_EQ_INT(log.len, 1, "one dma-buf vma: the real one");
+		ASSERT_EQ_U64(log.rec[0].inode, 77, "the real buffer's inode");
+		ASSERT_EQ_U64(log.rec[0].vm_start, 0x7f1000000000ull, "the real vma's start");
+		ASSERT_EQ_INT(log.rec[0].kind, DA_KIND_NONE, "the real vma is pfnmap");
+		ASSERT_EQ_U64(st.vmas, 2, "two vmas, not three");
+		ASSERT_EQ_U64(st.dmabuf_vmas, 1, "one dma-buf vma");
+		free(text);
+	}
+}
+
 static void test_procscan_smaps(void)
 {
 	static const char text[] =
@@ -148,6 +212,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_procscan_maps_line),
 	UNIT_TEST(test_procscan_vmflags),
 	UNIT_TEST(test_procscan_smaps),
+	UNIT_TEST(test_procscan_smaps_long_line),
 	UNIT_TEST(test_procscan_bufinfo),
 };
 /* clang-format on */
