@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "grow.h"
+#include "log.h"
 #include "procscan.h"
 
 /*
@@ -96,41 +97,138 @@ static void copy_field(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+/*
+ * bufinfo's fields, as dma_buf_debug_show() prints them: each take_*()
+ * consumes its field and returns false unless it is exactly what the
+ * kernel's format gives.
+ */
+
+/* "%08zu", "%08ld", "%08lu" (min 8) or "%d" (min 1): digits only, no overflow */
+static bool take_dec(const char **p, size_t min, uint64_t *v)
+{
+	const char *s = *p;
+	uint64_t x = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++) {
+		unsigned int d = (unsigned int)(*s - '0');
+
+		if (x > (UINT64_MAX - d) / 10)
+			return false;
+		x = x * 10 + d;
+	}
+	if ((size_t)(s - *p) < min)
+		return false;
+	*v = x;
+	*p = s;
+	return true;
+}
+
+/* "%08x" of an unsigned int: exactly 8 lowercase hex digits */
+static bool take_hex8(const char **p)
+{
+	for (int i = 0; i < 8; i++)
+		if (!(*p)[i] || !strchr("0123456789abcdef", (*p)[i]))
+			return false;
+	*p += 8;
+	return true;
+}
+
+static bool take_str(const char **p, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strncmp(*p, s, n))
+		return false;
+	*p += n;
+	return true;
+}
+
+/*
+ * A buffer's line: "%08zu\t%08x\t%08x\t%08ld\t%s\t%08lu\t%s" (5.3 to 6.x:
+ * size, f_flags, f_mode, file_count, exp_name, i_ino, name; no "\t%s"
+ * before 5.3). All but the name is the kernel's own. The name is whatever a
+ * process passed to DMA_BUF_SET_NAME (tabs, newlines, anything): it is the
+ * rest of the line, never read as a field, so it cannot change the inode
+ * that matches vmas to buffers. Its newlines end the line early; what comes
+ * after them is checked by bufinfo_load(). 0, or -EINVAL when the line is
+ * not exactly such a line.
+ */
+static int bufinfo_entry_parse(const char *line, struct bufinfo_entry *e)
+{
+	const char *p = line;
+	uint64_t count;
+	size_t n;
+
+	memset(e, 0, sizeof(*e));
+	if (!take_dec(&p, 8, &e->size) || !take_str(&p, "\t") || !take_hex8(&p) ||
+	    !take_str(&p, "\t") || !take_hex8(&p) || !take_str(&p, "\t") ||
+	    !take_dec(&p, 8, &count) || !take_str(&p, "\t"))
+		return -EINVAL;
+	n = strcspn(p, "\t");
+	if (!p[n])
+		return -EINVAL;
+	copy_field(e->exporter, sizeof(e->exporter), p);
+	p += n + 1;
+	if (!take_dec(&p, 8, &e->inode) || (*p && !take_str(&p, "\t")))
+		return -EINVAL;
+	n = strlen(p);
+	if (n >= sizeof(e->name))
+		n = sizeof(e->name) - 1;
+	memcpy(e->name, p, n);
+	return 0;
+}
+
+/* The last line: "Total %d objects, %zu bytes". */
+static bool bufinfo_total(const char *line, uint64_t *objects)
+{
+	const char *p = line;
+	uint64_t bytes;
+
+	return take_str(&p, "Total ") && take_dec(&p, 1, objects) && take_str(&p, " objects, ") &&
+	       take_dec(&p, 1, &bytes) && !strcmp(p, " bytes");
+}
+
+/*
+ * Entries come only from lines of the exact format (headers, fences,
+ * devices and anything else are skipped). A name with a newline can still
+ * put a line of that format after its own (DMA_BUF_NAME_LEN leaves 31 bytes,
+ * too few for the 45 that 8-digit fields need, but other kernels may allow
+ * more, and fence and device names are printed too). Such a line can only
+ * add an entry, never hide one: so the kernel's total, printed last, must
+ * equal the entries found, or no entry is trusted (-EBADMSG, b empty).
+ */
 int bufinfo_load(struct bufinfo *b, FILE *f)
 {
-	char line[512];
+	char line[LINE_LEN];
+	uint64_t objects = 0;
+	bool totalled = false, cut;
+	int ret = 0;
 
 	memset(b, 0, sizeof(*b));
-	while (fgets(line, sizeof(line), f)) {
-		char *field[8] = { line };
-		int nf = 1;
-		struct bufinfo_entry *e;
-		char *end;
+	while (read_line(f, line, sizeof(line), &cut)) {
+		struct bufinfo_entry e;
 
-		/* buffer lines start with the size; attachments are indented */
-		if (!isdigit((unsigned char)line[0]))
+		if (!cut && bufinfo_total(line, &objects)) {
+			totalled = true;
 			continue;
-		for (char *p = line; *p && nf < 8; p++)
-			if (*p == '\t')
-				field[nf++] = p + 1;
-		if (nf < 6)
-			continue;
-		if (grow((void **)&b->items, &b->cap, b->len + 1, sizeof(*b->items), 32)) {
-			bufinfo_free(b);
-			return -ENOMEM;
 		}
-		e = &b->items[b->len];
-		memset(e, 0, sizeof(*e));
-		e->size = strtoull(field[0], NULL, 10);
-		e->inode = strtoull(field[5], &end, 10);
-		if (end == field[5])
+		/* a cut line is a long name: the fields before it are whole */
+		if (bufinfo_entry_parse(line, &e))
 			continue;
-		copy_field(e->exporter, sizeof(e->exporter), field[4]);
-		if (nf > 6)
-			copy_field(e->name, sizeof(e->name), field[6]);
-		b->len++;
+		totalled = false;
+		if (grow((void **)&b->items, &b->cap, b->len + 1, sizeof(*b->items), 32)) {
+			ret = -ENOMEM;
+			break;
+		}
+		b->items[b->len++] = e;
 	}
-	return 0;
+	if (!ret && ferror(f))
+		ret = -EIO;
+	else if (!ret && (!totalled || objects != b->len))
+		ret = -EBADMSG;
+	if (ret)
+		bufinfo_free(b);
+	return ret;
 }
 
 const struct bufinfo_entry *bufinfo_find(const struct bufinfo *b, uint64_t inode)
@@ -250,6 +348,24 @@ static void scan_pid(uint32_t pid, const struct bufinfo *b, record_fn fn, void *
 	st->tasks++;
 }
 
+/*
+ * Without bufinfo the scan still runs, its findings without exporter and
+ * name: a process able to spoil bufinfo (a name with a newline) must not
+ * hide its mappings by it. Said once, not at every scan of the daemon.
+ */
+static void bufinfo_warn(int err)
+{
+	static bool said;
+
+	if (said)
+		return;
+	said = true;
+	log_msg(LOG_WARNING, "%s: %s; scan findings have no exporter or buffer name", DA_BUFINFO,
+		err == -EBADMSG ? "its entries do not add up to its total (a buffer name with a "
+				  "newline?)"
+				: strerror(-err));
+}
+
 int procscan_run(uint32_t pid, record_fn fn, void *ctx, struct da_scan_stats *stats)
 {
 	struct bufinfo b = { 0 };
@@ -262,8 +378,11 @@ int procscan_run(uint32_t pid, record_fn fn, void *ctx, struct da_scan_stats *st
 	if (bf) {
 		ret = bufinfo_load(&b, bf);
 		fclose(bf);
-		if (ret)
+		if (ret == -ENOMEM)
 			return ret;
+		if (ret)
+			bufinfo_warn(ret);
+		ret = 0;
 	}
 	if (pid) {
 		scan_pid(pid, &b, fn, ctx, stats);

@@ -33,7 +33,12 @@ struct bufinfo {
 bool maps_line_dmabuf(const char *line, uint64_t *start, uint64_t *end, uint64_t *inode);
 /* smaps "VmFlags: rd wr sh mr mw me ms pf io de dd" -> DA_VM_* bits */
 uint64_t vmflags_parse(const char *flags);
-/* Reads bufinfo text (any kernel's layout: size flags mode count exp_name ino [name]). */
+/*
+ * Reads bufinfo text (the kernel's layout since 5.3: size flags mode count
+ * exp_name ino name; no name before). Buffer names are untrusted: 0, or
+ * -EBADMSG (b empty) when the entries do not match the kernel's total,
+ * -EIO, -ENOMEM.
+ */
 int bufinfo_load(struct bufinfo *b, FILE *f);
 const struct bufinfo_entry *bufinfo_find(const struct bufinfo *b, uint64_t inode);
 void bufinfo_free(struct bufinfo *b); /* NULL-safe */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The /proc scan's parsers: maps lines, smaps VmFlags, debugfs bufinfo. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,113 @@ static void test_procscan_bufinfo(void)
 	bufinfo_free(NULL);
 }
 
+static int bufinfo_text_load(struct bufinfo *b, const char *text)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	if (!ASSERT_OK_PTR(f, "fmemopen"))
+		return -1;
+	ret = bufinfo_load(b, f);
+	fclose(f);
+	return ret;
+}
+
+/* 6.1: a name column in the header, "<none>", fences and devices */
+static const char bufinfo_6_1[] =
+	"\nDma-buf Objects:\n"
+	"size    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n"
+	"00016384\t00000002\t00080007\t00000003\tsystem\t00000042\ta\tname\t00000007\t\n"
+	"\tExclusive fence: drm_sched gfx_0.0.0 signalled\n"
+	"\tAttached Devices:\n"
+	"\t0000:00:02.0\n"
+	"Total 1 devices attached\n\n"
+	"00004096\t00000002\t00080007\t00000001\tdrm\t00000007\t<none>\n"
+	"\tAttached Devices:\n"
+	"Total 0 devices attached\n\n"
+	"\nTotal 2 objects, 20480 bytes\n";
+
+static void test_procscan_bufinfo_tab(void)
+{
+	const struct bufinfo_entry *e;
+	struct bufinfo b;
+
+	ASSERT_EQ_INT(bufinfo_text_load(&b, bufinfo_6_1), 0, "bufinfo_load");
+	ASSERT_EQ_INT(b.len, 2, "two buffers");
+	e = bufinfo_find(&b, 42);
+	if (ASSERT_OK_PTR(e, "inode 42 found")) {
+		ASSERT_STREQ(e->exporter, "system", "exporter");
+		ASSERT_STREQ(e->name, "a\tname\t00000007\t",
+			     "a name is the rest of its line, tabs too");
+	}
+	e = bufinfo_find(&b, 7);
+	if (ASSERT_OK_PTR(e, "inode 7 found")) {
+		ASSERT_STREQ(e->exporter, "drm", "inode 7's exporter");
+		ASSERT_EQ_INT(e->size, 4096, "inode 7's size");
+	}
+	bufinfo_free(&b);
+}
+
+/* 5.10: buffer 42 named "x\n" + an entry line for buffer 7, then 7 itself */
+#define BUFINFO_FORGED(name, total)                                                                \
+	"\nDma-buf Objects:\n"                                                                     \
+	"size    \tflags   \tmode    \tcount   \texp_name\tino     \n"                             \
+	"00016384\t00000002\t00080007\t00000002\tsystem\t00000042\t" name "\n"                     \
+	"\tAttached Devices:\n"                                                                    \
+	"Total 0 devices attached\n\n"                                                             \
+	"00004096\t00000002\t00080007\t00000001\tdrm\t00000007\treal\n"                            \
+	"\tAttached Devices:\n"                                                                    \
+	"Total 0 devices attached\n\n" total
+
+static void test_procscan_bufinfo_newline(void)
+{
+	static const struct {
+		const char *what, *text;
+		int ret;
+	} cases[] = {
+		{ "a name of 16 bytes (DMA_BUF_NAME_LEN is 32): short fields",
+		  BUFINFO_FORGED("\n1\t1\t1\t1\tfake\t7\tforged",
+				 "\nTotal 2 objects, 20480 bytes\n"),
+		  0 },
+		{ "the kernel's exact layout, and a forged total",
+		  BUFINFO_FORGED(
+			  "x\n00004096\t00000002\t00080007\t00000001\tfake\t00000007\tforged\n"
+			  "\nTotal 3 objects, 24576 bytes",
+			  "\nTotal 2 objects, 20480 bytes\n"),
+		  -EBADMSG },
+		{ "the whole block of a buffer",
+		  BUFINFO_FORGED("\n\tAttached Devices:\nTotal 0 devices attached\n\n"
+				 "00004096\t00000002\t00080007\t00000001\tfake\t00000007\tforged",
+				 "\nTotal 2 objects, 20480 bytes\n"),
+		  -EBADMSG },
+		{ "no total at the end", BUFINFO_FORGED("x", ""), -EBADMSG },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bufinfo_entry *e;
+		struct bufinfo b;
+
+		bool ok;
+
+		ok = ASSERT_EQ_INT(bufinfo_text_load(&b, cases[i].text), cases[i].ret,
+				   "bufinfo_load");
+		e = bufinfo_find(&b, 7);
+		ok &= ASSERT_TRUE(!e || !strcmp(e->exporter, "drm"),
+				  "no forged exporter for inode 7");
+		ok &= ASSERT_TRUE(!e || !strcmp(e->name, "real"), "no forged name for inode 7");
+		if (!cases[i].ret) {
+			ok &= ASSERT_EQ_INT(b.len, 2, "two buffers, the real ones");
+			ok &= ASSERT_OK_PTR(e, "inode 7 found");
+		} else {
+			ok &= ASSERT_EQ_INT(b.len, 0, "a table that does not add up is not used");
+		}
+		if (!ok)
+			printf("  (case: %s)\n", cases[i].what);
+		bufinfo_free(&b);
+	}
+}
+
 /* clang-format off */
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_procscan_maps_line),
@@ -214,6 +322,8 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_procscan_smaps),
 	UNIT_TEST(test_procscan_smaps_long_line),
 	UNIT_TEST(test_procscan_bufinfo),
+	UNIT_TEST(test_procscan_bufinfo_tab),
+	UNIT_TEST(test_procscan_bufinfo_newline),
 };
 /* clang-format on */
 UNIT_SUITE(procscan, tests);
