@@ -6,7 +6,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include "grow.h"
+#include "log.h"
 #include "procscan.h"
+
+/*
+ * Sizes of the line buffers. A dma-buf's maps line is at most about 210
+ * bytes (addresses, fields padded to column 73, "/dmabuf:" and a name of
+ * up to 31 bytes, 124 once the kernel escapes it), a bufinfo entry line
+ * about 120 before the name: a longer line is never one of them.
+ */
+#define LINE_LEN 512
+
+/*
+ * Reads one line into buf (at most len - 1 bytes, NUL-terminated, its '\n'
+ * dropped) and reads the rest of a longer line to its end without keeping
+ * it: that rest is a path or a buffer name any user chooses, so it must
+ * never be parsed as the start of a line. Nothing is allocated, so a line of
+ * any length costs len bytes. *cut: the line was longer than the buffer.
+ * False at the end of the file or on a read error (ferror() tells).
+ */
+static bool read_line(FILE *f, char *buf, size_t len, bool *cut)
+{
+	size_t n = 0;
+	int c;
+
+	*cut = false;
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (n + 1 < len)
+			buf[n++] = (char)c;
+		else
+			*cut = true;
+	}
+	buf[n] = '\0';
+	return c == '\n' || n || *cut;
+}
 
 bool maps_line_dmabuf(const char *line, uint64_t *start, uint64_t *end, uint64_t *inode)
 {
@@ -64,41 +97,138 @@ static void copy_field(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+/*
+ * bufinfo's fields, as dma_buf_debug_show() prints them: each take_*()
+ * consumes its field and returns false unless it is exactly what the
+ * kernel's format gives.
+ */
+
+/* "%08zu", "%08ld", "%08lu" (min 8) or "%d" (min 1): digits only, no overflow */
+static bool take_dec(const char **p, size_t min, uint64_t *v)
+{
+	const char *s = *p;
+	uint64_t x = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++) {
+		unsigned int d = (unsigned int)(*s - '0');
+
+		if (x > (UINT64_MAX - d) / 10)
+			return false;
+		x = x * 10 + d;
+	}
+	if ((size_t)(s - *p) < min)
+		return false;
+	*v = x;
+	*p = s;
+	return true;
+}
+
+/* "%08x" of an unsigned int: exactly 8 lowercase hex digits */
+static bool take_hex8(const char **p)
+{
+	for (int i = 0; i < 8; i++)
+		if (!(*p)[i] || !strchr("0123456789abcdef", (*p)[i]))
+			return false;
+	*p += 8;
+	return true;
+}
+
+static bool take_str(const char **p, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strncmp(*p, s, n))
+		return false;
+	*p += n;
+	return true;
+}
+
+/*
+ * A buffer's line: "%08zu\t%08x\t%08x\t%08ld\t%s\t%08lu\t%s" (5.3 to 6.x:
+ * size, f_flags, f_mode, file_count, exp_name, i_ino, name; no "\t%s"
+ * before 5.3). All but the name is the kernel's own. The name is whatever a
+ * process passed to DMA_BUF_SET_NAME (tabs, newlines, anything): it is the
+ * rest of the line, never read as a field, so it cannot change the inode
+ * that matches vmas to buffers. Its newlines end the line early; what comes
+ * after them is checked by bufinfo_load(). 0, or -EINVAL when the line is
+ * not exactly such a line.
+ */
+static int bufinfo_entry_parse(const char *line, struct bufinfo_entry *e)
+{
+	const char *p = line;
+	uint64_t count;
+	size_t n;
+
+	memset(e, 0, sizeof(*e));
+	if (!take_dec(&p, 8, &e->size) || !take_str(&p, "\t") || !take_hex8(&p) ||
+	    !take_str(&p, "\t") || !take_hex8(&p) || !take_str(&p, "\t") ||
+	    !take_dec(&p, 8, &count) || !take_str(&p, "\t"))
+		return -EINVAL;
+	n = strcspn(p, "\t");
+	if (!p[n])
+		return -EINVAL;
+	copy_field(e->exporter, sizeof(e->exporter), p);
+	p += n + 1;
+	if (!take_dec(&p, 8, &e->inode) || (*p && !take_str(&p, "\t")))
+		return -EINVAL;
+	n = strlen(p);
+	if (n >= sizeof(e->name))
+		n = sizeof(e->name) - 1;
+	memcpy(e->name, p, n);
+	return 0;
+}
+
+/* The last line: "Total %d objects, %zu bytes". */
+static bool bufinfo_total(const char *line, uint64_t *objects)
+{
+	const char *p = line;
+	uint64_t bytes;
+
+	return take_str(&p, "Total ") && take_dec(&p, 1, objects) && take_str(&p, " objects, ") &&
+	       take_dec(&p, 1, &bytes) && !strcmp(p, " bytes");
+}
+
+/*
+ * Entries come only from lines of the exact format (headers, fences,
+ * devices and anything else are skipped). A name with a newline can still
+ * put a line of that format after its own (DMA_BUF_NAME_LEN leaves 31 bytes,
+ * too few for the 45 that 8-digit fields need, but other kernels may allow
+ * more, and fence and device names are printed too). Such a line can only
+ * add an entry, never hide one: so the kernel's total, printed last, must
+ * equal the entries found, or no entry is trusted (-EBADMSG, b empty).
+ */
 int bufinfo_load(struct bufinfo *b, FILE *f)
 {
-	char line[512];
+	char line[LINE_LEN];
+	uint64_t objects = 0;
+	bool totalled = false, cut;
+	int ret = 0;
 
 	memset(b, 0, sizeof(*b));
-	while (fgets(line, sizeof(line), f)) {
-		char *field[8] = { line };
-		int nf = 1;
-		struct bufinfo_entry *e;
-		char *end;
+	while (read_line(f, line, sizeof(line), &cut)) {
+		struct bufinfo_entry e;
 
-		/* buffer lines start with the size; attachments are indented */
-		if (!isdigit((unsigned char)line[0]))
+		if (!cut && bufinfo_total(line, &objects)) {
+			totalled = true;
 			continue;
-		for (char *p = line; *p && nf < 8; p++)
-			if (*p == '\t')
-				field[nf++] = p + 1;
-		if (nf < 6)
-			continue;
-		if (grow((void **)&b->items, &b->cap, b->len + 1, sizeof(*b->items), 32)) {
-			bufinfo_free(b);
-			return -ENOMEM;
 		}
-		e = &b->items[b->len];
-		memset(e, 0, sizeof(*e));
-		e->size = strtoull(field[0], NULL, 10);
-		e->inode = strtoull(field[5], &end, 10);
-		if (end == field[5])
+		/* a cut line is a long name: the fields before it are whole */
+		if (bufinfo_entry_parse(line, &e))
 			continue;
-		copy_field(e->exporter, sizeof(e->exporter), field[4]);
-		if (nf > 6)
-			copy_field(e->name, sizeof(e->name), field[6]);
-		b->len++;
+		totalled = false;
+		if (grow((void **)&b->items, &b->cap, b->len + 1, sizeof(*b->items), 32)) {
+			ret = -ENOMEM;
+			break;
+		}
+		b->items[b->len++] = e;
 	}
-	return 0;
+	if (!ret && ferror(f))
+		ret = -EIO;
+	else if (!ret && (!totalled || objects != b->len))
+		ret = -EBADMSG;
+	if (ret)
+		bufinfo_free(b);
+	return ret;
 }
 
 const struct bufinfo_entry *bufinfo_find(const struct bufinfo *b, uint64_t inode)
@@ -121,6 +251,7 @@ void bufinfo_free(struct bufinfo *b)
 static void proc_identity(uint32_t pid, struct da_event *ev)
 {
 	char path[64], line[256];
+	bool cut;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/comm", pid);
@@ -132,33 +263,56 @@ static void proc_identity(uint32_t pid, struct da_event *ev)
 	}
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", pid);
 	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Uid: %" SCNu32, &ev->uid) == 1)
+	while (f && read_line(f, line, sizeof(line), &cut))
+		if (!strncmp(line, "Uid:", 4) && sscanf(line + 4, "%" SCNu32, &ev->uid) == 1)
 			break;
 	if (f)
 		fclose(f);
 }
 
-/* One process: its dma-buf vmas from smaps (maps lines and VmFlags together). */
-static void scan_pid(uint32_t pid, const struct bufinfo *b, record_fn fn, void *ctx,
-		     struct da_scan_stats *st)
+/* A dma-buf vma's record, once its smaps block ended with VmFlags. */
+static void emit_vma(struct da_event *ev, const char *vmflags, const struct bufinfo *b,
+		     record_fn fn, void *ctx, struct da_scan_stats *st)
 {
-	char path[64], line[512];
-	struct da_event ev;
-	bool in_dmabuf = false;
-	FILE *f;
+	const struct bufinfo_entry *be = bufinfo_find(b, ev->inode);
 
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/smaps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return; /* exited, or a kernel thread without an mm */
-	while (fgets(line, sizeof(line), f)) {
+	ev->vm_flags = vmflags_parse(vmflags);
+	ev->kind = ev->vm_flags & DA_VM_PFNMAP ? DA_KIND_NONE : DA_KIND_MMAP_WITHOUT_PFNMAP;
+	if (be) {
+		ev->size = be->size;
+		memcpy(ev->exporter, be->exporter, sizeof(ev->exporter));
+		memcpy(ev->buf_name, be->name, sizeof(ev->buf_name));
+	} else {
+		ev->size = ev->vm_end - ev->vm_start;
+		strcpy(ev->exporter, "?");
+	}
+	proc_identity(ev->pid, ev);
+	st->dmabuf_vmas++;
+	fn(ctx, ev);
+}
+
+/* "7f..-7f.. ": a maps line, the header of a vma's block in smaps */
+static bool smaps_header(const char *line)
+{
+	const char *dash = strchr(line, '-'), *space = strchr(line, ' ');
+
+	return isxdigit((unsigned char)line[0]) && dash && space && dash < space;
+}
+
+int smaps_scan(FILE *f, uint32_t pid, const struct bufinfo *b, record_fn fn, void *ctx,
+	       struct da_scan_stats *st)
+{
+	char line[LINE_LEN];
+	struct da_event ev;
+	bool in_dmabuf = false, cut;
+
+	while (read_line(f, line, sizeof(line), &cut)) {
 		uint64_t s, e, ino;
 
-		if (strchr(line, '-') && isxdigit((unsigned char)line[0]) && strchr(line, ' ') &&
-		    strchr(line, '-') < strchr(line, ' ')) {
+		if (smaps_header(line)) {
 			st->vmas += !strstr(line, "[vsyscall]");
-			in_dmabuf = maps_line_dmabuf(line, &s, &e, &ino);
+			/* a cut line's path is longer than any dma-buf's */
+			in_dmabuf = !cut && maps_line_dmabuf(line, &s, &e, &ino);
 			if (!in_dmabuf)
 				continue;
 			memset(&ev, 0, sizeof(ev));
@@ -173,26 +327,43 @@ static void scan_pid(uint32_t pid, const struct bufinfo *b, record_fn fn, void *
 			continue;
 		/* VmFlags closes a vma's block in smaps: the record is complete */
 		in_dmabuf = false;
-		ev.vm_flags = vmflags_parse(line + 8);
-		ev.kind = ev.vm_flags & DA_VM_PFNMAP ? DA_KIND_NONE : DA_KIND_MMAP_WITHOUT_PFNMAP;
-		{
-			const struct bufinfo_entry *be = bufinfo_find(b, ev.inode);
-
-			if (be) {
-				ev.size = be->size;
-				memcpy(ev.exporter, be->exporter, sizeof(ev.exporter));
-				memcpy(ev.buf_name, be->name, sizeof(ev.buf_name));
-			} else {
-				ev.size = ev.vm_end - ev.vm_start;
-				strcpy(ev.exporter, "?");
-			}
-		}
-		proc_identity(pid, &ev);
-		st->dmabuf_vmas++;
-		fn(ctx, &ev);
+		emit_vma(&ev, line + 8, b, fn, ctx, st);
 	}
+	return ferror(f) ? -EIO : 0;
+}
+
+/* One process: its dma-buf vmas from smaps (maps lines and VmFlags together). */
+static void scan_pid(uint32_t pid, const struct bufinfo *b, record_fn fn, void *ctx,
+		     struct da_scan_stats *st)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/smaps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return; /* exited, or a kernel thread without an mm */
+	smaps_scan(f, pid, b, fn, ctx, st);
 	fclose(f);
 	st->tasks++;
+}
+
+/*
+ * Without bufinfo the scan still runs, its findings without exporter and
+ * name: a process able to spoil bufinfo (a name with a newline) must not
+ * hide its mappings by it. Said once, not at every scan of the daemon.
+ */
+static void bufinfo_warn(int err)
+{
+	static bool said;
+
+	if (said)
+		return;
+	said = true;
+	log_msg(LOG_WARNING, "%s: %s; scan findings have no exporter or buffer name", DA_BUFINFO,
+		err == -EBADMSG ? "its entries do not add up to its total (a buffer name with a "
+				  "newline?)"
+				: strerror(-err));
 }
 
 int procscan_run(uint32_t pid, record_fn fn, void *ctx, struct da_scan_stats *stats)
@@ -207,8 +378,11 @@ int procscan_run(uint32_t pid, record_fn fn, void *ctx, struct da_scan_stats *st
 	if (bf) {
 		ret = bufinfo_load(&b, bf);
 		fclose(bf);
-		if (ret)
+		if (ret == -ENOMEM)
 			return ret;
+		if (ret)
+			bufinfo_warn(ret);
+		ret = 0;
 	}
 	if (pid) {
 		scan_pid(pid, &b, fn, ctx, stats);

@@ -33,13 +33,24 @@ struct bufinfo {
 bool maps_line_dmabuf(const char *line, uint64_t *start, uint64_t *end, uint64_t *inode);
 /* smaps "VmFlags: rd wr sh mr mw me ms pf io de dd" -> DA_VM_* bits */
 uint64_t vmflags_parse(const char *flags);
-/* Reads bufinfo text (any kernel's layout: size flags mode count exp_name ino [name]). */
+/*
+ * Reads bufinfo text (the kernel's layout since 5.3: size flags mode count
+ * exp_name ino name; no name before). Buffer names are untrusted: 0, or
+ * -EBADMSG (b empty) when the entries do not match the kernel's total,
+ * -EIO, -ENOMEM.
+ */
 int bufinfo_load(struct bufinfo *b, FILE *f);
 const struct bufinfo_entry *bufinfo_find(const struct bufinfo *b, uint64_t inode);
 void bufinfo_free(struct bufinfo *b); /* NULL-safe */
 
 /* A record of the scan (iterator or /proc), or an event of the ring buffer. */
 typedef void (*record_fn)(void *ctx, const struct da_event *rec);
+/*
+ * One process's /proc/PID/smaps text: a record per dma-buf vma, counted in
+ * st (vmas, dmabuf_vmas). 0 or -errno (a read error).
+ */
+int smaps_scan(FILE *f, uint32_t pid, const struct bufinfo *b, record_fn fn, void *ctx,
+	       struct da_scan_stats *st);
 /* Walks /proc (pid: only that process, 0: all). 0 or -errno. */
 int procscan_run(uint32_t pid, record_fn fn, void *ctx, struct da_scan_stats *stats);
 
