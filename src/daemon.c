@@ -45,6 +45,9 @@ struct daemon {
 	bool json_failing;
 	bool running; /* READY: errors from now on are logged, not fatal */
 	int pidfd;
+	struct vma_set vmas; /* dma-buf vmas of the last scan */
+	bool vmas_known;     /* that scan was whole: a finding not in it is gone */
+	bool vmas_lost;	     /* ENOMEM while collecting them */
 	char attach_table[400];
 	char last_err[DA_ERR_LEN]; /* last textfile error logged ("" once it works again) */
 };
@@ -149,22 +152,24 @@ static void on_finding(void *ctx, struct finding *f, const struct da_event *ev)
 	d->m.findings_dropped = d->s.set.dropped;
 }
 
-/* ---- the scan: findings at start, mapped bytes every interval ----------- */
-
-static void on_scan_start(void *ctx, const struct da_event *rec)
-{
-	struct daemon *d = ctx;
-
-	metrics_mapped_add(&d->m, rec->exporter, DA_EXPORTER_LEN, rec->vm_end - rec->vm_start);
-	if (rec->kind != DA_KIND_NONE && rec->kind < DA_KIND_MAX)
-		session_add(&d->s, rec);
-}
+/* ---- the scan: findings at start; mapped bytes, live vmas every interval - */
 
 static void on_scan_gauge(void *ctx, const struct da_event *rec)
 {
 	struct daemon *d = ctx;
 
 	metrics_mapped_add(&d->m, rec->exporter, DA_EXPORTER_LEN, rec->vm_end - rec->vm_start);
+	if (vma_set_add(&d->vmas, rec))
+		d->vmas_lost = true;
+}
+
+static void on_scan_start(void *ctx, const struct da_event *rec)
+{
+	struct daemon *d = ctx;
+
+	on_scan_gauge(ctx, rec);
+	if (rec->kind != DA_KIND_NONE && rec->kind < DA_KIND_MAX)
+		session_add(&d->s, rec);
 }
 
 static void scan(struct daemon *d, bool first)
@@ -175,7 +180,18 @@ static void scan(struct daemon *d, bool first)
 	if (!auditor_can_scan(d->s.a))
 		return;
 	metrics_mapped_reset(&d->m);
+	vma_set_reset(&d->vmas);
+	d->vmas_lost = false;
+	d->vmas_known = false;
 	err = auditor_scan(d->s.a, first ? on_scan_start : on_scan_gauge, d, &stats);
+	/*
+	 * Findings whose vma it did not see are gone. Not from /proc (5.10): a
+	 * swapped vm_file vma shows the exporter's file there, not the dma-buf.
+	 */
+	if (!err && !d->vmas_lost && auditor_mech(d->s.a, DA_HOOK_SCAN) == DA_MECH_ITER) {
+		vma_set_finish(&d->vmas);
+		d->vmas_known = true;
+	}
 	if (err) {
 		/* a gauge of 0 would be a lie: the last good scan's bytes stay */
 		metrics_mapped_restore(&d->m);
@@ -266,23 +282,46 @@ static void status(struct daemon *d, const char *state)
 		    totals(d, 0), totals(d, 1), totals(d, 2), d->attach_table);
 }
 
-/*
- * A finding of a process that is gone can never grow again: what it counted
- * is in the metrics, its last count in the JSON log. Dropping it (and its
- * BPF dedup entry, so that a reused pid starts afresh) keeps the table for
- * the processes that still run.
- */
-static bool still_running(void *ctx, const struct finding *f)
+/* Its process exited, or the scan that just ran no longer saw its vma. */
+static bool finding_gone(const struct daemon *d, const struct finding *f)
 {
-	const struct daemon *d = ctx;
+	if (!f->ev.pid)
+		return false;
+	if (kill(f->ev.pid, 0) && errno == ESRCH)
+		return true;
+	return d->vmas_known && !vma_set_has(&d->vmas, &f->ev);
+}
+
+/*
+ * A finding whose process or vma is gone can only grow by what its BPF dedup
+ * entry counted since the last read: that entry is taken (its last count
+ * accounted), and the finding dropped, so that a long-lived process mapping
+ * new buffers all day never fills the table (a mapping made again at the
+ * same address is a new finding, its counts from 0). What it counted is in
+ * the metrics, its last count in the JSON log. A finding not yet logged
+ * (the log failing) or whose entry cannot be taken stays.
+ */
+static bool keep_finding(void *ctx, struct finding *f)
+{
+	struct daemon *d = ctx;
 	struct da_dedup_key key = { .kind = f->ev.kind,
 				    .pid = f->ev.pid,
 				    .inode = f->ev.inode,
 				    .vm_start = f->ev.vm_start };
+	uint64_t last;
 
-	if (!f->ev.pid || kill(f->ev.pid, 0) == 0 || errno != ESRCH || f->accounted != f->count)
+	if (f->accounted != f->count || !finding_gone(d, f))
 		return true;
-	return auditor_forget_dedup(d->s.a, &key) != 0;
+	if (f->printed != f->count && !suppressed(d, &f->ev))
+		return true;
+	if (auditor_take_dedup(d->s.a, &key, &last))
+		return true;
+	if (last > f->live) {
+		f->live = last;
+		f->count = f->base + f->live;
+		account(d, f);
+	}
+	return false;
 }
 
 static void on_interval(void *ctx)
@@ -291,9 +330,9 @@ static void on_interval(void *ctx)
 
 	session_tick(&d->s);
 	log_unprinted(d);
-	finding_set_prune(&d->s.set, still_running, d);
-	d->m.findings_tracked = d->s.set.len;
 	scan(d, false);
+	finding_set_prune(&d->s.set, keep_finding, d);
+	d->m.findings_tracked = d->s.set.len;
 	write_textfile(d);
 	status(d, "");
 }
@@ -548,6 +587,7 @@ static int stop(struct daemon *d)
 
 static void cleanup(struct daemon *d)
 {
+	vma_set_free(&d->vmas);
 	session_close(&d->s);
 	close_json(d->json);
 	close_pidfile(d);

@@ -231,7 +231,7 @@ struct finding *finding_set_add(struct finding_set *set, const struct da_event *
 	return f;
 }
 
-size_t finding_set_prune(struct finding_set *set, bool (*keep)(void *ctx, const struct finding *f),
+size_t finding_set_prune(struct finding_set *set, bool (*keep)(void *ctx, struct finding *f),
 			 void *ctx)
 {
 	size_t n = 0, dropped;
@@ -296,4 +296,56 @@ void finding_set_sort(struct finding_set *set)
 		set->slots = NULL;
 		set->nslots = 0;
 	}
+}
+
+/* ---- the vmas a scan saw -------------------------------------------------- */
+
+void vma_set_reset(struct vma_set *set)
+{
+	set->len = 0;
+}
+
+int vma_set_add(struct vma_set *set, const struct da_event *rec)
+{
+	if (grow((void **)&set->items, &set->cap, set->len + 1, sizeof(*set->items), 256))
+		return -ENOMEM;
+	set->items[set->len++] = (struct vma_seen){
+		.pid = rec->pid, .inode = rec->inode, .vm_start = rec->vm_start
+	};
+	return 0;
+}
+
+static int vma_cmp(const void *pa, const void *pb)
+{
+	const struct vma_seen *a = pa, *b = pb;
+
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	if (a->vm_start != b->vm_start)
+		return a->vm_start < b->vm_start ? -1 : 1;
+	if (a->inode != b->inode)
+		return a->inode < b->inode ? -1 : 1;
+	return 0;
+}
+
+void vma_set_finish(struct vma_set *set)
+{
+	if (set->len > 1)
+		qsort(set->items, set->len, sizeof(*set->items), vma_cmp);
+}
+
+bool vma_set_has(const struct vma_set *set, const struct da_event *ev)
+{
+	struct vma_seen key = { .pid = ev->pid, .inode = ev->inode, .vm_start = ev->vm_start };
+
+	return set->len && bsearch(&key, set->items, set->len, sizeof(key), vma_cmp);
+}
+
+void vma_set_free(struct vma_set *set)
+{
+	if (!set)
+		return;
+	free(set->items);
+	set->items = NULL;
+	set->len = set->cap = 0;
 }

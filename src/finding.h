@@ -23,6 +23,28 @@ struct finding {
 	uint64_t accounted; /* count last added to the daemon's metrics */
 };
 
+/*
+ * The dma-buf vmas a scan saw, by (pid, inode, vm_start): a finding whose vma
+ * is not among them is gone (unmapped, moved), and the daemon forgets it.
+ */
+struct vma_seen {
+	uint32_t pid;
+	uint32_t __pad;
+	uint64_t inode;
+	uint64_t vm_start;
+};
+
+struct vma_set {
+	struct vma_seen *items;
+	size_t len, cap;
+};
+
+void vma_set_reset(struct vma_set *set);
+int vma_set_add(struct vma_set *set, const struct da_event *rec); /* 0 or -ENOMEM */
+void vma_set_finish(struct vma_set *set);			  /* sorts: then ask */
+bool vma_set_has(const struct vma_set *set, const struct da_event *ev);
+void vma_set_free(struct vma_set *set); /* NULL-safe */
+
 struct finding_set {
 	struct finding *items;
 	size_t len;
@@ -64,7 +86,7 @@ struct finding *finding_set_add(struct finding_set *set, const struct da_event *
 struct finding *finding_set_update(struct finding_set *set, const struct da_dedup_key *key,
 				   uint64_t count);
 /* Drops every finding keep() refuses (order kept); returns how many went. */
-size_t finding_set_prune(struct finding_set *set, bool (*keep)(void *ctx, const struct finding *f),
+size_t finding_set_prune(struct finding_set *set, bool (*keep)(void *ctx, struct finding *f),
 			 void *ctx);
 /* Order for reports: violations first, then kind, exporter, pid, vm_start. */
 void finding_set_sort(struct finding_set *set);

@@ -476,6 +476,26 @@ int auditor_forget_dedup(const struct auditor *a, const struct da_dedup_key *key
 	return 0;
 }
 
+int auditor_take_dedup(const struct auditor *a, const struct da_dedup_key *key, uint64_t *count)
+{
+	int fd = bpf_map__fd(a->skel->maps.dedup);
+	struct da_dedup_val v = { 0 };
+
+	*count = 0;
+	if (!bpf_map_lookup_and_delete_elem(fd, key, &v)) {
+		*count = v.count;
+		return 0;
+	}
+	if (errno == ENOENT)
+		return 0;
+	if (errno != EINVAL && errno != 524 /* ENOTSUPP */ && errno != EOPNOTSUPP)
+		return -errno;
+	/* hash maps take lookup-and-delete from 5.14: a repeat between the two is lost */
+	if (!bpf_map_lookup_elem(fd, key, &v))
+		*count = v.count;
+	return auditor_forget_dedup(a, key);
+}
+
 struct scan_reader {
 	record_fn fn;
 	void *ctx;

@@ -70,6 +70,11 @@ typedef void (*dedup_fn)(void *ctx, const struct da_dedup_key *key, uint64_t cou
 int auditor_read_dedup(const struct auditor *a, dedup_fn fn, void *ctx);
 /* Forgets one entry of the BPF dedup map (its next event is sent in full). 0 or -errno. */
 int auditor_forget_dedup(const struct auditor *a, const struct da_dedup_key *key);
+/*
+ * The same, with the entry's last count in *count (0 if it was gone): what
+ * was counted since the last read is not lost. 0 or -errno.
+ */
+int auditor_take_dedup(const struct auditor *a, const struct da_dedup_key *key, uint64_t *count);
 
 /* Scans the mappings that exist once: fn per dma-buf vma, totals in stats. */
 int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stats *stats);

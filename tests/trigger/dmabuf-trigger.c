@@ -8,7 +8,7 @@
  *   EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|
  *             test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap
  *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split|
- *             thread|fork|mremap|flood N
+ *             thread|fork|mremap|flood N|churn N
  *
  * Every path but flood maps the buffer (NPAGES pages, MAP_SHARED, read-write)
  * and touches each page, then:
@@ -40,6 +40,11 @@
  *   flood N   map the buffer N times (N vmas, never touched: no faults), all
  *             mapped at once, then unmap them all; "maps" is N, "vm_start" and
  *             the smaps keys are the first mapping's.
+ *   churn N   map the buffer N times one after another, each at a new address
+ *             (MAP_FIXED into a reserved range: a new vma, a new finding) and
+ *             unmap it before the next: a long-lived process that maps all
+ *             day; "maps" is N, the other keys are the first mapping's, which
+ *             stays to the end.
  *
  * Options (before EXPORTER): --cgroup DIR writes the pid into
  * DIR/cgroup.procs (an existing cgroup2 directory); --as UID:GID then drops
@@ -159,7 +164,7 @@ static const struct {
 
 static const char *const paths[] = {
 	"mmap", "procmem", "vm_readv", "iouring", "import", "vmsplice", "repeat", "hold",
-	"split", "thread", "fork", "mremap", "flood",
+	"split", "thread", "fork", "mremap", "flood", "churn",
 };
 
 #define REPEAT_N		100000
@@ -179,7 +184,7 @@ static void usage(void)
 	    "(EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|"
 	    "test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap; "
 	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split|"
-	    "thread|fork|mremap|flood N)", prog);
+	    "thread|fork|mremap|flood N|churn N)", prog);
 }
 
 /*
@@ -886,6 +891,25 @@ static void *move_mapping(void *map, size_t len, int *err)
 }
 
 /* JSON string escapes (RFC 8259): the short ones, else \u00XX for controls and DEL. */
+/* churn N: N-1 more mappings of fd, one at a time, each at an address of its own. */
+static void churn_maps(int fd, size_t len, long n)
+{
+	char *range = mmap(NULL, (size_t)n * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (range == MAP_FAILED)
+		die(1, "churn: reserve %ld x %zu bytes: %s", n, len, strerror(errno));
+	for (long k = 1; k < n; k++) {
+		void *p = mmap(range + k * len, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			       fd, 0);
+
+		if (p == MAP_FAILED)
+			die(1, "churn: mmap %ld of %ld: %s", k + 1, n, strerror(errno));
+		if (munmap(p, len) < 0)
+			die(1, "churn: munmap: %s", strerror(errno));
+	}
+	munmap(range, (size_t)n * len);
+}
+
 static const char *const json_esc[0x80] = {
 	['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f",
 	['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
@@ -927,7 +951,7 @@ int main(int argc, char **argv)
 	char buf_name[32];
 	pid_t child_pid = 0;
 	void **flood = NULL;
-	int hold;
+	int hold, churn;
 	void *map, *old_map;
 
 	if (argc > 0 && argv[0] && *argv[0]) {
@@ -967,7 +991,8 @@ int main(int argc, char **argv)
 			found = 1;
 	if (!found)
 		usage();
-	if (strcmp(path, "flood") == 0) {
+	churn = strcmp(path, "churn") == 0;
+	if (strcmp(path, "flood") == 0 || churn) {
 		char *end;
 
 		if (argc - argi != 3)
@@ -976,7 +1001,7 @@ int main(int argc, char **argv)
 		nflood = strtol(argv[argi + 2], &end, 10);
 		if (errno || end == argv[argi + 2] || *end || nflood < 1 ||
 		    nflood > FLOOD_MAX)
-			die(1, "flood N: N must be 1..%d, not '%s'", FLOOD_MAX,
+			die(1, "%s N: N must be 1..%d, not '%s'", path, FLOOD_MAX,
 			    argv[argi + 2]);
 	} else if (argc - argi != 2) {
 		usage();
@@ -1030,7 +1055,10 @@ int main(int argc, char **argv)
 		    strerror(errno));
 	old_map = map;
 
-	if (nflood) {
+	if (churn) {
+		touch(map, len, (size_t)pagesz);
+		churn_maps(mapfd, len, nflood);
+	} else if (nflood) {
 		long k;
 
 		/* untouched: no faults; smaps of the first one while it is alone */
@@ -1083,7 +1111,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (!nflood)
+	if (!nflood || churn)
 		read_smaps((unsigned long)(uintptr_t)map, &se);
 
 	snprintf(fdinfo_path, sizeof(fdinfo_path), "/proc/self/fdinfo/%d", dbfd);

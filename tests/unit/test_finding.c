@@ -380,6 +380,43 @@ static void test_finding_set_index_lost(void)
 	finding_set_free(&set);
 }
 
+/* The vmas a scan saw: a finding is found by (pid, inode, vm_start), all three. */
+static void test_finding_vma_set(void)
+{
+	struct vma_set vs = { 0 };
+	struct da_event ev = { 0 };
+	bool ok = true;
+
+	ev.pid = 7, ev.inode = 9, ev.vm_start = 0x1000;
+	ASSERT_FALSE(vma_set_has(&vs, &ev), "empty set has nothing");
+	for (uint32_t i = 1000; i > 0; i--) { /* added out of order */
+		struct da_event r = { .pid = i % 10, .inode = i, .vm_start = (uint64_t)i << 12 };
+
+		ok &= !vma_set_add(&vs, &r);
+	}
+	ASSERT_TRUE(ok, "1000 vmas added");
+	vma_set_finish(&vs);
+	for (uint32_t i = 1; i <= 1000 && ok; i++) {
+		struct da_event r = { .pid = i % 10, .inode = i, .vm_start = (uint64_t)i << 12 };
+
+		ok &= vma_set_has(&vs, &r);
+	}
+	ASSERT_TRUE(ok, "every vma found");
+	ev.pid = 3, ev.inode = 13, ev.vm_start = 13 << 12;
+	ASSERT_TRUE(vma_set_has(&vs, &ev), "pid 3 inode 13");
+	ev.pid = 4;
+	ASSERT_FALSE(vma_set_has(&vs, &ev), "another pid: gone");
+	ev.pid = 3, ev.inode = 14;
+	ASSERT_FALSE(vma_set_has(&vs, &ev), "another buffer at that address: gone");
+	ev.inode = 13, ev.vm_start = 14 << 12;
+	ASSERT_FALSE(vma_set_has(&vs, &ev), "another address: gone");
+	vma_set_reset(&vs);
+	ev.vm_start = 13 << 12;
+	ASSERT_FALSE(vma_set_has(&vs, &ev), "after reset: nothing");
+	vma_set_free(&vs);
+	vma_set_free(NULL);
+}
+
 static void test_finding_set_sort(void)
 {
 	static const struct {
@@ -580,7 +617,7 @@ static void test_finding_set_update_unknown(void)
 }
 
 /* After a sort (items moved) each key still updates its own finding. */
-static bool keep_even_pids(void *ctx, const struct finding *f)
+static bool keep_even_pids(void *ctx, struct finding *f)
 {
 	(*(int *)ctx)++;
 	return f->ev.pid % 2 == 0;
@@ -668,6 +705,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_finding_set_grow),
 	UNIT_TEST(test_finding_set_index),
 	UNIT_TEST(test_finding_set_index_lost),
+	UNIT_TEST(test_finding_vma_set),
 	UNIT_TEST(test_finding_set_sort),
 	UNIT_TEST(test_finding_gup_flag_table),
 	UNIT_TEST(test_finding_set_update_count),
