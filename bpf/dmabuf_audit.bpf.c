@@ -79,6 +79,22 @@ struct {
 	__type(value, struct da_dedup_val);
 } dedup SEC(".maps");
 
+/* Occurrences whose event was lost, by kind, exporter and comm (count_lost). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct da_lost_key);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Its key is built here (the BPF stack is full where events are sent). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct da_lost_key);
+} lost_scratch SEC(".maps");
+
 /*
  * Address spaces known to map a dma-buf (seen by an mmap hook or the scan).
  * The GUP-fast entry has no vma: this lookup keeps the vma search off every
@@ -390,10 +406,42 @@ static __always_inline bool count_first(struct da_dedup_key *key, __u64 n)
 	return !seen_before(key, n);
 }
 
+/*
+ * The occurrences of a key whose event was lost, counted by what the metrics
+ * need (kind, exporter, process name) before its dedup entry goes: the
+ * daemon's totals stay exact when the ring buffer overflows. The count is the
+ * entry's (an increment on another CPU between this read and the delete is
+ * the one thing lost); without an entry (dedup map full) one occurrence.
+ */
+static __always_inline void count_lost(const struct da_event *ev, const struct da_dedup_key *key)
+{
+	struct da_dedup_val *d = bpf_map_lookup_elem(&dedup, key);
+	__u64 n = d ? d->count : 1, *v;
+	__u32 zero = 0;
+	struct da_lost_key *lk = bpf_map_lookup_elem(&lost_scratch, &zero);
+
+	if (!lk)
+		return;
+	lk->kind = key->kind;
+	lk->__pad = 0;
+	__builtin_memcpy(lk->exporter, ev->exporter, sizeof(lk->exporter));
+	__builtin_memcpy(lk->comm, ev->comm, sizeof(lk->comm));
+	v = bpf_map_lookup_elem(&lost, lk);
+	if (!v && !bpf_map_update_elem(&lost, lk, &n, BPF_NOEXIST))
+		return;
+	if (!v)
+		v = bpf_map_lookup_elem(&lost, lk); /* another CPU inserted it first */
+	if (v)
+		__sync_fetch_and_add(v, n);
+	else
+		counter_add(DA_CTR_LOST_FULL);
+}
+
 static __always_inline void output(struct da_event *ev, const struct da_dedup_key *key)
 {
 	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0)) {
 		counter_add(DA_CTR_RINGBUF_LOST);
+		count_lost(ev, key);
 		/* Let the next occurrence carry the full event. */
 		bpf_map_delete_elem(&dedup, key);
 	}

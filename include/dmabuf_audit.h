@@ -88,7 +88,8 @@ enum da_counter {
 	DA_CTR_DEDUP_FULL,		   /* dedup map refused an entry: sent anyway */
 	DA_CTR_FIND_VMA_BUSY,		   /* GUP-fast calls whose vma lookup was refused */
 	DA_CTR_HOOK_BASE,		   /* + enum da_hook: dma-buf calls seen per hook */
-	DA_CTR_MAX = DA_CTR_HOOK_BASE + DA_HOOK_MAX,
+	DA_CTR_LOST_FULL = DA_CTR_HOOK_BASE + DA_HOOK_MAX, /* lost map full: not by exporter */
+	DA_CTR_MAX,
 };
 
 /*
@@ -145,6 +146,22 @@ struct da_dedup_rec {
 };
 
 _Static_assert(sizeof(struct da_dedup_rec) == 32, "da_dedup_rec layout");
+
+/*
+ * Occurrences whose event the ring buffer had no room for (their dedup entry
+ * is dropped, so that the next occurrence carries a full event), by what the
+ * metrics need to count them: kind, exporter and the process name (the
+ * suppression rules match it). The map's value is the count (__u64).
+ */
+struct da_lost_key {
+	__u32 kind;
+	__u32 __pad;
+	char exporter[DA_EXPORTER_LEN];
+	char comm[DA_COMM_LEN];
+};
+
+_Static_assert(sizeof(struct da_lost_key) == 8 + DA_EXPORTER_LEN + DA_COMM_LEN,
+	       "da_lost_key layout");
 
 /*
  * A vma made by a dma-buf mmap whose vm_file the exporter replaced (i915

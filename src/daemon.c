@@ -21,6 +21,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "finding.h"
+#include "grow.h"
 #include "io.h"
 #include "ksyms.h"
 #include "loader.h"
@@ -33,6 +34,12 @@
 
 #define DAEMON_MAX_FINDINGS 16384 /* ~7 MiB at most; further events only counted */
 #define DA_ERR_LEN	    (2 * DA_PATH_LEN + 200)
+
+/* One entry of the BPF map of occurrences whose event was lost, accounted so far. */
+struct lost_seen {
+	struct da_lost_key key;
+	uint64_t accounted;
+};
 
 struct daemon {
 	const struct da_opts *opts;
@@ -48,6 +55,9 @@ struct daemon {
 	struct vma_set vmas; /* dma-buf vmas of the last scan */
 	bool vmas_known;     /* that scan was whole: a finding not in it is gone */
 	bool vmas_lost;	     /* ENOMEM while collecting them */
+	struct lost_seen *lost; /* the BPF lost map's entries, as far as accounted */
+	size_t nlost, lost_cap;
+	uint64_t lost_read_at; /* ring-buffer-lost counter at the last read of that map */
 	char attach_table[400];
 	char last_err[DA_ERR_LEN]; /* last textfile error logged ("" once it works again) */
 };
@@ -202,6 +212,45 @@ static void scan(struct daemon *d, bool first)
 	}
 }
 
+/*
+ * Occurrences whose event the ring buffer had no room for: BPF counted them by
+ * kind, exporter and comm, so the metrics (suppressed or not, by the rules in
+ * force now) stay exact although they are not itemised.
+ */
+static void on_lost(void *ctx, const struct da_lost_key *key, uint64_t count)
+{
+	struct daemon *d = ctx;
+	struct lost_seen *l = NULL;
+	struct da_event ev = { .kind = key->kind };
+
+	for (size_t i = 0; i < d->nlost && !l; i++)
+		if (!memcmp(&d->lost[i].key, key, sizeof(*key)))
+			l = &d->lost[i];
+	if (!l) {
+		if (grow((void **)&d->lost, &d->lost_cap, d->nlost + 1, sizeof(*d->lost), 16))
+			return; /* counted at the next read */
+		l = &d->lost[d->nlost++];
+		*l = (struct lost_seen){ .key = *key };
+	}
+	if (count <= l->accounted)
+		return;
+	memcpy(ev.exporter, key->exporter, sizeof(ev.exporter));
+	memcpy(ev.comm, key->comm, sizeof(ev.comm));
+	metrics_count(&d->m, ev.exporter, DA_EXPORTER_LEN, ev.kind, count - l->accounted,
+		      suppressed(d, &ev));
+	l->accounted = count;
+}
+
+/* The lost map is read (map syscalls) only when the lost counter moved. */
+static void account_lost(struct daemon *d)
+{
+	uint64_t lost = d->m.counters[DA_CTR_RINGBUF_LOST];
+
+	if (lost == d->lost_read_at || auditor_read_lost(d->s.a, on_lost, d))
+		return;
+	d->lost_read_at = lost;
+}
+
 /* ---- the textfile ------------------------------------------------------- */
 
 static int write_textfile(struct daemon *d)
@@ -219,6 +268,7 @@ static int write_textfile(struct daemon *d)
 		d->m.counter_errors++;
 	else
 		memcpy(d->m.counters, counters, sizeof(counters));
+	account_lost(d);
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -errno;
@@ -587,6 +637,7 @@ static int stop(struct daemon *d)
 
 static void cleanup(struct daemon *d)
 {
+	free(d->lost);
 	vma_set_free(&d->vmas);
 	session_close(&d->s);
 	close_json(d->json);

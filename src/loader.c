@@ -476,6 +476,22 @@ int auditor_forget_dedup(const struct auditor *a, const struct da_dedup_key *key
 	return 0;
 }
 
+int auditor_read_lost(const struct auditor *a, lost_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(a->skel->maps.lost);
+	struct da_lost_key key, next;
+	void *prev = NULL;
+	__u64 count;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &count))
+			fn(ctx, &key, count);
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
 int auditor_take_dedup(const struct auditor *a, const struct da_dedup_key *key, uint64_t *count)
 {
 	int fd = bpf_map__fd(a->skel->maps.dedup);

@@ -68,6 +68,13 @@ uint64_t auditor_missed(const struct auditor *a);
 typedef void (*dedup_fn)(void *ctx, const struct da_dedup_key *key, uint64_t count);
 /* Calls fn for every entry of the BPF dedup map. 0 or -errno. */
 int auditor_read_dedup(const struct auditor *a, dedup_fn fn, void *ctx);
+typedef void (*lost_fn)(void *ctx, const struct da_lost_key *key, uint64_t count);
+/*
+ * Calls fn for every entry of the BPF map of occurrences whose event was lost
+ * (ring buffer full), by kind, exporter and comm. Map syscalls: call it when
+ * the ring-buffer-lost counter moved. 0 or -errno.
+ */
+int auditor_read_lost(const struct auditor *a, lost_fn fn, void *ctx);
 /* Forgets one entry of the BPF dedup map (its next event is sent in full). 0 or -errno. */
 int auditor_forget_dedup(const struct auditor *a, const struct da_dedup_key *key);
 /*

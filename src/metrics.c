@@ -178,7 +178,7 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 	counter(f, "scan_errors_total",
 		"Failed scans of dma-buf mappings (the mapped bytes of the last good scan kept).",
 		m->scan_errors);
-	counter(f, "counter_read_errors_total",
+	counter(f, "bpf_read_errors_total",
 		"Failed reads of the BPF counters (the last good values kept).",
 		m->counter_errors);
 	family(f, "findings_tracked", "gauge",

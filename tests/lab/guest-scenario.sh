@@ -398,6 +398,36 @@ run_daemon() {
 	stamp daemon-end
 }
 
+# run_daemon_churn: one long-lived process maps the buffer CHURN_N times, one mapping
+# after another (three findings each: more than the daemon's 16384-finding table, and
+# faster than it drains the ring buffer under TCG). The final textfile's counts must be
+# the trigger's exactly: findings of gone vmas forgotten, lost events counted by BPF.
+CHURN_N=6000
+run_daemon_churn() {
+	stamp churn-start
+	rm -rf /tmp/tfc && mkdir -p /tmp/tfc
+	"$AUDIT" daemon --textfile-dir /tmp/tfc --interval 1 --json-file /tmp/churn.json \
+		>/tmp/churn.out 2>/tmp/churn.err &
+	cpid=$!
+	wait_file_has /tmp/churn.err 'daemon running' 1 "$READY_WAIT" ||
+		timed_out "churn daemon: no 'daemon running' line in ${READY_WAIT} s"
+	TRIG_ARGS=$CHURN_N trigger daemon-churn test:insert_page churn
+	kill -TERM "$cpid"
+	wait "$cpid"
+	crc=$?
+	res "@@BEGIN textfile churn"
+	dump /tmp/tfc/dmabuf_audit.prom ""
+	res "@@END textfile churn"
+	res "@@BEGIN tfdir churn"
+	listdir /tmp/tfc ""
+	res "@@END tfdir churn"
+	res "@@BEGIN daemon-churn-end"
+	res "rc=$crc json_lines=$(wc -l </tmp/churn.json)"
+	dump /tmp/churn.err "stderr: "
+	res "@@END daemon-churn-end"
+	stamp churn-end
+}
+
 # report --fail-on: the same compliant GUP (gup_blocked warnings, no violation) under
 # both settings, side by side.
 run_fail_on() {
@@ -420,6 +450,7 @@ test)
 	for m in fentry kprobe; do run_mode "$m" && run_pid_filter "$m"; done
 	run_flood
 	run_daemon
+	run_daemon_churn
 	run_fail_on
 	# the host tests (tests/host) on this kernel, as on any machine they run on, where
 	# run.sh asks for them (labhost=1: LAB_HOST_KERNELS)

@@ -242,7 +242,7 @@ static const char *const families[] = {
 	"findings_dropped_total",
 	"textfile_write_errors_total",
 	"scan_errors_total",
-	"counter_read_errors_total",
+	"bpf_read_errors_total",
 	"findings_tracked",
 	"detectors_attached",
 	"start_time_seconds",
@@ -292,7 +292,7 @@ static void test_metrics_render_empty(void)
 	ASSERT_LINE(t, "dmabuf_audit_findings_dropped_total 0", "findings dropped");
 	ASSERT_LINE(t, "dmabuf_audit_textfile_write_errors_total 0", "textfile errors");
 	ASSERT_LINE(t, "dmabuf_audit_scan_errors_total 0", "scan errors");
-	ASSERT_LINE(t, "dmabuf_audit_counter_read_errors_total 0", "counter read errors");
+	ASSERT_LINE(t, "dmabuf_audit_bpf_read_errors_total 0", "counter read errors");
 	ASSERT_LINE(t, "dmabuf_audit_detectors_attached{mechanism=\"none\"} 10", "all none");
 	ASSERT_LINE(t, "dmabuf_audit_detectors_attached{mechanism=\"fentry\"} 0", "no fentry");
 	ASSERT_LINE(t, "dmabuf_audit_start_time_seconds 1700000000.250", "start time");
