@@ -66,6 +66,7 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		fputs("Usage: dmabuf-audit watch [--json] [--duration SEC] [-p PID] [-v]\n"
 		      "Stream findings as they happen until SIGINT/SIGTERM or SEC seconds\n"
 		      "(existing mappings first, from the scan; a finding again when its count grew).\n"
+		      "Past 65536 findings, new ones are printed once, marked as not followed.\n"
 		      "\n"
 		      "      --json           one JSON object per finding per line on stdout\n"
 		      "  -d, --duration SEC   stop after SEC seconds\n"

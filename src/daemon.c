@@ -532,25 +532,46 @@ static bool dir_writable_without_override(const char *dir)
 /*
  * After attach the maps are read with bpf(2), which needs CAP_BPF
  * (CAP_SYS_ADMIN before 5.8). The /proc scan reads other processes' smaps
- * and debugfs. Everything else goes.
+ * and debugfs. Everything else goes: effective, permitted, inheritable and
+ * ambient in any case, the bounding set where CAP_SETPCAP allows it (what it
+ * keeps is said). If the sets cannot be cut (capset refused), the daemon does
+ * not run on with them: an error, exit 2.
  */
-static void drop_capabilities(struct daemon *d)
+static int drop_capabilities(struct daemon *d, char *err, size_t errlen)
 {
-	uint64_t keep, eff = 0;
-	int err;
+	struct caps_outcome out;
+	char kept[512];
+	uint64_t keep;
+	int ret;
 
 	keep = caps_last() >= CAP_BPF ? 1ULL << CAP_BPF : 1ULL << CAP_SYS_ADMIN;
 	if (auditor_mech(d->s.a, DA_HOOK_SCAN) == DA_MECH_PROC)
 		keep |= 1ULL << CAP_SYS_PTRACE | 1ULL << CAP_DAC_READ_SEARCH;
 	if (!dir_writable_without_override(d->cfg.textfile_dir))
 		keep |= 1ULL << CAP_DAC_OVERRIDE;
-	err = caps_limit(keep);
-	if (err) {
-		log_msg(LOG_WARNING, "cannot drop capabilities: %s", strerror(-err));
-		return;
+	ret = caps_limit(keep, &out);
+	caps_describe(out.kept, kept, sizeof(kept));
+	if (ret) {
+		snprintf(err, errlen,
+			 "cannot drop capabilities: %s (effective and permitted still 0x%" PRIx64
+			 "): not running with them",
+			 strerror(-ret), out.kept);
+		return ret;
 	}
-	caps_effective(&eff);
-	log_msg(LOG_INFO, "capabilities now 0x%" PRIx64, eff);
+	if (!out.bounding_err) {
+		log_msg(LOG_INFO,
+			"capabilities now 0x%" PRIx64
+			" (%s), effective and permitted; bounding set reduced to them",
+			out.kept, kept);
+	} else {
+		log_msg(LOG_WARNING,
+			"capabilities now 0x%" PRIx64
+			" (%s), effective and permitted; bounding set not reduced (%s: needs CAP_SETPCAP), it stays 0x%" PRIx64,
+			out.kept, kept, strerror(-out.bounding_err), out.bounding);
+	}
+	if (out.nnp_err)
+		log_msg(LOG_WARNING, "cannot set no_new_privs: %s", strerror(-out.nnp_err));
+	return 0;
 }
 
 /* ---- the steps ------------------------------------------------------------ */
@@ -615,7 +636,9 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	ret = session_announce(&d->s); /* "ready: ..., scan done", as watch and report */
 	if (ret)
 		return ret;
-	drop_capabilities(d);
+	ret = drop_capabilities(d, err, errlen);
+	if (ret)
+		return ret;
 	ret = write_textfile(d);
 	if (ret) {
 		snprintf(err, errlen, "textfile not written: %.2000s", d->last_err);

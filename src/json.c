@@ -117,6 +117,12 @@ static void write_stack(FILE *f, const struct da_event *ev, const struct ksyms *
 
 void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count, const struct ksyms *ks)
 {
+	json_write_finding_ex(f, ev, count, ks, true);
+}
+
+void json_write_finding_ex(FILE *f, const struct da_event *ev, uint64_t count,
+			   const struct ksyms *ks, bool followed)
+{
 	char sym[192];
 
 	fprintf(f, "{\"kind\":\"%s\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"comm\":",
@@ -147,5 +153,5 @@ void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count, cons
 		fputs("null", f);
 	fprintf(f, ",\"uid\":%" PRIu32 ",\"cgroup_id\":%" PRIu64, ev->uid, (uint64_t)ev->cgroup_id);
 	write_stack(f, ev, ks);
-	fputs("}\n", f);
+	fputs(followed ? "}\n" : ",\"followed\":false}\n", f);
 }

@@ -3,6 +3,7 @@
 #ifndef DA_JSON_H
 #define DA_JSON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "dmabuf_audit.h"
@@ -25,5 +26,8 @@ struct ksyms;
  * "function+0xoff [module]"). ks may be NULL: addresses print as hex.
  */
 void json_write_finding(FILE *f, const struct da_event *ev, uint64_t count, const struct ksyms *ks);
+/* followed false: ends with "followed":false (watch: its count will not be shown again) */
+void json_write_finding_ex(FILE *f, const struct da_event *ev, uint64_t count,
+			   const struct ksyms *ks, bool followed);
 
 #endif

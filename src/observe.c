@@ -29,6 +29,7 @@ struct observe {
 	struct da_scan_stats scan;
 	bool scan_ran;
 	bool watch;
+	struct watch_state w;
 };
 
 static void warn(const char *what, int err)
@@ -41,11 +42,12 @@ static void on_finding(void *ctx, struct finding *f, const struct da_event *ev)
 {
 	struct observe *ob = ctx;
 
-	(void)ev; /* not itemised (table full): the report's totals still count it */
-	if (!ob->watch || !f || f->printed == f->count)
+	if (!ob->watch)
 		return;
-	watch_print_finding(stdout, f, ob->opts->json, f->printed != 0, &ob->s.ks);
-	f->printed = f->count;
+	if (watch_on_finding(stdout, &ob->w, f, ev, ob->opts->json, &ob->s.ks))
+		log_msg(LOG_WARNING,
+			"finding table full (%d findings): new findings are still printed, once each, but their counts are not followed",
+			MAX_FINDINGS);
 	fflush(stdout);
 }
 
@@ -77,10 +79,14 @@ static void scan_existing(struct observe *ob)
 }
 
 /* watch has no summary: what it could not see goes to stderr, if anything. */
-static void warn_losses(const struct auditor *a)
+static void warn_losses(const struct auditor *a, const struct watch_state *w)
 {
 	uint64_t c[DA_CTR_MAX], missed = auditor_missed(a);
 
+	if (w->unfollowed)
+		log_msg(LOG_WARNING,
+			"%" PRIu64 " finding events not itemised (finding table full at %d): printed once, counts not followed",
+			w->unfollowed, MAX_FINDINGS);
 	if (auditor_read_counters(a, c))
 		return;
 	if (c[DA_CTR_RINGBUF_LOST] || c[DA_CTR_FIND_VMA_BUSY] || missed)
@@ -158,7 +164,7 @@ int observe_main(const struct da_opts *o)
 		log_msg(LOG_ERR, "event loop failed: %s", strerror(-ret));
 	session_tick(&ob.s); /* final counts */
 	if (ob.watch)
-		warn_losses(ob.s.a);
+		warn_losses(ob.s.a, &ob.w);
 	else
 		found = print_report(&ob, elapsed);
 	if (found < 0)

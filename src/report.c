@@ -138,6 +138,36 @@ void watch_print_finding(FILE *f, const struct finding *fi, bool json, bool upda
 	print_event_human(f, &fi->ev, fi->count, ks, "    ");
 }
 
+bool watch_on_finding(FILE *out, struct watch_state *w, struct finding *f,
+		      const struct da_event *ev, bool json, const struct ksyms *ks)
+{
+	char ts[16];
+	time_t t;
+	bool first;
+
+	if (f) {
+		if (f->printed == f->count)
+			return false;
+		watch_print_finding(out, f, json, f->printed != 0, ks);
+		f->printed = f->count;
+		return false;
+	}
+	/* not itemised: shown from the event, once; the totals still count it */
+	first = !w->full_said;
+	w->full_said = true;
+	w->unfollowed++;
+	if (json) {
+		json_write_finding_ex(out, ev, 1, ks, false);
+		return first;
+	}
+	t = time(NULL);
+	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
+	fprintf(out, "%s %s %s (count not followed: finding table full)\n", ts,
+		kind_is_violation(ev->kind) ? "VIOLATION" : "WARNING", kind_name(ev->kind));
+	print_event_human(out, ev, 1, ks, "    ");
+	return first;
+}
+
 static void print_section(FILE *f, const struct report_data *r, bool violations)
 {
 	uint32_t last_kind = DA_KIND_NONE;

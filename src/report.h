@@ -38,6 +38,19 @@ bool report_fails(const struct report_data *r, bool on_warning);
 /* A finding as watch shows it: first occurrence, or its count grew (update). */
 void watch_print_finding(FILE *f, const struct finding *fi, bool json, bool update,
 			 const struct ksyms *ks);
+/* What watch could not follow (observe.c keeps one). */
+struct watch_state {
+	uint64_t unfollowed; /* new findings printed once: the table could not itemise them */
+	bool full_said;	     /* watch_on_finding() asked for the one stderr notice */
+};
+/*
+ * watch, for each finding callback of the session: f new or grown is printed
+ * (and f->printed updated); f NULL (the finding set could not itemise ev) prints
+ * ev once, count 1, marked as not followed. Returns true the first time a
+ * finding could not be itemised: the caller says so once on stderr.
+ */
+bool watch_on_finding(FILE *out, struct watch_state *w, struct finding *f,
+		      const struct da_event *ev, bool json, const struct ksyms *ks);
 void report_print_human(FILE *f, const struct report_data *r);
 /* Findings as JSON lines, mapping lines, then one {"summary": {...}} line. */
 void report_print_json(FILE *f, const struct report_data *r);

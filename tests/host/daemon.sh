@@ -294,6 +294,7 @@ daemon_execed() {
 # background with that environment, stdout/stderr in $tmp/NAME.out/.err; sets
 # tpid (its timeout wrapper), dpid (the daemon itself), dname=LABEL and dcmd.
 # 1 if it never exec'ed.
+wrap=() # a command the daemon runs under (setpriv), for one run
 start_daemon() {
 	local name=$1 env=()
 	dname=$2
@@ -305,7 +306,7 @@ start_daemon() {
 	shift
 	dcmd="${env[*]} dmabuf-audit daemon $*"
 	dpid=
-	timeout -k 5 900 env "${env[@]}" "$BIN" daemon "$@" \
+	timeout -k 5 900 env "${env[@]}" "${wrap[@]}" "$BIN" daemon "$@" \
 		</dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	tpid=$!
 	procs+=("$tpid")
@@ -545,7 +546,8 @@ have_bpf_caps || why="not root (uid $(id -u), no CAP_BPF and CAP_PERFMON)"
 if [ -n "$why" ]; then
 	for g in "daemon with a notify socket: READY, STATUS, textfile, pid file, capabilities, watchdog, SIGHUP, SIGTERM" \
 		"daemon without NOTIFY_SOCKET: a new interval on SIGHUP, SIGINT" "daemon under journald" \
-		"daemon on an abstract NOTIFY_SOCKET" "daemon keeping CAP_DAC_OVERRIDE for its textfile directory"; do
+		"daemon on an abstract NOTIFY_SOCKET" "daemon keeping CAP_DAC_OVERRIDE for its textfile directory" \
+		"daemon without CAP_SETPCAP"; do
 		skip "$g: $why"
 	done
 	summary
@@ -619,11 +621,27 @@ expect_warnings() {
 	check $? "$desc: $2 warning line(s) in ${1##*/}" "$2" "$n: $(grep 'warning:' "$1" | tr '\n' ' ')"
 }
 
-# expect_caps PID WANT: CapEff, CapPrm and CapBnd of PID are WANT (a number).
+# cap_names SET: the names of the capabilities in SET (a number) the daemon
+# may keep, as its "capabilities now" line gives them (by number).
+cap_names() {
+	local c n out=
+	for c in 1:CAP_DAC_OVERRIDE 2:CAP_DAC_READ_SEARCH 19:CAP_SYS_PTRACE 21:CAP_SYS_ADMIN 39:CAP_BPF; do
+		n=${c%%:*}
+		(($1 >> n & 1)) && out="${out:+$out, }${c#*:}"
+	done
+	echo "$out"
+}
+# caps_line SET: the daemon's line when effective, permitted and bounding set are SET
+caps_line() {
+	echo "dmabuf-audit: capabilities now 0x$(printf '%x' "$1") ($(cap_names "$1")), effective and permitted; bounding set reduced to them"
+}
+
+# expect_caps PID WANT [SUFFIX [SETS]]: CapEff, CapPrm and CapBnd (or SETS) of
+# PID are WANT (a number).
 expect_caps() {
 	local c v want
 	want=$(printf '%016x' "$2")
-	for c in CapEff CapPrm CapBnd; do
+	for c in ${4:-CapEff CapPrm CapBnd}; do
 		v=$(awk -v c="$c:" '$1 == c { print $2 }' "/proc/$1/status")
 		[ "$v" = "$want" ]
 		check $? "$desc: $c $want$3" "$want" "'$v'"
@@ -685,7 +703,7 @@ else
 
 	# capabilities after attach; its textfile dir is root's: no CAP_DAC_OVERRIDE
 	expect_caps "$dpid" "$caps_base" " (CAP_BPF$([ "$E_SCAN" = proc ] && echo ", CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH: /proc scan"); no CAP_DAC_OVERRIDE: $tf is root's)"
-	expect_line "$tmp/d1.err" "dmabuf-audit: capabilities now 0x$(printf '%x' "$caps_base")"
+	expect_line "$tmp/d1.err" "$(caps_line "$caps_base")"
 
 	# the textfile
 	prom_file=$tf/dmabuf_audit.prom
@@ -1015,7 +1033,7 @@ else
 	desc=$dname
 	ok "$desc: running ($dcmd)"
 	expect_caps "$dpid" "$caps_dac" " (with CAP_DAC_OVERRIDE: $tf5 is uid 65534's, 0755)"
-	expect_line "$tmp/d5.err" "dmabuf-audit: capabilities now 0x$(printf '%x' "$caps_dac")"
+	expect_line "$tmp/d5.err" "$(caps_line "$caps_dac")"
 	lu=$(last_update "$tf5/dmabuf_audit.prom")
 	wait_until $((WAIT_S * 1000)) changed "$tf5/dmabuf_audit.prom" "$lu"
 	check $? "$desc: textfile rewritten there after the drop" "a new last_update within $WAIT_S s" \
@@ -1025,6 +1043,36 @@ else
 	check $? "$desc: SIGTERM, exit 0" "exit 0 within 30 s" "exit $rc, ended in time: $stopped"
 	expect_not_contains "$tmp/d5.err" "textfile not updated"
 	expect_promtool_ok "$tf5/dmabuf_audit.prom" "$desc: final textfile"
+fi
+
+# ---- without CAP_SETPCAP: the bounding set stays, every other set is cut -----
+
+bnd=0x$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status)
+if ! command -v setpriv >/dev/null; then
+	skip "daemon without CAP_SETPCAP: no setpriv here"
+elif ! ((bnd >> 8 & 1)); then
+	skip "daemon without CAP_SETPCAP: this shell has none to take away"
+else
+	# exec as root: permitted = bounding set, so CAP_SETPCAP is gone from both
+	wrap=(setpriv --bounding-set=-setpcap)
+	bnd_left=$((bnd & ~(1 << 8)))
+	if ! start_daemon d6 "daemon without CAP_SETPCAP" -- --config "$plain" \
+		--textfile-dir "$tf" --json-file "$tmp/d6.json" ||
+		! wait_until $((WAIT_S * 1000)) grep -q 'daemon running' "$tmp/d6.err"; then
+		fail "daemon without CAP_SETPCAP: expected it running within $WAIT_S s, saw stderr $(show "$tmp/d6.err")"
+		stop_daemon KILL
+	else
+		desc=$dname
+		ok "$desc: running (setpriv --bounding-set=-setpcap $dcmd)"
+		expect_caps "$dpid" "$caps_base" " (cut without CAP_SETPCAP)" "CapEff CapPrm"
+		expect_caps "$dpid" 0 " (cut without CAP_SETPCAP)" "CapInh CapAmb"
+		expect_caps "$dpid" "$bnd_left" " (not reducible without CAP_SETPCAP)" "CapBnd"
+		expect_line "$tmp/d6.err" "dmabuf-audit: warning: capabilities now 0x$(printf '%x' "$caps_base") ($(cap_names "$caps_base")), effective and permitted; bounding set not reduced (Operation not permitted: needs CAP_SETPCAP), it stays 0x$(printf '%x' "$bnd_left")"
+		stop_daemon TERM
+		[ "$stopped" = yes ] && [ "$rc" -eq 0 ]
+		check $? "$desc: SIGTERM, exit 0" "exit 0 within 30 s" "exit $rc, ended in time: $stopped"
+	fi
+	wrap=()
 fi
 
 summary

@@ -22,6 +22,7 @@ extern const struct unit_suite unit_suite_notify;
 extern const struct unit_suite unit_suite_log;
 extern const struct unit_suite unit_suite_grow;
 extern const struct unit_suite unit_suite_io;
+extern const struct unit_suite unit_suite_caps;
 
 /* clang-format off */
 static const struct unit_suite *const suites[] = {
@@ -38,10 +39,17 @@ static const struct unit_suite *const suites[] = {
 	&unit_suite_log,
 	&unit_suite_grow,
 	&unit_suite_io,
+	&unit_suite_caps,
 };
 /* clang-format on */
 
 static unsigned int cur_failures;
+static const char *cur_skip;
+
+void unit_skip(const char *why)
+{
+	cur_skip = why;
+}
 
 bool unit_failed(void)
 {
@@ -391,7 +399,7 @@ bool unit_check_json(const char *file, int line, const char *what, const char *s
 
 int main(int argc, char **argv)
 {
-	unsigned int passed = 0, failed = 0;
+	unsigned int passed = 0, failed = 0, skipped = 0;
 	const char *filter = argc > 1 ? argv[1] : NULL;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -402,16 +410,20 @@ int main(int argc, char **argv)
 			if (filter && !strstr(t->name, filter))
 				continue;
 			cur_failures = 0;
+			cur_skip = NULL;
 			t->fn();
 			if (cur_failures) {
 				failed++;
 				printf("FAIL - %s\n", t->name);
+			} else if (cur_skip) {
+				skipped++;
+				printf("skip - %s: %s\n", t->name, cur_skip);
 			} else {
 				passed++;
 				printf("ok - %s\n", t->name);
 			}
 		}
 	}
-	printf("%u passed, %u failed\n", passed, failed);
+	printf("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

@@ -407,6 +407,84 @@ static void test_report_watch_event(void)
 	free(out);
 }
 
+/*
+ * watch with a full finding table (2 here, 65536 in watch): every new finding
+ * is still printed, once, count 1, marked as not followed; the first one asks
+ * for the stderr notice, later ones do not; a grown count of an itemised
+ * finding is printed again, an unchanged one not.
+ */
+static void test_report_watch_table_full(void)
+{
+	struct da_event e1 = ev_make(DA_KIND_GUP_ON_DMABUF, 42, 0x7f0000010000);
+	struct da_event e2 = ev_make(DA_KIND_PAGE_INSERT_ON_DMABUF, 42, 0x7f0000020000);
+	struct da_event e3 = ev_make(DA_KIND_MMAP_WITHOUT_PFNMAP, 43, 0x7f0000030000);
+	struct da_event e4 = ev_make(DA_KIND_GUP_ON_DMABUF, 44, 0x7f0000040000);
+	struct da_dedup_key k1 = { .kind = e1.kind, .pid = e1.pid, .inode = e1.inode,
+				   .vm_start = e1.vm_start };
+	struct watch_state w = { 0 };
+	struct finding_set set;
+	struct finding *f;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	bool said[5];
+
+	if (!ASSERT_OK_PTR(out, "open_memstream"))
+		return;
+	gup_flags_reset();
+	finding_set_init(&set, 2);
+	f = finding_set_add(&set, &e1);
+	said[0] = watch_on_finding(out, &w, f, &e1, true, NULL);
+	f = finding_set_add(&set, &e2);
+	said[1] = watch_on_finding(out, &w, f, &e2, true, NULL);
+	f = finding_set_add(&set, &e3); /* full: NULL */
+	ASSERT_NULL(f, "third finding does not fit a set of 2");
+	said[2] = watch_on_finding(out, &w, f, &e3, true, NULL);
+	f = finding_set_add(&set, &e4);
+	said[3] = watch_on_finding(out, &w, f, &e4, true, NULL);
+	f = finding_set_update(&set, &k1, 5); /* e1 grew to 5 */
+	said[4] = watch_on_finding(out, &w, f, &f->ev, true, NULL);
+	watch_on_finding(out, &w, f, &f->ev, true, NULL); /* unchanged: nothing */
+	fclose(out);
+
+	ASSERT_FALSE(said[0] || said[1], "no notice while the table has room");
+	ASSERT_TRUE(said[2], "notice at the first finding that does not fit");
+	ASSERT_FALSE(said[3] || said[4], "notice only once");
+	ASSERT_EQ_U64(w.unfollowed, 2, "findings printed but not followed");
+	ASSERT_EQ_U64(set.dropped, 2, "set's dropped (report: findings_dropped)");
+	ASSERT_JSON_LINES(buf, "watch --json lines");
+	ASSERT_HAS_STR(buf, "\"pid\":43,", "third finding printed");
+	ASSERT_HAS_STR(buf, "\"pid\":44,", "fourth finding printed");
+	ASSERT_HAS_STR(buf, "\"stack\":[],\"followed\":false}\n",
+		       "not-followed line marked");
+	ASSERT_HAS_STR(buf, "\"pid\":42,\"tid\":43,\"comm\":\"dmabuf-trigger\",\"exporter\":\"test_insert_page\",\"inode\":4567,\"size\":16384,\"vm_start\":\"0x7f0000010000\",\"vm_end\":\"0x7f0000014000\",\"vm_flags\":\"0x100000fb\",\"addr\":\"0x7f0000010000\",\"count\":5,",
+		       "grown count of an itemised finding printed");
+	{
+		size_t lines = 0, marked = 0;
+
+		for (char *p = buf; (p = strchr(p, '\n')); p++)
+			lines++;
+		for (char *p = buf; (p = strstr(p, "\"followed\":false")); p++)
+			marked++;
+		ASSERT_EQ_U64(lines, 5, "lines: 2 new, 2 not followed, 1 grown");
+		ASSERT_EQ_U64(marked, 2, "lines marked not followed");
+	}
+	free(buf);
+
+	/* human: the head says it */
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	if (ASSERT_OK_PTR(out, "open_memstream")) {
+		watch_on_finding(out, &w, NULL, &e3, false, NULL);
+		fclose(out);
+		ASSERT_HAS_STR(buf, " VIOLATION mmap_without_pfnmap (count not followed: finding table full)\n",
+			       "human head of a not-followed finding");
+		ASSERT_HAS_STR(buf, "process 43 (dmabuf-trigger)", "its process line");
+		free(buf);
+	}
+	finding_set_free(&set);
+}
+
 /* scan_kinds (findings of the scan) count like the BPF counters. */
 static void test_report_scan_kinds(void)
 {
@@ -783,6 +861,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_report_human),
 	UNIT_TEST(test_report_human_hostile),
 	UNIT_TEST(test_report_watch_event),
+	UNIT_TEST(test_report_watch_table_full),
 	UNIT_TEST(test_report_scan_kinds),
 	UNIT_TEST(test_report_json_mappings),
 	UNIT_TEST(test_report_json_no_scan),

@@ -44,6 +44,8 @@ bool unit_check_strstr(const char *file, int line, const char *what, const char 
 bool unit_check_bool(const char *file, int line, const char *what, bool seen, bool expected);
 /* p as a number: GCC takes a const void * argument for a read of *p */
 bool unit_check_ptr(const char *file, int line, const char *what, uintptr_t p, bool want_null);
+/* The running test could not run here (why: a literal); shown as skip, not ok. */
+void unit_skip(const char *why);
 /* True once an assertion of the running test has failed. */
 bool unit_failed(void);
 /* Prints s, escaping non-printable bytes, so FAIL lines stay one line. */
