@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -39,13 +40,15 @@ int append_whole(int fd, const void *buf, size_t len)
 	return ret;
 }
 
-/* fd is ours to write: a regular file with no other link. */
-static int check_own_file(int fd, const char **why)
+/* fd is ours to write: a regular file with no other link (or, if allowed, /dev/null-like). */
+static int check_own_file(int fd, bool chr_ok, const char **why)
 {
 	struct stat st;
 
 	if (fstat(fd, &st))
 		return -errno;
+	if (chr_ok && S_ISCHR(st.st_mode)) /* /dev/null: only root can plant a device */
+		return 0;
 	if (!S_ISREG(st.st_mode)) {
 		*why = "not a regular file";
 		return -EINVAL;
@@ -57,7 +60,7 @@ static int check_own_file(int fd, const char **why)
 	return 0;
 }
 
-static int open_own_file(const char *path, int flags, mode_t mode, const char **why)
+static int open_own_file(const char *path, int flags, bool chr_ok, mode_t mode, const char **why)
 {
 	int fd, ret;
 
@@ -75,7 +78,7 @@ static int open_own_file(const char *path, int flags, mode_t mode, const char **
 		}
 		if (fd < 0)
 			return -errno;
-		ret = check_own_file(fd, why);
+		ret = check_own_file(fd, chr_ok, why);
 	} else {
 		return -errno;
 	}
@@ -90,10 +93,10 @@ static int open_own_file(const char *path, int flags, mode_t mode, const char **
 
 int open_append_file(const char *path, mode_t mode, const char **why)
 {
-	return open_own_file(path, O_WRONLY | O_APPEND, mode, why);
+	return open_own_file(path, O_WRONLY | O_APPEND, true, mode, why);
 }
 
 int open_rw_file(const char *path, mode_t mode, const char **why)
 {
-	return open_own_file(path, O_RDWR, mode, why);
+	return open_own_file(path, O_RDWR, false, mode, why);
 }

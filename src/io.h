@@ -24,7 +24,8 @@ int append_whole(int fd, const void *buf, size_t len);
  * it should not), never a file with other hard links (we would append to, or
  * truncate, a file of someone else's). A file created here gets mode, not
  * what the umask leaves of it. fd (O_CLOEXEC, blocking) or -errno; for a file
- * refused by kind, -EINVAL and *why says what it is.
+ * refused by kind, -EINVAL and *why says what it is. The JSON log may also be
+ * a character device (/dev/null: only root can make one).
  */
 int open_append_file(const char *path, mode_t mode, const char **why); /* O_WRONLY|O_APPEND */
 int open_rw_file(const char *path, mode_t mode, const char **why);	/* O_RDWR */

@@ -29,6 +29,9 @@
  *   da-oracle as UID:GID CMD [ARGS...]
  *                              no supplementary groups, GID, UID, no capabilities at all
  *                              (effective, permitted, inheritable, ambient), then exec
+ *   da-oracle no-setpcap CMD [ARGS...]
+ *                              CAP_SETPCAP dropped from the bounding set, then exec (as
+ *                              root: the permitted set is the bounding set after exec)
  *   da-oracle monotonic-us     CLOCK_MONOTONIC in microseconds
  *   da-oracle notify-listen SOCKET OUT
  *                              a systemd notify socket: AF_UNIX datagrams at SOCKET
@@ -573,6 +576,15 @@ static int cmd_locked(const char *path)
 	return 0;
 }
 
+/* CAP_SETPCAP out of the bounding set (what util-linux setpriv --bounding-set=-setpcap does). */
+static int cmd_no_setpcap(char **argv)
+{
+	if (prctl(PR_CAPBSET_DROP, 8 /* CAP_SETPCAP */, 0, 0, 0))
+		die(1, "PR_CAPBSET_DROP CAP_SETPCAP: %s", strerror(errno));
+	execvp(argv[0], argv);
+	die(1, "exec %s: %s", argv[0], strerror(errno));
+}
+
 static int cmd_as(const char *ids, char **argv)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -683,7 +695,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: da-oracle fentry FUNC | kprobe FUNC | iter | btf-func NAME | member STRUCT MEMBER |\n"
 		"       ksym NAME | btf-rename IN OUT OLD NEW | dmabuf-vmas | locked FILE |\n"
-		"       as UID:GID CMD [ARGS...] | monotonic-us | notify-listen SOCKET OUT\n");
+		"       as UID:GID CMD [ARGS...] | no-setpcap CMD [ARGS...] | monotonic-us |\n"
+		"       notify-listen SOCKET OUT\n");
 	exit(2);
 }
 
@@ -713,6 +726,8 @@ int main(int argc, char **argv)
 		return cmd_locked(argv[2]);
 	if (!strcmp(c, "as") && n >= 2)
 		return cmd_as(argv[2], argv + 3);
+	if (!strcmp(c, "no-setpcap") && n >= 1)
+		return cmd_no_setpcap(argv + 2);
 	if (!strcmp(c, "monotonic-us") && n == 0)
 		return cmd_monotonic_us();
 	if (!strcmp(c, "notify-listen") && n == 2)

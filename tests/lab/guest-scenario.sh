@@ -406,8 +406,9 @@ CHURN_N=6000
 run_daemon_churn() {
 	stamp churn-start
 	rm -rf /tmp/tfc && mkdir -p /tmp/tfc
-	"$AUDIT" daemon --textfile-dir /tmp/tfc --interval 1 --json-file /tmp/churn.json \
-		>/tmp/churn.out 2>/tmp/churn.err &
+	echo "# no suppressions: every count is the trigger's" >/tmp/churn.conf
+	"$AUDIT" daemon --config /tmp/churn.conf --textfile-dir /tmp/tfc --interval 1 \
+		--json-file /tmp/churn.json >/tmp/churn.out 2>/tmp/churn.err &
 	cpid=$!
 	wait_file_has /tmp/churn.err 'daemon running' 1 "$READY_WAIT" ||
 		timed_out "churn daemon: no 'daemon running' line in ${READY_WAIT} s"

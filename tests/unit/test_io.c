@@ -116,6 +116,12 @@ static void test_io_open_own_files(void)
 	}
 	unlink(path);
 
+	fd = open_append_file("/dev/null", 0644, &why);
+	ASSERT_TRUE(fd >= 0, "/dev/null taken as a JSON log");
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ_INT(open_rw_file("/dev/null", 0644, &why), -EINVAL, "/dev/null refused as a pid file");
+
 	ASSERT_EQ_INT(symlink(other, path), 0, "symlink");
 	fd = open_append_file(path, 0644, &why);
 	ASSERT_EQ_INT(fd, -ELOOP, "symlink refused");
