@@ -72,11 +72,15 @@ int ksyms_load(struct ksyms *ks, FILE *f)
 	return 0;
 }
 
-int ksyms_open(struct ksyms *ks, const char *path)
+int ksyms_open(struct ksyms *ks, const char *path, const char *modules)
 {
 	memset(ks, 0, sizeof(*ks));
 	ks->src = fopen(path, "re");
-	return ks->src ? 0 : -errno;
+	if (!ks->src)
+		return -errno;
+	if (modules)
+		ks->mods_src = fopen(modules, "re");
+	return 0;
 }
 
 int ksyms_ensure(struct ksyms *ks)
@@ -87,25 +91,163 @@ int ksyms_ensure(struct ksyms *ks)
 	return ksyms_reload(ks);
 }
 
+/*
+ * One /proc/modules line: "name size refcount deps state address [taint]". The
+ * refcount and state change while a module is used; name, size and address only
+ * when it is loaded or unloaded (or its init code freed). 1 when parsed.
+ */
+static int parse_module(const char *line, char *name, size_t nlen, uint64_t *size, uint64_t *base)
+{
+	char fmt[64];
+
+	snprintf(fmt, sizeof(fmt), "%%%zus %%" SCNu64 " %%*s %%*s %%*s %%" SCNx64, nlen - 1);
+	return sscanf(line, fmt, name, size, base) == 3;
+}
+
+/* FNV-1a over the bytes, continuing from h. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/*
+ * Reads f (/proc/modules) from its start: its fingerprint (every module's name,
+ * size and address), and when text is not NULL a copy of what was read (malloc'd,
+ * *text_len bytes). 0 or -errno.
+ */
+static int read_modules(FILE *f, uint64_t *fp, char **text, size_t *text_len)
+{
+	char line[512], name[128];
+	uint64_t h = 0xcbf29ce484222325ull, size, base;
+	FILE *copy = NULL;
+	int ret = 0;
+
+	if (text) {
+		*text = NULL;
+		copy = open_memstream(text, text_len);
+		if (!copy)
+			return -ENOMEM;
+	}
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (copy)
+			fputs(line, copy);
+		if (!parse_module(line, name, sizeof(name), &size, &base))
+			continue;
+		h = fnv(h, name, strlen(name) + 1);
+		h = fnv(h, &size, sizeof(size));
+		h = fnv(h, &base, sizeof(base));
+	}
+	if (ferror(f))
+		ret = -EIO;
+	clearerr(f);
+	if (copy && fclose(copy) && !ret)
+		ret = -ENOMEM;
+	if (ret && text) {
+		free(*text);
+		*text = NULL;
+	}
+	*fp = h;
+	return ret;
+}
+
+static int by_base(const void *a, const void *b)
+{
+	const struct kmod *x = a, *y = b;
+
+	return x->base < y->base ? -1 : x->base > y->base;
+}
+
+int ksyms_load_modules(struct ksyms *ks, FILE *f)
+{
+	char line[512], name[128];
+	uint64_t size, base;
+	int ret = 0;
+
+	while (!ret && fgets(line, sizeof(line), f)) {
+		struct kmod *m;
+
+		if (!parse_module(line, name, sizeof(name), &size, &base) || !base || !size ||
+		    base + size < base)
+			continue; /* hidden (kptr_restrict) or malformed */
+		if (grow((void **)&ks->mods, &ks->mcap, ks->nmods + 1, sizeof(*ks->mods), 64))
+			return -ENOMEM;
+		m = &ks->mods[ks->nmods];
+		m->base = base;
+		m->size = size;
+		ret = add_string(ks, name, &m->name);
+		if (!ret)
+			ks->nmods++;
+	}
+	if (ks->nmods > 1)
+		qsort(ks->mods, ks->nmods, sizeof(*ks->mods), by_base);
+	return ret;
+}
+
 int ksyms_reload(struct ksyms *ks)
 {
 	struct ksyms fresh;
-	FILE *src = ks->src;
+	FILE *src = ks->src, *msrc = ks->mods_src;
+	int have_mods = 0;
+	char *mtext = NULL;
+	size_t mlen = 0;
+	uint64_t fp = 0;
 	int ret;
 
 	if (!src)
 		return -ENOENT;
+	/*
+	 * The modules first: one loaded between the two reads has symbols but no
+	 * extent (named by KSYMS_MOD_SLACK), and the next refresh sees it; read
+	 * after, it would have an extent without symbols.
+	 */
+	if (msrc && !read_modules(msrc, &fp, &mtext, &mlen))
+		have_mods = 1; /* else no extents this time; the fingerprint stays 0 */
 	rewind(src);
 	ret = ksyms_load(&fresh, src);
 	clearerr(src);
+	if (!ret && have_mods) {
+		/* fmemopen() of 0 bytes fails: no module loaded, nothing to read */
+		FILE *mf = mlen ? fmemopen(mtext, mlen, "r") : NULL;
+
+		ret = !mlen ? 0 : mf ? ksyms_load_modules(&fresh, mf) : -ENOMEM;
+		if (mf)
+			fclose(mf);
+		if (ret)
+			ksyms_free(&fresh);
+	}
+	free(mtext);
 	if (ret)
 		return ret;
 	ks->src = NULL;
+	ks->mods_src = NULL;
 	ksyms_free(ks);
 	*ks = fresh;
 	ks->src = src;
+	ks->mods_src = msrc;
+	ks->mods_fp = fp;
 	ks->tried = 1;
 	return 0;
+}
+
+int ksyms_refresh(struct ksyms *ks)
+{
+	uint64_t fp;
+	int ret;
+
+	if (!ks || !ks->src || !ks->mods_src || !ks->tried)
+		return 0;
+	ret = read_modules(ks->mods_src, &fp, NULL, NULL);
+	if (ret)
+		return ret;
+	if (fp == ks->mods_fp)
+		return 0;
+	ret = ksyms_reload(ks);
+	return ret ? ret : 1;
 }
 
 void ksyms_free(struct ksyms *ks)
@@ -114,6 +256,9 @@ void ksyms_free(struct ksyms *ks)
 		return;
 	if (ks->src)
 		fclose(ks->src);
+	if (ks->mods_src)
+		fclose(ks->mods_src);
+	free(ks->mods);
 	free(ks->syms);
 	free(ks->strings);
 	memset(ks, 0, sizeof(*ks));
@@ -143,12 +288,65 @@ const char *ksyms_frame(const struct ksyms *ks, uint64_t addr, char *buf, size_t
 	return n >= 6 && !strcmp(s + n - 6, " [bpf]") ? NULL : s;
 }
 
-/* Past the last symbol or far from any: not a text address we know. */
+/* The module whose extent holds addr, NULL if none (or no extents known). */
+static const struct kmod *module_at(const struct ksyms *ks, uint64_t addr)
+{
+	size_t lo = 0, hi = ks->nmods;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->mods[mid].base <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || addr - ks->mods[lo - 1].base >= ks->mods[lo - 1].size)
+		return NULL;
+	return &ks->mods[lo - 1];
+}
+
+/* The extent of the module named name (a kallsyms module name), NULL if unknown. */
+static const struct kmod *module_named(const struct ksyms *ks, const char *name)
+{
+	for (size_t i = 0; i < ks->nmods; i++)
+		if (!strcmp(ks->strings + ks->mods[i].name, name))
+			return &ks->mods[i];
+	return NULL;
+}
+
+/* Not a module of /proc/modules: BPF programs, ftrace and kprobe trampolines. */
+static int pseudo_module(const char *mod)
+{
+	return !strcmp(mod, "bpf") || !strncmp(mod, "__builtin__", 11);
+}
+
+/*
+ * The symbol that names addr, NULL when none does (see ksyms_describe): never a
+ * neighbour's symbol for code the table does not know, as a module loaded after
+ * the table was read.
+ */
 static const struct ksym *near(const struct ksyms *ks, uint64_t addr)
 {
 	const struct ksym *s = ks && ks->len ? find(ks, addr) : NULL;
+	const struct kmod *in, *own;
+	const char *mod;
 
-	return s && addr - s->addr <= 0x100000 ? s : NULL;
+	if (!s)
+		return NULL;
+	mod = ks->strings + s->module;
+	in = module_at(ks, addr);
+	if (in) /* inside a module: only its own symbols name it */
+		return strcmp(ks->strings + in->name, mod) ? NULL : s;
+	if (!*mod || pseudo_module(mod))
+		return addr - s->addr <= 0x100000 ? s : NULL;
+	own = ks->nmods ? module_named(ks, mod) : NULL;
+	if (own) /* a module symbol outside its module's extent */
+		return NULL;
+	/* no extent known: up to the module's next symbol, or a plausible function size */
+	if (s + 1 < ks->syms + ks->len && !strcmp(ks->strings + s[1].module, mod))
+		return s;
+	return addr - s->addr <= KSYMS_MOD_SLACK ? s : NULL;
 }
 
 int ksyms_known(const struct ksyms *ks, uint64_t addr)
@@ -164,7 +362,7 @@ const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, int with_offse
 	char off[24] = "";
 
 	if (!s) {
-		snprintf(buf, len, "0x%" PRIx64, addr);
+		snprintf(buf, len, "%s", KSYMS_UNKNOWN);
 		return buf;
 	}
 	if (with_offset || addr != s->addr)

@@ -13,38 +13,75 @@ struct ksym {
 	uint32_t module; /* 0: built-in */
 };
 
+/* A loaded module's extent, from /proc/modules: [base, base + size). */
+struct kmod {
+	uint64_t base, size;
+	uint32_t name; /* offset into ksyms.strings */
+};
+
+/* Unknown addresses (no symbol, or past the end of a module's code) print as this. */
+#define KSYMS_UNKNOWN "[unknown]"
+/* Without a module extent: how far past a module's last symbol its code may go. */
+#define KSYMS_MOD_SLACK 0x2000
+
 struct ksyms {
 	struct ksym *syms; /* sorted by address */
 	size_t len, cap;
 	char *strings;
 	size_t slen, scap;
+	struct kmod *mods; /* sorted by base; only modules whose address is shown */
+	size_t nmods, mcap;
 	/*
-	 * /proc/kallsyms kept open to read again (ksyms_reload): the kernel decides
-	 * at open whether its reader may see addresses (CAP_SYSLOG), so a daemon that
-	 * drops its capabilities still reads real ones.
+	 * /proc/kallsyms and /proc/modules kept open to read again (ksyms_reload,
+	 * ksyms_refresh): the kernel decides at open whether its reader may see
+	 * addresses (CAP_SYSLOG), so a daemon that drops its capabilities still
+	 * reads real ones.
 	 */
-	FILE *src;
-	int tried; /* ksyms_ensure() read src (or failed to): not again */
+	FILE *src, *mods_src;
+	uint64_t mods_fp; /* fingerprint of /proc/modules (names, sizes, bases) when read */
+	int tried;	  /* ksyms_ensure() read src (or failed to): not again */
 };
 
 /*
- * Opens path (/proc/kallsyms) for reading when first needed (ksyms_ensure): parsing
- * it is the dearest step of a start (~0.5 s under QEMU) and most runs never print
- * a kernel address. 0 or -errno.
+ * Opens path (/proc/kallsyms) and modules (/proc/modules, NULL: none) for reading
+ * when first needed (ksyms_ensure): parsing kallsyms is the dearest step of a start
+ * (~0.5 s under QEMU) and most runs never print a kernel address. 0 or -errno of
+ * path (a modules file that cannot be opened only loses module extents).
  */
-int ksyms_open(struct ksyms *ks, const char *path);
+int ksyms_open(struct ksyms *ks, const char *path, const char *modules);
 /* Reads the opened file the first time it is called. 0 or -errno (then an empty table). */
 int ksyms_ensure(struct ksyms *ks);
 /* Reads text symbols from f (kallsyms format). 0 or -errno. Addresses all
  * zero (kptr_restrict) give an empty table: lookups then fail. */
 int ksyms_load(struct ksyms *ks, FILE *f);
-/* Reads ks->src again from its start; the old table stays if that fails. 0 or -errno. */
+/*
+ * Reads module extents from f (/proc/modules format) into a loaded table: a
+ * module symbol is then named only inside its module. Modules whose address
+ * is hidden (0: kptr_restrict) are left out. 0 or -errno.
+ */
+int ksyms_load_modules(struct ksyms *ks, FILE *f);
+/*
+ * Reads ks->mods_src then ks->src again from their start; the old table stays
+ * if that fails. 0 or -errno.
+ */
 int ksyms_reload(struct ksyms *ks);
+/*
+ * Reads ks->mods_src again (cheap: one line per module) and, when a module came or
+ * went since the table was read, the whole table (ksyms_reload). 1 when read again,
+ * 0 when unchanged (or nothing to compare: no modules file), -errno.
+ */
+int ksyms_refresh(struct ksyms *ks);
 void ksyms_free(struct ksyms *ks); /* NULL-safe; closes src */
 
 /*
  * "func+0x1a [module]" (exact: "func [module]" when with_offset is false
- * and addr is the symbol's start); "0xADDR" when unknown. Returns buf.
+ * and addr is the symbol's start); KSYMS_UNKNOWN when unknown: never a raw
+ * kernel address (KASLR). An address is unknown when no symbol is at or below
+ * it, when it lies inside a module's extent but the symbol below is not that
+ * module's (a module loaded after the table was read), past the extent of the
+ * symbol's module, or (no extent known) more than KSYMS_MOD_SLACK past a
+ * module's last symbol, or more than 1 MiB past a built-in or pseudo-module
+ * ([bpf], [__builtin__*]) symbol. Returns buf.
  */
 const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, int with_offset, char *buf,
 			   size_t len);
@@ -59,7 +96,7 @@ const char *ksyms_frame(const struct ksyms *ks, uint64_t addr, char *buf, size_t
  * -ENOENT when the table is empty (unreadable, or addresses hidden): cannot tell.
  */
 int ksyms_has(const struct ksyms *ks, const char *name);
-/* Is addr a text address the table names (not "0x...")? */
+/* Is addr a text address the table names (not KSYMS_UNKNOWN)? */
 int ksyms_known(const struct ksyms *ks, uint64_t addr);
 
 #endif

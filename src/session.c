@@ -11,10 +11,12 @@
 /* The kernel's symbols are read when first needed (session_symbols). */
 static void open_ksyms(struct ksyms *ks)
 {
-	int err = ksyms_open(ks, "/proc/kallsyms");
+	/* both opened now, while privileged: the kernel decides at open who sees addresses */
+	int err = ksyms_open(ks, "/proc/kallsyms", "/proc/modules");
 
 	if (err)
-		log_msg(LOG_WARNING, "cannot read /proc/kallsyms (stacks stay as addresses): %s",
+		log_msg(LOG_WARNING,
+			"cannot read /proc/kallsyms (kernel code is named [unknown]): %s",
 			strerror(-err));
 }
 
@@ -27,7 +29,8 @@ static void session_symbols(struct session *s)
 		return;
 	err = ksyms_ensure(&s->ks);
 	if (err)
-		log_msg(LOG_WARNING, "cannot read /proc/kallsyms (stacks stay as addresses): %s",
+		log_msg(LOG_WARNING,
+			"cannot read /proc/kallsyms (kernel code is named [unknown]): %s",
 			strerror(-err));
 }
 
@@ -72,6 +75,13 @@ void session_event(struct session *s, const struct da_event *ev)
 	struct da_event e = *ev;
 
 	session_symbols(s);
+	/*
+	 * A module loaded since the table was read (a driver after the daemon, a
+	 * modprobe during watch): read again before naming its code, or its frames
+	 * would be named after a neighbour. The event was made after the load, so
+	 * /proc/modules shows it by now.
+	 */
+	ksyms_refresh(&s->ks);
 	clean_stack(&s->ks, &e);
 	session_add(s, &e);
 }
@@ -135,13 +145,16 @@ static void clean_stack(struct ksyms *ks, struct da_event *ev)
 	uint32_t n = 0, len = ev->stack_len < DA_STACK_DEPTH ? ev->stack_len : DA_STACK_DEPTH;
 	char sym[192];
 
-	for (uint32_t i = 0; i < len; i++) {
-		uint64_t addr = ev->stack[i];
+	for (uint32_t i = 0; i <= len; i++) {
+		/* the mmap op last: named like the frames, never left out */
+		uint64_t addr = i < len ? ev->stack[i] : ev->mmap_op;
 
-		if (!ksyms_known(ks, addr) && monotonic_s() - last_reload >= 2) {
+		if (addr && !ksyms_known(ks, addr) && monotonic_s() - last_reload >= 2) {
 			last_reload = monotonic_s();
 			ksyms_reload(ks);
 		}
+		if (i == len)
+			break;
 		if (ksyms_frame(ks, addr, sym, sizeof(sym)))
 			ev->stack[n++] = addr;
 	}

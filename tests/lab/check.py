@@ -78,6 +78,17 @@ SPLAT = re.compile(r"WARNING:|BUG:|Oops|general protection fault|Kernel panic|Ca
                    r"UBSAN:|KASAN:|refcount_t:|list_add corruption|page dumped because")
 # Frames of the auditor itself (its BPF programs and trampolines) never belong in a stack.
 OWN_FRAME = re.compile(r"^(bpf_prog_|bpf_trampoline)|\[bpf\]")
+# A kernel address in the auditor's output (a KASLR leak): unknown code is "[unknown]".
+RAW_KADDR = re.compile(r"\b(?:0x)?ffff[0-9a-f]{12}\b", re.I)
+UNKNOWN_FRAME = "[unknown]"
+# The late scenario (run_late): the module's outputs, and what each trigger must give.
+LATE_TAGS = ("late", "late-watch", "late-daemon")
+LATE_RUNS = (("test:insert_page", "mmap", ("mmap_without_pfnmap", "page_insert_on_dmabuf",
+                                           "pte_not_special")),
+             ("test:insert_page", "procmem", ("mmap_without_pfnmap", "gup_on_dmabuf")))
+# Functions the test module defines (tests/module/dmabuf_test_exporter.c) that its
+# violating mmap stacks go through; late-kallsyms must name them too.
+TEST_MODULE_FUNCS = ("dtx_dmabuf_mmap",)
 ORACLE_KEYS = ("exporter_arg", "path", "pid", "tid", "uid", "cgroup_id", "exporter", "inode",
                "size", "vm_start", "vm_end", "vmflags", "gup", "inserted", "rss_kb", "repeat",
                "buf_name")
@@ -300,7 +311,8 @@ PROBE_ROW = re.compile(r"^(\S+)\s+(\S+)\s+(fentry|kprobe|iter|proc|none)\s+(.*)$
 
 
 class Checker:
-    def __init__(self, out=sys.stdout):
+    def __init__(self, out=sys.stdout, late=True):
+        self.late = late  # the late-module scenario is required (fixtures older than it: not)
         self.passed = self.failed = self.skipped = 0
         self.out = out
         self.arch = "amd64"
@@ -1038,8 +1050,101 @@ class Checker:
                 ", ".join("%s %d" % kv for kv in sorted(self.skips.get(mode, {}).items())) or "no skip"))
         self.check_flood(secs)
         self.mode = "auto"
+        self.check_late(secs)
+        self.check_raw_addresses(secs)
         self.check_skips("[%s]" % kver, "auto")
         return self.failed == 0
+
+    # ---- the exporter module loaded after the auditors started ----
+    def check_late(self, secs):
+        pre = "[%s late]" % self.kver
+        if not self.late and "late-kallsyms" not in secs:
+            self.say("# %s no late-module scenario in these results (recorded before it)" % pre)
+            return
+        rm = complete(secs, "late-rmmod")
+        self.ok(rm is not None and "loaded=0" in rm.lines, "%s the test module was unloaded "
+                "before the auditors started" % pre, "loaded=0",
+                rm.lines if rm else "no late-rmmod section")
+        ins = complete(secs, "late-insmod")
+        self.ok(ins is not None and ins.attrs.get("rc") == "0", "%s insmod after the auditors "
+                "were ready" % pre, "rc=0", (ins.attrs, ins.lines) if ins else "no section")
+        ks = complete(secs, "late-kallsyms")
+        names = set()
+        for ln in ks.lines if ks else []:
+            w = ln.split()
+            if len(w) >= 4 and w[3] == "[%s]" % TEST_MODULE:
+                names.add(w[2])
+        if not self.ok(names and all(f in names for f in TEST_MODULE_FUNCS),
+                       "%s the module's functions in /proc/kallsyms after the load" % pre,
+                       "%s among the module's text symbols" % ", ".join(TEST_MODULE_FUNCS),
+                       sorted(names)[:8] if ks else "no late-kallsyms section"):
+            return
+        for tag in LATE_TAGS:
+            rd = complete(secs, "ready " + tag)
+            self.ok(rd is not None and any(ln.startswith("status=ok") for ln in rd.lines),
+                    "%s %s ready before the load" % (pre, tag), "status=ok",
+                    rd.lines[:3] if rd else "no ready section")
+            out = complete(secs, "report " + tag)
+            if not self.ok(out is not None, "%s %s output section" % (pre, tag), "complete",
+                           "missing or cut"):
+                continue
+            findings, _, _, bad = json_lines(out)
+            self.ok(not bad, "%s %s: every line is JSON" % (pre, tag), "no other line", bad[:3])
+            for exporter, path, kinds in LATE_RUNS:
+                trig = complete(secs, "trigger late %s %s" % (exporter, path))
+                o = oracle_of(trig)
+                if not self.ok(o is not None and trig.attrs.get("rc") == "0",
+                               "%s trigger %s %s ran" % (pre, exporter, path),
+                               "exit 0 and its oracle line",
+                               trig.attrs if trig else "no trigger section"):
+                    continue
+                what = "%s %s %s %s pid %s" % (pre, tag, exporter, path, o["pid"])
+                mine = [f for f in findings if f.get("pid") == o["pid"]]
+                for k in kinds:
+                    self.ok(any(f.get("kind") == k for f in mine), "%s: %s reported" % (what, k),
+                            k, fmt(mine))
+                for f in mine:
+                    self.check_late_names(what, f, names)
+
+    def check_late_names(self, what, f, names):
+        """mmap_op and stack frames of a late module's finding: named in the module,
+        after the kernel's own symbols, never after a neighbour or unknown."""
+        k = f.get("kind")
+        mod = "[%s]" % TEST_MODULE
+        self.ok(f.get("module") == TEST_MODULE and f.get("mmap_op") == TEST_MMAP_OP,
+                "%s: %s module and mmap_op name the late module" % (what, k),
+                "module %s, mmap_op %r" % (TEST_MODULE, TEST_MMAP_OP),
+                "module %r, mmap_op %r" % (f.get("module"), f.get("mmap_op")))
+        stack = f.get("stack") if isinstance(f.get("stack"), list) else []
+        wrong = []
+        for x in stack:
+            m = re.match(r"^([^\s+]+)(?:\+0x[0-9a-f]+)?(?: \[(.*)\])?$", str(x))
+            if x == UNKNOWN_FRAME or not m:
+                wrong.append(x)
+            elif m.group(2) is not None and (m.group(2) != TEST_MODULE or m.group(1) not in names):
+                wrong.append(x)
+        self.ok(stack and not wrong, "%s: %s stack frames named, modules' only in %s" % (
+            what, k, mod), "every frame a symbol; module frames in %s, functions of "
+            "/proc/kallsyms" % mod, "%s in %s" % (wrong[:3], repr(stack)[:300]))
+        if k == "page_insert_on_dmabuf":
+            if stack and stack[-1].startswith("kretprobe_trampoline"):
+                self.skip("stack:kretprobe_trampoline",
+                          "%s: %s stack cut at kretprobe_trampoline" % (what, k))
+            else:
+                self.ok(any(str(x).startswith(TEST_MODULE_FUNCS[0] + "+") and
+                            str(x).endswith(" " + mod) for x in stack),
+                        "%s: %s stack shows the late module's mmap op" % (what, k),
+                        "a frame %s+0x.. %s" % (TEST_MODULE_FUNCS[0], mod), repr(stack)[:300])
+
+    def check_raw_addresses(self, secs):
+        """No kernel address in anything an auditor printed (report, watch, daemon)."""
+        pre = "[%s]" % self.kver
+        leaks = []
+        for head, sec in secs.items():
+            if head.split()[0] in ("report", "auditor-stderr", "daemon-file", "pidfilter"):
+                leaks += ["%s: %s" % (head, ln[:160]) for ln in sec.lines if RAW_KADDR.search(ln)]
+        self.ok(not leaks, "%s no raw kernel address in the auditors' output" % pre,
+                "unknown code as %r, never 0xffff..." % UNKNOWN_FRAME, leaks[:3])
 
 
 # ---- self-test: the checker must be able to fail ----
@@ -1199,6 +1304,23 @@ def mutation(name, text):
         if name == "missed-unsaid":  # the kernel counted them, the report does not say so
             return text
         return edit_summary(text, "report kprobe", lambda s: s.update(missed=7))
+    if name in ("late-neighbour", "late-unknown", "late-raw"):
+        # the issue's bug: the late module's code named after a neighbour (watch), left
+        # unknown (daemon), or printed as a raw address (report)
+        tag, repl = {"late-neighbour": ("late-watch", "drm_gem_shmem_object_vmap+0x5150 "
+                                        "[drm_shmem_helper]"),
+                     "late-unknown": ("late-daemon", UNKNOWN_FRAME),
+                     "late-raw": ("late", "0xffffffffc0a01150")}[name]
+
+        def neighbour(j):
+            if "stack" in j:
+                j["stack"] = [repl if "[%s]" % TEST_MODULE in x else x for x in j["stack"]]
+                j["mmap_op"] = repl
+            return [j]
+        return edit_json_lines(text, "report " + tag, neighbour)
+    if name == "late-missing":  # the scenario did not run
+        return re.sub(r"^@@(BEGIN|END) (late-|report late|ready late|trigger late)",
+                      r"@@\1 gone-\2", text, flags=re.M)
     if name == "flood-uncounted":
         return edit_summary(text, "report flood", lambda s: s.update(ringbuf_lost=0))
     raise ValueError(name)
@@ -1291,12 +1413,29 @@ def self_test():
          "uncounted", r"^FAIL - \[6\.1 flood\] the stopped auditor's ring buffer overflowed"),
         ("good-5.10.txt.gz", "6.1", "fails on a 5.10 run checked as 6.1 (skips, functions)",
          r"^FAIL - \[6\.1 fentry\] detector gup_slow"),
+        # the exporter module loaded after the auditors (issue 13 item 3)
+        (good61 + ":late-neighbour", "6.1", "fails when a late module's frames are named "
+         "after a neighbouring module",
+         r"^FAIL - \[6\.1 late\] late-watch test:insert_page mmap pid \d+: "
+         r"page_insert_on_dmabuf stack frames named, modules' only in"),
+        (good61 + ":late-neighbour", "6.1", "... and its mmap_op",
+         r"^FAIL - \[6\.1 late\] late-watch test:insert_page mmap pid \d+: "
+         r"mmap_without_pfnmap module and mmap_op name the late module"),
+        (good61 + ":late-unknown", "6.1", "fails when a late module's frames stay unknown",
+         r"^FAIL - \[6\.1 late\] late-daemon test:insert_page mmap pid \d+: "
+         r"page_insert_on_dmabuf stack frames named"),
+        (good61 + ":late-raw", "6.1", "fails on a raw kernel address in an auditor's output",
+         r"^FAIL - \[6\.1\] no raw kernel address in the auditors' output"),
+        (good61 + ":late-missing", "6.1", "fails when the late-module scenario is missing",
+         r"^FAIL - \[6\.1 late\] the test module was unloaded before the auditors started"),
     ]
 
     def run_case(name, kver):
         fname, _, mut = name.partition(":")
         text = read_fixture(fname)
-        return run_checker(Checker, Checker.run, mutation(mut, text) if mut else text, kver)
+        # the other fixtures were recorded before the late-module scenario existed
+        make = Checker if fname == good61 else (lambda out: Checker(out, late=False))
+        return run_checker(make, Checker.run, mutation(mut, text) if mut else text, kver)
     return run_self_tests([(name, what, pattern, kver) for name, kver, what, pattern in cases],
                           run_case)
 

@@ -443,6 +443,61 @@ run_fail_on() {
 	apid=$wpid stop_auditor fail-warning
 }
 
+# run_late: the exporter module loaded after the auditors started (issue 13 item 3), as a
+# driver loaded after the daemon on a board: report, watch and the daemon start while
+# dmabuf_test_exporter is unloaded, then it is loaded and a violating trigger runs. Its
+# mmap op and the exporter frames of each stack must be named in the module (check.py,
+# against the module's symbols in /proc/kallsyms after the load: late-kallsyms), never
+# after a neighbour, and no output may hold a raw kernel address.
+run_late() {
+	stamp late-start
+	i=0
+	until rmmod dmabuf_test_exporter 2>/tmp/rmmod.err; do
+		# the last triggers' buffers may still be released
+		[ "$i" -ge 50 ] && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	res "@@BEGIN late-rmmod"
+	dump /tmp/rmmod.err "stderr: "
+	res "loaded=$(grep -c '^dmabuf_test_exporter ' /proc/modules)"
+	res "@@END late-rmmod"
+	: >/tmp/late.conf
+	start_auditor late report --json
+	rpid=$apid
+	wait_ready late
+	start_auditor late-watch watch --json
+	wpid=$apid
+	wait_ready late-watch
+	# the daemon: JSON on stdout, no textfile; it drops its capabilities once ready
+	start_auditor late-daemon daemon --config /tmp/late.conf --textfile-dir '' --interval 1
+	dpid=$apid
+	wait_ready late-daemon
+	stamp late-ready
+	insmod /lib/modules/dmabuf_test_exporter.ko 2>/tmp/insmod.err
+	irc=$?
+	res "@@BEGIN late-insmod"
+	dump /tmp/insmod.err "stderr: "
+	res "@@END late-insmod rc=$irc"
+	# the expectations: the module's text symbols as the kernel names them now
+	res "@@BEGIN late-kallsyms"
+	grep -E '^[0-9a-f]+ [tTwW] .*\[dmabuf_test_exporter\]' /proc/kallsyms >&3
+	res "@@END late-kallsyms"
+	res "@@BEGIN late-modules"
+	dump /proc/modules ""
+	res "@@END late-modules"
+	trigger late test:insert_page mmap
+	trigger late test:insert_page procmem
+	for t in late-watch late-daemon; do
+		wait_file_has "/tmp/$t.out" '"kind":"gup_on_dmabuf"' 1 30 ||
+			timed_out "$t: no gup_on_dmabuf line of the late module in 30 s"
+	done
+	apid=$dpid stop_auditor late-daemon
+	apid=$wpid stop_auditor late-watch
+	apid=$rpid stop_auditor late
+	stamp late-end
+}
+
 case ${1:-test} in
 test)
 	# the cgroup of the trigger that runs as another user (uid 1000)
@@ -453,6 +508,7 @@ test)
 	run_daemon
 	run_daemon_churn
 	run_fail_on
+	run_late
 	# the host tests (tests/host) on this kernel, as on any machine they run on, where
 	# run.sh asks for them (labhost=1: LAB_HOST_KERNELS)
 	case " $(cat /proc/cmdline) " in

@@ -113,17 +113,23 @@ static void test_ksyms_describe(void)
 		  "tim_init+0x10 [test_insert_page]" },
 		{ "other module", 0xffffffffc0b00004ull, 1, "udmabuf_mmap+0x4 [udmabuf]" },
 		/* below the first symbol */
-		{ "below the first", 0xffffffff80ffffffull, 1, "0xffffffff80ffffff" },
-		{ "address 0", 0, 0, "0x0" },
-		{ "user address", 0x7f12abcd0000ull, 1, "0x7f12abcd0000" },
-		/* far past the last symbol, or far from any (1 MiB) */
-		{ "1 MiB past the last: still it", 0xffffffffc0b00000ull + 0x100000, 1,
-		  "udmabuf_mmap+0x100000 [udmabuf]" },
-		{ "more than 1 MiB past the last", 0xffffffffc0b00000ull + 0x100001, 1,
-		  "0xffffffffc0c00001" },
-		{ "~0", 0xffffffffffffffffull, 1, "0xffffffffffffffff" },
+		{ "below the first", 0xffffffff80ffffffull, 1, KSYMS_UNKNOWN },
+		{ "address 0", 0, 0, KSYMS_UNKNOWN },
+		{ "user address", 0x7f12abcd0000ull, 1, KSYMS_UNKNOWN },
+		/*
+		 * past a module's last symbol, no extent known: a plausible function
+		 * size (KSYMS_MOD_SLACK), not the 1 MiB of built-in code
+		 */
+		{ "module: slack past its last symbol: still it",
+		  0xffffffffc0b00000ull + KSYMS_MOD_SLACK, 1, "udmabuf_mmap+0x2000 [udmabuf]" },
+		{ "module: more than slack past its last",
+		  0xffffffffc0b00000ull + KSYMS_MOD_SLACK + 1, 1, KSYMS_UNKNOWN },
+		/* built-in: far from any (1 MiB) */
+		{ "built-in: 1 MiB past after_data", 0xffffffff81003100ull + 0x100000, 1,
+		  "after_data+0x100000" },
+		{ "~0", 0xffffffffffffffffull, 1, KSYMS_UNKNOWN },
 		{ "in the D symbol, 16 MiB past after_data", 0xffffffff82000010ull, 1,
-		  "0xffffffff82000010" },
+		  KSYMS_UNKNOWN },
 	};
 	struct ksyms ks;
 	char what[96];
@@ -152,9 +158,9 @@ static void test_ksyms_describe_small(void)
 	ASSERT_TRUE(ksyms_describe(&ks, 0xffffffffc0a0102bull, 1, buf, 8) == buf, "returns buf");
 	ASSERT_STREQ(buf, "tim_mma", "symbol cut at 7 bytes");
 	ksyms_describe(&ks, 0xffffffffffffffffull, 1, buf, 8);
-	ASSERT_STREQ(buf, "0xfffff", "hex cut at 7 bytes");
+	ASSERT_STREQ(buf, "[unknow", "unknown cut at 7 bytes");
 	ksyms_describe(NULL, 0x1234, 1, buf, 8);
-	ASSERT_STREQ(buf, "0x1234", "NULL ks, short hex fits");
+	ASSERT_STREQ(buf, "[unknow", "NULL ks: unknown, cut");
 	ksyms_free(&ks);
 	free(buf);
 }
@@ -163,9 +169,9 @@ static void test_ksyms_null(void)
 {
 	struct ksyms ks;
 
-	expect_describe(NULL, 0xffffffffc0a0102bull, 1, "0xffffffffc0a0102b", "NULL ks");
-	expect_describe(NULL, 0xffffffffc0a01000ull, 0, "0xffffffffc0a01000", "NULL ks, exact");
-	expect_describe(NULL, 0, 0, "0x0", "NULL ks, 0");
+	expect_describe(NULL, 0xffffffffc0a0102bull, 1, KSYMS_UNKNOWN, "NULL ks");
+	expect_describe(NULL, 0xffffffffc0a01000ull, 0, KSYMS_UNKNOWN, "NULL ks, exact");
+	expect_describe(NULL, 0, 0, KSYMS_UNKNOWN, "NULL ks, 0");
 
 	ksyms_free(NULL); /* NULL-safe */
 	if (!ASSERT_EQ_INT(load_text(&ks, fake_kallsyms), 0, "ksyms_load"))
@@ -175,7 +181,7 @@ static void test_ksyms_null(void)
 	ASSERT_NULL(ks.strings, "free clears strings");
 	ASSERT_EQ_U64(ks.len, 0, "free clears len");
 	ksyms_free(&ks); /* twice is harmless */
-	expect_describe(&ks, 0xffffffff81001000ull, 0, "0xffffffff81001000", "freed: hex");
+	expect_describe(&ks, 0xffffffff81001000ull, 0, KSYMS_UNKNOWN, "freed: unknown");
 }
 
 #define BIG_N	 100000u
@@ -235,18 +241,16 @@ static void test_ksyms_big(void)
 		good++;
 	}
 	ASSERT_EQ_U64(good, BIG_N, "symbols resolved");
-	expect_describe(&ks, BIG_BASE - 1, 1, "0xffffffff80ffffff", "below the first");
-	snprintf(want, sizeof(want), "0x%" PRIx64,
-		 BIG_BASE + (uint64_t)(BIG_N - 1) * BIG_STEP + 0x100001);
-	expect_describe(&ks, BIG_BASE + (uint64_t)(BIG_N - 1) * BIG_STEP + 0x100001, 1, want,
-			"far past the last");
+	expect_describe(&ks, BIG_BASE - 1, 1, KSYMS_UNKNOWN, "below the first");
+	expect_describe(&ks, BIG_BASE + (uint64_t)(BIG_N - 1) * BIG_STEP + 0x100001, 1,
+			KSYMS_UNKNOWN, "far past the last");
 	ksyms_free(&ks);
 	free(text);
 }
 
 /*
  * kptr_restrict: every address reads 0, so the table is empty: the load
- * succeeds (no qsort of a NULL base: UBSan) and lookups print hex.
+ * succeeds (no qsort of a NULL base: UBSan) and lookups name nothing.
  */
 static void test_ksyms_restricted(void)
 {
@@ -258,14 +262,14 @@ static void test_ksyms_restricted(void)
 
 	ASSERT_EQ_INT(load_text(&ks, restricted), 0, "load succeeds");
 	ASSERT_EQ_U64(ks.len, 0, "no symbol kept");
-	expect_describe(&ks, 0xffffffff81001000ull, 0, "0xffffffff81001000", "exact: hex");
-	expect_describe(&ks, 0xffffffff8100101aull, 1, "0xffffffff8100101a", "inside: hex");
-	expect_describe(&ks, 0, 1, "0x0", "0: hex");
+	expect_describe(&ks, 0xffffffff81001000ull, 0, KSYMS_UNKNOWN, "exact: unknown");
+	expect_describe(&ks, 0xffffffff8100101aull, 1, KSYMS_UNKNOWN, "inside: unknown");
+	expect_describe(&ks, 0, 1, KSYMS_UNKNOWN, "0: unknown");
 	ksyms_free(&ks);
 
 	ASSERT_EQ_INT(load_text(&ks, ""), 0, "empty file loads");
 	ASSERT_EQ_U64(ks.len, 0, "empty file: no symbol");
-	expect_describe(&ks, 0xffffffff81001000ull, 1, "0xffffffff81001000", "empty: hex");
+	expect_describe(&ks, 0xffffffff81001000ull, 1, KSYMS_UNKNOWN, "empty: unknown");
 	ksyms_free(&ks);
 }
 
@@ -314,7 +318,7 @@ static void test_ksyms_frame_bpf(void)
 	s = ksyms_frame(&ks, 0xffffffffc000011bull, buf, sizeof(buf));
 	ASSERT_STREQ(s, "dtx_dmabuf_mmap+0x11b [dmabuf_test_exporter]", "module frame kept");
 	s = ksyms_frame(NULL, 0x1234, buf, sizeof(buf));
-	ASSERT_STREQ(s, "0x1234", "unknown address kept as hex");
+	ASSERT_STREQ(s, KSYMS_UNKNOWN, "unknown address kept, never raw");
 	ksyms_free(&ks);
 }
 
@@ -335,8 +339,8 @@ static void test_ksyms_reload(void)
 	ASSERT_EQ_INT(ksyms_load(&ks, f), 0, "ksyms_load");
 	ks.src = f;
 	ASSERT_TRUE(!ksyms_known(&ks, 0xffffffffa0002069ull), "new trampoline unknown at first");
-	ASSERT_STREQ(ksyms_frame(&ks, 0xffffffffa0002069ull, buf, sizeof(buf)),
-		     "0xffffffffa0002069", "unknown frame as hex");
+	ASSERT_STREQ(ksyms_frame(&ks, 0xffffffffa0002069ull, buf, sizeof(buf)), KSYMS_UNKNOWN,
+		     "unknown frame");
 	rewind(f);
 	fputs(after, f);
 	fflush(f);
@@ -388,7 +392,7 @@ static void test_ksyms_lazy(void)
 			    (ssize_t)strlen(fake_kallsyms),
 		    "write the fake kallsyms");
 	close(fd);
-	ASSERT_EQ_INT(ksyms_open(&ks, path), 0, "ksyms_open");
+	ASSERT_EQ_INT(ksyms_open(&ks, path, NULL), 0, "ksyms_open");
 	ASSERT_EQ_U64(ks.len, 0, "nothing read at open");
 	ASSERT_EQ_INT(ksyms_ensure(&ks), 0, "first ensure reads");
 	ASSERT_EQ_U64(ks.len, UNIT_ARRAY_SIZE(fake_text), "the text symbols after ensure");
@@ -399,9 +403,202 @@ static void test_ksyms_lazy(void)
 	ASSERT_EQ_INT(ksyms_ensure(&ks), 0, "second ensure: the table as it is");
 	ASSERT_EQ_U64(ks.len, UNIT_ARRAY_SIZE(fake_text), "table kept");
 	ksyms_free(&ks);
-	ASSERT_EQ_INT(ksyms_open(&ks, path), -ENOENT, "ksyms_open of a missing file");
+	ASSERT_EQ_INT(ksyms_open(&ks, path, NULL), -ENOENT, "ksyms_open of a missing file");
 	ASSERT_TRUE(ks.src == NULL, "no file kept");
 	ksyms_free(&ks);
+}
+
+/*
+ * The issue's case: a module loaded after the table was read sits past a
+ * neighbour's last symbol. Its code is named after nothing, never after the
+ * neighbour ("drm_gem_shmem_object_vmap+0x5150 [drm_shmem_helper]"), once
+ * module extents are known (/proc/modules) and even when they are not.
+ */
+static const char ext_kallsyms[] =
+	"ffffffff81000000 T vm_insert_page\n"
+	"ffffffffc0300000 t drm_gem_shmem_free\t[drm_shmem_helper]\n"
+	"ffffffffc0304000 t drm_gem_shmem_object_vmap\t[drm_shmem_helper]\n"
+	"ffffffffc0304800 d shmem_data\t[drm_shmem_helper]\n"
+	"ffffffffc0310000 t vgem_mmap\t[vgem]\n"
+	"ffffffffc0320000 t bpf_prog_abc_fexit\t[bpf]\n";
+/* drm_shmem_helper: 0x6000 bytes at 0xffffffffc0300000; vgem 0x3000 at ...310000 */
+static const char ext_modules[] = "vgem 12288 0 - Live 0xffffffffc0310000\n"
+				  "drm_shmem_helper 24576 1 vgem, Live 0xffffffffc0300000\n";
+static const char ext_modules_late[] =
+	"dmabuf_test_exporter 16384 2 - Live 0xffffffffc0309000 (OE)\n"
+	"vgem 12288 0 - Live 0xffffffffc0310000\n"
+	"drm_shmem_helper 24576 1 vgem, Live 0xffffffffc0300000\n";
+static const char ext_kallsyms_late[] =
+	"ffffffffc0309100 t dtx_dmabuf_mmap\t[dmabuf_test_exporter]\n";
+
+static int load_ext(struct ksyms *ks, const char *syms, const char *mods)
+{
+	FILE *f;
+	int ret = load_text(ks, syms);
+
+	if (ret || !mods)
+		return ret;
+	f = fmemopen((void *)mods, strlen(mods), "r");
+	if (!ASSERT_OK_PTR(f, "fmemopen"))
+		return -errno;
+	ret = ksyms_load_modules(ks, f);
+	fclose(f);
+	return ret;
+}
+
+static void test_ksyms_module_extent(void)
+{
+	static const struct {
+		const char *name;
+		uint64_t addr;
+		const char *with, *without; /* extents known, unknown */
+	} cases[] = {
+		{ "inside the module, between its symbols", 0xffffffffc0302010ull,
+		  "drm_gem_shmem_free+0x2010 [drm_shmem_helper]",
+		  "drm_gem_shmem_free+0x2010 [drm_shmem_helper]" },
+		{ "inside the module, past its last symbol", 0xffffffffc0305ff0ull,
+		  "drm_gem_shmem_object_vmap+0x1ff0 [drm_shmem_helper]",
+		  "drm_gem_shmem_object_vmap+0x1ff0 [drm_shmem_helper]" },
+		/* the late module's code (0x...309150): 0x5150 past the last symbol */
+		{ "past the module's extent (a late module)", 0xffffffffc0309150ull, KSYMS_UNKNOWN,
+		  KSYMS_UNKNOWN },
+		{ "just past the extent", 0xffffffffc0306000ull, KSYMS_UNKNOWN,
+		  "drm_gem_shmem_object_vmap+0x2000 [drm_shmem_helper]" },
+		{ "next module", 0xffffffffc0310010ull, "vgem_mmap+0x10 [vgem]",
+		  "vgem_mmap+0x10 [vgem]" },
+		{ "BPF program (no extent: a pseudo-module)", 0xffffffffc0320010ull,
+		  "bpf_prog_abc_fexit+0x10 [bpf]", "bpf_prog_abc_fexit+0x10 [bpf]" },
+		{ "built-in", 0xffffffff81000005ull, "vm_insert_page+0x5", "vm_insert_page+0x5" },
+	};
+	struct ksyms with, without;
+	char what[128];
+
+	if (!ASSERT_EQ_INT(load_ext(&with, ext_kallsyms, ext_modules), 0, "load with extents") ||
+	    !ASSERT_EQ_INT(load_ext(&without, ext_kallsyms, NULL), 0, "load without"))
+		return;
+	ASSERT_EQ_U64(with.nmods, 2, "two extents");
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(cases); i++) {
+		snprintf(what, sizeof(what), "[%zu] %s, extents known", i, cases[i].name);
+		expect_describe(&with, cases[i].addr, 1, cases[i].with, what);
+		snprintf(what, sizeof(what), "[%zu] %s, no extent", i, cases[i].name);
+		expect_describe(&without, cases[i].addr, 1, cases[i].without, what);
+	}
+	ASSERT_TRUE(!ksyms_known(&with, 0xffffffffc0309150ull), "late module's code unknown");
+	ksyms_free(&with);
+	ksyms_free(&without);
+
+	/* a module in /proc/modules without its symbols yet: its code is no neighbour's */
+	if (!ASSERT_EQ_INT(load_ext(&with, ext_kallsyms, ext_modules_late), 0, "load"))
+		return;
+	expect_describe(&with, 0xffffffffc0309150ull, 1, KSYMS_UNKNOWN,
+			"extent without symbols: unknown");
+	ksyms_free(&with);
+
+	/* a BPF image inside a module's extent cannot be: unknown */
+	if (!ASSERT_EQ_INT(load_ext(&with,
+				    "ffffffffc0300000 t f\t[m]\n"
+				    "ffffffffc0301000 t bpf_prog_x\t[bpf]\n",
+				    "m 16384 0 - Live 0xffffffffc0300000\n"),
+			   0, "load"))
+		return;
+	expect_describe(&with, 0xffffffffc0301010ull, 1, KSYMS_UNKNOWN,
+			"another module's symbol inside an extent");
+	ksyms_free(&with);
+
+	/* addresses hidden (kptr_restrict): no extent, the slack rule */
+	if (!ASSERT_EQ_INT(load_ext(&with, ext_kallsyms,
+				    "vgem 12288 0 - Live 0x0000000000000000\n"
+				    "drm_shmem_helper 24576 1 vgem, Live 0x0000000000000000\n"
+				    "short line\n"),
+			   0, "load hidden"))
+		return;
+	ASSERT_EQ_U64(with.nmods, 0, "hidden addresses: no extent");
+	ksyms_free(&with);
+}
+
+static FILE *file_with(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	return f;
+}
+
+/*
+ * The daemon started before the exporter: the module list read again on each
+ * event (ksyms_refresh), the table only when a module came or went (a refcount
+ * or state that changed is no reason).
+ */
+static void test_ksyms_refresh(void)
+{
+	char syms[] = "/tmp/da-ksyms-XXXXXX", mods[] = "/tmp/da-kmods-XXXXXX";
+	int fs = mkstemp(syms), fm = mkstemp(mods);
+	char *late = NULL;
+	struct ksyms ks;
+
+	if (!ASSERT_TRUE(fs >= 0 && fm >= 0, "mkstemp"))
+		return;
+	close(fs);
+	close(fm);
+	file_with(syms, ext_kallsyms);
+	file_with(mods, ext_modules);
+	ASSERT_EQ_INT(ksyms_open(&ks, syms, mods), 0, "ksyms_open");
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 0, "before the first read: nothing to refresh");
+	ASSERT_EQ_INT(ksyms_ensure(&ks), 0, "first read");
+	ASSERT_EQ_U64(ks.nmods, 2, "extents read with the symbols");
+	expect_describe(&ks, 0xffffffffc0309150ull, 1, KSYMS_UNKNOWN, "the late module: not yet");
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 0, "no module came: not read again");
+
+	/* a refcount and a state changed: the same modules */
+	file_with(mods, "vgem 12288 3 - Unloading 0xffffffffc0310000\n"
+			"drm_shmem_helper 24576 7 vgem, Live 0xffffffffc0300000\n");
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 0, "refcount and state: not read again");
+
+	/* the module is loaded */
+	late = malloc(sizeof(ext_kallsyms) + sizeof(ext_kallsyms_late));
+	if (!ASSERT_OK_PTR(late, "malloc"))
+		goto out;
+	strcpy(late, ext_kallsyms);
+	strcat(late, ext_kallsyms_late);
+	file_with(syms, late);
+	file_with(mods, ext_modules_late);
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 1, "a module came: read again");
+	expect_describe(&ks, 0xffffffffc0309150ull, 1,
+			"dtx_dmabuf_mmap+0x50 [dmabuf_test_exporter]", "the late module named");
+	expect_describe(&ks, 0xffffffffc0309100ull, 0, "dtx_dmabuf_mmap [dmabuf_test_exporter]",
+			"its mmap op");
+	ASSERT_EQ_U64(ks.nmods, 3, "three extents");
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 0, "then unchanged");
+
+	/* and unloaded: its code unknown again (another module may come there) */
+	file_with(syms, ext_kallsyms);
+	file_with(mods, ext_modules);
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 1, "a module went: read again");
+	expect_describe(&ks, 0xffffffffc0309150ull, 1, KSYMS_UNKNOWN, "unloaded: unknown");
+	ksyms_free(&ks);
+
+	/* no modules file: no refresh, no extents, the slack rule */
+	ASSERT_EQ_INT(ksyms_open(&ks, syms, "/nonexistent/modules"), 0, "open without modules");
+	ASSERT_EQ_INT(ksyms_ensure(&ks), 0, "read");
+	ASSERT_EQ_U64(ks.nmods, 0, "no extents");
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 0, "nothing to compare");
+	expect_describe(&ks, 0xffffffffc0309150ull, 1, KSYMS_UNKNOWN,
+			"past the slack: unknown still");
+	ksyms_free(&ks);
+
+	/* an empty modules file (no module loaded): extents none, symbols read */
+	file_with(mods, "");
+	ASSERT_EQ_INT(ksyms_open(&ks, syms, mods), 0, "open, no module loaded");
+	ASSERT_EQ_INT(ksyms_ensure(&ks), 0, "read with an empty module list");
+	expect_describe(&ks, 0xffffffff81000005ull, 1, "vm_insert_page+0x5", "built-in named");
+out:
+	ksyms_free(&ks);
+	free(late);
+	unlink(syms);
+	unlink(mods);
 }
 
 /* clang-format off */
@@ -417,6 +614,8 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_ksyms_big),
 	UNIT_TEST(test_ksyms_restricted),
 	UNIT_TEST(test_ksyms_weak),
+	UNIT_TEST(test_ksyms_module_extent),
+	UNIT_TEST(test_ksyms_refresh),
 };
 /* clang-format on */
 UNIT_SUITE(ksyms, tests);
