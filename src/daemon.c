@@ -195,10 +195,11 @@ static void scan(struct daemon *d, bool first)
 	d->vmas_known = false;
 	err = auditor_scan(d->s.a, first ? on_scan_start : on_scan_gauge, d, &stats);
 	/*
-	 * Findings whose vma it did not see are gone. Not from /proc (5.10): a
-	 * swapped vm_file vma shows the exporter's file there, not the dma-buf.
+	 * Findings whose vma it did not see are gone. From /proc (5.10) a swapped
+	 * vm_file vma shows the exporter's file, not the dma-buf: its finding is
+	 * forgotten each interval and logged again when it grows (counts exact).
 	 */
-	if (!err && !d->vmas_lost && auditor_mech(d->s.a, DA_HOOK_SCAN) == DA_MECH_ITER) {
+	if (!err && !d->vmas_lost) {
 		vma_set_finish(&d->vmas);
 		d->vmas_known = true;
 	}

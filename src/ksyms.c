@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,20 +265,36 @@ void ksyms_free(struct ksyms *ks)
 	memset(ks, 0, sizeof(*ks));
 }
 
-/* Last symbol at or below addr, NULL if none. */
-static const struct ksym *find(const struct ksyms *ks, uint64_t addr)
+/*
+ * How many of n elements of size bytes, sorted by the address that starts
+ * each of them (struct ksym's addr, struct kmod's base), begin at or below addr.
+ */
+_Static_assert(offsetof(struct ksym, addr) == 0 && offsetof(struct kmod, base) == 0,
+	       "at_or_below() reads the address each element starts with");
+
+static size_t at_or_below(const void *items, size_t n, size_t size, uint64_t addr)
 {
-	size_t lo = 0, hi = ks->len;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		uint64_t start;
 
-		if (ks->syms[mid].addr <= addr)
+		memcpy(&start, (const char *)items + mid * size, sizeof(start));
+		if (start <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo ? &ks->syms[lo - 1] : NULL;
+	return lo;
+}
+
+/* Last symbol at or below addr, NULL if none. */
+static const struct ksym *find(const struct ksyms *ks, uint64_t addr)
+{
+	size_t n = at_or_below(ks->syms, ks->len, sizeof(*ks->syms), addr);
+
+	return n ? &ks->syms[n - 1] : NULL;
 }
 
 const char *ksyms_frame(const struct ksyms *ks, uint64_t addr, char *buf, size_t len)
@@ -291,19 +308,11 @@ const char *ksyms_frame(const struct ksyms *ks, uint64_t addr, char *buf, size_t
 /* The module whose extent holds addr, NULL if none (or no extents known). */
 static const struct kmod *module_at(const struct ksyms *ks, uint64_t addr)
 {
-	size_t lo = 0, hi = ks->nmods;
+	size_t n = at_or_below(ks->mods, ks->nmods, sizeof(*ks->mods), addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ks->mods[mid].base <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo || addr - ks->mods[lo - 1].base >= ks->mods[lo - 1].size)
+	if (!n || addr - ks->mods[n - 1].base >= ks->mods[n - 1].size)
 		return NULL;
-	return &ks->mods[lo - 1];
+	return &ks->mods[n - 1];
 }
 
 /* The extent of the module named name (a kallsyms module name), NULL if unknown. */
