@@ -133,6 +133,17 @@ static double monotonic_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* kallsyms read again (at most every 2 s) when addr is code no symbol names yet. */
+static void name_known(struct ksyms *ks, uint64_t addr)
+{
+	static double last_reload = -10;
+
+	if (addr && !ksyms_known(ks, addr) && monotonic_s() - last_reload >= 2) {
+		last_reload = monotonic_s();
+		ksyms_reload(ks);
+	}
+}
+
 /*
  * A new event's stack as it will be printed: frames of BPF programs and trampolines
  * left out (the auditor's own, or another tool's), kallsyms read again (at most every
@@ -141,24 +152,16 @@ static double monotonic_s(void)
  */
 static void clean_stack(struct ksyms *ks, struct da_event *ev)
 {
-	static double last_reload = -10;
 	uint32_t n = 0, len = ev->stack_len < DA_STACK_DEPTH ? ev->stack_len : DA_STACK_DEPTH;
 	char sym[192];
 
-	for (uint32_t i = 0; i <= len; i++) {
-		/* the mmap op last: named like the frames, never left out */
-		uint64_t addr = i < len ? ev->stack[i] : ev->mmap_op;
-
-		if (addr && !ksyms_known(ks, addr) && monotonic_s() - last_reload >= 2) {
-			last_reload = monotonic_s();
-			ksyms_reload(ks);
-		}
-		if (i == len)
-			break;
-		if (ksyms_frame(ks, addr, sym, sizeof(sym)))
-			ev->stack[n++] = addr;
+	for (uint32_t i = 0; i < len; i++) {
+		name_known(ks, ev->stack[i]);
+		if (ksyms_frame(ks, ev->stack[i], sym, sizeof(sym)))
+			ev->stack[n++] = ev->stack[i];
 	}
 	ev->stack_len = n;
+	name_known(ks, ev->mmap_op); /* named like the frames, never left out */
 }
 
 int session_announce(const struct session *s)
