@@ -60,13 +60,13 @@ struct {
  */
 __u64 counters[DA_CTR_MAX] = {};
 
-/* An event is built here (too big for the 512-byte BPF stack), then copied. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct da_event);
-} scratch SEC(".maps");
+/*
+ * Events are built in place in the ring buffer (bpf_ringbuf_reserve): memory
+ * of this call only. A per-CPU scratch event would be shared by every program
+ * on the CPU, and fentry/fexit programs are only migrate-disabled: on a
+ * preemptible kernel another task's program can run on this CPU in the middle
+ * of a build and mix two events.
+ */
 
 /*
  * In-kernel de-duplication: the first occurrence of (kind, pid, buffer, vma)
@@ -87,13 +87,6 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* Its key is built here (the BPF stack is full where events are sent). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct da_lost_key);
-} lost_scratch SEC(".maps");
 
 /*
  * Address spaces known to map a dma-buf (seen by an mmap hook or the scan).
@@ -102,7 +95,8 @@ struct {
  * mm_struct freed and reused by another process (slab reuse makes that the
  * common case for short processes) then costs this one lookup, not the whole
  * pending-call path. A CLONE_VM child of another tgid (vfork before exec) is
- * not checked.
+ * not checked. Entries go when their mm does (exit_mmap, hooked with the
+ * GUP-fast detector): the LRU evicts only beyond 4096 live mapping processes.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -186,13 +180,6 @@ struct {
 
 __s64 nr_tracked = 0;
 
-/* Built here before an insert: a da_tracked does not fit the BPF stack budget. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct da_tracked);
-} tracked_scratch SEC(".maps");
 
 /* kprobe fallback: arguments saved at entry for the matching kretprobe */
 #define CALL_FOLLOW_PAGE 64 /* call key (beside enum da_hook) of follow_page_mask */
@@ -219,7 +206,7 @@ struct call_args {
 
 /*
  * [0]: entry arguments being built; [1]: the call being answered by a
- * return probe (send() takes its stack). Too big for the BPF stack.
+ * return probe (emit() takes its stack). Too big for the BPF stack.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -320,13 +307,6 @@ static __always_inline void mark_mm(struct vm_area_struct *vma, __u32 tgid)
 	bpf_map_update_elem(&dmabuf_mms, &mm, &tgid, BPF_ANY);
 }
 
-static __always_inline struct da_event *scratch_event(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&scratch, &zero);
-}
-
 static __always_inline void fill_vma(struct da_event *ev, struct vm_area_struct *vma)
 {
 	ev->vm_start = BPF_CORE_READ(vma, vm_start);
@@ -335,15 +315,34 @@ static __always_inline void fill_vma(struct da_event *ev, struct vm_area_struct 
 }
 
 /*
- * What the dma-buf (or, for a swapped vma, its snapshot) and the vma say:
- * CO-RE reads, for BTF and raw pointers.
+ * What the dma-buf says, into DST: a struct da_event or a struct da_tracked
+ * (the same field names). CO-RE reads, for BTF and raw pointers.
  */
+#define FILL_DMABUF(dst, dmabuf)                                                                   \
+	do {                                                                                       \
+		struct module *owner_ = BPF_CORE_READ(dmabuf, owner);                              \
+		const char *name_ = BPF_CORE_READ(dmabuf, name);                                   \
+                                                                                                   \
+		(dst)->inode = BPF_CORE_READ(dmabuf, file, f_inode, i_ino);                        \
+		(dst)->size = BPF_CORE_READ(dmabuf, size);                                         \
+		(dst)->mmap_op = (__u64)BPF_CORE_READ(dmabuf, ops, mmap);                          \
+		if (bpf_probe_read_kernel_str((dst)->exporter, sizeof((dst)->exporter),            \
+					      BPF_CORE_READ(dmabuf, exp_name)) < 0)                \
+			(dst)->exporter[0] = '\0';                                                 \
+		/* dma_buf->name changes under name_lock; a torn read is still bounded. */         \
+		(dst)->buf_name[0] = '\0';                                                         \
+		if (name_ && bpf_probe_read_kernel_str((dst)->buf_name, sizeof((dst)->buf_name),   \
+						       name_) < 0)                                 \
+			(dst)->buf_name[0] = '\0';                                                 \
+		(dst)->module[0] = '\0';                                                           \
+		if (owner_ && BPF_CORE_READ_STR_INTO(&(dst)->module, owner_, name) < 0)            \
+			(dst)->module[0] = '\0';                                                   \
+	} while (0)
+
+/* What the dma-buf (or, for a swapped vma, its snapshot) and the vma say. */
 static __always_inline void fill_target(struct da_event *ev, struct dma_buf *dmabuf,
 					const struct da_tracked *tr, struct vm_area_struct *vma)
 {
-	struct module *owner;
-	const char *name;
-
 	if (!dmabuf && tr) {
 		ev->inode = tr->inode;
 		ev->size = tr->size;
@@ -351,25 +350,10 @@ static __always_inline void fill_target(struct da_event *ev, struct dma_buf *dma
 		__builtin_memcpy(ev->exporter, tr->exporter, sizeof(ev->exporter));
 		__builtin_memcpy(ev->buf_name, tr->buf_name, sizeof(ev->buf_name));
 		__builtin_memcpy(ev->module, tr->module, sizeof(ev->module));
-		fill_vma(ev, vma);
-		return;
+	} else {
+		FILL_DMABUF(ev, dmabuf);
 	}
-	owner = BPF_CORE_READ(dmabuf, owner);
-	name = BPF_CORE_READ(dmabuf, name);
-	ev->inode = BPF_CORE_READ(dmabuf, file, f_inode, i_ino);
-	ev->size = BPF_CORE_READ(dmabuf, size);
 	fill_vma(ev, vma);
-	ev->mmap_op = (__u64)BPF_CORE_READ(dmabuf, ops, mmap);
-	if (bpf_probe_read_kernel_str(ev->exporter, sizeof(ev->exporter),
-				      BPF_CORE_READ(dmabuf, exp_name)) < 0)
-		ev->exporter[0] = '\0';
-	/* dma_buf->name changes under name_lock; a torn read is still bounded. */
-	ev->buf_name[0] = '\0';
-	if (name && bpf_probe_read_kernel_str(ev->buf_name, sizeof(ev->buf_name), name) < 0)
-		ev->buf_name[0] = '\0';
-	ev->module[0] = '\0';
-	if (owner && BPF_CORE_READ_STR_INTO(&ev->module, owner, name) < 0)
-		ev->module[0] = '\0';
 }
 
 /*
@@ -407,47 +391,41 @@ static __always_inline bool count_first(struct da_dedup_key *key, __u64 n)
 }
 
 /*
- * The occurrences of a key whose event was lost, counted by what the metrics
- * need (kind, exporter, process name) before its dedup entry goes: the
+ * The occurrences of a key whose event was lost (no room in the ring buffer),
+ * counted by what the metrics need (kind, exporter, process name) before its
+ * dedup entry goes, so that the next occurrence carries the full event: the
  * daemon's totals stay exact when the ring buffer overflows. The count is the
  * entry's (an increment on another CPU between this read and the delete is
- * the one thing lost); without an entry (dedup map full) one occurrence.
+ * the one thing lost); without an entry (dedup map full) one occurrence. Not
+ * inlined: its key's frame stays off the hooks' 512-byte stack.
  */
-static __always_inline void count_lost(const struct da_event *ev, const struct da_dedup_key *key)
+static __noinline void count_lost(const struct da_dedup_key *key, struct dma_buf *dmabuf,
+				  const struct da_tracked *tr)
 {
 	struct da_dedup_val *d = bpf_map_lookup_elem(&dedup, key);
 	__u64 n = d ? d->count : 1, *v;
-	__u32 zero = 0;
-	struct da_lost_key *lk = bpf_map_lookup_elem(&lost_scratch, &zero);
+	struct da_lost_key lk = { .kind = key->kind };
 
-	if (!lk)
-		return;
-	lk->kind = key->kind;
-	lk->__pad = 0;
-	__builtin_memcpy(lk->exporter, ev->exporter, sizeof(lk->exporter));
-	__builtin_memcpy(lk->comm, ev->comm, sizeof(lk->comm));
-	v = bpf_map_lookup_elem(&lost, lk);
-	if (!v && !bpf_map_update_elem(&lost, lk, &n, BPF_NOEXIST))
+	counter_add(DA_CTR_RINGBUF_LOST);
+	if (!dmabuf && tr)
+		__builtin_memcpy(lk.exporter, tr->exporter, sizeof(lk.exporter));
+	else if (bpf_probe_read_kernel_str(lk.exporter, sizeof(lk.exporter),
+					   BPF_CORE_READ(dmabuf, exp_name)) < 0)
+		lk.exporter[0] = '\0';
+	bpf_get_current_comm(lk.comm, sizeof(lk.comm));
+	bpf_map_delete_elem(&dedup, key);
+	v = bpf_map_lookup_elem(&lost, &lk);
+	if (!v && !bpf_map_update_elem(&lost, &lk, &n, BPF_NOEXIST))
 		return;
 	if (!v)
-		v = bpf_map_lookup_elem(&lost, lk); /* another CPU inserted it first */
+		v = bpf_map_lookup_elem(&lost, &lk); /* another CPU inserted it first */
 	if (v)
 		__sync_fetch_and_add(v, n);
 	else
 		counter_add(DA_CTR_LOST_FULL);
 }
 
-static __always_inline void output(struct da_event *ev, const struct da_dedup_key *key)
-{
-	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0)) {
-		counter_add(DA_CTR_RINGBUF_LOST);
-		count_lost(ev, key);
-		/* Let the next occurrence carry the full event. */
-		bpf_map_delete_elem(&dedup, key);
-	}
-}
-
-/* Send the first occurrence of a key: ev's target fields are filled. */
+/* Fill and send the first occurrence of a key: ev (reserved) has its target filled. */
 static __always_inline void emit(void *ctx, struct da_event *ev, const struct da_dedup_key *key,
 				 __u32 hook, __u64 pid_tgid, __u64 addr, __u64 gup_flags, int ret,
 				 __u64 pte)
@@ -476,20 +454,6 @@ static __always_inline void emit(void *ctx, struct da_event *ev, const struct da
 		__builtin_memcpy(ev->stack, answering->stack, sizeof(ev->stack));
 		ev->stack_len = answering->stack_len;
 	}
-	output(ev, key);
-}
-
-/* Count, de-duplicate and send an event whose target fields are already filled. */
-static __always_inline void send(void *ctx, struct da_event *ev, __u32 kind, __u32 hook,
-				 __u64 addr, __u64 gup_flags, int ret, __u64 pte)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct da_dedup_key key = {
-		.kind = kind, .pid = pid_tgid >> 32, .inode = ev->inode, .vm_start = ev->vm_start
-	};
-
-	if (count_first(&key, 1))
-		emit(ctx, ev, &key, hook, pid_tgid, addr, gup_flags, ret, pte);
 }
 
 /*
@@ -510,20 +474,21 @@ static __always_inline bool report_key(struct da_dedup_key *key, struct dma_buf 
 }
 
 /*
- * The event of a key's first occurrence, its target filled. Taken after the
- * count: a repeat (every page after the first of a violating mapping) looks
- * up no scratch event. Without one the key is forgotten, so that the next
- * occurrence is sent (as when the ring buffer is full).
+ * The event of a key's first occurrence, reserved in the ring buffer and its
+ * target filled (the caller submits it). Taken after the count: a repeat
+ * (every page after the first of a violating mapping) reserves nothing.
+ * Without room the occurrences are counted as lost and the key forgotten, so
+ * that the next occurrence is sent.
  */
 static __always_inline struct da_event *first_event(const struct da_dedup_key *key,
 						    struct dma_buf *dmabuf,
 						    const struct da_tracked *tr,
 						    struct vm_area_struct *vma)
 {
-	struct da_event *ev = scratch_event();
+	struct da_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 
 	if (!ev) {
-		bpf_map_delete_elem(&dedup, key);
+		count_lost(key, dmabuf, tr);
 		return NULL;
 	}
 	fill_target(ev, dmabuf, tr, vma);
@@ -546,8 +511,10 @@ static __always_inline void report_n(void *ctx, __u32 kind, __u32 hook, struct d
 	if (!report_key(&key, dmabuf, tr, vma) || !count_first(&key, n))
 		return;
 	ev = first_event(&key, dmabuf, tr, vma);
-	if (ev)
-		emit(ctx, ev, &key, hook, pid_tgid, addr, gup_flags, ret, pte);
+	if (!ev)
+		return;
+	emit(ctx, ev, &key, hook, pid_tgid, addr, gup_flags, ret, pte);
+	bpf_ringbuf_submit(ev, 0);
 }
 
 static __always_inline void report(void *ctx, __u32 kind, __u32 hook, struct dma_buf *dmabuf,
@@ -563,23 +530,17 @@ static __always_inline void track_insert(__u64 vma, const struct da_tracked *t)
 		__sync_fetch_and_add(&nr_tracked, 1);
 }
 
-/* The exporter's mmap left another file in vm_file: remember the vma. */
-static __always_inline void track_swapped(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+/*
+ * The exporter's mmap left another file in vm_file: remember the vma. A
+ * function of its own: its snapshot's stack frame is not added to the mmap
+ * hook's (the BPF stack is 512 bytes).
+ */
+static __noinline void track_swapped(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
-	struct da_event *ev = scratch_event();
-	__u32 zero = 0;
-	struct da_tracked *t = bpf_map_lookup_elem(&tracked_scratch, &zero);
+	struct da_tracked t = {};
 
-	if (!ev || !t)
-		return;
-	fill_target(ev, dmabuf, NULL, vma);
-	t->inode = ev->inode;
-	t->size = ev->size;
-	t->mmap_op = ev->mmap_op;
-	__builtin_memcpy(t->exporter, ev->exporter, sizeof(t->exporter));
-	__builtin_memcpy(t->buf_name, ev->buf_name, sizeof(t->buf_name));
-	__builtin_memcpy(t->module, ev->module, sizeof(t->module));
-	track_insert((__u64)vma, t);
+	FILL_DMABUF(&t, dmabuf);
+	track_insert((__u64)vma, &t);
 }
 
 /* The exporter's mmap returned: a successful dma-buf mmap must be VM_PFNMAP. */
@@ -656,18 +617,23 @@ static __always_inline void report_insert(void *ctx, __u32 hook, struct dma_buf 
 	ev = first_event(first_ins ? &ins : &pte, dmabuf, tr, vma);
 	if (!ev) {
 		if (first_ins && first_pte)
-			bpf_map_delete_elem(&dedup, &pte);
+			count_lost(&pte, dmabuf, tr);
 		return;
 	}
-	if (!first_ins) {
-		emit(ctx, ev, &pte, hook, pid_tgid, addr, 0, ret, 0);
-		return;
+	emit(ctx, ev, first_ins ? &ins : &pte, hook, pid_tgid, addr, 0, ret, 0);
+	if (first_ins && first_pte) {
+		/* the same insert: the same process, stack and target */
+		struct da_event *ev2 = bpf_ringbuf_reserve(&events, sizeof(*ev2), 0);
+
+		if (ev2) {
+			__builtin_memcpy(ev2, ev, sizeof(*ev2));
+			ev2->kind = pte.kind;
+			bpf_ringbuf_submit(ev2, 0);
+		} else {
+			count_lost(&pte, dmabuf, tr);
+		}
 	}
-	emit(ctx, ev, &ins, hook, pid_tgid, addr, 0, ret, 0);
-	if (first_pte) {
-		ev->kind = pte.kind; /* the same insert: the same process, stack and target */
-		output(ev, &pte);
-	}
+	bpf_ringbuf_submit(ev, 0);
 }
 
 static __always_inline void page_inserted(void *ctx, __u32 hook, struct dma_buf *dmabuf,
@@ -798,8 +764,15 @@ static __always_inline void fast_enter_probe(__u64 start, __u64 gup_flags)
 		   gup_flags);
 }
 
+/*
+ * What the vma lookup found, as plain numbers: the verifier keeps no pointer
+ * type across the callback. Read again after it with CO-RE probe reads
+ * (mmap_lock no longer held: a vma unmapped meanwhile reads stale or 0,
+ * never faults).
+ */
 struct find_ctx {
-	struct da_event *ev;
+	__u64 vma;
+	__u64 dmabuf;
 	int found;
 };
 
@@ -810,7 +783,8 @@ static long find_dmabuf_vma(struct task_struct *task, struct vm_area_struct *vma
 	struct da_tracked *tr = NULL;
 
 	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
-	fill_target(c->ev, dmabuf, tr, vma);
+	c->vma = (__u64)vma;
+	c->dmabuf = (__u64)dmabuf;
 	c->found = 1;
 	return 0;
 }
@@ -840,16 +814,25 @@ static __always_inline bool fast_take(struct fast_call *fc, int ret)
 	return ret > 0 && !fc->slow_ran;
 }
 
+/* The pages a GUP-fast call took from a dma-buf vma (or a swapped one's). */
+static __always_inline void fast_report(void *ctx, struct dma_buf *dmabuf,
+					struct vm_area_struct *vma, const struct fast_call *fc,
+					int ret)
+{
+	struct da_tracked *tr = NULL;
+
+	RESOLVE_OR_RETURN(dmabuf, tr, vma, );
+	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_FAST);
+	report(ctx, DA_KIND_GUP_FAST_ON_DMABUF, DA_HOOK_GUP_FAST, dmabuf, tr, vma, fc->start,
+	       fc->gup_flags, ret, 0);
+}
+
 static __always_inline void fast_exit(void *ctx, int ret)
 {
-	struct find_ctx c;
+	struct find_ctx c = {};
 	struct fast_call fc;
 
 	if (!fast_take(&fc, ret))
-		return;
-	c.found = 0;
-	c.ev = scratch_event();
-	if (!c.ev)
 		return;
 	/*
 	 * -EBUSY: mmap_lock contended, or IRQs are off (kretprobes on arm64)
@@ -857,14 +840,12 @@ static __always_inline void fast_exit(void *ctx, int ret)
 	 * auditors run. Counted: the summary says how many went unchecked.
 	 */
 	if (bpf_find_vma(bpf_get_current_task_btf(), fc.start, find_dmabuf_vma, &c, 0) == -EBUSY) {
-		counter_add(DA_CTR_FIND_VMA_BUSY);
+		counter_add(DA_CTR_GUP_FAST_UNVERIFIED);
 		return;
 	}
-	if (!c.found)
-		return;
-	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_FAST);
-	send(ctx, c.ev, DA_KIND_GUP_FAST_ON_DMABUF, DA_HOOK_GUP_FAST, fc.start, fc.gup_flags, ret,
-	     0);
+	if (c.found)
+		fast_report(ctx, (struct dma_buf *)c.dmabuf, (struct vm_area_struct *)c.vma, &fc,
+			    ret);
 }
 
 /*
@@ -883,14 +864,20 @@ struct mm_struct___list {
 	struct vm_area_struct___list *mmap;
 } __attribute__((preserve_access_index));
 
+/*
+ * A bound the verifier can prove (each step is unrolled at load time). A walk
+ * that reaches it without passing addr leaves the call unchecked: counted as
+ * unverified, never taken for "not a dma-buf".
+ */
 #define VMA_WALK_MAX 1024
 
-static __always_inline struct vm_area_struct *walk_find_vma(__u64 addr)
+static __always_inline struct vm_area_struct *walk_find_vma(__u64 addr, bool *cut)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct mm_struct___list *mm = (struct mm_struct___list *)BPF_CORE_READ(task, mm);
 	struct vm_area_struct___list *v = BPF_CORE_READ(mm, mmap);
 
+	*cut = false;
 	for (int i = 0; i < VMA_WALK_MAX && v; i++) {
 		if (addr < BPF_CORE_READ(v, vm_start))
 			return NULL; /* sorted: not mapped */
@@ -898,30 +885,25 @@ static __always_inline struct vm_area_struct *walk_find_vma(__u64 addr)
 			return (struct vm_area_struct *)v;
 		v = BPF_CORE_READ(v, vm_next);
 	}
+	*cut = v != NULL;
 	return NULL;
 }
 
 static __always_inline void fast_exit_walk(void *ctx, int ret)
 {
 	struct vm_area_struct *vma;
-	struct da_tracked *tr = NULL;
-	struct dma_buf *dmabuf;
-	struct da_event *ev;
 	struct fast_call fc;
+	bool cut;
 
 	if (!fast_take(&fc, ret))
 		return;
-	vma = walk_find_vma(fc.start);
-	if (!vma)
+	vma = walk_find_vma(fc.start, &cut);
+	if (!vma) {
+		if (cut)
+			counter_add(DA_CTR_GUP_FAST_UNVERIFIED);
 		return;
-	dmabuf = dmabuf_of_vma(vma);
-	RESOLVE_OR_RETURN(dmabuf, tr, vma, );
-	ev = scratch_event();
-	if (!ev)
-		return;
-	fill_target(ev, dmabuf, tr, vma);
-	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_GUP_FAST);
-	send(ctx, ev, DA_KIND_GUP_FAST_ON_DMABUF, DA_HOOK_GUP_FAST, fc.start, fc.gup_flags, ret, 0);
+	}
+	fast_report(ctx, dmabuf_of_vma(vma), vma, &fc, ret);
 }
 
 /*
@@ -1080,17 +1062,15 @@ int BPF_PROG(fexit_finish_fault, struct vm_fault *vmf, unsigned int ret)
 /* vma tracking: split, fork and mremap copy a vma with vm_area_dup() */
 static __always_inline void vma_duplicated(struct vm_area_struct *orig, struct vm_area_struct *new)
 {
-	__u32 zero = 0;
-	struct da_tracked *tr, *t = bpf_map_lookup_elem(&tracked_scratch, &zero);
+	struct da_tracked *tr;
 
-	if (!new || !t)
+	if (!new)
 		return;
 	tr = tracked_vma(orig);
 	if (!tr)
 		return;
-	__builtin_memcpy(t, tr, sizeof(*t));
 	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_VMA_DUP);
-	track_insert((__u64)new, t);
+	track_insert((__u64)new, tr); /* a map value is a valid value to insert */
 }
 
 static __always_inline void vma_freed(struct vm_area_struct *vma)
@@ -1426,6 +1406,31 @@ int BPF_KPROBE(kprobe_vma_free, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * exit_mmap: an address space is torn down. Its dmabuf_mms entry goes with it,
+ * so that short-lived processes that mapped a dma-buf never push a live one's
+ * entry out of the LRU (which would silently end GUP-fast checks for it). The
+ * mm's address is the key; once per process exit, not on a hot path.
+ */
+static __always_inline void mm_gone(__u64 mm)
+{
+	bpf_map_delete_elem(&dmabuf_mms, &mm);
+}
+
+SEC("fentry")
+int BPF_PROG(fentry_exit_mmap, struct mm_struct *mm)
+{
+	mm_gone((__u64)mm);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_exit_mmap, struct mm_struct *mm)
+{
+	mm_gone((__u64)mm);
+	return 0;
+}
+
 /* ---- scan: dma-buf mappings that already exist ------------------------ */
 
 /*
@@ -1441,7 +1446,7 @@ int scan_vmas(struct bpf_iter__task_vma *ctx)
 	struct task_struct *task = ctx->task;
 	struct da_tracked *tr;
 	struct dma_buf *dmabuf;
-	struct da_event *ev;
+	struct da_event ev; /* on the stack: no scratch shared with another scan */
 	__u32 tgid;
 
 	if (!task || !vma)
@@ -1459,25 +1464,17 @@ int scan_vmas(struct bpf_iter__task_vma *ctx)
 	RESOLVE_OR_RETURN(dmabuf, tr, vma, 0);
 	scan_stats.dmabuf_vmas++;
 	mark_mm(vma, tgid);
-	ev = scratch_event();
-	if (!ev)
-		return 0;
-	fill_target(ev, dmabuf, tr, vma);
-	ev->kind = (vma->vm_flags & DA_VM_PFNMAP) ? DA_KIND_NONE : DA_KIND_MMAP_WITHOUT_PFNMAP;
-	ev->hook = DA_HOOK_SCAN;
-	ev->pid = tgid;
-	ev->tid = task->pid;
-	ev->uid = task->cred->uid.val;
-	ev->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	ev->addr = 0;
-	ev->gup_flags = 0;
-	ev->pte = 0;
-	ev->ret = 0;
-	ev->__pad = 0;
-	ev->stack_len = 0;
-	if (BPF_CORE_READ_STR_INTO(&ev->comm, task, comm) < 0)
-		ev->comm[0] = '\0';
-	bpf_seq_write(ctx->meta->seq, ev, sizeof(*ev));
+	__builtin_memset(&ev, 0, sizeof(ev));
+	fill_target(&ev, dmabuf, tr, vma);
+	ev.kind = (vma->vm_flags & DA_VM_PFNMAP) ? DA_KIND_NONE : DA_KIND_MMAP_WITHOUT_PFNMAP;
+	ev.hook = DA_HOOK_SCAN;
+	ev.pid = tgid;
+	ev.tid = task->pid;
+	ev.uid = task->cred->uid.val;
+	ev.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	if (BPF_CORE_READ_STR_INTO(&ev.comm, task, comm) < 0)
+		ev.comm[0] = '\0';
+	bpf_seq_write(ctx->meta->seq, &ev, sizeof(ev));
 	return 0;
 }
 

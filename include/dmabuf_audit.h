@@ -86,7 +86,7 @@ enum da_counter {
 	/* slots 1..DA_KIND_MAX-1: findings per enum da_kind */
 	DA_CTR_RINGBUF_LOST = DA_KIND_MAX, /* ring buffer full: event not sent */
 	DA_CTR_DEDUP_FULL,		   /* dedup map refused an entry: sent anyway */
-	DA_CTR_FIND_VMA_BUSY,		   /* GUP-fast calls whose vma lookup was refused */
+	DA_CTR_GUP_FAST_UNVERIFIED,	   /* GUP-fast calls whose vma was not found: lookup refused, walk cut */
 	DA_CTR_HOOK_BASE,		   /* + enum da_hook: dma-buf calls seen per hook */
 	DA_CTR_LOST_FULL = DA_CTR_HOOK_BASE + DA_HOOK_MAX, /* lost map full: not by exporter */
 	DA_CTR_MAX,

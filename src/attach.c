@@ -296,6 +296,8 @@ static int decide_also(struct detector *d, const struct attach_env *env)
 		set_autoload(p, true);
 	} else if (!kprobe_works(env, func, why, sizeof(why))) {
 		return 0;
+	} else {
+		set_autoload(p, true); /* not every also-program is the variant's own */
 	}
 	d->also_on = true;
 	snprintf(d->label, sizeof(d->label), "%s,%s", fn_func(d), func);

@@ -25,6 +25,7 @@ void config_defaults(struct da_config *c)
 	memset(c, 0, sizeof(*c));
 	strcpy(c->textfile_dir, DA_DEFAULT_TEXTFILE_DIR);
 	c->interval = DA_DEFAULT_INTERVAL;
+	c->max_findings = DA_DEFAULT_MAX_FINDINGS;
 	strcpy(c->json_file, "-");
 	c->attach = DA_ATTACH_AUTO;
 }
@@ -83,6 +84,14 @@ static int daemon_key(struct parser *p, const char *key, const char *val)
 		c->interval = v;
 		return 0;
 	}
+	if (!strcmp(key, "max-findings")) {
+		/* below 16 a table is no use; a bound keeps the memory of a typo bounded */
+		if (parse_seconds(val, DA_MAX_MAX_FINDINGS, &v) || v < 16)
+			return bad(p, "max-findings '%s': expected a whole number, 16 to %u", val,
+				   DA_MAX_MAX_FINDINGS);
+		c->max_findings = v;
+		return 0;
+	}
 	if (!strcmp(key, "attach")) {
 		if (attach_from_name(val, &c->attach))
 			return bad(p, "attach '%s': expected auto, fentry or kprobe", val);
@@ -90,7 +99,8 @@ static int daemon_key(struct parser *p, const char *key, const char *val)
 	}
 	return bad(
 		p,
-		"unknown key '%s' in [daemon] (textfile-dir, interval, json-file, pidfile, attach, btf)",
+		"unknown key '%s' in [daemon] (textfile-dir, interval, json-file, pidfile, attach, btf, "
+		"max-findings)",
 		key);
 }
 

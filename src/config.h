@@ -11,6 +11,7 @@
  *   pidfile = PATH
  *   attach = auto|fentry|kprobe
  *   btf = PATH
+ *   max-findings = N         config only: the finding table's size
  *
  *   [suppress]               one rule per section; keys AND, list items OR
  *   exporter = i915, vgem    fnmatch(3) patterns
@@ -34,6 +35,8 @@
 
 #define DA_DEFAULT_TEXTFILE_DIR "/var/lib/prometheus/node-exporter"
 #define DA_DEFAULT_INTERVAL	30
+#define DA_DEFAULT_MAX_FINDINGS 16384 /* ~7 MiB at most; further events only counted */
+#define DA_MAX_MAX_FINDINGS	1048576
 #define DA_MAX_RULES		64
 #define DA_RULE_PATTERNS	8
 #define DA_PATTERN_LEN		64
@@ -53,6 +56,7 @@ struct da_config {
 	char pidfile[DA_PATH_LEN];	/* "": none */
 	enum da_attach attach;
 	char btf_path[DA_PATH_LEN];
+	unsigned int max_findings;	/* distinct findings itemised at once */
 	struct da_rule rules[DA_MAX_RULES];
 	int nrules;
 };

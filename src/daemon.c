@@ -32,7 +32,6 @@
 #include "report.h"
 #include "session.h"
 
-#define DAEMON_MAX_FINDINGS 16384 /* ~7 MiB at most; further events only counted */
 #define DA_ERR_LEN	    (2 * DA_PATH_LEN + 200)
 
 /* One entry of the BPF map of occurrences whose event was lost, accounted so far. */
@@ -148,6 +147,25 @@ static void account(struct daemon *d, struct finding *f)
 		log_finding(d, f);
 }
 
+/*
+ * A first occurrence the full table has no room for: counted, not itemised.
+ * Its repeats would go on counting in its BPF dedup entry, which no finding
+ * reads: the entry is taken with what it counted so far (the first occurrence
+ * included), and the next occurrence comes as a new event, counted here
+ * again. The scan's records have no dedup entry: one occurrence each.
+ */
+static uint64_t unitemised_count(struct daemon *d, const struct da_event *ev)
+{
+	struct da_dedup_key key = {
+		.kind = ev->kind, .pid = ev->pid, .inode = ev->inode, .vm_start = ev->vm_start
+	};
+	uint64_t n = 0;
+
+	if (ev->hook != DA_HOOK_SCAN && auditor_take_dedup(d->s.a, &key, &n))
+		d->m.counter_errors++;
+	return n ? n : 1;
+}
+
 /* The session's callback: a finding appeared or grew, or ev did not fit the table. */
 static void on_finding(void *ctx, struct finding *f, const struct da_event *ev)
 {
@@ -157,8 +175,8 @@ static void on_finding(void *ctx, struct finding *f, const struct da_event *ev)
 		account(d, f);
 		return;
 	}
-	/* table full: still counted, not itemised */
-	metrics_count(&d->m, ev->exporter, DA_EXPORTER_LEN, ev->kind, 1, suppressed(d, ev));
+	metrics_count(&d->m, ev->exporter, DA_EXPORTER_LEN, ev->kind, unitemised_count(d, ev),
+		      suppressed(d, ev));
 	d->m.findings_dropped = d->s.set.dropped;
 }
 
@@ -476,6 +494,9 @@ static void keep_fixed(struct daemon *d, struct da_config *next)
 		log_msg(LOG_WARNING, "reload: attach and btf take effect at the next start");
 	if (strcmp(next->pidfile, d->cfg.pidfile))
 		log_msg(LOG_WARNING, "reload: pidfile takes effect at the next start");
+	if (next->max_findings != d->cfg.max_findings)
+		log_msg(LOG_WARNING, "reload: max-findings takes effect at the next start");
+	next->max_findings = d->cfg.max_findings;
 	next->attach = d->cfg.attach;
 	strcpy(next->btf_path, d->cfg.btf_path);
 	strcpy(next->pidfile, d->cfg.pidfile);
@@ -595,7 +616,7 @@ static int open_auditor(struct daemon *d, char *err, size_t errlen)
 	strcpy(o.btf_path, d->cfg.btf_path);
 	o.pid = 0;
 	/* the symbols before the drop of capabilities: addresses need CAP_SYSLOG */
-	ret = session_open(&d->s, &o, DAEMON_MAX_FINDINGS, on_finding, d, err, errlen);
+	ret = session_open(&d->s, &o, d->cfg.max_findings, on_finding, d, err, errlen);
 	if (ret)
 		return ret;
 	session_attach_table(&d->s, d->attach_table, sizeof(d->attach_table));

@@ -84,6 +84,8 @@ const struct detector_def detector_defs[] = {
 			  .kretprobe = "kretprobe_gup_fast_walk", .needs = DA_NEEDS_VMA_WALK,
 			  .what = "lockless get_user_pages_fast took dma-buf pages (vma list walk)" },
 		},
+		/* address spaces that mapped a dma-buf are forgotten when torn down */
+		.also = FN("exit_mmap", "fentry_exit_mmap", NULL, "kprobe_exit_mmap", NULL),
 	},
 	{
 		.id = DA_HOOK_PTE_INSTALL,

@@ -166,8 +166,8 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 		"Events the BPF ring buffer had no room for (counted, not itemised).",
 		m->counters[DA_CTR_RINGBUF_LOST]);
 	counter(f, "gup_fast_unverified_total",
-		"GUP-fast calls whose vma lookup the kernel refused (bpf_find_vma busy).",
-		m->counters[DA_CTR_FIND_VMA_BUSY]);
+		"GUP-fast calls left unchecked: vma lookup refused, vma list walk cut at 1024.",
+		m->counters[DA_CTR_GUP_FAST_UNVERIFIED]);
 	counter(f, "dedup_full_total", "Events sent again because the BPF dedup map was full.",
 		m->counters[DA_CTR_DEDUP_FULL]);
 	counter(f, "findings_dropped_total",
@@ -179,10 +179,10 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 		"Failed scans of dma-buf mappings (the mapped bytes of the last good scan kept).",
 		m->scan_errors);
 	counter(f, "bpf_read_errors_total",
-		"Failed reads of the BPF counters (the last good values kept).",
+		"Failed reads of BPF counters or dedup entries (the last good values kept).",
 		m->counter_errors);
 	family(f, "findings_tracked", "gauge",
-	       "Distinct findings of running processes the daemon keeps (at most 16384).");
+	       "Distinct findings of running processes the daemon keeps (at most max-findings).");
 	fprintf(f, "dmabuf_audit_findings_tracked %" PRIu64 "\n", m->findings_tracked);
 
 	family(f, "detectors_attached", "gauge",

@@ -159,10 +159,12 @@ declare -A VARIANTS=(
 	[vma_free]=vm_area_free
 )
 # A second function hooked too, by the mechanism the first one got, where the
-# kernel lets it attach (vma_free: exit_mmap's __vm_area_free, 6.4 to 6.12);
+# kernel lets it attach (vma_free: exit_mmap's __vm_area_free, 6.4 to 6.12;
+# gup_fast: exit_mmap, where the mapping address spaces are forgotten);
 # `probe` then names "first,second".
 declare -A ALSO=(
 	[vma_free]=__vm_area_free
+	[gup_fast]=exit_mmap
 )
 declare -A O_FENTRY O_KPROBE O_KSYM E_MECH E_FUNC E_FWHY E_FCODE E_KWHY
 

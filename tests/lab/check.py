@@ -32,11 +32,14 @@ LIVE = ("mmap", "mmap_import", "gup_slow", "insert_page", "insert_pages", "gup_f
 DETECTORS = LIVE[:7] + ("scan",) + LIVE[7:]
 # The kernel function each live detector hooks where the kernel has it (README, "How it
 # works"); KERNELS names the fallback a kernel uses instead. "a,b": both hooked (vma_free:
-# from 6.4 to 6.12 exit_mmap frees vmas with __vm_area_free, others go through vm_area_free).
+# from 6.4 to 6.12 exit_mmap frees vmas with __vm_area_free, others go through vm_area_free;
+# gup_fast: exit_mmap forgets the address spaces that mapped a dma-buf).
 FIRST_FUNC = {"mmap": "dma_buf_mmap_internal", "mmap_import": "dma_buf_mmap",
               "gup_slow": "check_vma_flags", "insert_page": "vm_insert_page",
-              "insert_pages": "vm_insert_pages", "gup_fast": "gup_fast_fallback",
+              "insert_pages": "vm_insert_pages", "gup_fast": "gup_fast_fallback,exit_mmap",
               "pte_install": "finish_fault", "vma_dup": "vm_area_dup", "vma_free": "vm_area_free"}
+# The crowd scenario's exporter: its vmsplice keeps the pages in GUP-fast on every kernel.
+CROWD_EXPORTER = "test:swap_file"
 SCAN_FUNC = {"iter": "bpf_iter_task_vma", "proc": "/proc/PID/smaps"}
 
 TEST_EXPORTERS = ("test:insert_page", "test:insert_pages", "test:fault_page", "test:mixedmap",
@@ -168,7 +171,7 @@ KERNELS = {
         fentry=True, scan="proc", find_vma=False, absent=("udmabuf", "heap"),
         # check_vma_flags is inlined: the slow path is seen at follow_page_mask, which
         # refused vmas never reach (no gup_blocked)
-        funcs={"gup_slow": "follow_page_mask", "gup_fast": "internal_get_user_pages_fast"},
+        funcs={"gup_slow": "follow_page_mask", "gup_fast": "internal_get_user_pages_fast,exit_mmap"},
         fast={("*", "vmsplice")},
         # vgem maps struct pages without VM_PFNMAP: its fault handler returns vmf->page
         struct_pages={"vgem": "pte_install"},
@@ -179,7 +182,7 @@ KERNELS = {
         skips={"kprobe": {"stack:kretprobe_trampoline"}}),
     ("6.1", "amd64"): Kernel(
         fentry=True, absent=("udmabuf", "heap"),
-        funcs={"gup_fast": "internal_get_user_pages_fast"},
+        funcs={"gup_fast": "internal_get_user_pages_fast,exit_mmap"},
         # vmsplice: get_user_pages_fast keeps the pages, no slow path
         fast={("*", "vmsplice")}),
     ("6.12", "amd64"): Kernel(
@@ -190,7 +193,7 @@ KERNELS = {
     ("6.1", "arm64"): Kernel(
         # no ftrace direct calls before 6.4 on arm64: fentry attach fails (-524)
         fentry=False, absent=("udmabuf", "heap"),
-        funcs={"gup_fast": "internal_get_user_pages_fast"}, fast={("*", "vmsplice")}),
+        funcs={"gup_fast": "internal_get_user_pages_fast,exit_mmap"}, fast={("*", "vmsplice")}),
     ("6.12", "arm64"): Kernel(
         fentry=True, absent=("heap",), funcs=BOTH_FREES, fast=SHMEM_FAST,
         # kretprobes run with IRQs off here: bpf_find_vma defers its mmap unlock to a
@@ -375,7 +378,7 @@ class Checker:
                 has(f, True, "the lab table's function for %s" % d)
         if k.funcs["gup_slow"] != "check_vma_flags":
             has("check_vma_flags", False, "gup_slow falls back to %s" % k.funcs["gup_slow"])
-        if k.funcs["gup_fast"] != "gup_fast_fallback":
+        if k.funcs["gup_fast"].split(",")[0] != "gup_fast_fallback":
             has("gup_fast_fallback", False, "gup_fast uses %s" % k.funcs["gup_fast"])
         if "__vm_area_free" not in k.funcs["vma_free"].split(","):
             has("__vm_area_free", False, "vma_free hooks %s only" % k.funcs["vma_free"])
@@ -1051,6 +1054,7 @@ class Checker:
         self.check_flood(secs)
         self.mode = "auto"
         self.check_late(secs)
+        self.check_crowd(secs)
         self.check_raw_addresses(secs)
         self.check_skips("[%s]" % kver, "auto")
         return self.failed == 0
@@ -1105,6 +1109,36 @@ class Checker:
                             k, fmt(mine))
                 for f in mine:
                     self.check_late_names(what, f, names)
+
+    def check_crowd(self, secs):
+        """A process maps a violating buffer, then CROWD_N short-lived processes map a
+        dma-buf each and exit (more than the auditor's 4096-entry table of address spaces
+        that mapped one): the first process's GUP-fast must still be checked."""
+        pre = "[%s crowd]" % self.kver
+        if not self.late and "report crowd" not in secs:
+            self.say("# %s no crowd scenario in these results (recorded before it)" % pre)
+            return
+        trig = complete(secs, "trigger crowd %s crowd" % CROWD_EXPORTER)
+        o = oracle_of(trig)
+        if not self.ok(o is not None and trig.attrs.get("rc") == "0" and o.get("maps", 0) > 4096,
+                       "%s trigger ran with more children than the table holds" % pre,
+                       "exit 0, an oracle line with maps > 4096",
+                       (trig.attrs, o) if trig else "no trigger section"):
+            return
+        out = complete(secs, "report crowd")
+        if not self.ok(out is not None, "%s report section" % pre, "complete", "missing or cut"):
+            return
+        findings, _, _, bad = json_lines(out)
+        self.ok(not bad, "%s every line is JSON" % pre, "no other line", bad[:3])
+        fast = [f for f in findings if f.get("pid") == o["pid"] and
+                f.get("kind") == "gup_fast_on_dmabuf" and f.get("inode") == o["inode"]]
+        if o["gup"] != "ok" or not self.k.keeps_fast(CROWD_EXPORTER, "vmsplice"):
+            self.ok(False, "%s vmsplice kept the pages in the lockless walk" % pre,
+                    "gup ok on a kernel whose GUP-fast keeps them", o["gup"])
+        elif self.need("%s gup_fast_on_dmabuf" % pre, "gup_fast"):
+            self.ok(fast, "%s gup_fast_on_dmabuf of pid %s after %d other mapping processes "
+                    "came and went" % (pre, o["pid"], o["maps"]), "gup_fast_on_dmabuf inode=%s"
+                    % o["inode"], fmt([f for f in findings if f.get("pid") == o["pid"]]))
 
     def check_late_names(self, what, f, names):
         """mmap_op and stack frames of a late module's finding: named in the module,
@@ -1318,6 +1352,9 @@ def mutation(name, text):
                 j["mmap_op"] = repl
             return [j]
         return edit_json_lines(text, "report " + tag, neighbour)
+    if name == "crowd-lost":  # the crowd pushed the first process out: its GUP-fast unseen
+        pid = trigger_oracle(text, "crowd", CROWD_EXPORTER, "crowd")["pid"]
+        return drop_findings(text, "report crowd", lambda j: j["pid"] == pid)
     if name == "late-missing":  # the scenario did not run
         return re.sub(r"^@@(BEGIN|END) (late-|report late|ready late|trigger late)",
                       r"@@\1 gone-\2", text, flags=re.M)
@@ -1426,6 +1463,8 @@ def self_test():
          r"page_insert_on_dmabuf stack frames named"),
         (good61 + ":late-raw", "6.1", "fails on a raw kernel address in an auditor's output",
          r"^FAIL - \[6\.1\] no raw kernel address in the auditors' output"),
+        (good61 + ":crowd-lost", "6.1", "fails when the crowd hid a GUP-fast",
+         r"^FAIL - \[6\.1 crowd\] gup_fast_on_dmabuf of pid \d+ after \d+ other mapping"),
         (good61 + ":late-missing", "6.1", "fails when the late-module scenario is missing",
          r"^FAIL - \[6\.1 late\] the test module was unloaded before the auditors started"),
     ]

@@ -398,35 +398,57 @@ run_daemon() {
 	stamp daemon-end
 }
 
-# run_daemon_churn: one long-lived process maps the buffer CHURN_N times, one mapping
-# after another (three findings each: more than the daemon's 16384-finding table, and
-# faster than it drains the ring buffer under TCG). The final textfile's counts must be
-# the trigger's exactly: findings of gone vmas forgotten, lost events counted by BPF.
+# run_daemon_churn PATH: one long-lived process maps the buffer CHURN_N times (three
+# findings each: more than the daemon's 16384-finding table, and faster than it drains
+# the ring buffer under TCG): churn one mapping after another (findings of gone vmas
+# forgotten), hoard all of them alive at once (the table fills: findings not itemised
+# are counted from their BPF dedup entries). The final textfile's counts must be the
+# trigger's exactly, lost events counted by BPF.
 CHURN_N=6000
 run_daemon_churn() {
-	stamp churn-start
+	p=$1
+	stamp "$p-start"
 	rm -rf /tmp/tfc && mkdir -p /tmp/tfc
-	echo "# no suppressions: every count is the trigger's" >/tmp/churn.conf
+	# no suppressions: every count is the trigger's. hoard: a small finding table, so
+	# that the events that reach the daemon overflow it (the ring buffer drops most of
+	# them under TCG); churn keeps the default (gone vmas are forgotten: never full).
+	echo '[daemon]' >/tmp/churn.conf
+	[ "$p" = hoard ] && echo 'max-findings = 1000' >>/tmp/churn.conf
 	"$AUDIT" daemon --config /tmp/churn.conf --textfile-dir /tmp/tfc --interval 1 \
 		--json-file /tmp/churn.json >/tmp/churn.out 2>/tmp/churn.err &
 	cpid=$!
 	wait_file_has /tmp/churn.err 'daemon running' 1 "$READY_WAIT" ||
-		timed_out "churn daemon: no 'daemon running' line in ${READY_WAIT} s"
-	TRIG_ARGS=$CHURN_N trigger daemon-churn test:insert_page churn
+		timed_out "$p daemon: no 'daemon running' line in ${READY_WAIT} s"
+	TRIG_ARGS=$CHURN_N trigger "daemon-$p" test:insert_page "$p"
 	kill -TERM "$cpid"
 	wait "$cpid"
 	crc=$?
-	res "@@BEGIN textfile churn"
+	res "@@BEGIN textfile $p"
 	dump /tmp/tfc/dmabuf_audit.prom ""
-	res "@@END textfile churn"
-	res "@@BEGIN tfdir churn"
+	res "@@END textfile $p"
+	res "@@BEGIN tfdir $p"
 	listdir /tmp/tfc ""
-	res "@@END tfdir churn"
-	res "@@BEGIN daemon-churn-end"
+	res "@@END tfdir $p"
+	res "@@BEGIN daemon-$p-end"
 	res "rc=$crc json_lines=$(wc -l </tmp/churn.json)"
 	dump /tmp/churn.err "stderr: "
-	res "@@END daemon-churn-end"
-	stamp churn-end
+	res "@@END daemon-$p-end"
+	stamp "$p-end"
+}
+
+# run_crowd: a process maps a violating buffer, then CROWD_N children map a compliant one
+# each and exit, one after another: more address spaces than the auditor's table of those
+# that mapped a dma-buf (4096) came and went. The first process's vmsplice (GUP-fast) after
+# them must be reported: gone address spaces are forgotten (exit_mmap), not left to push
+# live ones out.
+CROWD_N=5000
+run_crowd() {
+	stamp crowd-start
+	start_auditor crowd report --json
+	wait_ready crowd
+	TRIG_ARGS=$CROWD_N trigger crowd test:swap_file crowd 300
+	stop_auditor crowd
+	stamp crowd-end
 }
 
 # report --fail-on: the same compliant GUP (gup_blocked warnings, no violation) under
@@ -506,9 +528,11 @@ test)
 	for m in fentry kprobe; do run_mode "$m" && run_pid_filter "$m"; done
 	run_flood
 	run_daemon
-	run_daemon_churn
+	run_daemon_churn churn
+	run_daemon_churn hoard
 	run_fail_on
 	run_late
+	run_crowd
 	# the host tests (tests/host) on this kernel, as on any machine they run on, where
 	# run.sh asks for them (labhost=1: LAB_HOST_KERNELS)
 	case " $(cat /proc/cmdline) " in

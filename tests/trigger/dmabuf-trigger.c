@@ -8,7 +8,7 @@
  *   EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|
  *             test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap
  *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split|
- *             thread|fork|mremap|flood N|churn N
+ *             thread|fork|mremap|flood N|churn N|hoard N|crowd N
  *
  * Every path but flood maps the buffer (NPAGES pages, MAP_SHARED, read-write)
  * and touches each page, then:
@@ -45,6 +45,14 @@
  *             unmap it before the next: a long-lived process that maps all
  *             day; "maps" is N, the other keys are the first mapping's, which
  *             stays to the end.
+ *   hoard N   as churn, but every mapping stays until all N are made (N live
+ *             vmas of the same long-lived process, three findings each: more
+ *             than the daemon's finding table holds), then all are unmapped.
+ *   crowd N   N short-lived children, one after another, each mapping a
+ *             compliant (remap_pfn) test buffer of its own and exiting (N
+ *             address spaces that mapped a dma-buf, gone), then vmsplice of
+ *             this process's mapping, made before them: its GUP-fast must
+ *             still be checked. "maps" is N. Test exporters only.
  *
  * Options (before EXPORTER): --cgroup DIR writes the pid into
  * DIR/cgroup.procs (an existing cgroup2 directory); --as UID:GID then drops
@@ -164,7 +172,7 @@ static const struct {
 
 static const char *const paths[] = {
 	"mmap", "procmem", "vm_readv", "iouring", "import", "vmsplice", "repeat", "hold",
-	"split", "thread", "fork", "mremap", "flood", "churn",
+	"split", "thread", "fork", "mremap", "flood", "churn", "hoard", "crowd",
 };
 
 #define REPEAT_N		100000
@@ -184,7 +192,7 @@ static void usage(void)
 	    "(EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|"
 	    "test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap; "
 	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split|"
-	    "thread|fork|mremap|flood N|churn N)", prog);
+	    "thread|fork|mremap|flood N|churn N|hoard N|crowd N)", prog);
 }
 
 /*
@@ -891,8 +899,11 @@ static void *move_mapping(void *map, size_t len, int *err)
 }
 
 /* JSON string escapes (RFC 8259): the short ones, else \u00XX for controls and DEL. */
-/* churn N: N-1 more mappings of fd, one at a time, each at an address of its own. */
-static void churn_maps(int fd, size_t len, long n)
+/*
+ * churn N: N-1 more mappings of fd, one at a time, each at an address of its own;
+ * hoard N (keep): all of them stay until the last is made.
+ */
+static void churn_maps(int fd, size_t len, long n, int keep)
 {
 	char *range = mmap(NULL, (size_t)n * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -904,10 +915,29 @@ static void churn_maps(int fd, size_t len, long n)
 
 		if (p == MAP_FAILED)
 			die(1, "churn: mmap %ld of %ld: %s", k + 1, n, strerror(errno));
-		if (munmap(p, len) < 0)
+		if (!keep && munmap(p, len) < 0)
 			die(1, "churn: munmap: %s", strerror(errno));
 	}
 	munmap(range, (size_t)n * len);
+}
+
+/* crowd N: N children one after another, each mapping a compliant buffer and exiting. */
+static void crowd_maps(size_t len, long n)
+{
+	int fd = create_test(DMABUF_TEST_MODE_REMAP_PFN, len), status;
+
+	for (long k = 0; k < n; k++) {
+		pid_t child = fork();
+
+		if (child < 0)
+			die(1, "crowd: fork %ld of %ld: %s", k + 1, n, strerror(errno));
+		if (child == 0)
+			_exit(mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED ? 2 : 0);
+		if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			die(1, "crowd: child %ld of %ld failed to map", k + 1, n);
+	}
+	close(fd);
 }
 
 static const char *const json_esc[0x80] = {
@@ -951,7 +981,7 @@ int main(int argc, char **argv)
 	char buf_name[32];
 	pid_t child_pid = 0;
 	void **flood = NULL;
-	int hold, churn;
+	int hold, churn, hoard, crowd;
 	void *map, *old_map;
 
 	if (argc > 0 && argv[0] && *argv[0]) {
@@ -991,8 +1021,10 @@ int main(int argc, char **argv)
 			found = 1;
 	if (!found)
 		usage();
-	churn = strcmp(path, "churn") == 0;
-	if (strcmp(path, "flood") == 0 || churn) {
+	hoard = strcmp(path, "hoard") == 0;
+	churn = strcmp(path, "churn") == 0 || hoard;
+	crowd = strcmp(path, "crowd") == 0;
+	if (strcmp(path, "flood") == 0 || churn || crowd) {
 		char *end;
 
 		if (argc - argi != 3)
@@ -1007,8 +1039,8 @@ int main(int argc, char **argv)
 		usage();
 	}
 	is_test = mode != 0;
-	if (!is_test && strcmp(path, "import") == 0)
-		die(1, "PATH import needs a test:* exporter");
+	if (!is_test && (strcmp(path, "import") == 0 || crowd))
+		die(1, "PATH %s needs a test:* exporter", path);
 	if (pagesz <= 0)
 		die(1, "sysconf(_SC_PAGESIZE) failed");
 	len = NPAGES * (size_t)pagesz;
@@ -1055,9 +1087,13 @@ int main(int argc, char **argv)
 		    strerror(errno));
 	old_map = map;
 
-	if (churn) {
+	if (crowd) {
 		touch(map, len, (size_t)pagesz);
-		churn_maps(mapfd, len, nflood);
+		crowd_maps(len, nflood);
+		gup_vmsplice(map, len, &gr);
+	} else if (churn) {
+		touch(map, len, (size_t)pagesz);
+		churn_maps(mapfd, len, nflood, hoard);
 	} else if (nflood) {
 		long k;
 
@@ -1111,7 +1147,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (!nflood || churn)
+	if (!nflood || churn || crowd)
 		read_smaps((unsigned long)(uintptr_t)map, &se);
 
 	snprintf(fdinfo_path, sizeof(fdinfo_path), "/proc/self/fdinfo/%d", dbfd);

@@ -72,6 +72,7 @@ static void assert_defaults(const struct da_config *c)
 	ASSERT_STREQ(c->pidfile, "", "default pidfile");
 	ASSERT_EQ_INT(c->attach, DA_ATTACH_AUTO, "default attach");
 	ASSERT_STREQ(c->btf_path, "", "default btf");
+	ASSERT_EQ_U64(c->max_findings, 16384, "default max-findings");
 	ASSERT_EQ_INT(c->nrules, 0, "default rules");
 }
 
@@ -170,6 +171,10 @@ static void test_config_parse_keys(void)
 		ASSERT_EQ_INT(cfg.attach, DA_ATTACH_AUTO, "the last value wins");
 	if (expect_ok("[daemon]\nbtf = /b\n", "btf"))
 		ASSERT_STREQ(cfg.btf_path, "/b", "btf");
+	if (expect_ok("[daemon]\nmax-findings = 16\n", "max-findings 16"))
+		ASSERT_EQ_U64(cfg.max_findings, 16, "max-findings min");
+	if (expect_ok("[daemon]\nmax-findings = 1048576\n", "max-findings max"))
+		ASSERT_EQ_U64(cfg.max_findings, 1048576, "max-findings max");
 	/* CRLF line ends (a file edited on Windows) */
 	if (expect_ok("[daemon]\r\ninterval = 20\r\npidfile = /q\r\n", "CRLF")) {
 		ASSERT_EQ_U64(cfg.interval, 20, "CRLF interval");
@@ -254,10 +259,10 @@ static void test_config_errors(void)
 		/* unknown keys */
 		{ "unknown key in [daemon]", "[daemon]\ninterval = 5\nfoo = 1\n",
 		  NAME ":3: unknown key 'foo' in [daemon] (textfile-dir, interval, json-file, "
-		       "pidfile, attach, btf)" },
+		       "pidfile, attach, btf, max-findings)" },
 		{ "[suppress] key in [daemon]", "[daemon]\nkind = gup_blocked\n",
 		  NAME ":2: unknown key 'kind' in [daemon] (textfile-dir, interval, json-file, "
-		       "pidfile, attach, btf)" },
+		       "pidfile, attach, btf, max-findings)" },
 		{ "unknown key in [suppress]", "[suppress]\nkind = gup_blocked\nfoo = x\n",
 		  NAME ":3: unknown key 'foo' in [suppress] (exporter, comm, kind)" },
 		{ "[daemon] key in [suppress]", "[suppress]\ninterval = 5\n",
@@ -285,6 +290,12 @@ static void test_config_errors(void)
 		{ "empty [suppress] before [suppress]",
 		  "[suppress]\n[suppress]\nkind = gup_blocked\n",
 		  NAME ":1: [suppress] without exporter, comm or kind would hide every finding" },
+		{ "max-findings too small", "[daemon]\nmax-findings = 15\n",
+		  NAME ":2: max-findings '15': expected a whole number, 16 to 1048576" },
+		{ "max-findings too big", "[daemon]\nmax-findings = 1048577\n",
+		  NAME ":2: max-findings '1048577': expected a whole number, 16 to 1048576" },
+		{ "max-findings not a number", "[daemon]\nmax-findings = 1k\n",
+		  NAME ":2: max-findings '1k': expected a whole number, 16 to 1048576" },
 		/* patterns */
 		{ "9 patterns", "[suppress]\nexporter = a b c d e f g h i\n",
 		  NAME ":2: more than 8 patterns in one key" },

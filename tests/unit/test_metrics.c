@@ -323,7 +323,7 @@ static void test_metrics_counts(void)
 	ASSERT_EQ_INT(m->nexp, 2, "two exporters");
 	m->counters[DA_CTR_RINGBUF_LOST] = 3;
 	m->counters[DA_CTR_DEDUP_FULL] = 4;
-	m->counters[DA_CTR_FIND_VMA_BUSY] = 5;
+	m->counters[DA_CTR_GUP_FAST_UNVERIFIED] = 5;
 	m->counters[DA_CTR_HOOK_BASE + DA_HOOK_GUP_SLOW] = 42;
 	m->counters[DA_CTR_HOOK_BASE + DA_HOOK_SCAN] = 99;
 	m->findings_dropped = 6;

@@ -575,7 +575,7 @@ static void fixture_scan(struct fixture *fx, struct mapping_table *maps)
 	fx->r.scan.vmas = 1234;
 	fx->r.scan.dmabuf_vmas = 5;
 	fx->r.counters[DA_CTR_DEDUP_FULL] = 6;
-	fx->r.counters[DA_CTR_FIND_VMA_BUSY] = 2;
+	fx->r.counters[DA_CTR_GUP_FAST_UNVERIFIED] = 2;
 	fx->r.tracked_vmas = 3;
 	fx->r.missed = 7;
 	fx->r.det_func[DA_HOOK_MMAP] = "dma_buf_mmap_internal";
