@@ -18,12 +18,19 @@ and the set of skip classes of a run must equal the set the table explains for t
 kernel and mode (KERNELS: absent exporters, detectors with no mechanism, measured kernel
 limits): an unexpected skip and a missing expected one are both FAILs.
 """
+import codecs
 import gzip
 import io
 import json
 import os
 import re
+import subprocess
 import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "prom"))
+import promcheck  # noqa: E402
 
 MODES = ("fentry", "kprobe")
 # Live detectors, and every detector in the order of the auditor's probe table.
@@ -92,6 +99,29 @@ LATE_RUNS = (("test:insert_page", "mmap", ("mmap_without_pfnmap", "page_insert_o
 # Functions the test module defines (tests/module/dmabuf_test_exporter.c) that its
 # violating mmap stacks go through; late-kallsyms must name them too.
 TEST_MODULE_FUNCS = ("dtx_dmabuf_mmap",)
+# Hostile names (issue 13, run_hostile in guest-scenario.sh): TAG -> (buffer name, comm),
+# the bytes the scenario passes the trigger in hex; each trigger's oracle must say it set
+# exactly these (else the scenario went soft and the check would prove nothing).
+HOSTILE = {
+    "quote": (b'q"b\\s\nn\tt\rz', b'c"\\\n\t\r'),
+    "esc": (b"\x1b[2J\x1b]0;x\x07\x1b[31m", b"\x1b[2J\x1b]0;x\x07"),
+    "utf8": (b"\xff\xfe\xc0\xaf\x80ok\xe2\x80", b"\xff\xfe\xc0\xaf\x80c"),
+    "bidi": (b"a\xe2\x80\xaeb\xe2\x81\xa6c\xe2\x80\xaa", b"\xe2\x80\xaeevil\xe2\x81\xa9"),
+    "prom": (b'x",kind="f"} 1\nfake 1 #', b'x"} 1\nfake 1'),
+    "c1": (b"\xc2\x9b2J\x7f\xc2\x85\x08end", b"\xc2\x9b\x7f\x01c"),
+}
+HOSTILE_HOLD = (b'\x1b[31m\xe2\x80\xae"\\\xff h', b"\x1b]0;\xe2\x80\xae\xc0)x")
+# what each hostile trigger (test:insert_page) must give, by path
+# what each hostile trigger (test:insert_page) must give, by path: as the late module's
+HOSTILE_RUNS = {p: kinds for _, p, kinds in LATE_RUNS}
+# run_hostile's auditors: JSON ones (every line strict JSON, UTF-8) and terminal ones
+HOSTILE_JSON = ("hostile", "hostile-daemon-json")
+HOSTILE_TERM = ("hostile-human", "hostile-watch")
+# Bytes a terminal must never get raw from the auditor: C0 but newline, DEL, C1 (as UTF-8
+# c2 80..9f, or a lone 80..9f byte a terminal in 8-bit mode takes), and the bidi
+# embedding, override and isolate controls U+202A..U+202E, U+2066..U+2069.
+TERM_UNSAFE = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|"
+                         rb"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 ORACLE_KEYS = ("exporter_arg", "path", "pid", "tid", "uid", "cgroup_id", "exporter", "inode",
                "size", "vm_start", "vm_end", "vmflags", "gup", "inserted", "rss_kb", "repeat",
                "buf_name")
@@ -314,8 +344,9 @@ PROBE_ROW = re.compile(r"^(\S+)\s+(\S+)\s+(fentry|kprobe|iter|proc|none)\s+(.*)$
 
 
 class Checker:
-    def __init__(self, out=sys.stdout, late=True):
+    def __init__(self, out=sys.stdout, late=True, hostile=True):
         self.late = late  # the late-module scenario is required (fixtures older than it: not)
+        self.hostile = hostile  # the hostile-names scenario too
         self.passed = self.failed = self.skipped = 0
         self.out = out
         self.arch = "amd64"
@@ -1055,9 +1086,187 @@ class Checker:
         self.mode = "auto"
         self.check_late(secs)
         self.check_crowd(secs)
+        self.check_hostile(secs)
         self.check_raw_addresses(secs)
         self.check_skips("[%s]" % kver, "auto")
         return self.failed == 0
+
+    # ---- hostile buffer names and comms (issue 13) ----
+    def check_hostile(self, secs):
+        """run_hostile: names and comms with quotes, control bytes, terminal escapes,
+        invalid UTF-8, bidi controls and a label injection. JSON stays strict JSON and
+        decodes to exactly the bytes set (json.c's rule for bytes that are not UTF-8);
+        terminal output (watch, the human report) carries none of them raw and shows them
+        as report.c's print_safe does; the textfile gains no series and passes promtool;
+        and no finding is lost to any of it."""
+        pre = "[%s hostile]" % self.kver
+        if not self.hostile and "hostile-textfile" not in secs:
+            self.say("# %s no hostile-names scenario in these results (recorded before it)" % pre)
+            return
+        # the oracles: each trigger says what it set, which must be the scenario's bytes
+        runs = {}  # pid -> (what, name, comm, oracle, kinds)
+        for tag, (name, comm) in sorted(HOSTILE.items()):
+            for path, kinds in sorted(HOSTILE_RUNS.items()):
+                what = "%s %s %s" % (pre, tag, path)
+                sec = complete(secs, "hostile-trigger %s %s" % (tag, path))
+                o = hex_oracle(sec)
+                err = hex_bytes(complete(secs, "hostile-trigger-err %s %s" % (tag, path)))
+                if not self.ok(o is not None and sec.attrs.get("rc") == "0",
+                               "%s trigger ran (exit 0, oracle line)" % what, "rc=0 and an oracle",
+                               "%s, stderr %r" % (sec.attrs if sec else "no section", err)):
+                    continue
+                self.ok(o.get("buf_name_hex") == name.hex() and o.get("comm_hex") == comm.hex(),
+                        "%s: the trigger set the hostile name and comm" % what,
+                        "name %r comm %r" % (name, comm), "name_hex %s comm_hex %s" % (
+                            o.get("buf_name_hex"), o.get("comm_hex")))
+                runs[o["pid"]] = (what, name, comm, o, kinds)
+        hold = hex_oracle(complete(secs, "hostile-hold"))
+        if self.ok(hold is not None and hold.get("buf_name_hex") == HOSTILE_HOLD[0].hex() and
+                   hold.get("comm_hex") == HOSTILE_HOLD[1].hex(),
+                   "%s holder (mapped before the auditors) set its name and comm" % pre,
+                   "name %r comm %r" % HOSTILE_HOLD, hold):
+            runs[hold["pid"]] = ("%s holder" % pre, HOSTILE_HOLD[0], HOSTILE_HOLD[1], hold, ())
+        if not runs:
+            return
+        for tag in ("hostile", "hostile-human", "hostile-watch", "hostile-daemon"):
+            out = complete(secs, "hostile-out " + tag)
+            rd = complete(secs, "ready " + tag)
+            self.ok(rd is not None and any(ln.startswith("status=ok") for ln in rd.lines),
+                    "%s %s ready" % (pre, tag), "status=ok", rd.lines[:3] if rd else "no section")
+            want = "1" if tag in ("hostile", "hostile-human") else "0"
+            self.ok(out is not None and out.attrs.get("rc") == want and
+                    out.attrs.get("killed") == "no", "%s %s stopped, exit %s" % (pre, tag, want),
+                    "rc=%s killed=no" % want, out.attrs if out else "no section")
+        for tag in HOSTILE_JSON:
+            self.check_hostile_json(pre, tag, hex_bytes(complete(secs, "hostile-out " + tag)), runs,
+                                    scan=tag == "hostile")
+        for tag in HOSTILE_TERM:
+            self.check_hostile_term(pre, tag, hex_bytes(complete(secs, "hostile-out " + tag)), runs,
+                                    report=tag == "hostile-human")
+        # stderr is a terminal (or the journal) too
+        for tag in ("hostile", "hostile-human", "hostile-watch", "hostile-daemon"):
+            err = hex_bytes(complete(secs, "hostile-err " + tag))
+            bad = TERM_UNSAFE.findall(err or b"") + re.findall(rb"[\x80-\xff]", err or b"")
+            self.ok(err is not None and not bad, "%s %s stderr is plain text" % (pre, tag),
+                    "no control, non-ASCII or bidi byte", bad[:5] if err is not None else "no section")
+        self.check_hostile_textfile(pre, hex_bytes(complete(secs, "hostile-textfile")), runs)
+
+    def check_hostile_json(self, pre, tag, data, runs, scan=False):
+        what = "%s %s" % (pre, tag)
+        if not self.ok(data, "%s output present" % what, "JSON lines", "missing or empty"):
+            return
+        found, maps, bad = [], [], []
+        for ln in data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n"):
+            try:
+                j = json.loads(ln.decode("utf-8"))  # strict: UTF-8, no raw control character
+            except ValueError as e:
+                bad.append("%s: %r" % (e, ln[:120]))
+                continue
+            if isinstance(j, dict) and isinstance(j.get("mapping"), dict):
+                maps.append(j["mapping"])
+            elif isinstance(j, dict) and "kind" in j:
+                found.append(j)
+        self.ok(data.endswith(b"\n") and not bad, "%s every line is strict JSON in UTF-8" % what,
+                "json.loads of every line", "%d bad: %s" % (len(bad), bad[:2]))
+        for pid, (w, name, comm, o, kinds) in sorted(runs.items()):
+            mine = [f for f in found if f.get("pid") == pid]
+            label = "%s %s" % (what, w[len(pre) + 1:])
+            for k in kinds:
+                self.ok(any(f.get("kind") == k and f.get("exporter") == o["exporter"] and
+                            f.get("inode") == o["inode"] for f in mine),
+                        "%s pid %d: %s reported" % (label, pid, k),
+                        "%s exporter=%s inode=%s" % (k, o["exporter"], o["inode"]), fmt(mine))
+            if not kinds and scan:  # the holder: the scan's finding and mapping line
+                self.ok(any(f.get("kind") == "mmap_without_pfnmap" and f.get("hook") == "scan"
+                            and f.get("inode") == o["inode"] for f in mine),
+                        "%s pid %d: scan reports mmap_without_pfnmap" % (label, pid),
+                        "mmap_without_pfnmap hook=scan inode %s" % o["inode"], fmt(mine))
+                mine = mine + [m for m in maps if m.get("pid") == pid]
+                self.ok(any(m.get("inode") == o["inode"] for m in maps if m.get("pid") == pid),
+                        "%s pid %d: mapping line" % (label, pid), "one", maps[:2])
+            wc, wn = json_decoded(comm), json_decoded(name)
+            wrong = ["%s comm %r buf_name %r" % (f.get("kind", "mapping"), f.get("comm"),
+                                                 f.get("buf_name")) for f in mine
+                     if f.get("comm") != wc or f.get("buf_name") != wn]
+            self.ok(mine and not wrong, "%s pid %d: comm and buf_name decode to the bytes set "
+                    "(invalid UTF-8 bytes as U+0080..U+00FF, one each)" % (label, pid),
+                    "comm %r buf_name %r in all %d" % (wc, wn, len(mine)), wrong[:2] or "none")
+
+    def check_hostile_term(self, pre, tag, data, runs, report=False):
+        """Terminal output: nothing raw a terminal acts on; names as print_safe shows them."""
+        what = "%s %s" % (pre, tag)
+        if not self.ok(data, "%s output present" % what, "terminal text", "missing or empty"):
+            return
+        bad = sorted(set(TERM_UNSAFE.findall(data)))
+        self.ok(not bad, "%s carries no control byte, DEL, C1 or bidi control raw" % what,
+                "none (\\n only)", bad[:8])
+        text = data.decode("latin-1")
+        # (kind, pid) of every process line, and the buffer line above it
+        seen, kind, buf = {}, None, None
+        for ln in text.split("\n"):
+            m = re.match(r"^\d\d:\d\d:\d\d (?:VIOLATION|WARNING) (\w+)", ln) or \
+                re.match(r"^  (\w+): ", ln)
+            if m:
+                kind = m.group(1)
+            if re.match(r"^ +buffer inode ", ln):
+                buf = ln
+            m = re.match(r"^ +(?:process|pid) (\d+) \(", ln)
+            if m:
+                seen.setdefault(int(m.group(1)), []).append((kind, ln, buf))
+        for pid, (w, name, comm, o, kinds) in sorted(runs.items()):
+            label = "%s %s pid %d" % (what, w[len(pre) + 1:], pid)
+            mine = seen.get(pid, [])
+            if kinds:
+                self.ok(set(kinds) <= {k for k, _, _ in mine}, "%s: findings shown" % label,
+                        ", ".join(kinds), sorted({str(k) for k, _, _ in mine}))
+            elif report:  # the holder: the mapping table's line (and the scan finding)
+                self.ok(any(ln.startswith("      pid %d (" % pid) for _, ln, _ in mine),
+                        "%s: in the mapped memory table" % label, "a '      pid %d (' line" % pid,
+                        [ln for _, ln, _ in mine][:2])
+            elif not mine:  # the holder in watch: its scan finding, where watch scans
+                continue
+            sc, sn = term_safe(comm), term_safe(name)
+            proc = re.compile(r"^ +(?:process|pid) %d \(%s\)(?: tid |  rss )" % (pid, re.escape(sc)))
+            bufl = re.compile(r"^ +buffer inode %d  size .*  name \"%s\"(?:  mapped by \d+ "
+                              r"process(?:es)?)?$" % (o["inode"], re.escape(sn)))
+            wrong = [(ln, b) for _, ln, b in mine if not proc.match(ln) or not bufl.match(b or "")]
+            self.ok(mine and not wrong, "%s: comm and name shown as print_safe renders them" % label,
+                    "process %d (%s), buffer inode %d name '%s'" % (pid, sc, o["inode"], sn),
+                    wrong[:1] or "no line")
+
+    def check_hostile_textfile(self, pre, data, runs):
+        """The daemon's textfile: no series a name or comm made, promtool clean."""
+        what = "%s textfile" % pre
+        if not self.ok(data, "%s present" % what, "the daemon's final textfile", "missing or empty"):
+            return
+        try:
+            text = data.decode("utf-8")
+        except ValueError as e:
+            text = data.decode("latin-1")
+            self.ok(False, "%s is UTF-8" % what, "UTF-8", e)
+        declared = set(re.findall(r"^# TYPE (dmabuf_audit_[a-z_]+) (?:counter|gauge)$", text, re.M))
+        odd = []
+        for ln in text.split("\n"):
+            if not ln or re.match(r"^# (HELP|TYPE) dmabuf_audit_[a-z_]+ ", ln):
+                continue
+            try:
+                name, labels, _ = promcheck.parse_line(ln)
+            except ValueError as e:
+                odd.append(str(e)[:160])
+                continue
+            if name not in declared or any(x in v for v in labels.values()
+                                           for x in ("fake", "\n", "\x1b")):
+                odd.append(ln[:160])
+        self.ok(declared and not odd, "%s: every line a declared dmabuf_audit_* series, labels "
+                "parse, no injected series" % what, "no other line", odd[:3])
+        fd, path = tempfile.mkstemp(suffix=".prom")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        try:
+            good, out = promtool_check(path)
+        finally:
+            os.unlink(path)
+        self.ok(good, "%s passes promtool check metrics" % what, "no lint output", out[:300])
 
     # ---- the exporter module loaded after the auditors started ----
     def check_late(self, secs):
@@ -1179,6 +1388,78 @@ class Checker:
                 leaks += ["%s: %s" % (head, ln[:160]) for ln in sec.lines if RAW_KADDR.search(ln)]
         self.ok(not leaks, "%s no raw kernel address in the auditors' output" % pre,
                 "unknown code as %r, never 0xffff..." % UNKNOWN_FRAME, leaks[:3])
+
+
+# ---- hostile names: results as hex, and the renderings the auditor documents ----
+
+def hex_bytes(sec):
+    """The exact bytes of a complete hexsec section (od -An -tx1 lines), or None."""
+    if sec is None:
+        return None
+    try:
+        return bytes.fromhex("".join(sec.lines))
+    except ValueError:
+        return None
+
+
+def hex_oracle(sec):
+    """The oracle line of a trigger whose stdout was dumped as hex, or None."""
+    data = hex_bytes(sec)
+    for ln in (data or b"").split(b"\n"):
+        if ln.startswith(b"{"):
+            try:  # (its buf_name may hold raw bytes that are not UTF-8; the _hex keys are exact)
+                o = json.loads(ln.decode("latin-1"))
+            except ValueError:
+                return None
+            return o if isinstance(o, dict) and isinstance(o.get("pid"), int) else None
+    return None
+
+
+def _bytes_as_latin1(e):
+    return "".join(chr(b) for b in e.object[e.start:e.end]), e.end
+
+
+codecs.register_error("dmabuf-audit-json", _bytes_as_latin1)
+
+
+def json_decoded(raw):
+    """What src/json.c's json_write_string makes of RAW, decoded: valid UTF-8 as it is, each
+    byte of no valid UTF-8 sequence (invalid, overlong, surrogate, cut) as \\u00XX, i.e.
+    the code point of that byte value."""
+    return raw.decode("utf-8", errors="dmabuf-audit-json")
+
+
+def term_safe(raw):
+    """src/report.c's print_safe: every byte < 0x20 or >= 0x7f shown as '?'."""
+    return "".join("?" if b < 0x20 or b >= 0x7f else chr(b) for b in raw)
+
+
+def promtool_check(path):
+    """promcheck's promtool run; the tools fetched first where missing (as make lab-selftest)."""
+    try:
+        promcheck.tools()
+    except RuntimeError:
+        subprocess.run([os.path.join(HERE, "..", "prom", "fetch-tools.sh")],
+                       stdout=subprocess.DEVNULL, check=False)
+    try:
+        return promcheck.promtool_check(path)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        return False, str(e)
+
+
+def hex_lines(data):
+    """DATA as od -An -v -tx1 prints it (a doctored hexsec section body)."""
+    return "".join(" " + " ".join("%02x" % b for b in data[i:i + 16]) + "\n"
+                   for i in range(0, len(data), 16))
+
+
+def edit_hex_section(text, head, fn):
+    """A run whose hexsec section HEAD's bytes went through fn(bytes) -> bytes."""
+    lines = text.splitlines(True)
+    b, e = section_bounds(lines, head)
+    data = fn(bytes.fromhex("".join(ln.strip() for ln in lines[b + 1:e])))
+    end = re.sub(r" bytes=\d+", " bytes=%d" % len(data), lines[e])
+    return "".join(lines[:b + 1]) + hex_lines(data) + end + "".join(lines[e + 1:])
 
 
 # ---- self-test: the checker must be able to fail ----
@@ -1358,6 +1639,25 @@ def mutation(name, text):
     if name == "late-missing":  # the scenario did not run
         return re.sub(r"^@@(BEGIN|END) (late-|report late|ready late|trigger late)",
                       r"@@\1 gone-\2", text, flags=re.M)
+    if name == "hostile-esc":  # a raw ESC in watch's terminal output
+        return edit_hex_section(text, "hostile-out hostile-watch",
+                                lambda d: d.replace(b"(?[2J?]0;x?)", b"(\x1b[2J\x1b]0;x\x07)", 1))
+    if name == "hostile-json":  # an ESC left raw in a JSON string (a broken line)
+        return edit_hex_section(text, "hostile-out hostile", lambda d: d.replace(
+            b"\\u001b", b"\x1b", 1))
+    if name == "hostile-inject":  # the label injection went through prom_write_label raw
+        return edit_hex_section(text, "hostile-textfile", lambda d: re.sub(
+            rb'exporter="test_insert_page"}', b'exporter="x",kind="f"} 1\nfake 1 #"}', d, count=1))
+    if name == "hostile-utf8":  # invalid UTF-8 replaced by U+FFFD instead of json.c's rule
+        return edit_hex_section(text, "hostile-out hostile-daemon-json", lambda d: d.replace(
+            b'"comm":"\\u00ff\\u00fe', b'"comm":"\xef\xbf\xbd\xef\xbf\xbd', 1))
+    if name == "hostile-lost":  # escaping cost a finding: one hostile GUP gone from the report
+        pid = hex_oracle(complete(parse(text)[0], "hostile-trigger esc procmem"))["pid"]
+        return edit_hex_section(text, "hostile-out hostile", lambda d: b"".join(
+            ln for ln in d.splitlines(True) if not (b'"pid":%d,' % pid in ln and
+                                                   b'"kind":"gup_on_dmabuf"' in ln)))
+    if name == "hostile-missing":  # the scenario did not run
+        return re.sub(r"^@@(BEGIN|END) hostile", r"@@\1 gone-hostile", text, flags=re.M)
     if name == "flood-uncounted":
         return edit_summary(text, "report flood", lambda s: s.update(ringbuf_lost=0))
     raise ValueError(name)
@@ -1366,7 +1666,7 @@ def mutation(name, text):
 def read_fixture(name):
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", name)
     opener = gzip.open if name.endswith(".gz") else open
-    with opener(path, "rt") as f:
+    with opener(path, "rt", errors="replace") as f:  # as checker_main reads results
         return f.read()
 
 
@@ -1467,13 +1767,33 @@ def self_test():
          r"^FAIL - \[6\.1 crowd\] gup_fast_on_dmabuf of pid \d+ after \d+ other mapping"),
         (good61 + ":late-missing", "6.1", "fails when the late-module scenario is missing",
          r"^FAIL - \[6\.1 late\] the test module was unloaded before the auditors started"),
+        # hostile buffer names and comms (issue 13)
+        (good61 + ":hostile-esc", "6.1", "fails on a raw ESC in watch's terminal output",
+         r"^FAIL - \[6\.1 hostile\] hostile-watch carries no control byte"),
+        (good61 + ":hostile-esc", "6.1", "... and on the comm not shown as print_safe does",
+         r"^FAIL - \[6\.1 hostile\] hostile-watch esc (mmap|procmem) pid \d+: comm and name"),
+        (good61 + ":hostile-json", "6.1", "fails on a JSON line broken by a raw control byte",
+         r"^FAIL - \[6\.1 hostile\] hostile every line is strict JSON in UTF-8"),
+        (good61 + ":hostile-inject", "6.1", "fails on a series injected through a label",
+         r"^FAIL - \[6\.1 hostile\] textfile: every line a declared dmabuf_audit_\* series"),
+        (good61 + ":hostile-inject", "6.1", "... which promtool refuses too",
+         r"^FAIL - \[6\.1 hostile\] textfile passes promtool check metrics"),
+        (good61 + ":hostile-utf8", "6.1", "fails on invalid UTF-8 decoded other than json.c "
+         "documents (U+FFFD)",
+         r"^FAIL - \[6\.1 hostile\] hostile-daemon-json utf8 (mmap|procmem) pid \d+: comm and "
+         r"buf_name decode"),
+        (good61 + ":hostile-lost", "6.1", "fails on a finding a hostile name cost",
+         r"^FAIL - \[6\.1 hostile\] hostile esc procmem pid \d+: gup_on_dmabuf reported"),
+        (good61 + ":hostile-missing", "6.1", "fails when the hostile-names scenario is missing",
+         r"^FAIL - \[6\.1 hostile\] quote mmap trigger ran"),
     ]
 
     def run_case(name, kver):
         fname, _, mut = name.partition(":")
         text = read_fixture(fname)
         # the other fixtures were recorded before the late-module scenario existed
-        make = Checker if fname == good61 else (lambda out: Checker(out, late=False))
+        make = Checker if fname == good61 else (lambda out: Checker(out, late=False,
+                                                                     hostile=False))
         return run_checker(make, Checker.run, mutation(mut, text) if mut else text, kver)
     return run_self_tests([(name, what, pattern, kver) for name, kver, what, pattern in cases],
                           run_case)

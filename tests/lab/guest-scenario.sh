@@ -520,6 +520,106 @@ run_late() {
 	stamp late-end
 }
 
+# run_hostile: hostile buffer names and comms (issue 13 "Hostile names"). Each pair is
+# TAG:NAME:COMM in hex (the trigger's --name-hex/--comm-hex: this script never carries a
+# raw control byte): quotes, backslashes, newline, tab, CR; terminal escapes (CSI clear,
+# OSC title, BEL); invalid UTF-8 (ff fe, overlong c0 af, a lone continuation, a cut
+# sequence); bidi controls (U+202E, U+2066, U+202A, U+2069); a Prometheus label
+# injection; C1 controls as UTF-8 (U+009B CSI, U+0085), DEL, BS. Names are at most 31
+# bytes (DMA_BUF_NAME_LEN), comms 15. check.py (check_hostile) holds every output
+# against the bytes each trigger's oracle says it set.
+HOSTILE="quote:7122625c730a6e09740d7a:63225c0a090d
+esc:1b5b324a1b5d303b78071b5b33316d:1b5b324a1b5d303b7807
+utf8:fffec0af806f6be280:fffec0af8063
+bidi:61e280ae62e281a663e280aa:e280ae6576696ce281a9
+prom:78222c6b696e643d2266227d20310a66616b6520312023:78227d20310a66616b652031
+c1:c29b324a7fc28508656e64:c29b7f0163"
+# the holder, mapped before the auditors start (the scan reads its name and comm: task_vma
+# iterator, or /proc/PID/comm and bufinfo on 5.10): no tab or newline, which bufinfo and
+# /proc/PID/comm end fields at
+HOSTILE_HOLD=1b5b33316de280ae225cff2068:1b5d303be280aec02978
+
+# hexsec HEAD FILE [ATTRS...]: FILE's exact bytes as hex (od, 16 a line) between markers,
+# so that no byte of an auditor's output is lost or changed on the way (the results port
+# is a tty: CR, and a line discipline). bytes=N on the @@END line (missing: no file).
+hexsec() {
+	h=$1 f=$2
+	shift 2
+	res "@@BEGIN $h"
+	[ -e "$f" ] && od -An -v -tx1 "$f" >&3
+	res "@@END $h $* bytes=$(wc -c <"$f" 2>/dev/null || echo missing)"
+}
+
+# hostile_stop TAG PID SIGNAL: stop one auditor of run_hostile (bounded), dump its
+# stdout and stderr as hex.
+hostile_stop() {
+	i=0
+	kill "-$3" "$2" 2>/dev/null
+	while kill -0 "$2" 2>/dev/null && [ "$i" -lt $((STOP_WAIT * 5)) ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	killed=no
+	if kill -0 "$2" 2>/dev/null; then
+		kill -KILL "$2"
+		killed=yes
+	fi
+	wait "$2"
+	hexsec "hostile-out $1" "/tmp/$1.out" "rc=$?" "killed=$killed"
+	hexsec "hostile-err $1" "/tmp/$1.err"
+}
+
+run_hostile() {
+	stamp hostile-start
+	"$TRIGGER" --name-hex "${HOSTILE_HOLD%%:*}" --comm-hex "${HOSTILE_HOLD#*:}" test:insert_page \
+		hold >/tmp/hostile-hold.out 2>/tmp/hostile-hold.err &
+	hpid=$!
+	wait_file_has /tmp/hostile-hold.out exporter_arg 1 30 || timed_out "hostile holder: no oracle line in 30 s"
+	rm -rf /tmp/tfh && mkdir -p /tmp/tfh
+	echo "# no suppressions" >/tmp/hostile.conf
+	start_auditor hostile report --json
+	rjpid=$apid
+	start_auditor hostile-human report
+	rhpid=$apid
+	start_auditor hostile-watch watch
+	wpid=$apid
+	start_auditor hostile-daemon daemon --config /tmp/hostile.conf --textfile-dir /tmp/tfh \
+		--interval 1 --json-file /tmp/hostile-daemon.json
+	dpid=$apid
+	apid=$rjpid wait_ready hostile
+	apid=$rhpid wait_ready hostile-human
+	apid=$wpid wait_ready hostile-watch
+	apid=$dpid wait_ready hostile-daemon
+	stamp hostile-ready
+	n=0
+	for h in $HOSTILE; do
+		t=${h%%:*} rest=${h#*:}
+		for p in mmap procmem; do
+			timeout "$TRIG_WAIT" "$TRIGGER" --name-hex "${rest%%:*}" --comm-hex "${rest#*:}" \
+				test:insert_page "$p" >/tmp/t.out 2>/tmp/t.err
+			hexsec "hostile-trigger $t $p" /tmp/t.out "rc=$?"
+			hexsec "hostile-trigger-err $t $p" /tmp/t.err
+		done
+		n=$((n + 1))
+	done
+	# every procmem trigger's GUP seen live before the auditors stop
+	wait_file_has /tmp/hostile-watch.out ' VIOLATION gup_on_dmabuf$' "$n" 30 ||
+		timed_out "hostile-watch: fewer than $n gup_on_dmabuf findings in 30 s"
+	wait_file_has /tmp/hostile-daemon.json '"kind":"gup_on_dmabuf"' "$n" 30 ||
+		timed_out "hostile-daemon: fewer than $n gup_on_dmabuf lines in 30 s"
+	hostile_stop hostile-daemon "$dpid" TERM
+	hostile_stop hostile-watch "$wpid" INT
+	hostile_stop hostile-human "$rhpid" INT
+	hostile_stop hostile "$rjpid" INT
+	hexsec "hostile-out hostile-daemon-json" /tmp/hostile-daemon.json
+	hexsec "hostile-textfile" /tmp/tfh/dmabuf_audit.prom
+	kill "$hpid"
+	wait "$hpid" 2>/dev/null
+	hexsec "hostile-hold" /tmp/hostile-hold.out
+	hexsec "hostile-hold-err" /tmp/hostile-hold.err
+	stamp hostile-end
+}
+
 case ${1:-test} in
 test)
 	# the cgroup of the trigger that runs as another user (uid 1000)
@@ -533,6 +633,7 @@ test)
 	run_fail_on
 	run_late
 	run_crowd
+	run_hostile
 	# the host tests (tests/host) on this kernel, as on any machine they run on, where
 	# run.sh asks for them (labhost=1: LAB_HOST_KERNELS)
 	case " $(cat /proc/cmdline) " in

@@ -4,7 +4,8 @@
  * mapping, then print one JSON line describing what happened (the oracle the
  * dmabuf-audit lab compares findings with).
  *
- *   dmabuf-trigger [--as UID:GID] [--cgroup DIR] EXPORTER PATH [N]
+ *   dmabuf-trigger [--as UID:GID] [--cgroup DIR] [--name-hex HEX] [--comm-hex HEX]
+ *                  EXPORTER PATH [N]
  *   EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|
  *             test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap
  *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split|
@@ -62,13 +63,23 @@
  * Device nodes only root may open (vgem's /dev/dri/card*, /dev/udmabuf,
  * /dev/dma_heap/system in the lab) then fail with exit 1, not 77.
  *
- * The buffer is named "trig:PATH" (DMA_BUF_SET_NAME) before it is mapped.
+ * --name-hex HEX and --comm-hex HEX (the lab's hostile names, issue 13): the
+ * bytes HEX spells (two hex digits each, no NUL) become the buffer's name
+ * (DMA_BUF_SET_NAME, at most 31 bytes: DMA_BUF_NAME_LEN) and the process's
+ * comm (PR_SET_NAME, at most 15 bytes, set first, before anything else), so
+ * that a shell script never carries raw control bytes. A name the kernel
+ * refuses is then an error (exit 1), not an empty name.
+ *
+ * The buffer is named "trig:PATH" (DMA_BUF_SET_NAME) before it is mapped,
+ * or as --name-hex says.
  * Every oracle line has exporter_arg, path, pid, tid (the thread that did the
  * mmap and the GUP, = pid except for thread), uid, cgroup_id (the inode of the
  * process's cgroup2 directory, i.e. its cgroup id; -1 without a cgroup2
  * mount), exporter, inode, size, map_len (bytes of each mapping), vm_start,
  * vm_end, vmflags and rss_kb (smaps), gup, gup_errno, inserted (pages the
- * test module inserted, -1 for real exporters), repeat and buf_name.
+ * test module inserted, -1 for real exporters), repeat and buf_name, and
+ * the exact bytes in hex: buf_name_hex (the name as set, "" when the kernel
+ * refused it) and comm_hex (the comm as PR_GET_NAME reads it back).
  *
  * Exit: 0 scenario ran (whatever the GUP outcome), 77 exporter absent on this
  * kernel, 1 any other failure (one line on stderr).
@@ -188,7 +199,8 @@ static const char *const paths[] = {
 
 static void usage(void)
 {
-	die(1, "usage: %s [--as UID:GID] [--cgroup DIR] EXPORTER PATH [N] "
+	die(1, "usage: %s [--as UID:GID] [--cgroup DIR] [--name-hex HEX] [--comm-hex HEX] "
+	    "EXPORTER PATH [N] "
 	    "(EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|"
 	    "test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap; "
 	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split|"
@@ -940,6 +952,33 @@ static void crowd_maps(size_t len, long n)
 	close(fd);
 }
 
+/* --name-hex/--comm-hex: HEX into out (at most max bytes, NUL-terminated). */
+static void unhex(const char *opt, const char *hex, char *out, size_t max)
+{
+	size_t n = strlen(hex), i;
+
+	if (!n || n % 2 || n / 2 > max)
+		die(1, "%s %s: want 1..%zu bytes as pairs of hex digits", opt, hex, max);
+	for (i = 0; i < n / 2; i++) {
+		unsigned int b;
+
+		if (!isxdigit((unsigned char)hex[2 * i]) || !isxdigit((unsigned char)hex[2 * i + 1]) ||
+		    sscanf(hex + 2 * i, "%2x", &b) != 1 || b == 0)
+			die(1, "%s %s: want pairs of hex digits, no 00", opt, hex);
+		out[i] = (char)b;
+	}
+	out[i] = '\0';
+}
+
+/* The bytes of s as a JSON string of hex digits. */
+static void json_hex(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		printf("%02x", *p);
+	putchar('"');
+}
+
 static const char *const json_esc[0x80] = {
 	['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f",
 	['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
@@ -964,6 +1003,8 @@ static void json_str(const char *s)
 int main(int argc, char **argv)
 {
 	const char *exp_arg, *path, *as = NULL, *cgroup = NULL;
+	const char *name_hex = NULL, *comm_hex = NULL;
+	char comm[17] = "";
 	const char *child_gup = NULL;
 	unsigned int mode = 0;
 	long pagesz = sysconf(_SC_PAGESIZE);
@@ -998,12 +1039,24 @@ int main(int argc, char **argv)
 			as = argv[argi + 1];
 		else if (strcmp(argv[argi], "--cgroup") == 0)
 			cgroup = argv[argi + 1];
+		else if (strcmp(argv[argi], "--name-hex") == 0)
+			name_hex = argv[argi + 1];
+		else if (strcmp(argv[argi], "--comm-hex") == 0)
+			comm_hex = argv[argi + 1];
 		else
 			usage();
 		argi += 2;
 	}
 	if (argc - argi != 2 && argc - argi != 3)
 		usage();
+	if (comm_hex) {
+		/* first: every event of this process carries it */
+		unhex("--comm-hex", comm_hex, comm, 15);
+		if (prctl(PR_SET_NAME, (unsigned long)comm, 0UL, 0UL, 0UL) < 0)
+			die(1, "--comm-hex: PR_SET_NAME: %s", strerror(errno));
+	}
+	if (name_hex)
+		unhex("--name-hex", name_hex, buf_name, sizeof(buf_name) - 1);
 	exp_arg = argv[argi];
 	path = argv[argi + 1];
 	for (i = 0; i < ne; i++) {
@@ -1065,9 +1118,13 @@ int main(int argc, char **argv)
 	else
 		dbfd = create_heap(len);
 
-	snprintf(buf_name, sizeof(buf_name), "trig:%s", path);
-	if (ioctl(dbfd, DMA_BUF_SET_NAME, buf_name) < 0)
+	if (!name_hex)
+		snprintf(buf_name, sizeof(buf_name), "trig:%s", path);
+	if (ioctl(dbfd, DMA_BUF_SET_NAME, buf_name) < 0) {
+		if (name_hex)
+			die(1, "--name-hex: DMA_BUF_SET_NAME: %s", strerror(errno));
 		buf_name[0] = '\0'; /* the oracle says it was not set */
+	}
 
 	mapfd = dbfd;
 	if (strcmp(path, "import") == 0) {
@@ -1196,6 +1253,13 @@ int main(int argc, char **argv)
 	printf(",\"gup_errno\":%d,\"inserted\":%ld,\"repeat\":%d,\"buf_name\":", gr.err,
 	       inserted, strcmp(path, "repeat") == 0 ? REPEAT_N : 0);
 	json_str(buf_name);
+	fputs(",\"buf_name_hex\":", stdout);
+	json_hex(buf_name);
+	if (prctl(PR_GET_NAME, (unsigned long)comm, 0UL, 0UL, 0UL) < 0)
+		die(1, "PR_GET_NAME: %s", strerror(errno));
+	comm[16] = '\0';
+	fputs(",\"comm_hex\":", stdout);
+	json_hex(comm);
 	printf(",\"tid\":%ld,\"uid\":%ld,\"cgroup_id\":%lld,\"map_len\":%zu",
 	       tid, (long)getuid(), cgroup_id, len);
 	if (child_gup) {
