@@ -60,8 +60,8 @@ MAKEFLAGS += --no-print-directory
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: FORCE all install deps check bpf-arm64 arm64-static unit unit-asan host-test lab-selftest lab lab-arm64 \
-	demo bench bench-smoke clean format
+.PHONY: FORCE all install deps check bpf-arm64 arm64-static unit unit-asan fuzz fuzz-smoke host-test \
+	lab-selftest lab lab-arm64 demo bench bench-smoke clean format
 
 all: $(BIN)
 
@@ -127,6 +127,49 @@ unit: build/unit/run
 unit-asan: build/unit-asan/run
 	ASAN_OPTIONS=detect_leaks=1 build/unit-asan/run
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c, clang's libclang-rt-14-dev): the parsers of
+# untrusted text (config, command line, /proc smaps, debugfs bufinfo) and the escapers
+# (JSON, Prometheus labels, terminal). `make fuzz` runs each for FUZZ_TIME seconds, one
+# after the other, one process each (no -jobs: one CPU), on build/fuzz/corpus-TARGET: the
+# seeds of tests/fuzz/corpus/TARGET copied in, what earlier runs found kept (make clean
+# forgets it). A crash, leak, UB, timeout or broken invariant (abort) stops make with the
+# input in build/fuzz/artifacts/ (rerun: build/fuzz/TARGET FILE). fuzz-smoke: a short round.
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TIME ?= 60
+FUZZ_SMOKE_TIME ?= 10
+FUZZ_RSS_MB ?= 1024
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer $(WARN) -std=gnu11 -Iinclude -Isrc \
+	-DDA_VERSION='"$(VERSION)"'
+FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/obj/%.o,$(UNIT_LIB))
+
+# src/ once, instrumented for the fuzzer but without its main()
+build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h) include/dmabuf_audit.h | build/fuzz/obj
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) | build/fuzz/obj
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -Itests/fuzz $< $(FUZZ_OBJS) -o $@
+
+build/fuzz/obj build/fuzz/artifacts:
+	mkdir -p $@
+
+fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS)) | build/fuzz/artifacts
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus-$$t; \
+		cp tests/fuzz/corpus/$$t/* build/fuzz/corpus-$$t/; \
+		echo "fuzz: $$t for $(FUZZ_TIME) s"; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/fuzz/$$t \
+			-max_total_time=$(FUZZ_TIME) -rss_limit_mb=$(FUZZ_RSS_MB) -timeout=10 \
+			-artifact_prefix=build/fuzz/artifacts/$$t- -print_final_stats=1 \
+			build/fuzz/corpus-$$t 2>build/fuzz/$$t.log || \
+			{ tail -n 60 build/fuzz/$$t.log; echo "fuzz: $$t FAILED (build/fuzz/$$t.log," \
+				"input in build/fuzz/artifacts/)" >&2; exit 1; }; \
+		grep -h '^stat::number_of_executed_units\|^Done' build/fuzz/$$t.log | tr '\n' ' '; echo; \
+	done
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_TIME=$(FUZZ_SMOKE_TIME)
+
 # The host tests' attach oracle: a second implementation (raw syscalls, its own BTF
 # reader, nothing of src/ or libbpf), static like the trigger; the lab builds it per arch.
 # tests/common: what the test programs share (die()).
@@ -187,16 +230,18 @@ demo: deps
 	$(MAKE) STATIC=1
 	AUDIT_BIN=build/static/dmabuf-audit tests/lab/run.sh --demo
 
-# Every test: unit tests (plain and ASan/UBSan), the CLI, daemon and docs against
-# the host kernel, the lab checkers' self-tests, then the VM lab on Debian's x86_64
-# 5.10, 6.1, 6.12 and 7.2 kernels and arm64 6.1 and 6.12 kernels (the 6.1, 6.12, 5.10
-# and arm64 6.1 guests also run the host tests against their own kernel), and one small
-# round of the benchmark (6.1) so that it keeps working (its figures are never asserted).
+# Every test: unit tests (plain and ASan/UBSan), a short round of every fuzz target, the
+# CLI, daemon and docs against the host kernel, the lab checkers' self-tests, then the VM
+# lab on Debian's x86_64 5.10, 6.1, 6.12 and 7.2 kernels and arm64 6.1 and 6.12 kernels
+# (the 6.1, 6.12, 5.10 and arm64 6.1 guests also run the host tests against their own
+# kernel), and one small round of the benchmark (6.1) so that it keeps working (its
+# figures are never asserted).
 check: deps
 	$(MAKE) all
 	$(MAKE) bpf-arm64
 	$(MAKE) unit
 	$(MAKE) unit-asan
+	$(MAKE) fuzz-smoke
 	$(MAKE) host-test
 	$(MAKE) lab-selftest
 	$(MAKE) lab
@@ -205,7 +250,7 @@ check: deps
 
 format:
 	clang-format -i bpf/*.c src/*.c src/*.h include/*.h tests/unit/*.c tests/unit/*.h \
-		tests/host/da-oracle.c tests/common/*.h
+		tests/host/da-oracle.c tests/common/*.h tests/fuzz/*.c tests/fuzz/*.h
 
 clean:
 	rm -rf build

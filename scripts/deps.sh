@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # groff-base, systemd, procps (/bin/kill of ExecReload), shellcheck: the man page, unit file
-# and script checks (tests/host/docs.sh)
+# and script checks (tests/host/docs.sh); libclang-rt-14-dev: libFuzzer and the sanitizer
+# runtimes of clang 14 (make fuzz)
 pkgs=(clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev make gcc python3 util-linux groff-base
-	systemd procps shellcheck)
+	systemd procps shellcheck libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] ||

@@ -178,14 +178,20 @@ static int bufinfo_entry_parse(const char *line, struct bufinfo_entry *e)
 	return 0;
 }
 
-/* The last line: "Total %d objects, %zu bytes". */
+/*
+ * The last line: "Total %d objects, %zu bytes". *objects is set only by such a
+ * line: "Total 2 devices attached" starts like one.
+ */
 static bool bufinfo_total(const char *line, uint64_t *objects)
 {
 	const char *p = line;
-	uint64_t bytes;
+	uint64_t n, bytes;
 
-	return take_str(&p, "Total ") && take_dec(&p, 1, objects) && take_str(&p, " objects, ") &&
-	       take_dec(&p, 1, &bytes) && !strcmp(p, " bytes");
+	if (!take_str(&p, "Total ") || !take_dec(&p, 1, &n) || !take_str(&p, " objects, ") ||
+	    !take_dec(&p, 1, &bytes) || strcmp(p, " bytes"))
+		return false;
+	*objects = n;
+	return true;
 }
 
 /*

@@ -38,7 +38,7 @@ bool report_fails(const struct report_data *r, bool on_warning)
 }
 
 /* comm, exporter, names are arbitrary bytes: keep terminals safe (C0, DEL, C1) */
-static void print_safe(FILE *f, const char *s, size_t max)
+void print_safe(FILE *f, const char *s, size_t max)
 {
 	for (size_t i = 0; i < max && s[i]; i++) {
 		unsigned char c = s[i];

@@ -35,6 +35,13 @@ uint64_t report_warnings(const struct report_data *r);
 /* The exit status decision: violations, or warnings too when asked. */
 bool report_fails(const struct report_data *r, bool on_warning);
 
+/*
+ * s (at most max bytes, stops at NUL) for a terminal: every byte below 0x20
+ * (ESC, newline...), DEL and every byte from 0x80 (C1 controls, UTF-8) as '?'.
+ * comm, exporter and buffer names are whatever a process or driver chose.
+ */
+void print_safe(FILE *f, const char *s, size_t max);
+
 /* A finding as watch shows it: first occurrence, or its count grew (update). */
 void watch_print_finding(FILE *f, const struct finding *fi, bool json, bool update,
 			 const struct ksyms *ks);

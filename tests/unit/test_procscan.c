@@ -289,6 +289,9 @@ static void test_procscan_bufinfo_newline(void)
 				 "\nTotal 2 objects, 20480 bytes\n"),
 		  -EBADMSG },
 		{ "no total at the end", BUFINFO_FORGED("x", ""), -EBADMSG },
+		{ "a line after the total that starts like one does not change it",
+		  BUFINFO_FORGED("x", "\nTotal 3 objects, 20480 bytes\nTotal 2 devices attached\n"),
+		  -EBADMSG },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
