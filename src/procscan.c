@@ -254,19 +254,38 @@ void bufinfo_free(struct bufinfo *b)
 }
 
 /* comm and real uid of a process; best effort (it may exit meanwhile) */
+/*
+ * /proc/PID/comm is the name and a newline. The name may hold any byte but
+ * NUL (prctl(PR_SET_NAME) takes tabs and newlines): only the last newline
+ * is the file's.
+ */
+static void proc_comm(uint32_t pid, char *comm, size_t len)
+{
+	char path[64], buf[DA_COMM_LEN + 1];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n && buf[n - 1] == '\n')
+		n--;
+	if (n >= len)
+		n = len - 1;
+	memcpy(comm, buf, n);
+	comm[n] = '\0';
+}
+
 static void proc_identity(uint32_t pid, struct da_event *ev)
 {
 	char path[64], line[256];
 	bool cut;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/comm", pid);
-	f = fopen(path, "re");
-	if (f) {
-		if (fgets(line, sizeof(line), f))
-			copy_field(ev->comm, sizeof(ev->comm), line);
-		fclose(f);
-	}
+	proc_comm(pid, ev->comm, sizeof(ev->comm));
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", pid);
 	f = fopen(path, "re");
 	while (f && read_line(f, line, sizeof(line), &cut))

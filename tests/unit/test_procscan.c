@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include "procscan.h"
 #include "unit.h"
@@ -165,6 +166,25 @@ static void test_procscan_smaps(void)
 	ASSERT_EQ_U64(st.vmas, 3, "three vmas");
 }
 
+/* A process name with a tab and newlines (prctl takes any byte but NUL) is kept whole. */
+static void test_procscan_smaps_comm(void)
+{
+	static const char text[] = "7f12abcd0000-7f12abcd4000 rw-s 00000000 00:0d 42 /dmabuf:\n"
+				   SMAPS_FIELDS "VmFlags: rd wr sh mr mw me ms sd mm\n";
+	static const char hostile[] = "a\tb\nc\n";
+	char saved[17] = "";
+	struct da_scan_stats st;
+	struct scan_log log;
+
+	prctl(PR_GET_NAME, saved);
+	if (!ASSERT_EQ_INT(prctl(PR_SET_NAME, hostile), 0, "prctl PR_SET_NAME"))
+		return;
+	ASSERT_EQ_INT(smaps_text_scan(text, &log, &st), 0, "smaps_scan");
+	prctl(PR_SET_NAME, saved);
+	ASSERT_EQ_INT(log.len, 1, "one dma-buf vma");
+	ASSERT_STREQ(log.rec[0].comm, hostile, "comm with tab and newlines, whole");
+}
+
 static const char bufinfo_5_10[] =
 	"\nDma-buf Objects:\n"
 	"size    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n"
@@ -323,6 +343,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_procscan_maps_line),
 	UNIT_TEST(test_procscan_vmflags),
 	UNIT_TEST(test_procscan_smaps),
+	UNIT_TEST(test_procscan_smaps_comm),
 	UNIT_TEST(test_procscan_smaps_long_line),
 	UNIT_TEST(test_procscan_bufinfo),
 	UNIT_TEST(test_procscan_bufinfo_tab),
