@@ -509,6 +509,56 @@ void attach_detach(struct auditor *a)
 	}
 }
 
+/*
+ * struct bpf_link_info of a kprobe perf-event link, as the kernel lays it out
+ * (ABI): the libc's uapi headers may predate these fields (Debian 12's do).
+ */
+struct kprobe_link_info {
+	__u32 type; /* BPF_LINK_TYPE_PERF_EVENT */
+	__u32 id;
+	__u32 prog_id;
+	__u32 __pad;
+	__u32 perf_type; /* enum bpf_perf_event_type */
+	__u32 __pad2;
+	__u64 func_name;
+	__u32 name_len;
+	__u32 offset;
+	__u64 addr;
+	__u64 missed;
+};
+
+#define DA_LINK_TYPE_PERF_EVENT 7 /* enum bpf_link_type */
+#define DA_PERF_EVENT_KPROBE	3 /* enum bpf_perf_event_type */
+#define DA_PERF_EVENT_KRETPROBE 4
+
+/*
+ * Probe hits the kernel ran no program of a kprobe link for: the kprobe
+ * re-entered, or a return with all of the kretprobe's maxactive instances in
+ * use (many threads inside one function at once). The link info carries it
+ * from 6.7; earlier kernels leave it 0 (and fentry links have none).
+ */
+uint64_t attach_kprobe_missed(const struct auditor *a)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < DA_LIVE_DETECTORS; i++) {
+		for (int j = 0; j < 4; j++) {
+			struct kprobe_link_info info;
+			__u32 len = sizeof(info);
+			int fd = a->det[i].links[j] ? bpf_link__fd(a->det[i].links[j]) : -1;
+
+			memset(&info, 0, sizeof(info));
+			if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+				continue;
+			if (info.type == DA_LINK_TYPE_PERF_EVENT &&
+			    (info.perf_type == DA_PERF_EVENT_KPROBE ||
+			     info.perf_type == DA_PERF_EVENT_KRETPROBE))
+				n += info.missed;
+		}
+	}
+	return n;
+}
+
 /* ---- what the rest of the program may know ------------------------------- */
 
 /* The live detector of hook id HOOK; NULL for the scan and out of range. */

@@ -106,5 +106,7 @@ int attach_decide(struct auditor *a, const struct attach_env *env);
  */
 int attach_all(struct auditor *a, struct attach_env *env, bool record);
 void attach_detach(struct auditor *a);
+/* Probe hits the kernel ran no kprobe program for (6.7+, else 0). */
+uint64_t attach_kprobe_missed(const struct auditor *a);
 
 #endif

@@ -392,7 +392,7 @@ uint64_t auditor_missed(const struct auditor *a)
 		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
 			n += info.recursion_misses;
 	}
-	return n;
+	return n + attach_kprobe_missed(a);
 }
 
 /*

@@ -1085,6 +1085,7 @@ class Checker:
         self.check_flood(secs)
         self.mode = "auto"
         self.check_late(secs)
+        self.check_kill(secs)
         self.check_crowd(secs)
         self.check_hostile(secs)
         self.check_raw_addresses(secs)
@@ -1281,6 +1282,11 @@ class Checker:
         ins = complete(secs, "late-insmod")
         self.ok(ins is not None and ins.attrs.get("rc") == "0", "%s insmod after the auditors "
                 "were ready" % pre, "rc=0", (ins.attrs, ins.lines) if ins else "no section")
+        un = complete(secs, "late-unload")
+        if self.late or un is not None:
+            self.ok(un is not None and "loaded=0" in un.lines, "%s the module was unloaded while "
+                    "the auditors still ran (their later output must still name it)" % pre,
+                    "loaded=0", un.lines if un else "no late-unload section")
         ks = complete(secs, "late-kallsyms")
         names = set()
         for ln in ks.lines if ks else []:
@@ -1348,6 +1354,38 @@ class Checker:
             self.ok(fast, "%s gup_fast_on_dmabuf of pid %s after %d other mapping processes "
                     "came and went" % (pre, o["pid"], o["maps"]), "gup_fast_on_dmabuf inode=%s"
                     % o["inode"], fmt([f for f in findings if f.get("pid") == o["pid"]]))
+
+    def check_kill(self, secs):
+        """A process killed mid-GUP while a report runs: the report goes on, has the killed
+        process's findings and the next trigger's, and ends with its summary."""
+        pre = "[%s kill]" % self.kver
+        if not self.late and "report kill" not in secs:
+            self.say("# %s no kill scenario in these results (recorded before it)" % pre)
+            return
+        spin = complete(secs, "spin")
+        o = oracle_of(spin)
+        if not self.ok(o is not None and spin.attrs.get("running") == "yes" and
+                       spin.attrs.get("rc") == "137", "%s spin trigger killed with SIGKILL in its "
+                       "GUP loop" % pre, "its oracle line, running=yes, rc=137",
+                       (spin.attrs, o) if spin else "no spin section"):
+            return
+        trig = complete(secs, "trigger kill test:insert_page procmem")
+        t = oracle_of(trig)
+        out = complete(secs, "report kill")
+        if not self.ok(out is not None and t is not None, "%s report and next trigger complete"
+                       % pre, "both sections", "missing or cut"):
+            return
+        findings, _, summary, bad = json_lines(out)
+        self.ok(not bad and summary is not None and out.attrs.get("rc") == "1",
+                "%s report ended well: JSON lines, its summary, exit 1 (violations)" % pre,
+                "rc=1, a summary, no other line", (out.attrs.get("rc"), summary is not None, bad[:2]))
+        for who, oc, kinds in (("killed", o, ("mmap_without_pfnmap", "gup_on_dmabuf")),
+                               ("next", t, ("mmap_without_pfnmap", "gup_on_dmabuf"))):
+            mine = [f for f in findings if f.get("pid") == oc["pid"] and f.get("inode") == oc["inode"]]
+            for k in kinds:
+                if self.need("%s %s %s" % (pre, who, k), "mmap" if k.startswith("mmap") else "gup_slow"):
+                    self.ok(any(f.get("kind") == k for f in mine), "%s %s trigger pid %s: %s "
+                            "reported" % (pre, who, oc["pid"], k), k, fmt(mine))
 
     def check_late_names(self, what, f, names):
         """mmap_op and stack frames of a late module's finding: named in the module,
@@ -1633,6 +1671,11 @@ def mutation(name, text):
                 j["mmap_op"] = repl
             return [j]
         return edit_json_lines(text, "report " + tag, neighbour)
+    if name == "kill-lost":  # the killed process's findings gone from the report
+        o = oracle_of(complete(parse(text)[0], "spin"))
+        return drop_findings(text, "report kill", lambda j: j["pid"] == o["pid"])
+    if name == "late-kept":  # the module was never unloaded under the auditors
+        return re.sub(r"^@@(BEGIN|END) late-unload", r"@@\1 gone-late-unload", text, flags=re.M)
     if name == "crowd-lost":  # the crowd pushed the first process out: its GUP-fast unseen
         pid = trigger_oracle(text, "crowd", CROWD_EXPORTER, "crowd")["pid"]
         return drop_findings(text, "report crowd", lambda j: j["pid"] == pid)
@@ -1763,6 +1806,10 @@ def self_test():
          r"page_insert_on_dmabuf stack frames named"),
         (good61 + ":late-raw", "6.1", "fails on a raw kernel address in an auditor's output",
          r"^FAIL - \[6\.1\] no raw kernel address in the auditors' output"),
+        (good61 + ":kill-lost", "6.1", "fails when a process killed mid-GUP lost its findings",
+         r"^FAIL - \[6\.1 kill\] killed trigger pid \d+: gup_on_dmabuf reported"),
+        (good61 + ":late-kept", "6.1", "fails when the module was not unloaded under the auditors",
+         r"^FAIL - \[6\.1 late\] the module was unloaded while the auditors still ran"),
         (good61 + ":crowd-lost", "6.1", "fails when the crowd hid a GUP-fast",
          r"^FAIL - \[6\.1 crowd\] gup_fast_on_dmabuf of pid \d+ after \d+ other mapping"),
         (good61 + ":late-missing", "6.1", "fails when the late-module scenario is missing",

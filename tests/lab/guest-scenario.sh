@@ -514,10 +514,52 @@ run_late() {
 		wait_file_has "/tmp/$t.out" '"kind":"gup_on_dmabuf"' 1 30 ||
 			timed_out "$t: no gup_on_dmabuf line of the late module in 30 s"
 	done
+	# the module unloaded while they still watch (the triggers' buffers are gone): what
+	# they print after it (the report: everything, at the end) must still name it
+	i=0
+	until rmmod dmabuf_test_exporter 2>/tmp/rmmod.err; do
+		[ "$i" -ge 50 ] && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	res "@@BEGIN late-unload"
+	dump /tmp/rmmod.err "stderr: "
+	res "loaded=$(grep -c '^dmabuf_test_exporter ' /proc/modules)"
+	res "@@END late-unload"
 	apid=$dpid stop_auditor late-daemon
 	apid=$wpid stop_auditor late-watch
 	apid=$rpid stop_auditor late
+	# back for the scenarios after this one
+	insmod /lib/modules/dmabuf_test_exporter.ko 2>/tmp/insmod.err
+	irc=$?
+	res "@@BEGIN late-reload"
+	dump /tmp/insmod.err "stderr: "
+	res "@@END late-reload rc=$irc"
 	stamp late-end
+}
+
+# run_kill: a process killed with SIGKILL in the middle of its GUP calls (spin: one-page
+# process_vm_readv over and over on a violating mapping) while a report runs; the report
+# must go on, report the killed process's findings and the next trigger's, and end well.
+run_kill() {
+	stamp kill-start
+	start_auditor kill report --json
+	wait_ready kill
+	"$TRIGGER" test:insert_page spin >/tmp/spin.out 2>/tmp/spin.err &
+	spid=$!
+	wait_file_has /tmp/spin.out exporter_arg 1 30 || timed_out "spin: no oracle line in 30 s"
+	running=no
+	kill -0 "$spid" 2>/dev/null && running=yes
+	kill -KILL "$spid"
+	wait "$spid"
+	src=$?
+	res "@@BEGIN spin"
+	dump /tmp/spin.out "stdout: "
+	dump /tmp/spin.err "stderr: "
+	res "@@END spin rc=$src running=$running"
+	trigger kill test:insert_page procmem
+	stop_auditor kill
+	stamp kill-end
 }
 
 # run_hostile: hostile buffer names and comms (issue 13 "Hostile names"). Each pair is
@@ -632,6 +674,7 @@ test)
 	run_daemon_churn hoard
 	run_fail_on
 	run_late
+	run_kill
 	run_crowd
 	run_hostile
 	# the host tests (tests/host) on this kernel, as on any machine they run on, where

@@ -8,7 +8,7 @@
  *                  EXPORTER PATH [N]
  *   EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|
  *             test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap
- *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split|
+ *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|spin|split|
  *             thread|fork|mremap|flood N|churn N|hoard N|crowd N
  *
  * Every path but flood maps the buffer (NPAGES pages, MAP_SHARED, read-write)
@@ -24,6 +24,8 @@
  *             flood).
  *   hold      print the oracle line, then sleep until killed with the buffer
  *             mapped (a mapping that exists before the auditor starts).
+ *   spin      print the oracle line, then process_vm_readv one page of the
+ *             mapping over and over until killed (a process killed mid-GUP).
  *   split     mprotect the upper half read-only (the kernel splits the vma:
  *             vm_area_dup) and process_vm_readv it.
  *   thread    a second thread does the procmem GUP; "tid" is that thread's
@@ -182,7 +184,7 @@ static const struct {
 };
 
 static const char *const paths[] = {
-	"mmap", "procmem", "vm_readv", "iouring", "import", "vmsplice", "repeat", "hold",
+	"mmap", "procmem", "vm_readv", "iouring", "import", "vmsplice", "repeat", "hold", "spin",
 	"split", "thread", "fork", "mremap", "flood", "churn", "hoard", "crowd",
 };
 
@@ -203,7 +205,7 @@ static void usage(void)
 	    "EXPORTER PATH [N] "
 	    "(EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|"
 	    "test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap; "
-	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|split|"
+	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|spin|split|"
 	    "thread|fork|mremap|flood N|churn N|hoard N|crowd N)", prog);
 }
 
@@ -1022,7 +1024,7 @@ int main(int argc, char **argv)
 	char buf_name[32];
 	pid_t child_pid = 0;
 	void **flood = NULL;
-	int hold, churn, hoard, crowd;
+	int hold, spin, churn, hoard, crowd;
 	void *map, *old_map;
 
 	if (argc > 0 && argv[0] && *argv[0]) {
@@ -1232,7 +1234,8 @@ int main(int argc, char **argv)
 	if (is_test)
 		inserted = read_inserted() - ins_before;
 
-	hold = strcmp(path, "hold") == 0;
+	spin = strcmp(path, "spin") == 0;
+	hold = strcmp(path, "hold") == 0 || spin;
 	if (!hold && munmap(map, len) < 0)
 		die(1, "munmap: %s", strerror(errno));
 	if (devfd >= 0)
@@ -1279,6 +1282,11 @@ int main(int argc, char **argv)
 	puts("}");
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die(1, "write stdout: %s", strerror(errno));
+	while (spin) {
+		struct gup_result one = { "none", 0 };
+
+		gup_vm_readv(map, (size_t)pagesz, &one);
+	}
 	while (hold)
 		pause(); /* until SIGTERM/SIGKILL: the mapping stays */
 	free(exp_name);
