@@ -115,7 +115,7 @@ struct da_event {
 	__u64 mmap_op;	 /* dma_buf->ops->mmap (kernel address, symbolized by user space) */
 	__u64 pte;	 /* pte value read back (pte_not_special from finish_fault), else 0 */
 	__s32 ret;	 /* hooked function's return (GUP-fast: pages taken), 0 for scans */
-	__u32 __pad;
+	__u32 count;	 /* occurrences counted with this event (a batch: inserts of one call) */
 	char comm[DA_COMM_LEN];
 	char exporter[DA_EXPORTER_LEN]; /* dma_buf->exp_name */
 	char buf_name[DA_BUF_NAME_LEN]; /* dma_buf->name (DMA_BUF_SET_NAME) */

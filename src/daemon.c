@@ -152,7 +152,8 @@ static void account(struct daemon *d, struct finding *f)
  * Its repeats would go on counting in its BPF dedup entry, which no finding
  * reads: the entry is taken with what it counted so far (the first occurrence
  * included), and the next occurrence comes as a new event, counted here
- * again. The scan's records have no dedup entry: one occurrence each.
+ * again. Without an entry (the dedup map was full, or the scan's record) the
+ * event's own count.
  */
 static uint64_t unitemised_count(struct daemon *d, const struct da_event *ev)
 {
@@ -163,7 +164,7 @@ static uint64_t unitemised_count(struct daemon *d, const struct da_event *ev)
 
 	if (ev->hook != DA_HOOK_SCAN && auditor_take_dedup(d->s.a, &key, &n))
 		d->m.counter_errors++;
-	return n ? n : 1;
+	return n ? n : event_count(ev);
 }
 
 /* The session's callback: a finding appeared or grew, or ev did not fit the table. */

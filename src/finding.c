@@ -200,15 +200,22 @@ static int finding_reserve(struct finding_set *set)
 	return grow((void **)&set->items, &set->cap, set->len + 1, sizeof(*set->items), 16);
 }
 
+/* The occurrences an event stands for (a batch of inserts), at least one. */
+uint64_t event_count(const struct da_event *ev)
+{
+	return ev->count ? ev->count : 1;
+}
+
 struct finding *finding_set_add(struct finding_set *set, const struct da_event *ev)
 {
 	struct finding *f = finding_find(set, ev);
 	size_t s;
 
 	if (f) {
-		/* Sent again: first time, or its dedup entry was evicted in BPF. */
+		/* Sent again: its dedup entry was taken (ring buffer full) or never
+		 * made (dedup map full): what this event counted starts a new live. */
 		f->base += f->live;
-		f->live = 1;
+		f->live = event_count(ev);
 		f->count = f->base + f->live;
 		f->ev.gup_flags |= ev->gup_flags;
 		return f;
@@ -219,9 +226,9 @@ struct finding *finding_set_add(struct finding_set *set, const struct da_event *
 	}
 	f = &set->items[set->len++];
 	f->ev = *ev;
-	f->count = 1;
 	f->base = 0;
-	f->live = 1;
+	f->live = event_count(ev);
+	f->count = f->live;
 	f->printed = 0;
 	f->accounted = 0;
 	for (s = finding_hash(ev) & (set->nslots - 1); set->slots[s];

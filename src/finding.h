@@ -80,6 +80,8 @@ void gup_flags_reset(void);
 
 void finding_set_init(struct finding_set *set, size_t max);
 void finding_set_free(struct finding_set *set);
+/* The occurrences an event stands for: its count (a batch of inserts), at least one. */
+uint64_t event_count(const struct da_event *ev);
 /* Adds one event; returns the finding it was counted in, NULL if dropped. */
 struct finding *finding_set_add(struct finding_set *set, const struct da_event *ev);
 /* Takes the BPF dedup map's count for key; NULL when no finding has it. */

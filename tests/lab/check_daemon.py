@@ -288,9 +288,14 @@ class DaemonChecker(check.Checker):
         want = {("dmabuf_audit_violations_total", k, o["exporter"]): n for k, n in counts.items()}
         self.expect_only(pre, got, path, want)
         dropped = promcheck.series(got, "dmabuf_audit_findings_dropped_total")
-        if path == "churn":
+        if path == "churn" and o["maps"] <= 6000:
             self.expect(pre, got, "churn (every finding had room)",
                         "dmabuf_audit_findings_dropped_total", 0)
+        elif path == "churn":
+            # faster than the daemon forgets gone vmas (once per interval), the table fills:
+            # what must hold then is the counts above
+            self.say("# %s churn of %d mappings: findings_dropped_total %s (counted, not "
+                     "itemised)" % (pre, o["maps"], dropped))
         else:
             self.ok(dropped is not None and dropped > 0, "%s hoard filled the finding table "
                     "(findings_dropped_total > 0: the counts above went through it)" % pre,

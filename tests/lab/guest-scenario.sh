@@ -407,6 +407,10 @@ run_daemon() {
 CHURN_N=6000
 run_daemon_churn() {
 	p=$1
+	n=$CHURN_N
+	# churn: 100,000 mappings where run.sh asks (labchurn=N: LAB_LONG_CHURN_KERNELS)
+	w=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^labchurn=//p')
+	[ "$p" = churn ] && [ -n "$w" ] && n=$w
 	stamp "$p-start"
 	rm -rf /tmp/tfc && mkdir -p /tmp/tfc
 	# no suppressions: every count is the trigger's. hoard: a small finding table, so
@@ -419,7 +423,7 @@ run_daemon_churn() {
 	cpid=$!
 	wait_file_has /tmp/churn.err 'daemon running' 1 "$READY_WAIT" ||
 		timed_out "$p daemon: no 'daemon running' line in ${READY_WAIT} s"
-	TRIG_ARGS=$CHURN_N trigger "daemon-$p" test:insert_page "$p"
+	TRIG_ARGS=$n trigger "daemon-$p" test:insert_page "$p" 400
 	kill -TERM "$cpid"
 	wait "$cpid"
 	crc=$?

@@ -190,6 +190,7 @@ static const char *const paths[] = {
 
 #define REPEAT_N		100000
 #define FLOOD_MAX		60000	/* vm.max_map_count is 65530 by default */
+#define CHURN_MAX		1000000
 
 /* include/uapi/linux/dma-buf.h (5.3+) */
 #ifndef DMA_BUF_SET_NAME
@@ -1086,10 +1087,11 @@ int main(int argc, char **argv)
 			usage();
 		errno = 0;
 		nflood = strtol(argv[argi + 2], &end, 10);
-		if (errno || end == argv[argi + 2] || *end || nflood < 1 ||
-		    nflood > FLOOD_MAX)
-			die(1, "%s N: N must be 1..%d, not '%s'", path, FLOOD_MAX,
-			    argv[argi + 2]);
+		/* churn and crowd keep one mapping at a time: no vm.max_map_count bound */
+		long max = strcmp(path, "churn") == 0 || crowd ? CHURN_MAX : FLOOD_MAX;
+
+		if (errno || end == argv[argi + 2] || *end || nflood < 1 || nflood > max)
+			die(1, "%s N: N must be 1..%ld, not '%s'", path, max, argv[argi + 2]);
 	} else if (argc - argi != 2) {
 		usage();
 	}

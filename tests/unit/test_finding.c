@@ -573,6 +573,34 @@ out:
 	finding_set_free(&set);
 }
 
+/*
+ * The dedup map full: no entry holds the count, each event is sent in full with
+ * the occurrences it stands for (a batch: the inserts of one mmap).
+ */
+static void test_finding_set_add_batch(void)
+{
+	struct finding_set set;
+	struct da_event a = ev_make(DA_KIND_PAGE_INSERT_ON_DMABUF, 100, 7, 0x7f0000000000);
+	struct finding *f;
+
+	finding_set_init(&set, 16);
+	a.count = 1;
+	f = finding_set_add(&set, &a);
+	if (!ASSERT_OK_PTR(f, "add"))
+		goto out;
+	ASSERT_EQ_U64(f->count, 1, "first insert: 1");
+	a.count = 3;
+	finding_set_add(&set, &a);
+	ASSERT_EQ_U64(f->count, 4, "the other three of the mmap, in one event: 1 + 3");
+	finding_set_add(&set, &a);
+	ASSERT_EQ_U64(f->count, 7, "again: 4 + 3");
+	a.count = 0;
+	finding_set_add(&set, &a);
+	ASSERT_EQ_U64(f->count, 8, "an event without a count stands for one");
+out:
+	finding_set_free(&set);
+}
+
 /* A key no finding has: NULL, nothing changes. */
 static void test_finding_set_update_unknown(void)
 {
@@ -710,6 +738,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_finding_gup_flag_table),
 	UNIT_TEST(test_finding_set_update_count),
 	UNIT_TEST(test_finding_set_update_evicted),
+	UNIT_TEST(test_finding_set_add_batch),
 	UNIT_TEST(test_finding_set_update_unknown),
 	UNIT_TEST(test_finding_set_prune),
 	UNIT_TEST(test_finding_set_update_after_sort),
