@@ -288,6 +288,7 @@ static int write_textfile(struct daemon *d)
 		d->m.counter_errors++;
 	else
 		memcpy(d->m.counters, counters, sizeof(counters));
+	d->m.missed = auditor_missed(d->s.a);
 	account_lost(d);
 	f = open_memstream(&buf, &len);
 	if (!f)

@@ -64,6 +64,8 @@ int ksyms_load(struct ksyms *ks, FILE *f)
 			continue;
 		ret = add_sym(ks, addr, name, n == 4 ? module : NULL);
 	}
+	if (!ret && ferror(f))
+		ret = -EIO; /* cut short: the modules, listed last, would be missing */
 	if (ret) {
 		ksyms_free(ks);
 		return ret;
@@ -180,12 +182,83 @@ int ksyms_load_modules(struct ksyms *ks, FILE *f)
 		m = &ks->mods[ks->nmods];
 		m->base = base;
 		m->size = size;
+		m->gone = 0;
 		ret = add_string(ks, name, &m->name);
 		if (!ret)
 			ks->nmods++;
 	}
 	if (ks->nmods > 1)
 		qsort(ks->mods, ks->nmods, sizeof(*ks->mods), by_base);
+	return ret;
+}
+
+static size_t at_or_below(const void *items, size_t n, size_t size, uint64_t addr);
+
+/* Does fresh hold module m of old (the same name at the same base)? */
+static int still_loaded(const struct ksyms *fresh, const struct ksyms *old, const struct kmod *m)
+{
+	for (size_t i = 0; i < fresh->nmods; i++)
+		if (fresh->mods[i].base == m->base &&
+		    !strcmp(fresh->strings + fresh->mods[i].name, old->strings + m->name))
+			return 1;
+	return 0;
+}
+
+/* Is a module of fresh loaded inside m's extent (its code may be there now)? */
+static int taken(const struct ksyms *fresh, const struct kmod *m)
+{
+	for (size_t i = 0; i < fresh->nmods; i++)
+		if (fresh->mods[i].base - m->base < m->size)
+			return 1;
+	return 0;
+}
+
+/* Module m of old, gone from fresh: its extent and its symbols into fresh. */
+static int keep_module(struct ksyms *fresh, const struct ksyms *old, const struct kmod *m)
+{
+	const char *name = old->strings + m->name;
+	size_t i = at_or_below(old->syms, old->len, sizeof(*old->syms), m->base - 1);
+	struct kmod *k;
+	int ret = 0;
+
+	for (; !ret && i < old->len && old->syms[i].addr - m->base < m->size; i++)
+		if (!strcmp(old->strings + old->syms[i].module, name))
+			ret = add_sym(fresh, old->syms[i].addr, old->strings + old->syms[i].name,
+				      name);
+	if (ret)
+		return ret;
+	if (grow((void **)&fresh->mods, &fresh->mcap, fresh->nmods + 1, sizeof(*fresh->mods), 64))
+		return -ENOMEM;
+	k = &fresh->mods[fresh->nmods];
+	*k = *m;
+	k->gone = m->gone + 1;
+	ret = add_string(fresh, name, &k->name);
+	if (!ret)
+		fresh->nmods++;
+	return ret;
+}
+
+/*
+ * The modules of old that fresh lacks (unloaded since), kept in fresh with their
+ * symbols: a finding made while one was loaded is named after it when printed later
+ * (the report), until another module is loaded inside its extent, or KSYMS_GONE_MAX
+ * reads later. 0 or -errno.
+ */
+static int keep_gone(struct ksyms *fresh, const struct ksyms *old)
+{
+	size_t n = fresh->nmods;
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < old->nmods; i++) {
+		const struct kmod *m = &old->mods[i];
+
+		if (m->gone < KSYMS_GONE_MAX && !still_loaded(fresh, old, m) && !taken(fresh, m))
+			ret = keep_module(fresh, old, m);
+	}
+	if (!ret && fresh->nmods != n) {
+		qsort(fresh->syms, fresh->len, sizeof(*fresh->syms), by_addr);
+		qsort(fresh->mods, fresh->nmods, sizeof(*fresh->mods), by_base);
+	}
 	return ret;
 }
 
@@ -218,6 +291,8 @@ int ksyms_reload(struct ksyms *ks)
 		ret = !mlen ? 0 : mf ? ksyms_load_modules(&fresh, mf) : -ENOMEM;
 		if (mf)
 			fclose(mf);
+		if (!ret && ks->nmods)
+			ret = keep_gone(&fresh, ks);
 		if (ret)
 			ksyms_free(&fresh);
 	}
@@ -361,6 +436,11 @@ static const struct ksym *near(const struct ksyms *ks, uint64_t addr)
 int ksyms_known(const struct ksyms *ks, uint64_t addr)
 {
 	return near(ks, addr) != NULL;
+}
+
+int ksyms_has_module(const struct ksyms *ks, const char *name)
+{
+	return ks && module_named(ks, name) != NULL;
 }
 
 const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, int with_offset, char *buf,

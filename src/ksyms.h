@@ -13,11 +13,19 @@ struct ksym {
 	uint32_t module; /* 0: built-in */
 };
 
-/* A loaded module's extent, from /proc/modules: [base, base + size). */
+/*
+ * A module's extent, from /proc/modules: [base, base + size). A module that was
+ * unloaded keeps its extent and symbols (gone > 0: table reads since it went) so
+ * that findings made while it was loaded keep their names, until a module is loaded
+ * inside its extent or KSYMS_GONE_MAX reads later.
+ */
 struct kmod {
 	uint64_t base, size;
 	uint32_t name; /* offset into ksyms.strings */
+	uint32_t gone; /* 0: loaded */
 };
+
+#define KSYMS_GONE_MAX 32
 
 /* Unknown addresses (no symbol, or past the end of a module's code) print as this. */
 #define KSYMS_UNKNOWN "[unknown]"
@@ -62,7 +70,9 @@ int ksyms_load(struct ksyms *ks, FILE *f);
 int ksyms_load_modules(struct ksyms *ks, FILE *f);
 /*
  * Reads ks->mods_src then ks->src again from their start; the old table stays
- * if that fails. 0 or -errno.
+ * if that fails (a read error included: a table cut short would lose the modules,
+ * listed last). Modules of the old table that are gone are kept (struct kmod).
+ * 0 or -errno.
  */
 int ksyms_reload(struct ksyms *ks);
 /*
@@ -98,5 +108,7 @@ const char *ksyms_frame(const struct ksyms *ks, uint64_t addr, char *buf, size_t
 int ksyms_has(const struct ksyms *ks, const char *name);
 /* Is addr a text address the table names (not KSYMS_UNKNOWN)? */
 int ksyms_known(const struct ksyms *ks, uint64_t addr);
+/* Is a module of that name loaded (or gone but kept) in the table? 1 or 0. */
+int ksyms_has_module(const struct ksyms *ks, const char *name);
 
 #endif

@@ -170,6 +170,9 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 		m->counters[DA_CTR_GUP_FAST_UNVERIFIED]);
 	counter(f, "dedup_full_total", "Events sent again because the BPF dedup map was full.",
 		m->counters[DA_CTR_DEDUP_FULL]);
+	counter(f, "missed_total",
+		"Hook calls the kernel ran none of the auditor's programs for (a program re-entered on its CPU, as when preempted inside it on a preemptible kernel; kprobe misses): not counted anywhere else.",
+		m->missed);
 	counter(f, "findings_dropped_total",
 		"Events not itemised because the daemon's finding table was full.",
 		m->findings_dropped);

@@ -35,6 +35,7 @@ struct metrics {
 	uint64_t textfile_errors;	   /* failed writes of the textfile */
 	uint64_t scan_errors;		   /* failed scans: mapped_bytes kept from the last good one */
 	uint64_t counter_errors;	   /* failed reads of the BPF counters: the last good kept */
+	uint64_t missed;		   /* hook calls the kernel ran no program for (auditor_missed) */
 	const char *det_mech[DA_HOOK_MAX]; /* "fentry", "kprobe", "iter", "proc", "none" */
 	bool mapped_known;		   /* a scan ran: mapped_bytes are real */
 	bool mapped_known_saved;

@@ -133,15 +133,22 @@ static double monotonic_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* kallsyms read again (at most every 2 s) when addr is code no symbol names yet. */
-static void name_known(struct ksyms *ks, uint64_t addr)
+/* kallsyms read again, at most every 2 s: a reading of it costs ~0.5 s under QEMU. */
+static void reload_limited(struct ksyms *ks)
 {
 	static double last_reload = -10;
 
-	if (addr && !ksyms_known(ks, addr) && monotonic_s() - last_reload >= 2) {
+	if (monotonic_s() - last_reload >= 2) {
 		last_reload = monotonic_s();
 		ksyms_reload(ks);
 	}
+}
+
+/* kallsyms read again when addr is code no symbol names yet. */
+static void name_known(struct ksyms *ks, uint64_t addr)
+{
+	if (addr && !ksyms_known(ks, addr))
+		reload_limited(ks);
 }
 
 /*
@@ -153,8 +160,18 @@ static void name_known(struct ksyms *ks, uint64_t addr)
 static void clean_stack(struct ksyms *ks, struct da_event *ev)
 {
 	uint32_t n = 0, len = ev->stack_len < DA_STACK_DEPTH ? ev->stack_len : DA_STACK_DEPTH;
-	char sym[192];
+	char sym[192], mod[DA_MODULE_LEN + 1];
 
+	/*
+	 * The exporter's module unknown to a table that knows modules: the table was
+	 * read before the module came (a refresh that could not read /proc/modules).
+	 * Its code would be named after a neighbour whose extent seems to hold it
+	 * (/proc/modules sizes count a module's data too): read again first.
+	 */
+	memcpy(mod, ev->module, sizeof(ev->module));
+	mod[sizeof(ev->module)] = '\0';
+	if (mod[0] && ev->mmap_op && ks->nmods && !ksyms_has_module(ks, mod))
+		reload_limited(ks);
 	for (uint32_t i = 0; i < len; i++) {
 		name_known(ks, ev->stack[i]);
 		if (ksyms_frame(ks, ev->stack[i], sym, sizeof(sym)))

@@ -440,6 +440,65 @@ run_daemon_churn() {
 	stamp "$p-end"
 }
 
+# run_storm: issue 13's event storm under the daemon: STORM_SECS seconds of the
+# trigger's storm (two processes of three threads: inserts, slow GUP, faults, as fast as
+# the guest goes). The final textfile's counts must be the trigger's own, whatever the
+# ring buffer dropped; the daemon's RSS is read at ready and right after the storm.
+STORM_SECS=10
+run_storm() {
+	stamp storm-start
+	rm -rf /tmp/tfs && mkdir -p /tmp/tfs
+	echo '[daemon]' >/tmp/storm.conf
+	"$AUDIT" daemon --config /tmp/storm.conf --textfile-dir /tmp/tfs --interval 1 \
+		--json-file /tmp/storm.json >/tmp/storm.out 2>/tmp/storm.err &
+	spid=$!
+	wait_file_has /tmp/storm.err 'daemon running' 1 "$READY_WAIT" ||
+		timed_out "storm daemon: no 'daemon running' line in ${READY_WAIT} s"
+	rss0=$(sed -n 's/^VmRSS:[^0-9]*\([0-9]*\) kB/\1/p' "/proc/$spid/status")
+	# a second daemon, stopped by SIGTERM in the middle of the storm, while it writes
+	# JSON lines and textfiles as fast as findings come: whole lines, a whole textfile
+	rm -rf /tmp/tft && mkdir -p /tmp/tft
+	"$AUDIT" daemon --config /tmp/storm.conf --textfile-dir /tmp/tft --interval 1 \
+		--json-file /tmp/storm-term.json >/dev/null 2>/tmp/storm-term.err &
+	tpid=$!
+	wait_file_has /tmp/storm-term.err 'daemon running' 1 "$READY_WAIT" ||
+		timed_out "storm-term daemon: no 'daemon running' line in ${READY_WAIT} s"
+	(sleep $((STORM_SECS / 2)) && kill -TERM "$tpid") &
+	killer=$!
+	TRIG_ARGS=$STORM_SECS trigger daemon-storm test:insert_page storm $((STORM_SECS + 120))
+	wait "$killer"
+	wait "$tpid"
+	trc=$?
+	res "@@BEGIN textfile storm-term"
+	dump /tmp/tft/dmabuf_audit.prom ""
+	res "@@END textfile storm-term"
+	res "@@BEGIN tfdir storm-term"
+	listdir /tmp/tft ""
+	res "@@END tfdir storm-term"
+	res "@@BEGIN daemon-storm-term"
+	# every line one JSON object, the file ending with a newline
+	last=$(tail -c 1 /tmp/storm-term.json | od -An -tx1 | tr -d ' ')
+	res "rc=$trc json_lines=$(wc -l </tmp/storm-term.json) bad_lines=$(grep -cv '^{.*}$' /tmp/storm-term.json) last_byte=${last:-none}"
+	dump /tmp/storm-term.err "stderr: "
+	res "@@END daemon-storm-term"
+	hwm=$(sed -n 's/^VmHWM:[^0-9]*\([0-9]*\) kB/\1/p' "/proc/$spid/status")
+	rss=$(sed -n 's/^VmRSS:[^0-9]*\([0-9]*\) kB/\1/p' "/proc/$spid/status")
+	kill -TERM "$spid"
+	wait "$spid"
+	src=$?
+	res "@@BEGIN textfile storm"
+	dump /tmp/tfs/dmabuf_audit.prom ""
+	res "@@END textfile storm"
+	res "@@BEGIN tfdir storm"
+	listdir /tmp/tfs ""
+	res "@@END tfdir storm"
+	res "@@BEGIN daemon-storm-end"
+	res "rc=$src ready_rss_kb=$rss0 rss_kb=$rss hwm_kb=$hwm json_lines=$(wc -l </tmp/storm.json)"
+	dump /tmp/storm.err "stderr: "
+	res "@@END daemon-storm-end"
+	stamp storm-end
+}
+
 # run_crowd: a process maps a violating buffer, then CROWD_N children map a compliant one
 # each and exit, one after another: each exit_mmap forgets an address space that mapped a
 # dma-buf. The first process's vmsplice (GUP-fast) after them must still be reported: the
@@ -475,19 +534,24 @@ run_fail_on() {
 # mmap op and the exporter frames of each stack must be named in the module (check.py,
 # against the module's symbols in /proc/kallsyms after the load: late-kallsyms), never
 # after a neighbour, and no output may hold a raw kernel address.
-run_late() {
-	stamp late-start
+# unload_test_module TAG: rmmod dmabuf_test_exporter, retried for 10 s (the last
+# triggers' buffers may still be released); section TAG says whether it is still loaded.
+unload_test_module() {
 	i=0
 	until rmmod dmabuf_test_exporter 2>/tmp/rmmod.err; do
-		# the last triggers' buffers may still be released
 		[ "$i" -ge 50 ] && break
 		sleep 0.2
 		i=$((i + 1))
 	done
-	res "@@BEGIN late-rmmod"
+	res "@@BEGIN $1"
 	dump /tmp/rmmod.err "stderr: "
 	res "loaded=$(grep -c '^dmabuf_test_exporter ' /proc/modules)"
-	res "@@END late-rmmod"
+	res "@@END $1"
+}
+
+run_late() {
+	stamp late-start
+	unload_test_module late-rmmod
 	: >/tmp/late.conf
 	start_auditor late report --json
 	rpid=$apid
@@ -520,16 +584,7 @@ run_late() {
 	done
 	# the module unloaded while they still watch (the triggers' buffers are gone): what
 	# they print after it (the report: everything, at the end) must still name it
-	i=0
-	until rmmod dmabuf_test_exporter 2>/tmp/rmmod.err; do
-		[ "$i" -ge 50 ] && break
-		sleep 0.2
-		i=$((i + 1))
-	done
-	res "@@BEGIN late-unload"
-	dump /tmp/rmmod.err "stderr: "
-	res "loaded=$(grep -c '^dmabuf_test_exporter ' /proc/modules)"
-	res "@@END late-unload"
+	unload_test_module late-unload
 	apid=$dpid stop_auditor late-daemon
 	apid=$wpid stop_auditor late-watch
 	apid=$rpid stop_auditor late
@@ -676,6 +731,7 @@ test)
 	run_daemon
 	run_daemon_churn churn
 	run_daemon_churn hoard
+	run_storm
 	run_fail_on
 	run_late
 	run_kill

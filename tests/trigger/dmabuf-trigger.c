@@ -9,7 +9,7 @@
  *   EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|
  *             test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap
  *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|spin|split|
- *             thread|fork|mremap|flood N|churn N|hoard N|crowd N
+ *             thread|fork|mremap|flood N|churn N|hoard N|crowd N|storm SECONDS
  *
  * Every path but flood maps the buffer (NPAGES pages, MAP_SHARED, read-write)
  * and touches each page, then:
@@ -56,6 +56,16 @@
  *             address spaces that mapped a dma-buf, gone), then vmsplice of
  *             this process's mapping, made before them: its GUP-fast must
  *             still be checked. "maps" is N. Test exporters only.
+ *   storm S   an event storm for S seconds (test:insert_page only): STORM_PROCS
+ *             processes of three threads each, at the highest rate they can:
+ *             one maps and unmaps the buffer over and over (a vm_insert_page per
+ *             page), one reads one page of a mapping its process holds with
+ *             process_vm_readv (slow GUP), one maps a test:fault_page buffer and
+ *             writes each page (a fault returning vmf->page per page). Their own
+ *             counts: "maps" (mmaps of the insert_page buffer, this process's
+ *             included), "gups" (successful one-page reads), "fault_maps" and
+ *             "faults" (pages written), "fault_exporter" (that buffer's exp_name);
+ *             "inserted" is the module's, as everywhere.
  *
  * Options (before EXPORTER): --cgroup DIR writes the pid into
  * DIR/cgroup.procs (an existing cgroup2 directory); --as UID:GID then drops
@@ -111,6 +121,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/dma-heap.h>
@@ -185,12 +196,14 @@ static const struct {
 
 static const char *const paths[] = {
 	"mmap", "procmem", "vm_readv", "iouring", "import", "vmsplice", "repeat", "hold", "spin",
-	"split", "thread", "fork", "mremap", "flood", "churn", "hoard", "crowd",
+	"split", "thread", "fork", "mremap", "flood", "churn", "hoard", "crowd", "storm",
 };
 
 #define REPEAT_N		100000
 #define FLOOD_MAX		60000	/* vm.max_map_count is 65530 by default */
 #define CHURN_MAX		1000000
+#define STORM_MAX		600	/* seconds */
+#define STORM_PROCS		2
 
 /* include/uapi/linux/dma-buf.h (5.3+) */
 #ifndef DMA_BUF_SET_NAME
@@ -207,7 +220,7 @@ static void usage(void)
 	    "(EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|"
 	    "test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap; "
 	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|spin|split|"
-	    "thread|fork|mremap|flood N|churn N|hoard N|crowd N)", prog);
+	    "thread|fork|mremap|flood N|churn N|hoard N|crowd N|storm SECONDS)", prog);
 }
 
 /*
@@ -955,6 +968,130 @@ static void crowd_maps(size_t len, long n)
 	close(fd);
 }
 
+/* storm: what the threads of one worker did, in memory its parent reads after it exits. */
+struct storm_counts {
+	long maps, gups, fault_maps, faults;
+};
+
+struct storm_thread {
+	int fd;			/* the buffer this thread maps, -1: read held instead */
+	void *held;		/* the gup thread's mapping */
+	size_t len, pagesz;
+	double deadline;	/* CLOCK_MONOTONIC seconds */
+	int touch;		/* write each page of every mapping (fault_page) */
+	long ops, pages;
+};
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One storm thread: map/unmap (touching or not) or GUP, until the deadline. */
+static void *storm_run(void *p)
+{
+	struct storm_thread *t = p;
+
+	while (mono_s() < t->deadline) {
+		for (int k = 0; k < 64; k++) {
+			struct gup_result one = { "none", 0 };
+			void *m;
+
+			if (t->fd < 0) {
+				gup_vm_readv(t->held, t->pagesz, &one);
+				if (strcmp(one.gup, "ok"))
+					die(1, "storm: process_vm_readv of the held mapping: %s",
+					    strerror(one.err));
+				t->ops++;
+				continue;
+			}
+			m = mmap(NULL, t->len, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, 0);
+			if (m == MAP_FAILED)
+				die(1, "storm: mmap: %s", strerror(errno));
+			t->ops++;
+			if (t->touch) {
+				touch(m, t->len, t->pagesz);
+				t->pages += (long)(t->len / t->pagesz);
+			}
+			if (munmap(m, t->len) < 0)
+				die(1, "storm: munmap: %s", strerror(errno));
+		}
+	}
+	return NULL;
+}
+
+/* One storm process: its three threads, their counts into *out. */
+static void storm_worker(int ins_fd, int fault_fd, size_t len, size_t pagesz, double deadline,
+			 struct storm_counts *out)
+{
+	struct storm_thread t[3] = {
+		{ .fd = ins_fd, .len = len, .pagesz = pagesz, .deadline = deadline },
+		{ .fd = -1, .len = len, .pagesz = pagesz, .deadline = deadline },
+		{ .fd = fault_fd, .len = len, .pagesz = pagesz, .deadline = deadline, .touch = 1 },
+	};
+	pthread_t tid[3];
+	int err;
+
+	t[1].held = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ins_fd, 0);
+	if (t[1].held == MAP_FAILED)
+		die(1, "storm: mmap the held buffer: %s", strerror(errno));
+	for (int i = 0; i < 3; i++) {
+		err = pthread_create(&tid[i], NULL, storm_run, &t[i]);
+		if (err)
+			die(1, "storm: pthread_create: %s", strerror(err));
+	}
+	for (int i = 0; i < 3; i++) {
+		err = pthread_join(tid[i], NULL);
+		if (err)
+			die(1, "storm: pthread_join: %s", strerror(err));
+	}
+	munmap(t[1].held, len);
+	out->maps = t[0].ops + 1; /* the held mapping */
+	out->gups = t[1].ops;
+	out->fault_maps = t[2].ops;
+	out->faults = t[2].pages;
+}
+
+/*
+ * storm SECONDS: STORM_PROCS worker processes (forked before this process maps
+ * anything: no vma of a dma-buf is copied) storm at once; their summed counts.
+ */
+static void storm(int ins_fd, int fault_fd, size_t len, size_t pagesz, long secs,
+		  struct storm_counts *sum)
+{
+	struct storm_counts *c = mmap(NULL, STORM_PROCS * sizeof(*c), PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	double deadline = mono_s() + (double)secs;
+	pid_t pids[STORM_PROCS];
+	int status;
+
+	if (c == MAP_FAILED)
+		die(1, "storm: mmap counts: %s", strerror(errno));
+	for (int i = 0; i < STORM_PROCS; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die(1, "storm: fork: %s", strerror(errno));
+		if (pids[i] == 0) {
+			storm_worker(ins_fd, fault_fd, len, pagesz, deadline, &c[i]);
+			_exit(0);
+		}
+	}
+	memset(sum, 0, sizeof(*sum));
+	for (int i = 0; i < STORM_PROCS; i++) {
+		if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			die(1, "storm: worker %d failed", i);
+		sum->maps += c[i].maps;
+		sum->gups += c[i].gups;
+		sum->fault_maps += c[i].fault_maps;
+		sum->faults += c[i].faults;
+	}
+	munmap(c, STORM_PROCS * sizeof(*c));
+}
+
 /* --name-hex/--comm-hex: HEX into out (at most max bytes, NUL-terminated). */
 static void unhex(const char *opt, const char *hex, char *out, size_t max)
 {
@@ -1025,7 +1162,9 @@ int main(int argc, char **argv)
 	char buf_name[32];
 	pid_t child_pid = 0;
 	void **flood = NULL;
-	int hold, spin, churn, hoard, crowd;
+	int hold, spin, churn, hoard, crowd, is_storm, fault_fd = -1;
+	struct storm_counts sc = { 0 };
+	char *fault_exp = NULL;
 	void *map, *old_map;
 
 	if (argc > 0 && argv[0] && *argv[0]) {
@@ -1080,7 +1219,8 @@ int main(int argc, char **argv)
 	hoard = strcmp(path, "hoard") == 0;
 	churn = strcmp(path, "churn") == 0 || hoard;
 	crowd = strcmp(path, "crowd") == 0;
-	if (strcmp(path, "flood") == 0 || churn || crowd) {
+	is_storm = strcmp(path, "storm") == 0;
+	if (strcmp(path, "flood") == 0 || churn || crowd || is_storm) {
 		char *end;
 
 		if (argc - argi != 3)
@@ -1088,7 +1228,8 @@ int main(int argc, char **argv)
 		errno = 0;
 		nflood = strtol(argv[argi + 2], &end, 10);
 		/* churn and crowd keep one mapping at a time: no vm.max_map_count bound */
-		long max = strcmp(path, "churn") == 0 || crowd ? CHURN_MAX : FLOOD_MAX;
+		long max = strcmp(path, "churn") == 0 || crowd ? CHURN_MAX :
+			   is_storm ? STORM_MAX : FLOOD_MAX;
 
 		if (errno || end == argv[argi + 2] || *end || nflood < 1 || nflood > max)
 			die(1, "%s N: N must be 1..%ld, not '%s'", path, max, argv[argi + 2]);
@@ -1098,6 +1239,8 @@ int main(int argc, char **argv)
 	is_test = mode != 0;
 	if (!is_test && (strcmp(path, "import") == 0 || crowd))
 		die(1, "PATH %s needs a test:* exporter", path);
+	if (is_storm && mode != DMABUF_TEST_MODE_INSERT_PAGE)
+		die(1, "PATH storm needs test:insert_page");
 	if (pagesz <= 0)
 		die(1, "sysconf(_SC_PAGESIZE) failed");
 	len = NPAGES * (size_t)pagesz;
@@ -1142,6 +1285,19 @@ int main(int argc, char **argv)
 		mapfd = devfd;
 	}
 
+	if (is_storm) {
+		/* before this process maps anything: the workers copy no dma-buf vma */
+		fault_fd = create_test(DMABUF_TEST_MODE_FAULT_PAGE, len);
+		storm(dbfd, fault_fd, len, (size_t)pagesz, nflood, &sc);
+		snprintf(fdinfo_path, sizeof(fdinfo_path), "/proc/self/fdinfo/%d", fault_fd);
+		fdinfo = slurp(fdinfo_path);
+		fault_exp = kv_lookup(fdinfo, "exp_name");
+		if (!fault_exp)
+			die(1, "no exp_name in %s", fdinfo_path);
+		free(fdinfo);
+		close(fault_fd);
+	}
+
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mapfd, 0);
 	if (map == MAP_FAILED)
 		die(1, "mmap %s fd: %s", mapfd == dbfd ? "dma-buf" : TEST_DEV,
@@ -1155,6 +1311,8 @@ int main(int argc, char **argv)
 	} else if (churn) {
 		touch(map, len, (size_t)pagesz);
 		churn_maps(mapfd, len, nflood, hoard);
+	} else if (is_storm) {
+		touch(map, len, (size_t)pagesz);
 	} else if (nflood) {
 		long k;
 
@@ -1208,7 +1366,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (!nflood || churn || crowd)
+	if (!nflood || churn || crowd || is_storm)
 		read_smaps((unsigned long)(uintptr_t)map, &se);
 
 	snprintf(fdinfo_path, sizeof(fdinfo_path), "/proc/self/fdinfo/%d", dbfd);
@@ -1279,8 +1437,14 @@ int main(int argc, char **argv)
 		else
 			fputs("\"ok\"", stdout);
 	}
-	if (nflood)
+	if (is_storm) {
+		printf(",\"storm_secs\":%ld,\"storm_procs\":%d,\"maps\":%ld,\"gups\":%ld,"
+		       "\"fault_maps\":%ld,\"faults\":%ld,\"fault_exporter\":",
+		       nflood, STORM_PROCS, sc.maps + 1, sc.gups, sc.fault_maps, sc.faults);
+		json_str(fault_exp);
+	} else if (nflood) {
 		printf(",\"maps\":%ld", nflood);
+	}
 	puts("}");
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die(1, "write stdout: %s", strerror(errno));
@@ -1292,6 +1456,7 @@ int main(int argc, char **argv)
 	while (hold)
 		pause(); /* until SIGTERM/SIGKILL: the mapping stays */
 	free(exp_name);
+	free(fault_exp);
 	free(se.vmflags);
 	return 0;
 }

@@ -573,11 +573,35 @@ static void test_ksyms_refresh(void)
 	ASSERT_EQ_U64(ks.nmods, 3, "three extents");
 	ASSERT_EQ_INT(ksyms_refresh(&ks), 0, "then unchanged");
 
-	/* and unloaded: its code unknown again (another module may come there) */
+	/* and unloaded: still named (findings made before are printed later: the report) */
 	file_with(syms, ext_kallsyms);
 	file_with(mods, ext_modules);
 	ASSERT_EQ_INT(ksyms_refresh(&ks), 1, "a module went: read again");
-	expect_describe(&ks, 0xffffffffc0309150ull, 1, KSYMS_UNKNOWN, "unloaded: unknown");
+	expect_describe(&ks, 0xffffffffc0309150ull, 1,
+			"dtx_dmabuf_mmap+0x50 [dmabuf_test_exporter]", "unloaded: still named");
+	ASSERT_EQ_INT(ksyms_has_module(&ks, "dmabuf_test_exporter"), 1, "gone module kept");
+	for (int i = 1; i < KSYMS_GONE_MAX; i++)
+		ksyms_reload(&ks);
+	expect_describe(&ks, 0xffffffffc0309150ull, 1,
+			"dtx_dmabuf_mmap+0x50 [dmabuf_test_exporter]", "kept up to KSYMS_GONE_MAX reads");
+	ASSERT_EQ_INT(ksyms_reload(&ks), 0, "one read more");
+	expect_describe(&ks, 0xffffffffc0309150ull, 1, KSYMS_UNKNOWN, "then forgotten");
+	ASSERT_EQ_INT(ksyms_has_module(&ks, "dmabuf_test_exporter"), 0, "gone module forgotten");
+
+	/* loaded, unloaded, and another module loaded inside its extent: that one's code now */
+	file_with(syms, late);
+	file_with(mods, ext_modules_late);
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 1, "loaded again");
+	file_with(syms, ext_kallsyms);
+	file_with(mods, ext_modules);
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 1, "unloaded again");
+	file_with(mods, "other 8192 0 - Live 0xffffffffc030a000\n"
+			"vgem 12288 0 - Live 0xffffffffc0310000\n"
+			"drm_shmem_helper 24576 1 vgem, Live 0xffffffffc0300000\n");
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 1, "another module inside its extent");
+	expect_describe(&ks, 0xffffffffc0309150ull, 1, KSYMS_UNKNOWN,
+			"the gone module's names dropped for the new one");
+	ASSERT_EQ_INT(ksyms_has_module(&ks, "dmabuf_test_exporter"), 0, "not kept");
 	ksyms_free(&ks);
 
 	/* no modules file: no refresh, no extents, the slack rule */

@@ -239,6 +239,7 @@ static const char *const families[] = {
 	"ringbuf_lost_events_total",
 	"gup_fast_unverified_total",
 	"dedup_full_total",
+	"missed_total",
 	"findings_dropped_total",
 	"textfile_write_errors_total",
 	"scan_errors_total",
