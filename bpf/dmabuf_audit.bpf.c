@@ -554,15 +554,20 @@ static __noinline void track_swapped(struct dma_buf *dmabuf, struct vm_area_stru
 static __always_inline void mmap_done(void *ctx, __u32 hook, struct dma_buf *dmabuf,
 				      struct vm_area_struct *vma, int ret)
 {
+	int swapped;
+
 	if (!dmabuf || ret)
 		return;
 	counter_add(DA_CTR_HOOK_BASE + hook);
 	mark_mm(vma, bpf_get_current_pid_tgid() >> 32);
-	if (BPF_CORE_READ(vma, vm_file) != BPF_CORE_READ(dmabuf, file))
+	swapped = BPF_CORE_READ(vma, vm_file) != BPF_CORE_READ(dmabuf, file);
+	if (swapped)
 		track_swapped(dmabuf, vma);
 	if (BPF_CORE_READ(vma, vm_flags) & DA_VM_PFNMAP)
 		return;
-	report(ctx, DA_KIND_MMAP_WITHOUT_PFNMAP, hook, dmabuf, NULL, vma, 0, 0, ret, 0);
+	/* the fix differs: the user-space side says so (src/fix.c) */
+	report(ctx, DA_KIND_MMAP_WITHOUT_PFNMAP, hook, dmabuf, NULL, vma, 0, 0,
+	       swapped ? DA_MMAP_VM_FILE_SWAPPED : 0, 0);
 }
 
 /* This thread's GUP-fast call, if any, fell back to the slow path on a dma-buf. */

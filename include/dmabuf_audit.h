@@ -61,6 +61,9 @@ enum da_kind {
 	DA_KIND_MAX,
 };
 
+/* da_event.ret of an mmap_without_pfnmap whose vma->vm_file is not the dma-buf's */
+#define DA_MMAP_VM_FILE_SWAPPED 1
+
 /* Which kernel function (or the scan) produced the event. Append only. */
 enum da_hook {
 	DA_HOOK_MMAP = 0,	  /* dma_buf_mmap_internal: mmap() of a dma-buf fd */
@@ -114,7 +117,9 @@ struct da_event {
 	__u64 gup_flags; /* raw FOLL_* bits for GUP kinds, else 0 */
 	__u64 mmap_op;	 /* dma_buf->ops->mmap (kernel address, symbolized by user space) */
 	__u64 pte;	 /* pte value read back (pte_not_special from finish_fault), else 0 */
-	__s32 ret;	 /* hooked function's return (GUP-fast: pages taken), 0 for scans */
+	__s32 ret;	 /* hooked function's return (GUP-fast: pages taken), 0 for scans;
+			  * mmap_without_pfnmap: DA_MMAP_VM_FILE_SWAPPED when the exporter's
+			  * mmap left another file in vma->vm_file */
 	__u32 count;	 /* occurrences counted with this event (a batch: inserts of one call) */
 	char comm[DA_COMM_LEN];
 	char exporter[DA_EXPORTER_LEN]; /* dma_buf->exp_name */

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "detectors.h"
 #include "finding.h"
+#include "fix.h"
 #include "json.h"
 #include "ksyms.h"
 
@@ -151,6 +152,12 @@ void json_write_finding_ex(FILE *f, const struct da_event *ev, uint64_t count,
 				  sizeof(sym));
 	else
 		fputs("null", f);
+	if (ev->kind != DA_KIND_NONE) {
+		char fix[768];
+
+		fputs(",\"fix\":", f);
+		json_write_string(f, fix_describe(ev, ks, fix, sizeof(fix)), sizeof(fix));
+	}
 	fprintf(f, ",\"uid\":%" PRIu32 ",\"cgroup_id\":%" PRIu64, ev->uid, (uint64_t)ev->cgroup_id);
 	write_stack(f, ev, ks);
 	fputs(followed ? "}\n" : ",\"followed\":false}\n", f);

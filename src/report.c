@@ -5,6 +5,7 @@
 #include "json.h"
 #include "detectors.h"
 #include "ksyms.h"
+#include "fix.h"
 #include "report.h"
 
 uint64_t report_kind_total(const struct report_data *r, uint32_t kind)
@@ -113,6 +114,11 @@ static void print_event_human(FILE *f, const struct da_event *ev, uint64_t count
 
 		if (frame) /* BPF programs and trampolines ([bpf]) are the auditor's own */
 			fprintf(f, "%s%s%s\n", indent, shown++ ? "        " : "stack:  ", frame);
+	}
+	if (ev->kind != DA_KIND_NONE) {
+		char fix[768];
+
+		fprintf(f, "%sfix:    %s\n", indent, fix_describe(ev, ks, fix, sizeof(fix)));
 	}
 }
 

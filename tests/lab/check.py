@@ -96,6 +96,34 @@ LATE_TAGS = ("late", "late-watch", "late-daemon")
 LATE_RUNS = (("test:insert_page", "mmap", ("mmap_without_pfnmap", "page_insert_on_dmabuf",
                                            "pte_not_special")),
              ("test:insert_page", "procmem", ("mmap_without_pfnmap", "gup_on_dmabuf")))
+# The fix each planted path must name (issue 14): words of the "fix" field, from the
+# trigger's exporter mode (tests/module: how it maps) and GUP path (tests/trigger: which
+# userspace call), never from the finding's other fields.
+FIX_MMAP = {"test:swap_file": TEST_MMAP_OP + " hands the vma to another file (vm_file swapped",
+            "test:mixedmap": TEST_MMAP_OP + " sets VM_MIXEDMAP"}
+FIX_INSERT = {"test:insert_page": "vm_insert_page() from " + TEST_MMAP_OP,
+              "test:mixedmap": "vm_insert_page() from " + TEST_MMAP_OP,
+              "test:insert_pages": "vm_insert_pages() from " + TEST_MMAP_OP,
+              "test:fault_page": "the fault handler %s installs returns vmf->page" % TEST_MMAP_OP}
+FIX_GUP_CALLER = {"procmem": "a read or write of /proc/PID/mem", "thread": "a read or write of "
+                  "/proc/PID/mem", "iouring": "io_uring buffer registration",
+                  "vmsplice": "vmsplice()"}  # the others: process_vm_readv()
+FIX_PFNMAP = "remap_pfn_range() in " + TEST_MMAP_OP
+
+
+def fix_words(exporter, path, kind):
+    """What the fix of a KIND finding of a test exporter's trigger must say."""
+    if kind == "mmap_without_pfnmap":
+        return [FIX_MMAP.get(exporter, TEST_MMAP_OP + " maps the buffer without VM_PFNMAP"),
+                FIX_PFNMAP]
+    if kind in ("page_insert_on_dmabuf", "pte_not_special"):
+        return [FIX_INSERT.get(exporter, "(no insertion expected for %s)" % exporter)]
+    caller = FIX_GUP_CALLER.get(path, "process_vm_readv()/process_vm_writev()")
+    if kind == "gup_blocked":
+        return [caller + " tried to pin a dma-buf mapping", "import the dma-buf instead"]
+    return [caller + " pinned struct pages of the mapping", FIX_PFNMAP]
+
+
 # Functions the test module defines (tests/module/dmabuf_test_exporter.c) that its
 # violating mmap stacks go through; late-kallsyms must name them too.
 TEST_MODULE_FUNCS = ("dtx_dmabuf_mmap",)
@@ -344,9 +372,10 @@ PROBE_ROW = re.compile(r"^(\S+)\s+(\S+)\s+(fentry|kprobe|iter|proc|none)\s+(.*)$
 
 
 class Checker:
-    def __init__(self, out=sys.stdout, late=True, hostile=True):
+    def __init__(self, out=sys.stdout, late=True, hostile=True, fix=True):
         self.late = late  # the late-module scenario is required (fixtures older than it: not)
         self.hostile = hostile  # the hostile-names scenario too
+        self.fix = fix  # findings carry a "fix" (fixtures older than it: not checked)
         self.passed = self.failed = self.skipped = 0
         self.out = out
         self.arch = "amd64"
@@ -663,6 +692,17 @@ class Checker:
                         "%s: %s module and mmap_op" % (what, k),
                         "module %s, mmap_op %r" % (TEST_MODULE, TEST_MMAP_OP),
                         "module %r, mmap_op %r" % (f.get("module"), f.get("mmap_op")))
+            fix = f.get("fix")
+            if not self.fix:
+                pass
+            elif exporter.startswith("test:"):
+                want = fix_words(exporter, path, k)
+                self.ok(isinstance(fix, str) and all(w in fix for w in want),
+                        "%s: %s fix names the path and its replacement" % (what, k),
+                        " ... ".join(want), fix)
+            else:
+                self.ok(isinstance(fix, str) and ("dma-buf" in fix or "remap_pfn_range()" in fix),
+                        "%s: %s fix given" % (what, k), "a fix", fix)
             if k == "page_insert_on_dmabuf" and exporter.startswith("test:"):
                 if stack and stack[-1].startswith("kretprobe_trampoline"):
                     # before 5.14 the unwinder stops at a return address a kretprobe
@@ -1674,6 +1714,15 @@ def mutation(name, text):
     if name == "kill-lost":  # the killed process's findings gone from the report
         o = oracle_of(complete(parse(text)[0], "spin"))
         return drop_findings(text, "report kill", lambda j: j["pid"] == o["pid"])
+    if name == "fix-wrong":  # the fault_page insert named as a vm_insert_page one
+        pid = trigger_oracle(text, "fentry", "test:fault_page", "mmap")["pid"]
+        return edit_json_lines(text, "report fentry", lambda j: [dict(
+            j, fix="vm_insert_page() from %s maps struct pages" % TEST_MMAP_OP)] if (
+            j.get("pid") == pid and j.get("kind") == "pte_not_special") else [j])
+    if name == "fix-missing":  # a finding without its fix
+        pid = trigger_oracle(text, "fentry", "test:insert_page", "vmsplice")["pid"]
+        return edit_json_lines(text, "report fentry", lambda j: [
+            {k: v for k, v in j.items() if k != "fix"}] if j.get("pid") == pid else [j])
     if name == "late-kept":  # the module was never unloaded under the auditors
         return re.sub(r"^@@(BEGIN|END) late-unload", r"@@\1 gone-late-unload", text, flags=re.M)
     if name == "crowd-lost":  # the crowd pushed the first process out: its GUP-fast unseen
@@ -1808,6 +1857,10 @@ def self_test():
          r"^FAIL - \[6\.1\] no raw kernel address in the auditors' output"),
         (good61 + ":kill-lost", "6.1", "fails when a process killed mid-GUP lost its findings",
          r"^FAIL - \[6\.1 kill\] killed trigger pid \d+: gup_on_dmabuf reported"),
+        (good61 + ":fix-wrong", "6.1", "fails when the fix names another insertion path",
+         r"^FAIL - \[6\.1 fentry\] test:fault_page mmap pid \d+: pte_not_special fix names the path"),
+        (good61 + ":fix-missing", "6.1", "fails when a finding has no fix",
+         r"^FAIL - \[6\.1 fentry\] test:insert_page vmsplice pid \d+: \w+ fix names the path"),
         (good61 + ":late-kept", "6.1", "fails when the module was not unloaded under the auditors",
          r"^FAIL - \[6\.1 late\] the module was unloaded while the auditors still ran"),
         (good61 + ":crowd-lost", "6.1", "fails when the crowd hid a GUP-fast",
@@ -1840,7 +1893,7 @@ def self_test():
         text = read_fixture(fname)
         # the other fixtures were recorded before the late-module scenario existed
         make = Checker if fname == good61 else (lambda out: Checker(out, late=False,
-                                                                     hostile=False))
+                                                                     hostile=False, fix=False))
         return run_checker(make, Checker.run, mutation(mut, text) if mut else text, kver)
     return run_self_tests([(name, what, pattern, kver) for name, kver, what, pattern in cases],
                           run_case)

@@ -23,6 +23,7 @@ extern const struct unit_suite unit_suite_log;
 extern const struct unit_suite unit_suite_grow;
 extern const struct unit_suite unit_suite_io;
 extern const struct unit_suite unit_suite_caps;
+extern const struct unit_suite unit_suite_fix;
 
 /* clang-format off */
 static const struct unit_suite *const suites[] = {
@@ -40,6 +41,7 @@ static const struct unit_suite *const suites[] = {
 	&unit_suite_grow,
 	&unit_suite_io,
 	&unit_suite_caps,
+	&unit_suite_fix,
 };
 /* clang-format on */
 

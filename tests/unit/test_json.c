@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fix_text.h"
 #include "finding.h"
 #include "json.h"
 #include "ksyms.h"
@@ -430,6 +431,7 @@ static void test_json_finding_fields(void)
 		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
 		       "\"addr\":\"0x0\",\"count\":1,\"hook\":\"dma_buf_mmap_internal\","
 		       "\"buf_name\":\"\",\"module\":\"\",\"mmap_op\":null,"
+		       "\"fix\":\"" FIX_MIXEDMAP "\","
 		       "\"uid\":0,\"cgroup_id\":0,\"stack\":[]}\n",
 		       "mmap_without_pfnmap line");
 
@@ -445,6 +447,7 @@ static void test_json_finding_fields(void)
 		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
 		       "\"addr\":\"0x7f12abcd1000\",\"count\":4,\"hook\":\"vm_insert_page\","
 		       "\"buf_name\":\"\",\"module\":\"\",\"mmap_op\":null,"
+		       "\"fix\":\"" FIX_INSERT "\","
 		       "\"uid\":0,\"cgroup_id\":0,\"stack\":[]}\n",
 		       "page_insert_on_dmabuf line");
 	ev.kind = DA_KIND_MMAP_WITHOUT_PFNMAP;
@@ -467,6 +470,7 @@ static void test_json_finding_fields(void)
 		       "\"addr\":\"0x7f12abcd1000\",\"count\":3,\"hook\":\"check_vma_flags\","
 		       "\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_LONGTERM\",\"FOLL_PIN\"]"
 		       ",\"buf_name\":\"\",\"module\":\"\",\"mmap_op\":null,"
+		       "\"fix\":\"" FIX_GUP "\","
 		       "\"uid\":0,\"cgroup_id\":0,\"stack\":[]}\n",
 		       "gup_on_dmabuf line (6.1 values)");
 	ev.kind = DA_KIND_GUP_BLOCKED;
@@ -479,6 +483,7 @@ static void test_json_finding_fields(void)
 		       "\"addr\":\"0x7f12abcd1000\",\"count\":1,\"hook\":\"check_vma_flags\","
 		       "\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_FORCE\",\"FOLL_REMOTE\"]"
 		       ",\"buf_name\":\"\",\"module\":\"\",\"mmap_op\":null,"
+		       "\"fix\":\"" FIX_BLOCKED "\","
 		       "\"uid\":0,\"cgroup_id\":0,\"stack\":[]}\n",
 		       "gup_blocked line");
 }
@@ -709,6 +714,7 @@ static void test_json_finding_new_fields(void)
 		       "\"addr\":\"0x7f12abcd1000\",\"count\":2,\"hook\":\"pte_install\","
 		       "\"pte\":\"0x8000000123456867\",\"buf_name\":\"camera-frame\","
 		       "\"module\":\"test_insert_page\",\"mmap_op\":\"[unknown]\","
+		       "\"fix\":\"" FIX_FAULT "\","
 		       "\"uid\":1000,\"cgroup_id\":4660,\"stack\":[\"[unknown]\","
 		       "\"[unknown]\",\"[unknown]\"]}\n",
 		       "pte_not_special line, NULL ks");
@@ -739,10 +745,13 @@ static void test_json_finding_symbolized(void)
 		return;
 	out = capture_finding_ks(&ev, 1, &ks);
 	ASSERT_HAS_STR(out,
-		       ",\"mmap_op\":\"tim_mmap [test_insert_page]\",\"uid\":1000,"
+		       ",\"mmap_op\":\"tim_mmap [test_insert_page]\",\"fix\":\"the fault handler "
+		       "tim_mmap [test_insert_page] installs returns vmf->page: set VM_PFNMAP in "
+		       "tim_mmap [test_insert_page] and return vmf_insert_pfn() from the fault "
+		       "handler instead\",\"uid\":1000,"
 		       "\"cgroup_id\":4660,\"stack\":[\"start_kernel+0x1a\","
 		       "\"tim_mmap+0x2b [test_insert_page]\",\"helper_b+0x0\"]}\n",
-		       "symbolized mmap_op and stack");
+		       "symbolized mmap_op, the fix naming it, and the stack");
 	ASSERT_JSON_LINES(out, "symbolized line");
 	free(out);
 
@@ -816,7 +825,8 @@ static void test_json_finding_gup_fast(void)
 		       "\"vm_end\":\"0x7f12abcd4000\",\"vm_flags\":\"0x100000fb\","
 		       "\"addr\":\"0x7f12abcd2000\",\"count\":7,\"hook\":\"gup_fast\","
 		       "\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_PIN\"],\"buf_name\":\"\","
-		       "\"module\":\"\",\"mmap_op\":null,\"uid\":0,\"cgroup_id\":0,\"stack\":[]}\n",
+		       "\"module\":\"\",\"mmap_op\":null,\"fix\":\"" FIX_GUP "\","
+		       "\"uid\":0,\"cgroup_id\":0,\"stack\":[]}\n",
 		       "gup_fast_on_dmabuf line");
 	ev.gup_flags = 0;
 	out = capture_finding(&ev, 1);

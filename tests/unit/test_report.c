@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fix_text.h"
 #include "finding.h"
 #include "json.h"
 #include "ksyms.h"
@@ -385,7 +386,8 @@ static void test_report_watch_event(void)
 		"\"vm_start\":\"0x7f0000010000\",\"vm_end\":\"0x7f0000014000\","
 		"\"vm_flags\":\"0x100000fb\",\"addr\":\"0x7f0000010000\",\"count\":1,"
 		"\"hook\":\"check_vma_flags\",\"gup_flags\":[\"FOLL_WRITE\",\"FOLL_LONGTERM\","
-		"\"FOLL_PIN\"],\"buf_name\":\"\",\"module\":\"\",\"mmap_op\":null,\"uid\":0,"
+		"\"FOLL_PIN\"],\"buf_name\":\"\",\"module\":\"\",\"mmap_op\":null,"
+		"\"fix\":\"" FIX_GUP "\",\"uid\":0,"
 		"\"cgroup_id\":0,\"stack\":[]}\n";
 	char *out;
 
