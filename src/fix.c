@@ -81,7 +81,8 @@ const char *fix_describe(const struct da_event *ev, const struct ksyms *ks, char
 				 op, op);
 		else if (ev->vm_flags & DA_VM_MIXEDMAP)
 			snprintf(buf, len,
-				 "%s sets VM_MIXEDMAP: use " USE_PFNMAP ", no VM_MIXEDMAP, no vmf->page",
+				 "%s maps the buffer with VM_MIXEDMAP (set by vm_insert_page(s), or by "
+				 "the exporter): use " USE_PFNMAP ", no VM_MIXEDMAP, no vmf->page",
 				 op, op);
 		else
 			snprintf(buf, len,

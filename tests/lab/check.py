@@ -99,29 +99,34 @@ LATE_RUNS = (("test:insert_page", "mmap", ("mmap_without_pfnmap", "page_insert_o
 # The fix each planted path must name (issue 14): words of the "fix" field, from the
 # trigger's exporter mode (tests/module: how it maps) and GUP path (tests/trigger: which
 # userspace call), never from the finding's other fields.
-FIX_MMAP = {"test:swap_file": TEST_MMAP_OP + " hands the vma to another file (vm_file swapped",
-            "test:mixedmap": TEST_MMAP_OP + " sets VM_MIXEDMAP"}
+FIX_SWAPPED = TEST_MMAP_OP + " hands the vma to another file (vm_file swapped"
 FIX_INSERT = {"test:insert_page": "vm_insert_page() from " + TEST_MMAP_OP,
               "test:mixedmap": "vm_insert_page() from " + TEST_MMAP_OP,
               "test:insert_pages": "vm_insert_pages() from " + TEST_MMAP_OP,
-              "test:fault_page": "the fault handler %s installs returns vmf->page" % TEST_MMAP_OP}
-FIX_GUP_CALLER = {"procmem": "a read or write of /proc/PID/mem", "thread": "a read or write of "
-                  "/proc/PID/mem", "iouring": "io_uring buffer registration",
+              "test:fault_page": "the fault handler %s installs returns vmf->page" % TEST_MMAP_OP,
+              # the vma handed to shmem: shmem's fault handler returns the page
+              "test:swap_file": "installs returns vmf->page"}
+FIX_GUP_CALLER = {"procmem": "/proc/PID/mem", "thread": "/proc/PID/mem",
+                  "iouring": "io_uring buffer registration",
                   "vmsplice": "vmsplice()"}  # the others: process_vm_readv()
 FIX_PFNMAP = "remap_pfn_range() in " + TEST_MMAP_OP
 
 
-def fix_words(exporter, path, kind):
-    """What the fix of a KIND finding of a test exporter's trigger must say."""
+def fix_words(exporter, path, kind, vmflags):
+    """What the fix of a KIND finding of a test exporter's trigger must say; VMFLAGS: the
+    mapping's smaps VmFlags (mm: VM_MIXEDMAP, which vm_insert_page sets too)."""
     if kind == "mmap_without_pfnmap":
-        return [FIX_MMAP.get(exporter, TEST_MMAP_OP + " maps the buffer without VM_PFNMAP"),
-                FIX_PFNMAP]
+        if exporter == "test:swap_file":
+            return [FIX_SWAPPED, FIX_PFNMAP]
+        if "mm" in (vmflags or "").split():
+            return [TEST_MMAP_OP + " maps the buffer with VM_MIXEDMAP", FIX_PFNMAP]
+        return [TEST_MMAP_OP + " maps the buffer without VM_PFNMAP", FIX_PFNMAP]
     if kind in ("page_insert_on_dmabuf", "pte_not_special"):
         return [FIX_INSERT.get(exporter, "(no insertion expected for %s)" % exporter)]
     caller = FIX_GUP_CALLER.get(path, "process_vm_readv()/process_vm_writev()")
     if kind == "gup_blocked":
-        return [caller + " tried to pin a dma-buf mapping", "import the dma-buf instead"]
-    return [caller + " pinned struct pages of the mapping", FIX_PFNMAP]
+        return [caller, "tried to pin a dma-buf mapping", "import the dma-buf instead"]
+    return [caller, "pinned struct pages of the mapping", FIX_PFNMAP]
 
 
 # Functions the test module defines (tests/module/dmabuf_test_exporter.c) that its
@@ -696,7 +701,7 @@ class Checker:
             if not self.fix:
                 pass
             elif exporter.startswith("test:"):
-                want = fix_words(exporter, path, k)
+                want = fix_words(exporter, path, k, o.get("vmflags"))
                 self.ok(isinstance(fix, str) and all(w in fix for w in want),
                         "%s: %s fix names the path and its replacement" % (what, k),
                         " ... ".join(want), fix)

@@ -3,7 +3,7 @@
 #define DA_TEST_FIX_TEXT_H
 
 /* The fix of each kind as src/fix.c words it, for a finding without a known mmap op. */
-#define FIX_MIXEDMAP "the exporter's mmap sets VM_MIXEDMAP: use remap_pfn_range() in the exporter's mmap (VM_PFNMAP, special ptes), or VM_PFNMAP there and vmf_insert_pfn() in the fault handler, no VM_MIXEDMAP, no vmf->page"
+#define FIX_MIXEDMAP "the exporter's mmap maps the buffer with VM_MIXEDMAP (set by vm_insert_page(s), or by the exporter): use remap_pfn_range() in the exporter's mmap (VM_PFNMAP, special ptes), or VM_PFNMAP there and vmf_insert_pfn() in the fault handler, no VM_MIXEDMAP, no vmf->page"
 #define FIX_INSERT "vm_insert_page() from the exporter's mmap maps struct pages: replace it with remap_pfn_range() in the exporter's mmap (VM_PFNMAP, special ptes), or VM_PFNMAP there and vmf_insert_pfn() in the fault handler"
 #define FIX_GUP "a get_user_pages caller pinned struct pages of the mapping: fix the exporter (remap_pfn_range() in the exporter's mmap (VM_PFNMAP, special ptes), or VM_PFNMAP there and vmf_insert_pfn() in the fault handler); the process should import the dma-buf instead"
 #define FIX_BLOCKED "a get_user_pages caller tried to pin a dma-buf mapping (refused, as it must be): import the dma-buf instead (dma_buf_attach() and dma_buf_map_attachment() in the driver, a DMABUF/PRIME import from userspace)"
