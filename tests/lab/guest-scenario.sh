@@ -269,13 +269,13 @@ listdir() {
 	done
 }
 
-# textfile TAG: the textfile as it is now, and what else is in its directory.
+# textfile TAG [DIR]: the textfile in DIR ($TF) as it is now, and what else is in DIR.
 textfile() {
 	res "@@BEGIN textfile $1"
-	dump "$TF/dmabuf_audit.prom" ""
+	dump "${2:-$TF}/dmabuf_audit.prom" ""
 	res "@@END textfile $1"
 	res "@@BEGIN tfdir $1"
-	listdir "$TF" ""
+	listdir "${2:-$TF}" ""
 	res "@@END tfdir $1"
 }
 
@@ -427,12 +427,7 @@ run_daemon_churn() {
 	kill -TERM "$cpid"
 	wait "$cpid"
 	crc=$?
-	res "@@BEGIN textfile $p"
-	dump /tmp/tfc/dmabuf_audit.prom ""
-	res "@@END textfile $p"
-	res "@@BEGIN tfdir $p"
-	listdir /tmp/tfc ""
-	res "@@END tfdir $p"
+	textfile "$p" /tmp/tfc
 	res "@@BEGIN daemon-$p-end"
 	res "rc=$crc json_lines=$(wc -l </tmp/churn.json)"
 	dump /tmp/churn.err "stderr: "
@@ -469,12 +464,7 @@ run_storm() {
 	wait "$killer"
 	wait "$tpid"
 	trc=$?
-	res "@@BEGIN textfile storm-term"
-	dump /tmp/tft/dmabuf_audit.prom ""
-	res "@@END textfile storm-term"
-	res "@@BEGIN tfdir storm-term"
-	listdir /tmp/tft ""
-	res "@@END tfdir storm-term"
+	textfile storm-term /tmp/tft
 	res "@@BEGIN daemon-storm-term"
 	# every line one JSON object, the file ending with a newline
 	last=$(tail -c 1 /tmp/storm-term.json | od -An -tx1 | tr -d ' ')
@@ -486,12 +476,7 @@ run_storm() {
 	kill -TERM "$spid"
 	wait "$spid"
 	src=$?
-	res "@@BEGIN textfile storm"
-	dump /tmp/tfs/dmabuf_audit.prom ""
-	res "@@END textfile storm"
-	res "@@BEGIN tfdir storm"
-	listdir /tmp/tfs ""
-	res "@@END tfdir storm"
+	textfile storm /tmp/tfs
 	res "@@BEGIN daemon-storm-end"
 	res "rc=$src ready_rss_kb=$rss0 rss_kb=$rss hwm_kb=$hwm json_lines=$(wc -l </tmp/storm.json)"
 	dump /tmp/storm.err "stderr: "
