@@ -1446,6 +1446,221 @@ int BPF_KPROBE(kprobe_exit_mmap, struct mm_struct *mm)
 	return 0;
 }
 
+/* ---- in-kernel pfn lookups (kernel_pfn_lookup) ------------------------- */
+
+/*
+ * x86 PAT reads the first pfn of a VM_PAT vma when it untracks it (munmap,
+ * exit) or copies it (fork): the kernel's own bookkeeping of a compliant
+ * mapping, not a user of its memory. Those calls are bracketed here (tid
+ * present while untrack_pfn / track_pfn_copy run) and their lookups left
+ * out. Where PAT does not look pfns up (arm64, 6.17+), nothing is hooked.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32); /* tid */
+	__type(value, __u8);
+} pat_calls SEC(".maps");
+
+static __always_inline void pat_enter(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u8 one = 1;
+
+	bpf_map_update_elem(&pat_calls, &tid, &one, BPF_ANY);
+}
+
+static __always_inline void pat_leave(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&pat_calls, &tid);
+}
+
+static __always_inline bool in_pat(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	return bpf_map_lookup_elem(&pat_calls, &tid) != NULL;
+}
+
+/*
+ * Kernel code resolved the pfn behind ADDR of a dma-buf vma (KVM, VFIO, a
+ * driver): it may keep using memory the exporter moves or frees. A warning:
+ * the exporter may be compliant, the user of its pfns is what to change.
+ * Checked after the dma-buf test: other vmas leave after it.
+ */
+static __always_inline void pfn_looked_up(void *ctx, struct dma_buf *dmabuf,
+					  struct vm_area_struct *vma, __u64 addr)
+{
+	struct da_tracked *tr = NULL;
+
+	RESOLVE_OR_RETURN(dmabuf, tr, vma, );
+	if (in_pat())
+		return;
+	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_PFN_LOOKUP);
+	report(ctx, DA_KIND_KERNEL_PFN_LOOKUP, DA_HOOK_PFN_LOOKUP, dmabuf, tr, vma, addr, 0, 0, 0);
+}
+
+/*
+ * follow_pte(mm, address, ...) (5.10 to 6.9) names an address space, not a
+ * vma: the vma is looked up in the caller's own mm (every lookup of KVM,
+ * VFIO and the lab's module is of current->mm). Another mm's, or a lookup
+ * the kernel refuses (its mmap_lock held for writing), is counted as
+ * unverified. The PAT test comes first: PAT runs with that lock written.
+ */
+static __always_inline bool pfn_mm_is_current(__u64 mm)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (mm == (__u64)BPF_CORE_READ(task, mm))
+		return true;
+	counter_add(DA_CTR_PFN_LOOKUP_UNVERIFIED);
+	return false;
+}
+
+static __always_inline void pfn_lookup_mm(void *ctx, __u64 mm, __u64 addr)
+{
+	struct find_ctx c = {};
+
+	if (in_pat() || !pfn_mm_is_current(mm))
+		return;
+	if (bpf_find_vma(bpf_get_current_task_btf(), addr, find_dmabuf_vma, &c, 0) == -EBUSY) {
+		counter_add(DA_CTR_PFN_LOOKUP_UNVERIFIED);
+		return;
+	}
+	if (c.found)
+		pfn_looked_up(ctx, (struct dma_buf *)c.dmabuf, (struct vm_area_struct *)c.vma, addr);
+}
+
+/* Without bpf_find_vma (5.10 to 5.16): the vma list, as the GUP-fast walk. */
+static __always_inline void pfn_lookup_walk(void *ctx, __u64 mm, __u64 addr)
+{
+	struct vm_area_struct *vma;
+	bool cut;
+
+	if (in_pat() || !pfn_mm_is_current(mm))
+		return;
+	vma = walk_find_vma(addr, &cut);
+	if (!vma) {
+		if (cut)
+			counter_add(DA_CTR_PFN_LOOKUP_UNVERIFIED);
+		return;
+	}
+	pfn_looked_up(ctx, dmabuf_of_vma(vma), vma, addr);
+}
+
+/* struct follow_pfnmap_args (6.12+): its inputs, by CO-RE. */
+struct follow_pfnmap_args___da {
+	struct vm_area_struct *vma;
+	unsigned long address;
+} __attribute__((preserve_access_index));
+
+SEC("fentry")
+int BPF_PROG(fentry_pfnmap_start, struct follow_pfnmap_args___da *args)
+{
+	struct vm_area_struct *vma = args->vma;
+
+	pfn_looked_up(ctx, dmabuf_of_vma_btf(vma), vma, args->address);
+	return 0;
+}
+
+/* follow_pte(struct vm_area_struct *vma, ...): 6.10 and 6.11 */
+SEC("fentry")
+int BPF_PROG(fentry_follow_pte_vma, struct vm_area_struct *vma, unsigned long address)
+{
+	pfn_looked_up(ctx, dmabuf_of_vma_btf(vma), vma, address);
+	return 0;
+}
+
+SEC("fentry")
+int BPF_PROG(fentry_follow_pte_mm, struct mm_struct *mm, unsigned long address)
+{
+	pfn_lookup_mm(ctx, (__u64)mm, address);
+	return 0;
+}
+
+SEC("fentry")
+int BPF_PROG(fentry_follow_pte_walk, struct mm_struct *mm, unsigned long address)
+{
+	pfn_lookup_walk(ctx, (__u64)mm, address);
+	return 0;
+}
+
+/* The PAT brackets: one program per function for fentry (one target each). */
+SEC("fentry")
+int BPF_PROG(fentry_pat_untrack)
+{
+	pat_enter();
+	return 0;
+}
+
+SEC("fexit")
+int BPF_PROG(fexit_pat_untrack)
+{
+	pat_leave();
+	return 0;
+}
+
+SEC("fentry")
+int BPF_PROG(fentry_pat_copy)
+{
+	pat_enter();
+	return 0;
+}
+
+SEC("fexit")
+int BPF_PROG(fexit_pat_copy)
+{
+	pat_leave();
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_pfnmap_start, struct follow_pfnmap_args___da *args)
+{
+	struct vm_area_struct *vma = BPF_CORE_READ(args, vma);
+
+	pfn_looked_up(ctx, dmabuf_of_vma(vma), vma, BPF_CORE_READ(args, address));
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_follow_pte_vma, struct vm_area_struct *vma, unsigned long address)
+{
+	pfn_looked_up(ctx, dmabuf_of_vma(vma), vma, address);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_follow_pte_mm, struct mm_struct *mm, unsigned long address)
+{
+	pfn_lookup_mm(ctx, (__u64)mm, address);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_follow_pte_walk, struct mm_struct *mm, unsigned long address)
+{
+	pfn_lookup_walk(ctx, (__u64)mm, address);
+	return 0;
+}
+
+/* kprobes name their function at attach: one pair serves both brackets */
+SEC("kprobe")
+int BPF_KPROBE(kprobe_pat_enter)
+{
+	pat_enter();
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_pat_leave)
+{
+	pat_leave();
+	return 0;
+}
+
 /* ---- scan: dma-buf mappings that already exist ------------------------ */
 
 /*

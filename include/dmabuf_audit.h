@@ -58,6 +58,7 @@ enum da_kind {
 	DA_KIND_GUP_BLOCKED = 4,	   /* warning */
 	DA_KIND_GUP_FAST_ON_DMABUF = 5,	   /* violation */
 	DA_KIND_PTE_NOT_SPECIAL = 6,	   /* violation */
+	DA_KIND_KERNEL_PFN_LOOKUP = 7,	   /* warning */
 	DA_KIND_MAX,
 };
 
@@ -76,6 +77,7 @@ enum da_hook {
 	DA_HOOK_SCAN = 7,	  /* task_vma iterator (before 5.12: /proc): existing mappings */
 	DA_HOOK_VMA_DUP = 8,	  /* vm_area_dup: split/fork/mremap of a tracked vma */
 	DA_HOOK_VMA_FREE = 9,	  /* vm_area_free / __vm_area_free: a tracked vma goes away */
+	DA_HOOK_PFN_LOOKUP = 10,  /* follow_pfnmap_start / follow_pte: kernel code reads a pfn */
 	DA_HOOK_MAX,
 };
 
@@ -90,6 +92,7 @@ enum da_counter {
 	DA_CTR_RINGBUF_LOST = DA_KIND_MAX, /* ring buffer full: event not sent */
 	DA_CTR_DEDUP_FULL,		   /* dedup map refused an entry: sent anyway */
 	DA_CTR_GUP_FAST_UNVERIFIED,	   /* GUP-fast calls whose vma was not found: lookup refused, walk cut */
+	DA_CTR_PFN_LOOKUP_UNVERIFIED,	   /* follow_pte calls whose vma was not found (another mm, lock busy) */
 	DA_CTR_HOOK_BASE,		   /* + enum da_hook: dma-buf calls seen per hook */
 	DA_CTR_LOST_FULL = DA_CTR_HOOK_BASE + DA_HOOK_MAX, /* lost map full: not by exporter */
 	DA_CTR_MAX,

@@ -100,8 +100,8 @@ int attach_bind(struct auditor *a, char *err, size_t errlen)
 		d->fn = 0;
 		for (int v = 0; v < DA_MAX_VARIANTS && d->def->fn[v].func && !ret; v++)
 			ret = bind_fn(a, &d->def->fn[v], &d->progs[v], err, errlen);
-		if (!ret && d->def->also.func)
-			ret = bind_fn(a, &d->def->also, &d->also, err, errlen);
+		for (int j = 0; j < DA_MAX_ALSO && d->def->also[j].func && !ret; j++)
+			ret = bind_fn(a, &d->def->also[j], &d->also[j], err, errlen);
 		if (ret)
 			return ret;
 	}
@@ -190,22 +190,36 @@ static bool kprobe_works(const struct attach_env *env, const char *func, char *w
 
 /* ---- the ladder ---------------------------------------------------------- */
 
-static bool needs_met(const struct attach_env *env, enum da_needs n)
+/* The first of the bits of n this kernel lacks, 0 if none. */
+static unsigned int needs_unmet(const struct attach_env *env, unsigned int n)
 {
-	switch (n) {
-	case DA_NEEDS_FIND_VMA:
-		return env->find_vma;
-	case DA_NEEDS_VMA_WALK:
-		return !env->find_vma && env->vma_walk;
-	default:
-		return true;
-	}
+	if ((n & DA_NEEDS_PTE_MM) && !env->pte_mm)
+		return DA_NEEDS_PTE_MM;
+	if ((n & DA_NEEDS_PTE_VMA) && !env->pte_vma)
+		return DA_NEEDS_PTE_VMA;
+	if ((n & DA_NEEDS_FIND_VMA) && !env->find_vma)
+		return DA_NEEDS_FIND_VMA;
+	if ((n & DA_NEEDS_VMA_WALK) && (env->find_vma || !env->vma_walk))
+		return DA_NEEDS_VMA_WALK;
+	return 0;
 }
 
-static const char *needs_text(enum da_needs n)
+static bool needs_met(const struct attach_env *env, unsigned int n)
 {
-	return n == DA_NEEDS_VMA_WALK ? "no vma list to walk (vm_next: kernels up to 6.0)"
-				      : "bpf_find_vma helper missing (kernel before 5.17)";
+	return !needs_unmet(env, n);
+}
+
+static const char *needs_text(unsigned int bit)
+{
+	switch (bit) {
+	case DA_NEEDS_VMA_WALK:
+		return "no vma list to walk (vm_next: kernels up to 6.0)";
+	case DA_NEEDS_PTE_MM:
+	case DA_NEEDS_PTE_VMA:
+		return "follow_pte not in kernel BTF with an mm or vma first parameter";
+	default:
+		return "bpf_find_vma helper missing (kernel before 5.17)";
+	}
 }
 
 /* The variants this kernel can use, in table order; their number. */
@@ -276,32 +290,48 @@ static const char *fn_func(const struct detector *d)
 	return d->fn >= 0 ? d->def->fn[d->fn].func : d->def->fn[0].func;
 }
 
-/* The second function, by the mechanism the first one got, where this kernel has it. */
-static int decide_also(struct detector *d, const struct attach_env *env)
+/* One more function, by the mechanism the first one got, where this kernel has it. */
+static int decide_one_also(struct detector *d, int j, const struct attach_env *env)
 {
-	const char *func = d->def->also.func;
-	struct bpf_program *p = d->mech == DA_MECH_FENTRY ? d->also.fentry : d->also.kprobe;
+	const char *func = d->def->also[j].func;
+	const struct hook_progs *hp = &d->also[j];
+	bool fentry = d->mech == DA_MECH_FENTRY;
+	struct bpf_program *p[2] = { fentry ? hp->fentry : hp->kprobe,
+				     fentry ? hp->fexit : hp->kretprobe };
 	char why[DA_WHY_LEN];
-	int ret;
+	size_t used;
 
-	d->also_on = false;
-	if (!func || !p)
+	if (!func || (!p[0] && !p[1]))
 		return 0;
-	if (d->mech == DA_MECH_FENTRY) {
-		if (!fentry_works(env, func, why, sizeof(why)))
-			return 0;
-		ret = bpf_program__set_attach_target(p, 0, func);
+	if (fentry ? !fentry_works(env, func, why, sizeof(why))
+		   : !kprobe_works(env, func, why, sizeof(why)))
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		int ret;
+
+		if (!p[i])
+			continue;
+		/* not every also-program is the variant's own: on for each function */
+		set_autoload(p[i], true);
+		ret = fentry ? bpf_program__set_attach_target(p[i], 0, func) : 0;
 		if (ret)
 			return ret;
-		set_autoload(p, true);
-	} else if (!kprobe_works(env, func, why, sizeof(why))) {
-		return 0;
-	} else {
-		set_autoload(p, true); /* not every also-program is the variant's own */
 	}
-	d->also_on = true;
-	snprintf(d->label, sizeof(d->label), "%s,%s", fn_func(d), func);
+	d->also_on |= 1u << j;
+	used = strlen(d->label);
+	snprintf(d->label + used, sizeof(d->label) - used, ",%s", func);
 	return 0;
+}
+
+static int decide_also(struct detector *d, const struct attach_env *env)
+{
+	int ret = 0;
+
+	d->also_on = 0;
+	snprintf(d->label, sizeof(d->label), "%s", fn_func(d));
+	for (int j = 0; j < DA_MAX_ALSO && !ret; j++)
+		ret = decide_one_also(d, j, env);
+	return ret;
 }
 
 /* The chosen variant's programs on; fentry ones pointed at its function. */
@@ -336,7 +366,7 @@ static int decide(struct detector *d, const struct attach_env *env)
 	d->fn = n ? v[0] : 0;
 	if (!n) {
 		set_reason(d->fentry_why, sizeof(d->fentry_why), "%s",
-			   needs_text(d->def->fn[0].needs));
+			   needs_text(needs_unmet(env, d->def->fn[0].needs)));
 		set_reason(d->kprobe_why, sizeof(d->kprobe_why), "same");
 		return 0;
 	}
@@ -438,9 +468,9 @@ static void record_refusal(struct attach_env *env, const char *func, int err)
 static int attach_detector(struct detector *d, struct attach_env *env, bool record)
 {
 	const struct hook_progs *v = &d->progs[d->fn];
-	struct bpf_program *progs[4] = { NULL, NULL, NULL, NULL };
-	const char *funcs[4] = { NULL, NULL, NULL, NULL };
-	bool ret[4] = { false, false, false, false };
+	struct bpf_program *progs[DA_DETECTOR_LINKS] = { NULL };
+	const char *funcs[DA_DETECTOR_LINKS] = { NULL };
+	bool ret[DA_DETECTOR_LINKS] = { false };
 	int n = 0;
 
 	if (d->mech != DA_MECH_FENTRY && d->mech != DA_MECH_KPROBE)
@@ -463,9 +493,17 @@ static int attach_detector(struct detector *d, struct attach_env *env, bool reco
 	}
 	for (int i = 0; i < n; i++)
 		funcs[i] = fn_func(d);
-	if (d->also_on) {
-		progs[n] = d->mech == DA_MECH_FENTRY ? d->also.fentry : d->also.kprobe;
-		funcs[n++] = d->def->also.func;
+	for (int j = 0; j < DA_MAX_ALSO; j++) {
+		const struct hook_progs *hp = &d->also[j];
+
+		if (!(d->also_on & (1u << j)))
+			continue;
+		/* the exit first, as above */
+		ret[n] = d->mech == DA_MECH_KPROBE;
+		funcs[n] = d->def->also[j].func;
+		progs[n++] = d->mech == DA_MECH_FENTRY ? hp->fexit : hp->kretprobe;
+		funcs[n] = d->def->also[j].func;
+		progs[n++] = d->mech == DA_MECH_FENTRY ? hp->fentry : hp->kprobe;
 	}
 	for (int i = 0; i < n; i++) {
 		if (!progs[i])
@@ -483,7 +521,7 @@ static int attach_detector(struct detector *d, struct attach_env *env, bool reco
 				d->links[j] = NULL;
 			}
 			d->mech = DA_MECH_NONE;
-			d->also_on = false;
+			d->also_on = 0;
 			return recorded;
 		}
 	}
@@ -502,7 +540,7 @@ int attach_all(struct auditor *a, struct attach_env *env, bool record)
 void attach_detach(struct auditor *a)
 {
 	for (int i = 0; i < DA_LIVE_DETECTORS; i++) {
-		for (int j = 0; j < 4; j++) {
+		for (int j = 0; j < DA_DETECTOR_LINKS; j++) {
 			bpf_link__destroy(a->det[i].links[j]);
 			a->det[i].links[j] = NULL;
 		}
@@ -542,7 +580,7 @@ uint64_t attach_kprobe_missed(const struct auditor *a)
 	uint64_t n = 0;
 
 	for (int i = 0; i < DA_LIVE_DETECTORS; i++) {
-		for (int j = 0; j < 4; j++) {
+		for (int j = 0; j < DA_DETECTOR_LINKS; j++) {
 			struct kprobe_link_info info;
 			__u32 len = sizeof(info);
 			int fd = a->det[i].links[j] ? bpf_link__fd(a->det[i].links[j]) : -1;

@@ -18,6 +18,8 @@ struct dmabuf_audit_bpf;
 struct ksyms;
 
 #define DA_WHY_LEN 160
+/* entry and exit of the function, and of each also-function */
+#define DA_DETECTOR_LINKS (2 + 2 * DA_MAX_ALSO)
 
 /* A hook_fn's programs, looked up in the BPF object. */
 struct hook_progs {
@@ -27,14 +29,14 @@ struct hook_progs {
 struct detector {
 	const struct detector_def *def;
 	struct hook_progs progs[DA_MAX_VARIANTS];
-	struct hook_progs also;
-	int fn;		   /* variant in use (or the first one tried); -1: none eligible */
-	bool also_on;	   /* def->also hooked too */
-	enum da_mech mech; /* DA_MECH_FENTRY, DA_MECH_KPROBE or DA_MECH_NONE */
-	char label[64];	   /* "func,also" when that one is hooked too: what is shown */
+	struct hook_progs also[DA_MAX_ALSO];
+	int fn;		      /* variant in use (or the first one tried); -1: none eligible */
+	unsigned int also_on; /* bit j: def->also[j] hooked too */
+	enum da_mech mech;    /* DA_MECH_FENTRY, DA_MECH_KPROBE or DA_MECH_NONE */
+	char label[96];	      /* "func,also,..." when those are hooked too: what is shown */
 	char fentry_why[DA_WHY_LEN]; /* why fentry was not used ("" if it was) */
 	char kprobe_why[DA_WHY_LEN]; /* why kprobe was not used ("" if it was/untried) */
-	struct bpf_link *links[4];
+	struct bpf_link *links[DA_DETECTOR_LINKS];
 };
 
 /* The scan of existing mappings (scan_def): the iterator, or /proc when it cannot load. */
@@ -65,7 +67,7 @@ struct fentry_refusal {
 	char why[DA_WHY_LEN];
 };
 
-#define DA_KFUNCS_MAX 24
+#define DA_KFUNCS_MAX 32
 
 /* What the ladder looks at besides the detectors, found once per run. */
 struct attach_env {
@@ -78,7 +80,8 @@ struct attach_env {
 	bool kernel_btf;	 /* the kernel's own BTF: fentry and iterators need it */
 	bool kprobes;		 /* a kprobe PMU or tracefs kprobe_events */
 	bool find_vma, vma_walk; /* DA_NEEDS_FIND_VMA, DA_NEEDS_VMA_WALK hold */
-	bool map_iter;		 /* map element iterators load here (the dedup map's reader) */
+	bool pte_mm, pte_vma; /* DA_NEEDS_PTE_MM, DA_NEEDS_PTE_VMA: follow_pte's first parameter */
+	bool map_iter;	      /* map element iterators load here (the dedup map's reader) */
 };
 
 /* The BTF id of a function env->funcs holds; -ENOENT when it is not in BTF. */

@@ -85,7 +85,7 @@ const struct detector_def detector_defs[] = {
 			  .what = "lockless get_user_pages_fast took dma-buf pages (vma list walk)" },
 		},
 		/* address spaces that mapped a dma-buf are forgotten when torn down */
-		.also = FN("exit_mmap", "fentry_exit_mmap", NULL, "kprobe_exit_mmap", NULL),
+		.also = { FN("exit_mmap", "fentry_exit_mmap", NULL, "kprobe_exit_mmap", NULL) },
 	},
 	{
 		.id = DA_HOOK_PTE_INSTALL,
@@ -116,8 +116,40 @@ const struct detector_def detector_defs[] = {
 		.hook = "vm_area_free",
 		.what = "forgets swapped-vm_file dma-buf vmas when they are freed",
 		.fn = { FN("vm_area_free", "fentry_vma_free", NULL, "kprobe_vma_free", NULL) },
-		.also = FN("__vm_area_free", "fentry_vma_free_direct", NULL, "kprobe_vma_free",
+		.also = { FN("__vm_area_free", "fentry_vma_free_direct", NULL, "kprobe_vma_free",
+			     NULL) },
+	},
+	/*
+	 * Kernel code resolving the pfn behind a user address (KVM, VFIO, drivers):
+	 * follow_pfnmap_start (6.12), before it follow_pte, whose first parameter was
+	 * the mm until 6.9 (the vma then found as the GUP-fast detector finds it).
+	 * x86 PAT looks up the first pfn of the VM_PAT vmas it untracks and copies:
+	 * its two entry points are bracketed, and their lookups are not reported.
+	 */
+	{
+		.id = DA_HOOK_PFN_LOOKUP,
+		.name = "pfn_lookup",
+		.hook = "pfn_lookup",
+		.what = "kernel code resolving pfns of a dma-buf mapping",
+		.fn = {
+			FN("follow_pfnmap_start", "fentry_pfnmap_start", NULL, "kprobe_pfnmap_start",
 			   NULL),
+			{ .func = "follow_pte", .fentry = "fentry_follow_pte_vma",
+			  .kprobe = "kprobe_follow_pte_vma", .needs = DA_NEEDS_PTE_VMA },
+			{ .func = "follow_pte", .fentry = "fentry_follow_pte_mm",
+			  .kprobe = "kprobe_follow_pte_mm",
+			  .needs = DA_NEEDS_PTE_MM | DA_NEEDS_FIND_VMA },
+			{ .func = "follow_pte", .fentry = "fentry_follow_pte_walk",
+			  .kprobe = "kprobe_follow_pte_walk",
+			  .needs = DA_NEEDS_PTE_MM | DA_NEEDS_VMA_WALK,
+			  .what = "kernel code resolving pfns of a dma-buf mapping (vma list walk)" },
+		},
+		.also = {
+			FN("untrack_pfn", "fentry_pat_untrack", "fexit_pat_untrack",
+			   "kprobe_pat_enter", "kretprobe_pat_leave"),
+			FN("track_pfn_copy", "fentry_pat_copy", "fexit_pat_copy", "kprobe_pat_enter",
+			   "kretprobe_pat_leave"),
+		},
 	},
 };
 

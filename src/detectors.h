@@ -12,23 +12,26 @@
 #include <stdint.h>
 #include "dmabuf_audit.h"
 
-/* What a hook variant needs besides its function (the ladder skips it otherwise). */
+/* What a hook variant needs besides its function (the ladder skips it otherwise): bits. */
 enum da_needs {
-	DA_NEEDS_NOTHING,
-	DA_NEEDS_FIND_VMA, /* the bpf_find_vma helper (5.17) */
+	DA_NEEDS_NOTHING = 0,
+	DA_NEEDS_FIND_VMA = 1 << 0, /* the bpf_find_vma helper (5.17) */
 	/* no bpf_find_vma, but a vma list to walk instead: vm_area_struct.vm_next (to 6.0) */
-	DA_NEEDS_VMA_WALK,
+	DA_NEEDS_VMA_WALK = 1 << 1,
+	DA_NEEDS_PTE_MM = 1 << 2,  /* follow_pte(struct mm_struct *, ...): 5.10 to 6.9 */
+	DA_NEEDS_PTE_VMA = 1 << 3, /* follow_pte(struct vm_area_struct *, ...): 6.10, 6.11 */
 };
 
 /* A kernel function a detector can hook, and its BPF programs by name (NULL: none). */
 struct hook_fn {
 	const char *func;
 	const char *fentry, *fexit, *kprobe, *kretprobe;
-	enum da_needs needs;
-	const char *what; /* what the detector sees through this one, if less than usual */
+	unsigned int needs; /* enum da_needs bits */
+	const char *what;   /* what the detector sees through this one, if less than usual */
 };
 
 #define DA_MAX_VARIANTS 4
+#define DA_MAX_ALSO	2
 
 struct detector_def {
 	enum da_hook id;  /* the hook id its events carry (the ABI's enum da_hook) */
@@ -37,12 +40,12 @@ struct detector_def {
 	const char *what; /* what it detects */
 	/* tried in order; the first that attaches wins (func NULL: end) */
 	struct hook_fn fn[DA_MAX_VARIANTS];
-	/* a second function hooked too, by the same mechanism, where the kernel has it */
-	struct hook_fn also;
+	/* more functions hooked too, by the same mechanism, where the kernel has them */
+	struct hook_fn also[DA_MAX_ALSO];
 };
 
 /* The live detectors, in enum da_hook order: every hook id but DA_HOOK_SCAN. */
-#define DA_LIVE_DETECTORS 9
+#define DA_LIVE_DETECTORS 10
 extern const struct detector_def detector_defs[];
 
 /*

@@ -24,6 +24,8 @@ static const struct {
 					 "lockless get_user_pages_fast took pages of a dma-buf mapping: its ptes lack pte_special" },
 	[DA_KIND_PTE_NOT_SPECIAL] = { "pte_not_special", true,
 				      "present pte without pte_special in a dma-buf mapping: a struct page any GUP can pin" },
+	[DA_KIND_KERNEL_PFN_LOOKUP] = { "kernel_pfn_lookup", false,
+					"kernel code resolved a pfn of a dma-buf mapping: it may use memory the exporter moves or frees" },
 };
 
 const char *kind_name(uint32_t kind)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "fix.h"
@@ -46,6 +47,47 @@ const char *fix_gup_caller(const struct da_event *ev, const struct ksyms *ks)
 	return NULL;
 }
 
+/* The functions that resolve a user address to a pfn (5.10 to 7.2). */
+static bool is_pfn_lookup_func(const char *frame)
+{
+	static const char *const funcs[] = { "follow_pfnmap_start", "follow_pte", "follow_pfn",
+					     "follow_phys" };
+	size_t flen = strcspn(frame, "+ ");
+
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		if (strlen(funcs[i]) == flen && !strncmp(frame, funcs[i], flen))
+			return true;
+	return false;
+}
+
+/* "func+0x10 [mod]" as "func [mod]": the function, not the call site. */
+static const char *drop_offset(const char *frame, char *buf, size_t len)
+{
+	size_t name = strcspn(frame, "+ ");
+	const char *rest = frame + name + strcspn(frame + name, " ");
+
+	snprintf(buf, len, "%.*s%s", (int)name, frame, rest);
+	return buf;
+}
+
+const char *fix_pfn_caller(const struct da_event *ev, const struct ksyms *ks, char *buf,
+			   size_t len)
+{
+	uint32_t n = ev->stack_len < DA_STACK_DEPTH ? ev->stack_len : DA_STACK_DEPTH;
+	char sym[192];
+
+	for (uint32_t i = 0; i < n; i++) {
+		const char *frame = ksyms_frame(ks, ev->stack[i], sym, sizeof(sym));
+
+		if (!frame || is_pfn_lookup_func(frame))
+			continue;
+		if (!strncmp(frame, KSYMS_UNKNOWN, strlen(KSYMS_UNKNOWN)) || !len)
+			return NULL;
+		return drop_offset(frame, buf, len);
+	}
+	return NULL;
+}
+
 /* "dtx_dmabuf_mmap [module]", or what can be said without the symbol. */
 static const char *mmap_op_name(const struct da_event *ev, const struct ksyms *ks, char *buf,
 				size_t len)
@@ -63,7 +105,7 @@ static const char *mmap_op_name(const struct da_event *ev, const struct ksyms *k
 const char *fix_describe(const struct da_event *ev, const struct ksyms *ks, char *buf, size_t len)
 {
 	const char *caller = NULL;
-	char op[192];
+	char op[192], who[192];
 
 	mmap_op_name(ev, ks, op, sizeof(op));
 	if (ev->kind == DA_KIND_GUP_ON_DMABUF || ev->kind == DA_KIND_GUP_FAST_ON_DMABUF ||
@@ -115,6 +157,16 @@ const char *fix_describe(const struct da_event *ev, const struct ksyms *ks, char
 			 "dma-buf instead (dma_buf_attach() and dma_buf_map_attachment() in the "
 			 "driver, a DMABUF/PRIME import from userspace)",
 			 caller);
+		break;
+	case DA_KIND_KERNEL_PFN_LOOKUP:
+		caller = fix_pfn_caller(ev, ks, who, sizeof(who));
+		snprintf(buf, len,
+			 "%s resolves pfns of a user dma-buf mapping (follow_pte/follow_pfnmap_start) "
+			 "and may keep using that memory after the exporter moves or frees it: "
+			 "import the dma-buf by fd instead (dma_buf_attach() and "
+			 "dma_buf_map_attachment(); a dynamic importer gets move_notify), or follow "
+			 "the range with an mmu_interval_notifier",
+			 caller ? caller : "kernel code");
 		break;
 	default:
 		snprintf(buf, len, "-");

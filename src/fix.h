@@ -17,6 +17,13 @@
  * ...), or NULL when no frame says.
  */
 const char *fix_gup_caller(const struct da_event *ev, const struct ksyms *ks);
+/*
+ * The kernel function (and module) that called the pfn lookup of a
+ * kernel_pfn_lookup stack, into buf: "dtx_follow_pfn [dmabuf_test_exporter]";
+ * NULL when no frame names it.
+ */
+const char *fix_pfn_caller(const struct da_event *ev, const struct ksyms *ks, char *buf,
+			   size_t len);
 /* One line of printable ASCII into buf (NUL-terminated); returns buf. */
 const char *fix_describe(const struct da_event *ev, const struct ksyms *ks, char *buf, size_t len);
 

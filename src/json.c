@@ -158,6 +158,15 @@ void json_write_finding_ex(FILE *f, const struct da_event *ev, uint64_t count,
 		fputs(",\"fix\":", f);
 		json_write_string(f, fix_describe(ev, ks, fix, sizeof(fix)), sizeof(fix));
 	}
+	if (ev->kind == DA_KIND_KERNEL_PFN_LOOKUP) {
+		const char *caller = fix_pfn_caller(ev, ks, sym, sizeof(sym));
+
+		fputs(",\"caller\":", f);
+		if (caller)
+			json_write_string(f, caller, sizeof(sym));
+		else
+			fputs("null", f);
+	}
 	fprintf(f, ",\"uid\":%" PRIu32 ",\"cgroup_id\":%" PRIu64, ev->uid, (uint64_t)ev->cgroup_id);
 	write_stack(f, ev, ks);
 	fputs(followed ? "}\n" : ",\"followed\":false}\n", f);

@@ -89,7 +89,8 @@ static void want_funcs(struct attach_env *env)
 	for (int i = 0; i < DA_LIVE_DETECTORS; i++) {
 		for (int v = 0; v < DA_MAX_VARIANTS; v++)
 			want_func(env, detector_defs[i].fn[v].func);
-		want_func(env, detector_defs[i].also.func);
+		for (int j = 0; j < DA_MAX_ALSO; j++)
+			want_func(env, detector_defs[i].also[j].func);
 	}
 	want_func(env, scan_def.iter);
 	want_func(env, "bpf_iter_bpf_map_elem");
@@ -113,6 +114,37 @@ static void learn_enum(const struct btf *btf, const struct btf_type *t)
 		if (name && !strncmp(name, "FOLL_", 5))
 			gup_flag_set_value(name, (__u32)e->val);
 	}
+}
+
+/*
+ * The struct a function's first parameter points to ("mm_struct"), or NULL:
+ * follow_pte took the mm until 6.9, the vma in 6.10 and 6.11.
+ */
+static const char *first_param_struct(const struct btf *btf, const struct btf_type *func)
+{
+	const struct btf_type *proto = btf__type_by_id(btf, func->type);
+	const struct btf_type *t;
+
+	if (!proto || !btf_is_func_proto(proto) || !btf_vlen(proto))
+		return NULL;
+	t = btf__type_by_id(btf, btf_params(proto)[0].type);
+	if (!t || !btf_is_ptr(t))
+		return NULL;
+	t = btf__type_by_id(btf, t->type);
+	while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t)))
+		t = btf__type_by_id(btf, t->type);
+	return t && btf_is_struct(t) ? btf__name_by_offset(btf, t->name_off) : NULL;
+}
+
+static void learn_follow_pte(struct attach_env *env, const struct btf *btf,
+			     const struct btf_type *func)
+{
+	const char *s = first_param_struct(btf, func);
+
+	if (env->pte_mm || env->pte_vma || !s)
+		return; /* the first of that name, as libbpf takes it */
+	env->pte_mm = !strcmp(s, "mm_struct");
+	env->pte_vma = !strcmp(s, "vm_area_struct");
 }
 
 static bool has_member(const struct btf *btf, const struct btf_type *t, const char *member)
@@ -156,6 +188,8 @@ static void learn_btf(struct attach_env *env, const struct btf *btf)
 			continue;
 		if (btf_is_func(t))
 			learn_func(env, name, (int)id);
+		if (btf_is_func(t) && !strcmp(name, "follow_pte"))
+			learn_follow_pte(env, btf, t);
 		else if (!strcmp(name, "vm_area_struct"))
 			env->vma_walk = has_member(btf, t, "vm_next");
 	}

@@ -151,7 +151,7 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 	       "Violation events (struct pages reachable through a dma-buf mapping), by kind and exporter; suppressed ones excluded.");
 	kind_series(f, m, "violations_total", true, false);
 	family(f, "warnings_total", "counter",
-	       "Warning events (GUP refused on a dma-buf mapping), by kind and exporter; suppressed ones excluded.");
+	       "Warning events (GUP refused on a dma-buf mapping, kernel code resolving its pfns), by kind and exporter; suppressed ones excluded.");
 	kind_series(f, m, "warnings_total", false, false);
 	family(f, "suppressed_total", "counter",
 	       "Events matched by a [suppress] rule of the config, by kind and exporter.");
@@ -168,6 +168,9 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 	counter(f, "gup_fast_unverified_total",
 		"GUP-fast calls left unchecked: vma lookup refused, vma list walk cut at 1024.",
 		m->counters[DA_CTR_GUP_FAST_UNVERIFIED]);
+	counter(f, "pfn_lookup_unverified_total",
+		"Kernel pfn lookups left unchecked: another process's address space, vma lookup refused, vma list walk cut at 1024.",
+		m->counters[DA_CTR_PFN_LOOKUP_UNVERIFIED]);
 	counter(f, "dedup_full_total", "Events sent again because the BPF dedup map was full.",
 		m->counters[DA_CTR_DEDUP_FULL]);
 	counter(f, "missed_total",

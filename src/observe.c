@@ -89,13 +89,17 @@ static void warn_losses(const struct auditor *a, const struct watch_state *w)
 			w->unfollowed, MAX_FINDINGS);
 	if (auditor_read_counters(a, c))
 		return;
-	if (c[DA_CTR_RINGBUF_LOST] || c[DA_CTR_GUP_FAST_UNVERIFIED] || missed)
+	if (c[DA_CTR_RINGBUF_LOST] || c[DA_CTR_GUP_FAST_UNVERIFIED] || missed ||
+	    c[DA_CTR_PFN_LOOKUP_UNVERIFIED])
 		log_msg(LOG_WARNING,
 			"ringbuf_lost %" PRIu64 ", gup_fast_unverified %" PRIu64
 			" (GUP-fast calls whose vma was not found: lookup refused, or a vma list walk cut),"
 			" missed %" PRIu64
-			" (hook calls the kernel ran none of the auditor's programs for)",
-			c[DA_CTR_RINGBUF_LOST], c[DA_CTR_GUP_FAST_UNVERIFIED], missed);
+			" (hook calls the kernel ran none of the auditor's programs for),"
+			" pfn_lookup_unverified %" PRIu64
+			" (kernel pfn lookups not checked: another process's mm, or the vma not found)",
+			c[DA_CTR_RINGBUF_LOST], c[DA_CTR_GUP_FAST_UNVERIFIED], missed,
+			c[DA_CTR_PFN_LOOKUP_UNVERIFIED]);
 }
 
 static void fill_report(struct report_data *r, struct observe *ob, double elapsed,

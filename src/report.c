@@ -335,10 +335,11 @@ void report_print_json(FILE *f, const struct report_data *r)
 	fprintf(f,
 		"},\"findings\":%zu,\"findings_dropped\":%" PRIu64 ",\"ringbuf_lost\":%" PRIu64
 		",\"dedup_full\":%" PRIu64 ",\"gup_fast_unverified\":%" PRIu64
-		",\"tracked_vmas\":%" PRId64 ",\"missed\":%" PRIu64,
+		",\"pfn_lookup_unverified\":%" PRIu64 ",\"tracked_vmas\":%" PRId64
+		",\"missed\":%" PRIu64,
 		r->set->len, r->set->dropped, r->counters[DA_CTR_RINGBUF_LOST],
-		r->counters[DA_CTR_DEDUP_FULL], r->counters[DA_CTR_GUP_FAST_UNVERIFIED], r->tracked_vmas,
-		r->missed);
+		r->counters[DA_CTR_DEDUP_FULL], r->counters[DA_CTR_GUP_FAST_UNVERIFIED],
+		r->counters[DA_CTR_PFN_LOOKUP_UNVERIFIED], r->tracked_vmas, r->missed);
 	/* dma-buf calls each hook saw, compliant ones included: proof of life */
 	json_counts(f, "seen", &r->counters[DA_CTR_HOOK_BASE], DA_HOOK_MAX, hook_name);
 	if (r->scan_ran)

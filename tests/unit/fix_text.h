@@ -8,5 +8,6 @@
 #define FIX_GUP "a get_user_pages caller pinned struct pages of the mapping: fix the exporter (remap_pfn_range() in the exporter's mmap (VM_PFNMAP, special ptes), or VM_PFNMAP there and vmf_insert_pfn() in the fault handler); the process should import the dma-buf instead"
 #define FIX_BLOCKED "a get_user_pages caller tried to pin a dma-buf mapping (refused, as it must be): import the dma-buf instead (dma_buf_attach() and dma_buf_map_attachment() in the driver, a DMABUF/PRIME import from userspace)"
 #define FIX_FAULT "the fault handler the exporter's mmap installs returns vmf->page: set VM_PFNMAP in the exporter's mmap and return vmf_insert_pfn() from the fault handler instead"
+#define FIX_PFN_LOOKUP "kernel code resolves pfns of a user dma-buf mapping (follow_pte/follow_pfnmap_start) and may keep using that memory after the exporter moves or frees it: import the dma-buf by fd instead (dma_buf_attach() and dma_buf_map_attachment(); a dynamic importer gets move_notify), or follow the range with an mmu_interval_notifier"
 
 #endif

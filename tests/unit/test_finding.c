@@ -16,6 +16,7 @@ static const char *const kind_names[DA_KIND_MAX] = {
 	[DA_KIND_GUP_BLOCKED] = "gup_blocked",
 	[DA_KIND_GUP_FAST_ON_DMABUF] = "gup_fast_on_dmabuf",
 	[DA_KIND_PTE_NOT_SPECIAL] = "pte_not_special",
+	[DA_KIND_KERNEL_PFN_LOOKUP] = "kernel_pfn_lookup",
 };
 
 static void test_finding_kind_names(void)
@@ -45,6 +46,8 @@ static void test_finding_kind_is_violation(void)
 	ASSERT_TRUE(kind_is_violation(DA_KIND_GUP_ON_DMABUF), "gup_on_dmabuf");
 	ASSERT_TRUE(kind_is_violation(DA_KIND_PAGE_INSERT_ON_DMABUF), "page_insert_on_dmabuf");
 	ASSERT_FALSE(kind_is_violation(DA_KIND_GUP_BLOCKED), "gup_blocked is a warning");
+	ASSERT_FALSE(kind_is_violation(DA_KIND_KERNEL_PFN_LOOKUP),
+		     "kernel_pfn_lookup is a warning");
 	ASSERT_FALSE(kind_is_violation(DA_KIND_NONE), "none");
 	ASSERT_FALSE(kind_is_violation(DA_KIND_MAX), "MAX");
 	ASSERT_FALSE(kind_is_violation(0xffffffffu), "~0");
@@ -57,6 +60,7 @@ static void test_finding_hook_names(void)
 	ASSERT_STREQ(hook_name(DA_HOOK_GUP_SLOW), "check_vma_flags", "hook gup");
 	ASSERT_STREQ(hook_name(DA_HOOK_INSERT_PAGE), "vm_insert_page", "hook insert");
 	ASSERT_STREQ(hook_name(DA_HOOK_INSERT_PAGES), "vm_insert_pages", "hook inserts");
+	ASSERT_STREQ(hook_name(DA_HOOK_PFN_LOOKUP), "pfn_lookup", "hook pfn lookup");
 	ASSERT_STREQ(hook_name(DA_HOOK_MAX), "unknown", "hook MAX");
 	ASSERT_STREQ(hook_name(0xffffffffu), "unknown", "hook ~0");
 }

@@ -14,7 +14,11 @@ static const char fix_kallsyms[] = "ffffffff81001000 T check_vma_flags\n"
 				   "ffffffff81006000 T __iomap_dio_rw\n"
 				   "ffffffff81007000 T audio_copy\n"
 				   "ffffffff81008000 T do_syscall_64\n"
-				   "ffffffffc0a01000 t dtx_dmabuf_mmap\t[dmabuf_test_exporter]\n";
+				   "ffffffff81009000 T follow_pte\n"
+				   "ffffffff8100a000 T follow_pfnmap_start\n"
+				   "ffffffff8100b000 T follow_pte_pmd\n"
+				   "ffffffffc0a01000 t dtx_dmabuf_mmap\t[dmabuf_test_exporter]\n"
+				   "ffffffffc0a02000 t dtx_follow_pfn\t[dmabuf_test_exporter]\n";
 
 static int load_fix_ks(struct ksyms *ks)
 {
@@ -146,11 +150,46 @@ static void test_fix_gup_caller(void)
 	ksyms_free(&ks);
 }
 
+/*
+ * kernel_pfn_lookup: the caller is the first frame past the lookup functions
+ * (whole names: follow_pte_pmd is a caller, not follow_pte), with its module.
+ */
+static void test_fix_pfn_caller(void)
+{
+	struct da_event ev = fix_event(DA_KIND_KERNEL_PFN_LOOKUP, DA_HOOK_PFN_LOOKUP);
+	struct ksyms ks;
+	char buf[192];
+	const char *got;
+
+	expect_fix(&ev, NULL, FIX_PFN_LOOKUP, "no stack: kernel code");
+	if (load_fix_ks(&ks))
+		return;
+	ev.stack_len = 3;
+	ev.stack[0] = 0xffffffff8100a004ull; /* follow_pfnmap_start */
+	ev.stack[1] = 0xffffffffc0a02010ull; /* dtx_follow_pfn [dmabuf_test_exporter] */
+	ev.stack[2] = 0xffffffff81008010ull;
+	got = fix_pfn_caller(&ev, &ks, buf, sizeof(buf));
+	ASSERT_STREQ(got ? got : "(none)", "dtx_follow_pfn [dmabuf_test_exporter]", "module caller");
+	expect_fix_has(&ev, &ks, "dtx_follow_pfn [dmabuf_test_exporter] resolves pfns of a user "
+			"dma-buf mapping", "in the fix");
+	ev.stack[0] = 0xffffffff81009004ull; /* follow_pte */
+	ev.stack[1] = 0xffffffff8100b004ull; /* follow_pte_pmd: a caller of its own */
+	got = fix_pfn_caller(&ev, &ks, buf, sizeof(buf));
+	ASSERT_STREQ(got ? got : "(none)", "follow_pte_pmd", "whole names");
+	ev.stack[1] = 0xffffffff81009008ull; /* follow_pte again, then an unknown frame */
+	ev.stack[2] = 0x1000;
+	got = fix_pfn_caller(&ev, &ks, buf, sizeof(buf));
+	ASSERT_STREQ(got ? got : "(none)", "(none)", "unknown caller: none");
+	expect_fix(&ev, &ks, FIX_PFN_LOOKUP, "unknown caller: kernel code");
+	ksyms_free(&ks);
+}
+
 /* clang-format off */
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_fix_paths),
 	UNIT_TEST(test_fix_names_op),
 	UNIT_TEST(test_fix_gup_caller),
+	UNIT_TEST(test_fix_pfn_caller),
 };
 /* clang-format on */
 UNIT_SUITE(fix, tests);

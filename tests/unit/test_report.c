@@ -13,8 +13,8 @@
 #include "unit.h"
 
 static const char *const det_mechs[DA_HOOK_MAX] = {
-	"fentry", "fentry", "kprobe", "none",	"fentry",
-	"fentry", "kprobe", "iter",   "fentry", "kprobe",
+	"fentry", "fentry", "kprobe", "none",	"fentry", "fentry",
+	"kprobe", "iter",   "fentry", "kprobe", "fentry",
 };
 
 struct fixture {
@@ -213,7 +213,7 @@ static void test_report_json(void)
 		       "\"seen\":{\"dma_buf_mmap_internal\":50,\"dma_buf_mmap\":0,"
 		       "\"check_vma_flags\":0,\"vm_insert_page\":0,\"vm_insert_pages\":0,"
 		       "\"gup_fast\":0,\"pte_install\":0,\"scan\":0,\"vm_area_dup\":0,"
-		       "\"vm_area_free\":0},",
+		       "\"vm_area_free\":0,\"pfn_lookup\":0},",
 		       "seen: dma-buf calls per hook, from the hook counters");
 	ASSERT_HAS_STR(last, "\"duration_s\":1.235,", "duration_s, 3 decimals");
 	ASSERT_HAS_STR(last, "\"kernel\":\"6.1.0-56-amd64\"", "kernel");
@@ -222,7 +222,7 @@ static void test_report_json(void)
 		       "\"gup_slow\":\"kprobe\",\"insert_page\":\"none\","
 		       "\"insert_pages\":\"fentry\",\"gup_fast\":\"fentry\","
 		       "\"pte_install\":\"kprobe\",\"scan\":\"iter\",\"vma_dup\":\"fentry\","
-		       "\"vma_free\":\"kprobe\"},",
+		       "\"vma_free\":\"kprobe\",\"pfn_lookup\":\"fentry\"},",
 		       "detectors");
 
 	/* findings: violations first, warning last, counts per finding */
@@ -291,7 +291,7 @@ static void test_report_human(void)
 		ASSERT_HAS_STR(out,
 			       "detectors: mmap=fentry mmap_import=fentry gup_slow=kprobe "
 			       "insert_page=none insert_pages=fentry gup_fast=fentry "
-			       "pte_install=kprobe scan=iter vma_dup=fentry vma_free=kprobe\n",
+			       "pte_install=kprobe scan=iter vma_dup=fentry vma_free=kprobe pfn_lookup=fentry\n",
 			       "detectors shown");
 		ASSERT_NO_STR(out, "note:", "no loss note");
 	}
@@ -316,7 +316,7 @@ static void test_report_human(void)
 		ASSERT_HAS_STR(out,
 			       "totals: mmap_without_pfnmap=2 gup_on_dmabuf=3 "
 			       "page_insert_on_dmabuf=4 gup_blocked=2 gup_fast_on_dmabuf=0 "
-			       "pte_not_special=0 ringbuf_lost=0\n",
+			       "pte_not_special=0 kernel_pfn_lookup=0 ringbuf_lost=0\n",
 			       "totals line");
 		ASSERT_HAS_STR(out, "gup FOLL_WRITE|FOLL_LONGTERM|FOLL_PIN", "gup flags decoded");
 		ASSERT_HAS_STR(out, "[shared,mixedmap]", "vm_flags described");
@@ -518,7 +518,7 @@ static void test_report_scan_kinds(void)
 	out = fixture_report(&fx, false);
 	ASSERT_HAS_STR(out,
 		       "totals: mmap_without_pfnmap=5 gup_on_dmabuf=0 page_insert_on_dmabuf=0 "
-		       "gup_blocked=1 gup_fast_on_dmabuf=0 pte_not_special=4 ringbuf_lost=0\n",
+		       "gup_blocked=1 gup_fast_on_dmabuf=0 pte_not_special=4 kernel_pfn_lookup=0 ringbuf_lost=0\n",
 		       "human totals with scan kinds");
 	ASSERT_HAS_STR(out, "result: FAIL (9 violation events, 1 warning event)\n", "result");
 
@@ -659,7 +659,7 @@ static void test_report_json_mappings(void)
 		       ",\"functions\":{\"mmap\":\"dma_buf_mmap_internal\",\"mmap_import\":null,"
 		       "\"gup_slow\":\"check_vma_flags\",\"insert_page\":null,"
 		       "\"insert_pages\":null,\"gup_fast\":null,\"pte_install\":null,"
-		       "\"scan\":\"bpf_iter_task_vma\",\"vma_dup\":null,\"vma_free\":null}}}\n",
+		       "\"scan\":\"bpf_iter_task_vma\",\"vma_dup\":null,\"vma_free\":null,\"pfn_lookup\":null}}}\n",
 		       "functions: name or null, last");
 out:
 	mapping_table_free(&maps);
