@@ -17,6 +17,8 @@
  *                              "present" or "absent"
  *   da-oracle btf-func NAME    a BTF FUNC NAME in kernel BTF: present | absent
  *   da-oracle member S M       struct S has a member M in kernel BTF: present | absent
+ *   da-oracle param0 FUNC      the struct FUNC's first parameter points to in kernel BTF
+ *                              (const, volatile and typedefs skipped), or "absent"
  *   da-oracle ksym NAME        NAME is a text symbol of /proc/kallsyms: present | absent
  *   da-oracle btf-rename IN OUT OLD NEW
  *                              copy of BTF file IN with the string OLD (exactly, NUL-
@@ -371,6 +373,61 @@ static int cmd_member(const char *sname, const char *mname)
 	return 0;
 }
 
+/* The type of id ID (ids from 1), NULL when there is none or the walk fails. */
+static const struct btf_t *btf_by_id(const struct btf *b, uint32_t id)
+{
+	uint32_t off = 0;
+
+	for (uint32_t i = 1; off + sizeof(struct btf_t) <= b->types_len; i++) {
+		const struct btf_t *t = (const void *)(b->types + off);
+		long extra = btf_extra(t);
+
+		if (extra < 0 || off + sizeof(*t) + extra > b->types_len)
+			return NULL;
+		if (i == id)
+			return t;
+		off += sizeof(*t) + extra;
+	}
+	return NULL;
+}
+
+static int btf_kind(const struct btf_t *t)
+{
+	return (int)((t->info >> 24) & 0x1f);
+}
+
+static int cmd_param0(const char *func)
+{
+	const struct btf_t *t = NULL;
+	const char *name = "absent";
+	struct btf b;
+	long id;
+
+	kernel_btf(&b);
+	id = btf_find(&b, func, KIND_FUNC, &t);
+	if (id < 0)
+		die(1, "%s: cannot walk its types", VMLINUX_BTF);
+	if (id > 0)
+		t = btf_by_id(&b, t->size_or_type); /* the FUNC_PROTO */
+	if (id > 0 && t && btf_kind(t) == KIND_FUNC_PROTO && (t->info & 0xffff)) {
+		const uint32_t *param = (const void *)(t + 1); /* name_off, type */
+
+		t = btf_by_id(&b, param[1]);
+		if (t && btf_kind(t) == KIND_PTR)
+			t = btf_by_id(&b, t->size_or_type);
+		else
+			t = NULL;
+		while (t && (btf_kind(t) == KIND_CONST || btf_kind(t) == KIND_VOLATILE ||
+			     btf_kind(t) == KIND_TYPEDEF))
+			t = btf_by_id(&b, t->size_or_type);
+		if (t && btf_kind(t) == KIND_STRUCT)
+			name = btf_str(&b, t->name_off);
+	}
+	puts(name);
+	free(b.data);
+	return 0;
+}
+
 static int cmd_iter(void)
 {
 	return cmd_btf_func("bpf_iter_task_vma");
@@ -694,6 +751,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: da-oracle fentry FUNC | kprobe FUNC | iter | btf-func NAME | member STRUCT MEMBER |\n"
+		"       param0 FUNC |\n"
 		"       ksym NAME | btf-rename IN OUT OLD NEW | dmabuf-vmas | locked FILE |\n"
 		"       as UID:GID CMD [ARGS...] | no-setpcap CMD [ARGS...] | monotonic-us |\n"
 		"       notify-listen SOCKET OUT\n");
@@ -716,6 +774,8 @@ int main(int argc, char **argv)
 		return cmd_btf_func(argv[2]);
 	if (!strcmp(c, "member") && n == 2)
 		return cmd_member(argv[2], argv[3]);
+	if (!strcmp(c, "param0") && n == 1)
+		return cmd_param0(argv[2]);
 	if (!strcmp(c, "ksym") && n == 1)
 		return cmd_ksym(argv[2]);
 	if (!strcmp(c, "btf-rename") && n == 4)

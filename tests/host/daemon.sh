@@ -605,7 +605,7 @@ expect_announce() {
 		expect_not_contains "$f" "ready:"
 		return
 	fi
-	expect_line "$f" "${p6}ready: $E_LIVE of 9 live detectors attached, scan done"
+	expect_line "$f" "${p6}ready: $E_LIVE of 10 live detectors attached, scan done"
 	expect_not_contains "$f" "scan-only"
 	for d in $DETECTORS; do
 		[ "${E_MECH[$d]}" = none ] || continue

@@ -146,7 +146,7 @@ expect_info() { # TEXT
 # /proc.
 
 # The detectors in the order `probe` lists them (DA_HOOK_*).
-DETECTORS="mmap mmap_import gup_slow insert_page insert_pages gup_fast pte_install scan vma_dup vma_free"
+DETECTORS="mmap mmap_import gup_slow insert_page insert_pages gup_fast pte_install scan vma_dup vma_free pfn_lookup"
 declare -A VARIANTS=(
 	[mmap]=dma_buf_mmap_internal
 	[mmap_import]=dma_buf_mmap
@@ -157,14 +157,17 @@ declare -A VARIANTS=(
 	[pte_install]=finish_fault
 	[vma_dup]=vm_area_dup
 	[vma_free]=vm_area_free
+	[pfn_lookup]="follow_pfnmap_start follow_pte"
 )
 # A second function hooked too, by the mechanism the first one got, where the
 # kernel lets it attach (vma_free: exit_mmap's __vm_area_free, 6.4 to 6.12;
 # gup_fast: exit_mmap, where the mapping address spaces are forgotten);
-# `probe` then names "first,second".
+# `probe` then names "first,second" (pfn_lookup: x86 PAT's two entry points,
+# "first,untrack_pfn,track_pfn_copy" where each attaches).
 declare -A ALSO=(
 	[vma_free]=__vm_area_free
 	[gup_fast]=exit_mmap
+	[pfn_lookup]="untrack_pfn track_pfn_copy"
 )
 declare -A O_FENTRY O_KPROBE O_KSYM E_MECH E_FUNC E_FWHY E_FCODE E_KWHY
 
@@ -187,6 +190,7 @@ oracle_init() {
 	local d v
 	for d in $DETECTORS; do
 		[ "$d" = scan ] && continue
+		# shellcheck disable=SC2086 # word lists
 		for v in ${VARIANTS[$d]} ${ALSO[$d]:-}; do
 			O_FENTRY[$v]=$(oracle fentry "$v")
 			O_KPROBE[$v]=$(oracle kprobe "$v")
@@ -196,6 +200,7 @@ oracle_init() {
 	O_ITER=$(oracle iter)
 	O_FINDVMA=$(oracle ksym bpf_find_vma)
 	O_VMNEXT=$(oracle member vm_area_struct vm_next)
+	O_PTE0=$(oracle param0 follow_pte)
 	O_KBTF=absent
 	[ -r /sys/kernel/btf/vmlinux ] && O_KBTF=present
 }
@@ -209,7 +214,7 @@ oracle_show() {
 			s+=" $v=[fentry ${O_FENTRY[$v]}; kprobe ${O_KPROBE[$v]}; ksym ${O_KSYM[$v]}]"
 		done
 	done
-	echo "# oracle:$s task_vma iterator $O_ITER, bpf_find_vma $O_FINDVMA, vm_next $O_VMNEXT, kernel BTF $O_KBTF"
+	echo "# oracle:$s task_vma iterator $O_ITER, bpf_find_vma $O_FINDVMA, vm_next $O_VMNEXT, follow_pte's first parameter $O_PTE0, kernel BTF $O_KBTF"
 }
 
 # fentry_reason RESULT FUNC: sets fwhy (what the auditor's reason starts with)
@@ -247,6 +252,15 @@ oracle_expect() {
 			continue
 		fi
 		vs=${VARIANTS[$d]}
+		if [ "$d" = pfn_lookup ]; then
+			# follow_pte is a variant where its first parameter is a vma, or an mm whose
+			# vma can be found (bpf_find_vma, else the vm_next list)
+			case $O_PTE0 in
+			vm_area_struct) ;;
+			mm_struct) [ "$O_FINDVMA" = present ] || [ "$O_VMNEXT" = present ] || vs=${vs% *} ;;
+			*) vs=${vs% *} ;;
+			esac
+		fi
 		n=$(wc -w <<<"$vs")
 		mech=none func=${vs%% *} f0='' f0code='' fwhy='' fcode='' kwhy=''
 		if [ "$d" = gup_fast ] && [ "$O_FINDVMA" != present ] && [ "$O_VMNEXT" != present ]; then
@@ -296,17 +310,18 @@ oracle_expect() {
 				fi
 			fi
 		fi
-		v=${ALSO[$d]:-}
-		if [ -n "$v" ] && { { [ "$mech" = fentry ] && [ "${O_FENTRY[$v]}" = ok ]; } ||
-			{ [ "$mech" = kprobe ] && [ "${O_KSYM[$v]}" = present ] && [ "${O_KPROBE[$v]}" = ok ]; }; }; then
-			func="$func,$v"
-		fi
+		for v in ${ALSO[$d]:-}; do
+			if { [ "$mech" = fentry ] && [ "${O_FENTRY[$v]}" = ok ]; } ||
+				{ [ "$mech" = kprobe ] && [ "${O_KSYM[$v]}" = present ] && [ "${O_KPROBE[$v]}" = ok ]; }; then
+				func="$func,$v"
+			fi
+		done
 		E_MECH[$d]=$mech E_FUNC[$d]=$func E_FWHY[$d]=$f0 E_FCODE[$d]=$fcode E_KWHY[$d]=$kwhy
 		[ "$mech" != none ] && E_LIVE=$((E_LIVE + 1))
 		E_TABLE+="${E_TABLE:+ }$d=$mech"
 	done
 	E_RC=1
-	[ "$E_LIVE" -eq 9 ] && E_RC=0
+	[ "$E_LIVE" -eq $(($(wc -w <<<"$DETECTORS") - 1)) ] && E_RC=0
 }
 
 # expect_why TEXT DETECTOR WHAT: TEXT (a probe status or a stderr line) names

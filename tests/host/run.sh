@@ -140,7 +140,7 @@ unprivileged() { # LABEL
 
 # check_probe MODE [ARGS...]: `probe ARGS` against oracle_expect MODE: every
 # row's function, mechanism and reason, the count, the mode line, the exit
-# status (0 iff all 9 live detectors attach; the scan always can, by iterator
+# status (0 iff all 10 live detectors attach; the scan always can, by iterator
 # or /proc).
 check_probe() {
 	local mode=$1 d row rfunc via why want scan
@@ -170,7 +170,7 @@ check_probe() {
 	done
 	scan=available
 	[ "$E_SCAN" = proc ] && scan="/proc fallback"
-	want="$E_LIVE of 9 live detectors attached; scan: $scan"
+	want="$E_LIVE of 10 live detectors attached; scan: $scan"
 	if grep -qxF "$want" "$tmp/out"; then
 		ok "$desc: '$want' (oracle)"
 	else
@@ -178,13 +178,13 @@ check_probe() {
 	fi
 	if [ "$E_LIVE" -eq 0 ]; then
 		expect_contains stdout "mode: scan-only"
-		want=13
+		want=14
 	else
 		expect_not_contains stdout "mode: scan-only"
-		want=12
+		want=13
 	fi
 	if [ "$(grep -c . "$tmp/out")" -eq "$want" ]; then
-		ok "$desc: $want lines (header, 10 detectors, total$([ "$want" -eq 13 ] && echo ", mode"))"
+		ok "$desc: $want lines (header, 11 detectors, total$([ "$want" -eq 14 ] && echo ", mode"))"
 	else
 		fail "$desc: expected $want lines, saw $(show "$tmp/out")"
 	fi
@@ -223,17 +223,17 @@ check_observe() {
 		expect_why "$(head -n 1 "$tmp/err")" mmap "$desc: the scan-only line"
 		expect_not_contains stderr "dmabuf-audit: ready"
 	else
-		want="dmabuf-audit: ready: $E_LIVE of 9 live detectors attached, scan done"
+		want="dmabuf-audit: ready: $E_LIVE of 10 live detectors attached, scan done"
 		if grep -qxF "$want" "$tmp/err"; then
 			ok "$desc: '$want' (oracle)"
 		else
 			fail "$desc: expected the line '$want' (oracle), saw $(show "$tmp/err")"
 		fi
 		n=$(grep -c '' "$tmp/err")
-		if [ "$n" -eq $((10 - E_LIVE)) ]; then
+		if [ "$n" -eq $((11 - E_LIVE)) ]; then
 			ok "$desc: $n line(s) on stderr (ready, one per detector that cannot run)"
 		else
-			fail "$desc: expected $((10 - E_LIVE)) line(s) on stderr, saw $(show "$tmp/err")"
+			fail "$desc: expected $((11 - E_LIVE)) line(s) on stderr, saw $(show "$tmp/err")"
 		fi
 		for d in $DETECTORS; do
 			[ "${E_MECH[$d]}" = none ] || continue
@@ -337,7 +337,7 @@ else
 	expect_rc "$E_RC"
 	expect_contains stderr "libbpf: "
 	expect_not_contains stdout "libbpf"
-	expect_contains stdout "$E_LIVE of 9 live detectors attached"
+	expect_contains stdout "$E_LIVE of 10 live detectors attached"
 
 	check_observe auto report --duration 1
 	check_observe auto watch --duration 1

@@ -35,7 +35,7 @@ import promcheck  # noqa: E402
 MODES = ("fentry", "kprobe")
 # Live detectors, and every detector in the order of the auditor's probe table.
 LIVE = ("mmap", "mmap_import", "gup_slow", "insert_page", "insert_pages", "gup_fast",
-        "pte_install", "vma_dup", "vma_free")
+        "pte_install", "vma_dup", "vma_free", "pfn_lookup")
 DETECTORS = LIVE[:7] + ("scan",) + LIVE[7:]
 # The kernel function each live detector hooks where the kernel has it (README, "How it
 # works"); KERNELS names the fallback a kernel uses instead. "a,b": both hooked (vma_free:
@@ -44,7 +44,8 @@ DETECTORS = LIVE[:7] + ("scan",) + LIVE[7:]
 FIRST_FUNC = {"mmap": "dma_buf_mmap_internal", "mmap_import": "dma_buf_mmap",
               "gup_slow": "check_vma_flags", "insert_page": "vm_insert_page",
               "insert_pages": "vm_insert_pages", "gup_fast": "gup_fast_fallback,exit_mmap",
-              "pte_install": "finish_fault", "vma_dup": "vm_area_dup", "vma_free": "vm_area_free"}
+              "pte_install": "finish_fault", "vma_dup": "vm_area_dup", "vma_free": "vm_area_free",
+              "pfn_lookup": "follow_pfnmap_start"}
 # The crowd scenario's exporter: its vmsplice keeps the pages in GUP-fast on every kernel.
 CROWD_EXPORTER = "test:swap_file"
 SCAN_FUNC = {"iter": "bpf_iter_task_vma", "proc": "/proc/PID/smaps"}
@@ -63,6 +64,11 @@ REPEATS = (("test:insert_page", "repeat"), ("test:remap_pfn", "repeat"))
 REPEAT_N = 100000
 # The GUP from a second thread (oracle tid != pid).
 THREADS = (("test:insert_page", "thread"),)
+# The test module resolves the pfn of a compliant mapping (kernel_pfn_lookup); on every
+# other trigger no such finding may appear (x86 PAT's own lookups at munmap and fork
+# included).
+PFN_LOOKUPS = (("test:remap_pfn", "pfn_lookup"), ("test:insert_pfn", "pfn_lookup"))
+PFN_CALLER = "dtx_follow_pfn [dmabuf_test_exporter]"
 # Triggers run as uid 1000 in their own cgroup (section tag MODE-user).
 USER_RUNS = (("test:insert_page", "procmem"),)
 USER_UID = 1000
@@ -123,6 +129,9 @@ def fix_words(exporter, path, kind, vmflags):
         return [TEST_MMAP_OP + " maps the buffer without VM_PFNMAP", FIX_PFNMAP]
     if kind in ("page_insert_on_dmabuf", "pte_not_special"):
         return [FIX_INSERT.get(exporter, "(no insertion expected for %s)" % exporter)]
+    if kind == "kernel_pfn_lookup":
+        return [PFN_CALLER + " resolves pfns of a user dma-buf mapping",
+                "import the dma-buf by fd instead"]
     caller = FIX_GUP_CALLER.get(path, "process_vm_readv()/process_vm_writev()")
     if kind == "gup_blocked":
         return [caller, "tried to pin a dma-buf mapping", "import the dma-buf instead"]
@@ -229,12 +238,16 @@ class Kernel:
 # (major.minor, Debian arch) -> Kernel. A kernel not listed here is a FAIL: add it.
 SHMEM_FAST = {("test:swap_file", "vmsplice"), ("test:swap_file", "iouring")}
 BOTH_FREES = {"vma_free": "vm_area_free,__vm_area_free"}
+# x86 PAT's two entry points that look pfns up (to 6.16), bracketed beside the lookup
+PAT = "untrack_pfn,track_pfn_copy"
+PTE_PAT = "follow_pte," + PAT
 KERNELS = {
     ("5.10", "amd64"): Kernel(
         fentry=True, scan="proc", find_vma=False, absent=("udmabuf", "heap"),
         # check_vma_flags is inlined: the slow path is seen at follow_page_mask, which
         # refused vmas never reach (no gup_blocked)
-        funcs={"gup_slow": "follow_page_mask", "gup_fast": "internal_get_user_pages_fast,exit_mmap"},
+        funcs={"gup_slow": "follow_page_mask", "gup_fast": "internal_get_user_pages_fast,exit_mmap",
+               "pfn_lookup": PTE_PAT},
         fast={("*", "vmsplice")},
         # vgem maps struct pages without VM_PFNMAP: its fault handler returns vmf->page
         struct_pages={"vgem": "pte_install"},
@@ -245,18 +258,20 @@ KERNELS = {
         skips={"kprobe": {"stack:kretprobe_trampoline"}}),
     ("6.1", "amd64"): Kernel(
         fentry=True, absent=("udmabuf", "heap"),
-        funcs={"gup_fast": "internal_get_user_pages_fast,exit_mmap"},
+        funcs={"gup_fast": "internal_get_user_pages_fast,exit_mmap", "pfn_lookup": PTE_PAT},
         # vmsplice: get_user_pages_fast keeps the pages, no slow path
         fast={("*", "vmsplice")}),
     ("6.12", "amd64"): Kernel(
         # the walker gives up on the module's plain pages (slow path); shmem folios
         # (vm_file swapped) pass gup_fast_folio_allowed and stay
-        fentry=True, funcs=BOTH_FREES, fast=SHMEM_FAST),
+        fentry=True, funcs=dict(BOTH_FREES, pfn_lookup="follow_pfnmap_start," + PAT),
+        fast=SHMEM_FAST),
     ("7.2", "amd64"): Kernel(fentry=True, fast=SHMEM_FAST),
     ("6.1", "arm64"): Kernel(
         # no ftrace direct calls before 6.4 on arm64: fentry attach fails (-524)
         fentry=False, absent=("udmabuf", "heap"),
-        funcs={"gup_fast": "internal_get_user_pages_fast,exit_mmap"}, fast={("*", "vmsplice")}),
+        funcs={"gup_fast": "internal_get_user_pages_fast,exit_mmap", "pfn_lookup": "follow_pte"},
+        fast={("*", "vmsplice")}),
     ("6.12", "arm64"): Kernel(
         fentry=True, absent=("heap",), funcs=BOTH_FREES, fast=SHMEM_FAST,
         # kretprobes run with IRQs off here: bpf_find_vma defers its mmap unlock to a
@@ -272,7 +287,7 @@ def matrix():
     for e in TEST_EXPORTERS:
         for p in TEST_PATHS:
             yield e, p, ""
-    for e, p in VMA_PATHS + THREADS:
+    for e, p in VMA_PATHS + PFN_LOOKUPS + THREADS:
         yield e, p, ""
     for e, p in USER_RUNS:
         yield e, p, "-user"
@@ -447,6 +462,11 @@ class Checker:
             has("gup_fast_fallback", False, "gup_fast uses %s" % k.funcs["gup_fast"])
         if "__vm_area_free" not in k.funcs["vma_free"].split(","):
             has("__vm_area_free", False, "vma_free hooks %s only" % k.funcs["vma_free"])
+        if k.funcs["pfn_lookup"].split(",")[0] != "follow_pfnmap_start":
+            has("follow_pfnmap_start", False, "pfn_lookup uses %s" % k.funcs["pfn_lookup"])
+        for f in PAT.split(","):
+            if f not in k.funcs["pfn_lookup"].split(","):
+                has(f, False, "pfn_lookup brackets %s" % (k.funcs["pfn_lookup"]))
         has("bpf_iter_task_vma", k.scan == "iter", "scan by %s" % k.scan)
         has("bpf_find_vma", k.find_vma, "GUP-fast %s" % (
             "finds the vma with bpf_find_vma" if k.find_vma else "walks the vma list"))
@@ -475,8 +495,8 @@ class Checker:
                         "%s probe: %s attached by %s on %s" % (pre, d, mech, k.funcs[d]),
                         "%s %s %s" % (d, k.funcs[d], mech), "%s %s %s" % (d, func, via))
         live = k.live(mode)
-        want = "%d of 9 live detectors attached; scan: %s" % (
-            live, "available" if k.scan == "iter" else "/proc fallback")
+        want = "%d of %d live detectors attached; scan: %s" % (
+            live, len(LIVE), "available" if k.scan == "iter" else "/proc fallback")
         self.ok(want in sec.lines, "%s probe counts" % pre, repr(want), sec.lines[-2:])
         scan_only = "mode: scan-only (existing mappings are reported, nothing is watched live)"
         self.ok((scan_only in sec.lines) == (live == 0), "%s probe says scan-only exactly when "
@@ -504,7 +524,8 @@ class Checker:
         lines = [ln for ln in (sec.lines if sec else []) if ln.strip()]
         live = self.k.live(self.mode)
         if live:
-            want = "dmabuf-audit: ready: %d of 9 live detectors attached, scan done" % live
+            want = "dmabuf-audit: ready: %d of %d live detectors attached, scan done" % (
+                live, len(LIVE))
         else:
             want = "dmabuf-audit: scan-only: no live detector can attach on this kernel ("
         first = lines[0] if lines else None
@@ -654,12 +675,40 @@ class Checker:
                 self.ok(not pte, "%s: no pte_not_special (smaps Rss 0: only special ptes)" % what,
                         "none", fmt(pte))
 
+        self.check_pfn_lookup(what, path, o, mine + child, same_buf)
+
         if is_compliant:
             bad = [f for f in mine + child if f.get("kind") in VIOLATIONS]
             self.ok(not bad, "%s: no violation for compliant %s" % (what, exporter),
                     "no violation finding", fmt(bad))
 
         self.check_attribution(what, exporter, path, o, [f for f in mine + child if same_buf(f)])
+
+    def check_pfn_lookup(self, what, path, o, found, same_buf):
+        """kernel_pfn_lookup: exactly the module's one lookup, at its address, named after
+        the module's function; none for any other trigger (PAT's own lookups at munmap and
+        fork of the compliant mappings included)."""
+        pl = [f for f in found if f.get("kind") == "kernel_pfn_lookup"]
+        if path != "pfn_lookup":
+            self.ok(not pl, "%s: no kernel_pfn_lookup (no lookup planted)" % what, "none", fmt(pl))
+            return
+        if not self.ok(o.get("pfn_lookup") == "ok", "%s: the module's pfn lookup succeeded" % what,
+                       "pfn_lookup ok (else the module or the exporter misbehaves)",
+                       "%s errno %s" % (o.get("pfn_lookup"), o.get("pfn_lookup_errno"))):
+            return
+        if not self.need("%s: kernel_pfn_lookup" % what, "pfn_lookup"):
+            return
+        good = [f for f in pl if same_buf(f) and hexint(f.get("addr")) == hexint(o["lookup_addr"])
+                and hexint(f.get("vm_start")) == hexint(o["vm_start"])]
+        self.ok(len(good) == 1 and len(pl) == 1 and good[0].get("count") == 1,
+                "%s: kernel_pfn_lookup reported once" % what,
+                "one kernel_pfn_lookup exporter=%s inode=%s addr=%s count 1" % (
+                    o["exporter"], o["inode"], o["lookup_addr"]), fmt(pl))
+        for f in good:
+            self.ok(f.get("caller") == PFN_CALLER and f.get("hook") == "pfn_lookup",
+                    "%s: kernel_pfn_lookup names the module's function as the caller" % what,
+                    "caller %r, hook pfn_lookup" % PFN_CALLER,
+                    "caller %r, hook %r" % (f.get("caller"), f.get("hook")))
 
     def check_attribution(self, what, exporter, path, o, found):
         """Fields a driver engineer acts on, each against the trigger's own view."""
@@ -813,6 +862,10 @@ class Checker:
         sm = summary or {}
         for key in ("ringbuf_lost", "dedup_full", "findings_dropped"):
             self.ok(sm.get(key) == 0, "%s summary %s 0 (nothing lost)" % (pre, key), 0, sm.get(key))
+        # no kernel code in the guest looks up pfns of another process's mapping, and PAT's
+        # lookups (fork: the mmap lock written, bpf_find_vma refuses) are bracketed
+        self.ok(sm.get("pfn_lookup_unverified") == 0, "%s summary pfn_lookup_unverified 0" % pre,
+                0, sm.get("pfn_lookup_unverified"))
         missed = sm.get("missed")
         self.ok(isinstance(missed, int) and missed >= self.missed.get("report", 0),
                 "%s summary says what the kernel did not run it for" % pre,
@@ -1737,6 +1790,20 @@ def mutation(name, text):
         pid = trigger_oracle(text, "fentry", "test:insert_page", "vmsplice")["pid"]
         return edit_json_lines(text, "report fentry", lambda j: [
             {k: v for k, v in j.items() if k != "fix"}] if j.get("pid") == pid else [j])
+    if name == "pfn-missing":  # the module's pfn lookup not reported
+        pid = trigger_oracle(text, "fentry", "test:remap_pfn", "pfn_lookup")["pid"]
+        return drop_findings(text, "report fentry",
+                             lambda j: j["pid"] == pid and j["kind"] == "kernel_pfn_lookup")
+    if name == "pfn-stray":  # a lookup reported where none was planted (PAT's, unbracketed)
+        pid = trigger_oracle(text, "fentry", "test:remap_pfn", "pfn_lookup")["pid"]
+        other = trigger_oracle(text, "fentry", "test:remap_pfn", "mmap")["pid"]
+        return edit_json_lines(text, "report fentry", lambda j: [j, dict(j, pid=other, tid=other)]
+                               if j.get("pid") == pid and j.get("kind") == "kernel_pfn_lookup"
+                               else [j])
+    if name == "pfn-caller":  # the caller named after gcc's clone, with an offset
+        return edit_json_lines(text, "report fentry", lambda j: [dict(
+            j, caller="dtx_follow_pfn.constprop.0+0x3c [dmabuf_test_exporter]")] if (
+            j.get("kind") == "kernel_pfn_lookup") else [j])
     if name == "late-kept":  # the module was never unloaded under the auditors
         return re.sub(r"^@@(BEGIN|END) late-unload", r"@@\1 gone-late-unload", text, flags=re.M)
     if name == "crowd-lost":  # the crowd pushed the first process out: its GUP-fast unseen
@@ -1875,6 +1942,12 @@ def self_test():
          r"^FAIL - \[6\.1 fentry\] test:fault_page mmap pid \d+: pte_not_special fix names the path"),
         (good61 + ":fix-missing", "6.1", "fails when a finding has no fix",
          r"^FAIL - \[6\.1 fentry\] test:insert_page vmsplice pid \d+: \w+ fix names the path"),
+        (good61 + ":pfn-missing", "6.1", "fails when the module's pfn lookup is not reported",
+         r"^FAIL - \[6\.1 fentry\] test:remap_pfn pfn_lookup pid \d+: kernel_pfn_lookup reported once"),
+        (good61 + ":pfn-stray", "6.1", "fails on a pfn lookup no trigger made (PAT's own)",
+         r"^FAIL - \[6\.1 fentry\] test:remap_pfn mmap pid \d+: no kernel_pfn_lookup"),
+        (good61 + ":pfn-caller", "6.1", "fails when the caller is not the module's function",
+         r"^FAIL - \[6\.1 fentry\] test:insert_pfn pfn_lookup pid \d+: kernel_pfn_lookup names"),
         (good61 + ":late-kept", "6.1", "fails when the module was not unloaded under the auditors",
          r"^FAIL - \[6\.1 late\] the module was unloaded while the auditors still ran"),
         (good61 + ":crowd-lost", "6.1", "fails when the crowd hid a GUP-fast",

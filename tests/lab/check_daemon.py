@@ -445,7 +445,8 @@ class DaemonChecker(check.Checker):
             if d == "/tmp/full":
                 # attached first: its ready (or scan-only) and capabilities lines, then the
                 # one error; a warning line is not expected there
-                ready = "ready: %d of 9 live detectors attached" % self.k.live("auto") \
+                ready = "ready: %d of %d live detectors attached" % (
+                    self.k.live("auto"), len(check.LIVE)) \
                     if self.k.live("auto") else "scan-only: "
                 err = [ln for ln in err if not ln.startswith("stderr: dmabuf-audit: " + ready) and
                        not ln.startswith("stderr: dmabuf-audit: capabilities now ")]

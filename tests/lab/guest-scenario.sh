@@ -151,6 +151,8 @@ run_mode() {
 	for e in test:swap_file test:insert_page test:remap_pfn; do
 		for p in split fork mremap; do trigger "$m" "$e" "$p"; done
 	done
+	# kernel code resolving the pfn of a compliant mapping (the module, as KVM does)
+	for e in test:remap_pfn test:insert_pfn; do trigger "$m" "$e" pfn_lookup; done
 	# the GUP from a second thread (tid != pid); another uid in its own cgroup
 	trigger "$m" test:insert_page thread
 	TRIG_OPTS="--as 1000:1000 --cgroup $LAB_CGROUP" trigger "$m-user" test:insert_page procmem

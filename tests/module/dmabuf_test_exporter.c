@@ -67,6 +67,8 @@ struct dtx_buffer {
 	unsigned long npages;
 	struct page **pages;
 	struct file *shmem;	/* mode 6: what ->mmap really maps */
+	struct page *block;	/* mode 4: pages[] are this one physically contiguous block */
+	unsigned int order;
 };
 
 /* One open file of /dev/dmabuf_test. */
@@ -108,7 +110,9 @@ static void dtx_buffer_free(struct dtx_buffer *buf)
 {
 	unsigned long i;
 
-	for (i = 0; i < buf->npages; i++)
+	if (buf->block)
+		__free_pages(buf->block, buf->order);
+	for (i = 0; i < buf->npages && !buf->block; i++)
 		if (buf->pages[i])
 			put_page(buf->pages[i]);
 	if (buf->shmem)
@@ -132,6 +136,22 @@ static struct dtx_buffer *dtx_buffer_alloc(u32 mode, unsigned long npages)
 		return NULL;
 	}
 	buf->npages = npages;
+	/*
+	 * Mode 4 maps the whole vma with one remap_pfn_range(), as an exporter of
+	 * one contiguous (CMA, carveout) buffer does: on x86 the vma then gets
+	 * VM_PAT, and PAT looks its first pfn up again at munmap, exit and fork.
+	 */
+	if (mode == DMABUF_TEST_MODE_REMAP_PFN) {
+		buf->order = get_order(npages << PAGE_SHIFT);
+		buf->block = alloc_pages(GFP_KERNEL | __GFP_ZERO, buf->order);
+		if (!buf->block) {
+			dtx_buffer_free(buf);
+			return NULL;
+		}
+		for (i = 0; i < npages; i++)
+			buf->pages[i] = buf->block + i;
+		return buf;
+	}
 	for (i = 0; i < npages; i++) {
 		buf->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
 		if (!buf->pages[i]) {
@@ -258,20 +278,12 @@ static int dtx_mmap_insert_pages(struct dtx_buffer *buf,
 	return ret;
 }
 
+/* Mode 4: the whole vma in one call (the buffer is one contiguous block). */
 static int dtx_mmap_remap_pfn(struct dtx_buffer *buf,
 			      struct vm_area_struct *vma)
 {
-	unsigned long i, n = vma_pages(vma);
-	int ret;
-
-	for (i = 0; i < n; i++) {
-		ret = remap_pfn_range(vma, vma->vm_start + i * PAGE_SIZE,
-				      page_to_pfn(buf->pages[vma->vm_pgoff + i]),
-				      PAGE_SIZE, vma->vm_page_prot);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(buf->pages[vma->vm_pgoff]),
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
 }
 
 /* Mode 6: the vma maps the shmem file from now on (vm_file swapped). */
@@ -445,6 +457,65 @@ static long dtx_ioctl_import(struct dtx_file *df, void __user *uarg)
 	return 0;
 }
 
+/*
+ * The pfn behind addr, as an in-kernel user of a user mapping reads it
+ * (KVM's hva_to_pfn_remapped, VFIO's follow_fault_pfn). Not inlined and not
+ * cloned (gcc's .constprop/.isra copies rename it): the auditor names this
+ * function as the caller of the lookup, and the lab expects that name.
+ */
+static noinline __attribute__((__noclone__)) int
+dtx_follow_pfn(struct vm_area_struct *vma, unsigned long addr, unsigned long *pfn)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	struct follow_pfnmap_args args = { .vma = vma, .address = addr };
+	int ret = follow_pfnmap_start(&args);
+
+	if (ret)
+		return ret;
+	*pfn = args.pfn;
+	follow_pfnmap_end(&args);
+	return 0;
+#else
+	spinlock_t *ptl;
+	pte_t *ptep;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	int ret = follow_pte(vma, addr, &ptep, &ptl);
+#else
+	int ret = follow_pte(vma->vm_mm, addr, &ptep, &ptl);
+#endif
+
+	if (ret)
+		return ret;
+	*pfn = pte_pfn(*ptep);
+	pte_unmap_unlock(ptep, ptl);
+	return 0;
+#endif
+}
+
+static long dtx_ioctl_pfn_lookup(void __user *uarg)
+{
+	struct dmabuf_test_pfn_lookup arg;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long pfn = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.pad || !mm)
+		return -EINVAL;
+	mmap_read_lock(mm);
+	vma = find_vma(mm, arg.addr);
+	if (!vma || vma->vm_start > arg.addr)
+		arg.ret = -EFAULT;
+	else
+		arg.ret = dtx_follow_pfn(vma, arg.addr, &pfn);
+	mmap_read_unlock(mm);
+	arg.pfn = pfn;
+	if (copy_to_user(uarg, &arg, sizeof(arg)))
+		return -EFAULT;
+	return 0;
+}
+
 static long dtx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -454,6 +525,8 @@ static long dtx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dtx_ioctl_create(uarg);
 	case DMABUF_TEST_IMPORT:
 		return dtx_ioctl_import(file->private_data, uarg);
+	case DMABUF_TEST_PFN_LOOKUP:
+		return dtx_ioctl_pfn_lookup(uarg);
 	}
 	return -ENOTTY;
 }

@@ -21,7 +21,10 @@ enum dmabuf_test_mode {
 	DMABUF_TEST_MODE_FAULT_PAGE	= 2,
 	/* VM_MIXEDMAP, fault handler vm_insert_page ("test_mixedmap") */
 	DMABUF_TEST_MODE_MIXEDMAP	= 3,
-	/* compliant: remap_pfn_range in ->mmap ("test_remap_pfn") */
+	/*
+	 * compliant: one remap_pfn_range of the whole vma in ->mmap, the buffer
+	 * one physically contiguous block ("test_remap_pfn")
+	 */
 	DMABUF_TEST_MODE_REMAP_PFN	= 4,
 	/* compliant: VM_PFNMAP, fault handler vmf_insert_pfn ("test_insert_pfn") */
 	DMABUF_TEST_MODE_INSERT_PFN	= 5,
@@ -65,8 +68,23 @@ struct dmabuf_test_import {
 	__u32 pad;
 };
 
+/*
+ * DMABUF_TEST_PFN_LOOKUP: resolve the pfn behind user address @addr of the
+ * calling process the way KVM and VFIO do (follow_pfnmap_start from 6.12,
+ * follow_pte before), under its mmap lock. @ret is the lookup's result (0 or
+ * a negative errno; the ioctl itself succeeds), @pfn the pfn found. @pad must
+ * be zero.
+ */
+struct dmabuf_test_pfn_lookup {
+	__u64 addr;
+	__u64 pfn;
+	__s32 ret;
+	__u32 pad;
+};
+
 #define DMABUF_TEST_IOC_MAGIC	0xDB
 #define DMABUF_TEST_CREATE	_IOWR(DMABUF_TEST_IOC_MAGIC, 0x01, struct dmabuf_test_create)
 #define DMABUF_TEST_IMPORT	_IOW(DMABUF_TEST_IOC_MAGIC, 0x02, struct dmabuf_test_import)
+#define DMABUF_TEST_PFN_LOOKUP	_IOWR(DMABUF_TEST_IOC_MAGIC, 0x03, struct dmabuf_test_pfn_lookup)
 
 #endif /* _DMABUF_TEST_UAPI_H */

@@ -9,7 +9,8 @@
  *   EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|
  *             test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap
  *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|spin|split|
- *             thread|fork|mremap|flood N|churn N|hoard N|crowd N|storm SECONDS
+ *             thread|fork|mremap|flood N|churn N|hoard N|crowd N|storm SECONDS|
+ *             pfn_lookup
  *
  * Every path but flood maps the buffer (NPAGES pages, MAP_SHARED, read-write)
  * and touches each page, then:
@@ -66,6 +67,11 @@
  *             included), "gups" (successful one-page reads), "fault_maps" and
  *             "faults" (pages written), "fault_exporter" (that buffer's exp_name);
  *             "inserted" is the module's, as everywhere.
+ *   pfn_lookup the test module resolves the pfn behind the mapping's second page
+ *             as KVM and VFIO do (DMABUF_TEST_PFN_LOOKUP: follow_pfnmap_start, or
+ *             follow_pte before 6.12) in this process; "pfn_lookup" is "ok" or
+ *             "refused" ("pfn_lookup_errno"), "lookup_addr" the address. Test
+ *             exporters only; no GUP.
  *
  * Options (before EXPORTER): --cgroup DIR writes the pid into
  * DIR/cgroup.procs (an existing cgroup2 directory); --as UID:GID then drops
@@ -197,6 +203,7 @@ static const struct {
 static const char *const paths[] = {
 	"mmap", "procmem", "vm_readv", "iouring", "import", "vmsplice", "repeat", "hold", "spin",
 	"split", "thread", "fork", "mremap", "flood", "churn", "hoard", "crowd", "storm",
+	"pfn_lookup",
 };
 
 #define REPEAT_N		100000
@@ -220,7 +227,7 @@ static void usage(void)
 	    "(EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|"
 	    "test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap; "
 	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|spin|split|"
-	    "thread|fork|mremap|flood N|churn N|hoard N|crowd N|storm SECONDS)", prog);
+	    "thread|fork|mremap|flood N|churn N|hoard N|crowd N|storm SECONDS|pfn_lookup)", prog);
 }
 
 /*
@@ -568,6 +575,20 @@ static void gup_repeat(void *addr, size_t pagesz, struct gup_result *r)
 }
 
 /* Value of "KEY:" in a "key:\tvalue" file (fdinfo); NULL when absent. */
+/* The test module's pfn lookup of addr in this process: 0 or the lookup's -errno. */
+static int module_pfn_lookup(unsigned long addr)
+{
+	struct dmabuf_test_pfn_lookup lk = { .addr = addr };
+	int fd = open(TEST_DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die(1, "open %s: %s", TEST_DEV, strerror(errno));
+	if (ioctl(fd, DMABUF_TEST_PFN_LOOKUP, &lk) < 0)
+		die(1, "DMABUF_TEST_PFN_LOOKUP: %s", strerror(errno));
+	close(fd);
+	return lk.ret;
+}
+
 static char *kv_lookup(char *text, const char *key)
 {
 	size_t klen = strlen(key);
@@ -1152,7 +1173,8 @@ int main(int argc, char **argv)
 	long ins_before = 0, inserted = -1, tid, nflood = 0;
 	long long cgroup_id;
 	int found = 0, is_test, dbfd, mapfd, devfd = -1, argi = 1;
-	int mremap_err = 0;
+	int mremap_err = 0, lookup_ret = 0;
+	unsigned long lookup_addr = 0;
 	struct gup_result gr = { "none", 0 };
 	struct smaps_entry se;
 	char fdinfo_path[64];
@@ -1237,7 +1259,7 @@ int main(int argc, char **argv)
 		usage();
 	}
 	is_test = mode != 0;
-	if (!is_test && (strcmp(path, "import") == 0 || crowd))
+	if (!is_test && (strcmp(path, "import") == 0 || crowd || strcmp(path, "pfn_lookup") == 0))
 		die(1, "PATH %s needs a test:* exporter", path);
 	if (is_storm && mode != DMABUF_TEST_MODE_INSERT_PAGE)
 		die(1, "PATH storm needs test:insert_page");
@@ -1357,6 +1379,9 @@ int main(int argc, char **argv)
 		tid = gup_in_thread(map, len, &gr);
 	} else if (strcmp(path, "fork") == 0) {
 		child_pid = gup_in_child(map, len, &child_gup);
+	} else if (strcmp(path, "pfn_lookup") == 0) {
+		lookup_addr = (unsigned long)(uintptr_t)map + (unsigned long)pagesz;
+		lookup_ret = module_pfn_lookup(lookup_addr);
 	} else if (strcmp(path, "mremap") == 0) {
 		void *moved = move_mapping(map, len, &mremap_err);
 
@@ -1437,6 +1462,9 @@ int main(int argc, char **argv)
 		else
 			fputs("\"ok\"", stdout);
 	}
+	if (lookup_addr)
+		printf(",\"lookup_addr\":\"0x%lx\",\"pfn_lookup\":\"%s\",\"pfn_lookup_errno\":%d",
+		       lookup_addr, lookup_ret ? "refused" : "ok", -lookup_ret);
 	if (is_storm) {
 		printf(",\"storm_secs\":%ld,\"storm_procs\":%d,\"maps\":%ld,\"gups\":%ld,"
 		       "\"fault_maps\":%ld,\"faults\":%ld,\"fault_exporter\":",
