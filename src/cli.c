@@ -83,7 +83,7 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		      "      --json           findings as JSON lines, then {\"summary\": {...}}\n"
 		      "  -d, --duration SEC   observe SEC seconds (default: until a signal)\n"
 		      "      --fail-on WHAT   violation (default): exit 1 on any violation;\n"
-		      "                       warning: also on warnings (gup_blocked, kernel_pfn_lookup)\n"
+		      "                       warning: also on gup_blocked, kernel_pfn_lookup\n"
 		      "  -p, --pid PID        only this process\n",
 		      f);
 		break;
