@@ -111,7 +111,7 @@ $(BPF_OUT) $(OUT)/obj build build/unit build/unit-asan:
 
 # ---- tests ------------------------------------------------------------
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-UNIT_LIB := src/io.c src/caps.c src/cli.c src/detectors.c src/fix.c src/json.c src/finding.c src/report.c src/ksyms.c src/mappings.c src/procscan.c \
+UNIT_LIB := src/io.c src/inventory.c src/caps.c src/cli.c src/detectors.c src/fix.c src/json.c src/finding.c src/report.c src/ksyms.c src/mappings.c src/procscan.c \
 	src/config.c src/metrics.c src/log.c src/notify.c
 
 build/unit/run: $(UNIT_SRCS) $(UNIT_LIB) $(wildcard src/*.h) | build/unit

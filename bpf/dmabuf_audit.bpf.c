@@ -1709,6 +1709,69 @@ int scan_vmas(struct bpf_iter__task_vma *ctx)
 	return 0;
 }
 
+/* ---- the inventory: every dma-buf, and who holds an fd to it -------------- */
+
+/* struct bpf_iter__dmabuf (6.16+), by CO-RE: the pinned vmlinux.h predates it. */
+struct bpf_iter__dmabuf___da {
+	struct bpf_iter_meta *meta;
+	struct dma_buf *dmabuf;
+} __attribute__((preserve_access_index));
+
+#define ATTACH_WALK_MAX 64
+
+/* Attachments of a dma-buf (its list, walked with probe reads: bounded). */
+static __always_inline __u32 count_attachments(struct dma_buf *dmabuf, char *first, __u32 len)
+{
+	struct list_head *head = &dmabuf->attachments, *pos = BPF_CORE_READ(dmabuf, attachments.next);
+	__u32 n = 0;
+
+	first[0] = '\0';
+	for (int i = 0; i < ATTACH_WALK_MAX && pos && pos != head; i++) {
+		struct dma_buf_attachment *att = container_of(pos, struct dma_buf_attachment, node);
+
+		if (!n && bpf_probe_read_kernel_str(first, len,
+						    BPF_CORE_READ(att, dev, kobj.name)) < 0)
+			first[0] = '\0';
+		n++;
+		pos = BPF_CORE_READ(pos, next);
+	}
+	return n;
+}
+
+SEC("iter/dmabuf")
+int inventory_bufs(struct bpf_iter__dmabuf___da *ctx)
+{
+	struct dma_buf *dmabuf = ctx->dmabuf;
+	struct da_buf_rec rec;
+
+	if (!dmabuf)
+		return 0;
+	__builtin_memset(&rec, 0, sizeof(rec));
+	FILL_DMABUF(&rec, dmabuf);
+	rec.attachments = count_attachments(dmabuf, rec.device, sizeof(rec.device));
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	return 0;
+}
+
+SEC("iter/task_file")
+int inventory_fds(struct bpf_iter__task_file *ctx)
+{
+	struct file *file = ctx->file;
+	struct task_struct *task = ctx->task;
+	struct da_fd_rec rec;
+
+	if (!file || !task || !dmabuf_of_file_btf(file))
+		return 0;
+	__builtin_memset(&rec, 0, sizeof(rec));
+	rec.inode = file->f_inode->i_ino;
+	rec.pid = task->tgid;
+	rec.fd = ctx->fd;
+	if (BPF_CORE_READ_STR_INTO(&rec.comm, task, comm) < 0)
+		rec.comm[0] = '\0';
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	return 0;
+}
+
 /* ---- the dedup map's counts, for user space ------------------------------ */
 
 /*

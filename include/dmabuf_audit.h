@@ -194,4 +194,35 @@ struct da_scan_stats {
 	__u64 dmabuf_vmas;
 };
 
+/*
+ * The inventory (report --inventory): one record per dma-buf in the system
+ * (iter/dmabuf, 6.16+) and one per open fd of a dma-buf (iter/task_file).
+ */
+#define DA_DEV_NAME_LEN 32
+
+struct da_buf_rec {
+	__u64 inode;
+	__u64 size;
+	__u64 mmap_op;	   /* dma_buf->ops->mmap */
+	__u32 attachments; /* devices attached (dma_buf_attach) */
+	__u32 __pad;
+	char exporter[DA_EXPORTER_LEN];
+	char buf_name[DA_BUF_NAME_LEN];
+	char module[DA_MODULE_LEN];
+	char device[DA_DEV_NAME_LEN]; /* the first attached device's name, "" if none */
+};
+
+_Static_assert(sizeof(struct da_buf_rec) == 32 + DA_EXPORTER_LEN + DA_BUF_NAME_LEN + DA_MODULE_LEN +
+					       DA_DEV_NAME_LEN,
+	       "da_buf_rec layout");
+
+struct da_fd_rec {
+	__u64 inode;
+	__u32 pid; /* tgid */
+	__u32 fd;
+	char comm[DA_COMM_LEN];
+};
+
+_Static_assert(sizeof(struct da_fd_rec) == 16 + DA_COMM_LEN, "da_fd_rec layout");
+
 #endif /* DMABUF_AUDIT_H */

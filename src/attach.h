@@ -53,6 +53,8 @@ struct auditor {
 	struct scan scan;
 	/* the dedup map's iterator (NULL: read with map syscalls) */
 	struct bpf_link *dedup_iter;
+	/* report --inventory: the dma-buf and task_file iterators are loaded */
+	bool inventory;
 };
 
 /* A kernel function the ladder may need: its BTF id, found in one pass over BTF. */

@@ -75,6 +75,7 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		break;
 	case DA_CMD_REPORT:
 		fputs("Usage: dmabuf-audit report [-d SEC] [--json] [--fail-on WHAT] [-p PID] [-v]\n"
+		      "       dmabuf-audit report --inventory [--json] [-v]\n"
 		      "Scan the dma-buf mappings that exist, observe for SEC seconds (or until\n"
 		      "SIGINT/SIGTERM), then print the mapped dma-buf memory (Rss/Pss) grouped\n"
 		      "by exporter, buffer and process, and each finding with its stack.\n"
@@ -84,7 +85,10 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		      "  -d, --duration SEC   observe SEC seconds (default: until a signal)\n"
 		      "      --fail-on WHAT   violation (default): exit 1 on any violation;\n"
 		      "                       warning: also on gup_blocked, kernel_pfn_lookup\n"
-		      "  -p, --pid PID        only this process\n",
+		      "  -p, --pid PID        only this process\n"
+		      "      --inventory      print every dma-buf in the system (exporter, size, name,\n"
+		      "                       fd holders, mappers, attached devices) and exit 0;\n"
+		      "                       needs the kernel's dma-buf iterator (6.16+)\n",
 		      f);
 		break;
 	case DA_CMD_PROBE:
@@ -225,6 +229,13 @@ static enum da_parse set_fail_on(struct da_opts *o, const char *val, char *err, 
 	return DA_PARSE_RUN;
 }
 
+static enum da_parse set_inventory(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	o->inventory = true;
+	return DA_PARSE_RUN;
+}
+
 static enum da_parse set_config(struct da_opts *o, const char *val, char *err, size_t errlen)
 {
 	return copy_path(o->config_path, sizeof(o->config_path), "config", val, false, err, errlen);
@@ -323,6 +334,7 @@ static const struct cli_opt {
 	{ "attach",       0,    true,   C_ALL,              set_attach,       NULL,          {} },
 	{ "btf",          0,    true,   C_ALL,              set_btf,          NULL,          {} },
 	{ "fail-on",      0,    true,   C_REPORT,           set_fail_on,      REPORT_OPTION, {} },
+	{ "inventory",    0,    false,  C_REPORT,           set_inventory,    REPORT_OPTION, {} },
 	{ "config",       0,    true,   C_DAEMON,           set_config,       DAEMON_OPTION, {} },
 	{ "check-config", 0,    false,  C_DAEMON,           set_check_config, DAEMON_OPTION, {} },
 	{ "textfile-dir", 0,    true,   C_DAEMON,           set_textfile_dir, DAEMON_OPTION, {} },

@@ -43,6 +43,7 @@ struct da_opts {
 	enum da_attach attach;
 	char btf_path[DA_PATH_LEN]; /* --btf: CO-RE from this BTF file ("": the kernel's) */
 	enum da_fail_on fail_on;    /* report */
+	bool inventory;		    /* report --inventory: every dma-buf, then exit */
 	/* daemon */
 	char config_path[DA_PATH_LEN]; /* "": DA_DEFAULT_CONFIG, absent is fine */
 	bool check_config;

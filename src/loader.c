@@ -94,6 +94,8 @@ static void want_funcs(struct attach_env *env)
 	}
 	want_func(env, scan_def.iter);
 	want_func(env, "bpf_iter_bpf_map_elem");
+	want_func(env, "bpf_iter_dmabuf");
+	want_func(env, "bpf_iter_task_file");
 }
 
 static void learn_func(struct attach_env *env, const char *name, int id)
@@ -297,6 +299,18 @@ static void attach_dedup_iter(struct auditor *a)
 	a->dedup_iter = bpf_program__attach_iter(a->skel->progs.dump_dedup, &opts);
 }
 
+/*
+ * The inventory's iterators, only when asked for (report --inventory): the
+ * dma-buf iterator (6.16) and task_file (5.8), both found in the kernel's BTF.
+ */
+static void decide_inventory(struct auditor *a, const struct attach_env *env)
+{
+	a->inventory = env->kernel_btf && attach_func_id(env, "bpf_iter_dmabuf") >= 0 &&
+		       attach_func_id(env, "bpf_iter_task_file") >= 0;
+	bpf_program__set_autoload(a->skel->progs.inventory_bufs, a->inventory);
+	bpf_program__set_autoload(a->skel->progs.inventory_fds, a->inventory);
+}
+
 /* One pass of the start: the object opened, the ladder decided, the programs loaded. */
 static int open_and_load(struct auditor *a, const struct da_opts *o, const char *btf_path,
 			 const struct attach_env *env, char *err, size_t errlen)
@@ -308,6 +322,8 @@ static int open_and_load(struct auditor *a, const struct da_opts *o, const char 
 	ret = attach_decide(a, env);
 	if (!ret)
 		ret = decide_dedup_iter(a, env);
+	if (!ret && o->inventory)
+		decide_inventory(a, env);
 	if (ret) {
 		set_reason(err, errlen, "cannot set up the BPF programs: %s", strerror(-ret));
 		return ret;
@@ -556,6 +572,60 @@ static void on_scan_rec(void *ctx, const void *rec)
 	const struct scan_reader *r = ctx;
 
 	r->fn(r->ctx, rec);
+}
+
+bool auditor_has_inventory(const struct auditor *a)
+{
+	return a->inventory;
+}
+
+struct inv_reader {
+	buf_fn fb;
+	fd_fn ff;
+	void *ctx;
+};
+
+static void on_buf_rec(void *ctx, const void *rec)
+{
+	struct inv_reader *r = ctx;
+
+	r->fb(r->ctx, rec);
+}
+
+static void on_fd_rec(void *ctx, const void *rec)
+{
+	struct inv_reader *r = ctx;
+
+	r->ff(r->ctx, rec);
+}
+
+static int read_iter(struct bpf_program *prog, void *rec, size_t size,
+		     void (*fn)(void *ctx, const void *rec), void *ctx)
+{
+	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+	int ret;
+
+	if (!link)
+		return -errno;
+	ret = read_records(link, rec, size, fn, ctx);
+	bpf_link__destroy(link);
+	return ret;
+}
+
+int auditor_inventory(struct auditor *a, buf_fn fb, fd_fn ff, void *ctx)
+{
+	struct inv_reader r = { fb, ff, ctx };
+	struct da_buf_rec buf;
+	struct da_fd_rec fd;
+	int ret;
+
+	if (!a->inventory)
+		return -EOPNOTSUPP;
+	/* buffers first: an fd of a buffer made in between is counted apart */
+	ret = read_iter(a->skel->progs.inventory_bufs, &buf, sizeof(buf), on_buf_rec, &r);
+	if (!ret)
+		ret = read_iter(a->skel->progs.inventory_fds, &fd, sizeof(fd), on_fd_rec, &r);
+	return ret;
 }
 
 int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stats *stats)

@@ -11,6 +11,7 @@
 #include <sys/utsname.h>
 #include "detectors.h"
 #include "finding.h"
+#include "inventory.h"
 #include "loader.h"
 #include "log.h"
 #include "loop.h"
@@ -143,6 +144,50 @@ static int print_report(struct observe *ob, double elapsed)
 	return report_fails(&r, r.fail_on_warning) ? 1 : 0;
 }
 
+static void on_inv_buf(void *ctx, const struct da_buf_rec *rec)
+{
+	if (inventory_add_buf(ctx, rec))
+		warn("inventory", -ENOMEM);
+}
+
+static void on_inv_fd(void *ctx, const struct da_fd_rec *rec)
+{
+	if (inventory_add_fd(ctx, rec))
+		warn("inventory", -ENOMEM);
+}
+
+/*
+ * report --inventory: every dma-buf now, with its fd holders (task_file
+ * iterator), its mappers (the scan) and attached devices; no observation.
+ */
+static int print_inventory(struct observe *ob)
+{
+	struct inventory inv = { 0 };
+	int err;
+
+	if (!auditor_has_inventory(ob->s.a)) {
+		log_msg(LOG_ERR, "inventory: this kernel has no dma-buf BPF iterator (iter/dmabuf, "
+				 "Linux 6.16+); the debugfs dma_buf/bufinfo fallback is not implemented yet");
+		return DA_EXIT_ERROR;
+	}
+	if (!ob->scan_ran)
+		log_msg(LOG_WARNING, "inventory: mappings not scanned: mappers not shown");
+	err = auditor_inventory(ob->s.a, on_inv_buf, on_inv_fd, &inv);
+	if (err) {
+		log_msg(LOG_ERR, "inventory: reading the dma-buf iterators failed: %s",
+			strerror(-err));
+		inventory_free(&inv);
+		return DA_EXIT_ERROR;
+	}
+	inventory_finish(&inv);
+	if (ob->opts->json)
+		inventory_print_json(stdout, &inv, &ob->maps);
+	else
+		inventory_print_human(stdout, &inv, &ob->maps);
+	inventory_free(&inv);
+	return fflush(stdout) ? DA_EXIT_ERROR : DA_EXIT_OK;
+}
+
 int observe_main(const struct da_opts *o)
 {
 	static struct observe ob; /* large: not on the stack */
@@ -160,6 +205,10 @@ int observe_main(const struct da_opts *o)
 		goto cleanup;
 	}
 	scan_existing(&ob);
+	if (o->inventory) {
+		ret = print_inventory(&ob);
+		goto cleanup;
+	}
 	if (session_announce(&ob.s)) {
 		ret = DA_EXIT_ERROR;
 		goto cleanup;

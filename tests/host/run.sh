@@ -346,6 +346,19 @@ else
 	check_observe kprobe report --attach=kprobe --duration 1
 	check_observe fentry report --json --attach=fentry --duration 1
 
+	# report --inventory: every dma-buf now, where the kernel has the dma-buf iterator
+	# (6.16+); elsewhere one line saying it cannot, exit 2
+	run report --inventory --json
+	if [ "$(oracle btf-func bpf_iter_dmabuf)" = present ] &&
+		[ "$(oracle btf-func bpf_iter_task_file)" = present ]; then
+		expect_rc 0
+		expect_contains stdout '{"inventory":{"buffers":'
+	else
+		expect_rc 2
+		expect_one_line_stderr
+		expect_contains stderr "inventory: this kernel has no dma-buf BPF iterator"
+	fi
+
 	# --btf: CO-RE from a BTF file. Bad paths and non-BTF files: one line, exit 2.
 	run probe --btf "$tmp/no-such.btf"
 	expect_rc 2

@@ -183,6 +183,7 @@ class Kernel:
     funcs     kernel function per detector where not FIRST_FUNC
     scan      "iter" (task_vma iterator, 5.12+) or "proc" (/proc/PID/smaps fallback)
     find_vma  the bpf_find_vma helper exists (5.17+); else GUP-fast walks the vma list
+    dmabuf_iter  the dma-buf BPF iterator exists (6.16+): report --inventory runs
     absent    exporters Debian does not build for it (trigger exit 77)
     fast      (exporter or "*", path): GUP keeps a non-compliant mapping's pages in the
               lockless walk (gup_fast_on_dmabuf); any other successful GUP goes through the
@@ -193,8 +194,9 @@ class Kernel:
     """
 
     def __init__(self, fentry, funcs=None, scan="iter", find_vma=True, absent=(), fast=(),
-                 struct_pages=None, skips=None):
+                 struct_pages=None, skips=None, dmabuf_iter=False):
         self.fentry = fentry
+        self.dmabuf_iter = dmabuf_iter
         self.funcs = dict(FIRST_FUNC, **(funcs or {}))
         self.funcs["scan"] = SCAN_FUNC[scan]
         self.scan = scan
@@ -266,7 +268,7 @@ KERNELS = {
         # (vm_file swapped) pass gup_fast_folio_allowed and stay
         fentry=True, funcs=dict(BOTH_FREES, pfn_lookup="follow_pfnmap_start," + PAT),
         fast=SHMEM_FAST),
-    ("7.2", "amd64"): Kernel(fentry=True, fast=SHMEM_FAST),
+    ("7.2", "amd64"): Kernel(fentry=True, fast=SHMEM_FAST, dmabuf_iter=True),
     ("6.1", "arm64"): Kernel(
         # no ftrace direct calls before 6.4 on arm64: fentry attach fails (-524)
         fentry=False, absent=("udmabuf", "heap"),
@@ -392,10 +394,11 @@ PROBE_ROW = re.compile(r"^(\S+)\s+(\S+)\s+(fentry|kprobe|iter|proc|none)\s+(.*)$
 
 
 class Checker:
-    def __init__(self, out=sys.stdout, late=True, hostile=True, fix=True):
+    def __init__(self, out=sys.stdout, late=True, hostile=True, fix=True, inventory=True):
         self.late = late  # the late-module scenario is required (fixtures older than it: not)
         self.hostile = hostile  # the hostile-names scenario too
         self.fix = fix  # findings carry a "fix" (fixtures older than it: not checked)
+        self.inventory = inventory
         self.passed = self.failed = self.skipped = 0
         self.out = out
         self.arch = "amd64"
@@ -468,6 +471,8 @@ class Checker:
             if f not in k.funcs["pfn_lookup"].split(","):
                 has(f, False, "pfn_lookup brackets %s" % (k.funcs["pfn_lookup"]))
         has("bpf_iter_task_vma", k.scan == "iter", "scan by %s" % k.scan)
+        has("bpf_iter_dmabuf", k.dmabuf_iter, "report --inventory %s" % (
+            "runs" if k.dmabuf_iter else "says it cannot run"))
         has("bpf_find_vma", k.find_vma, "GUP-fast %s" % (
             "finds the vma with bpf_find_vma" if k.find_vma else "walks the vma list"))
 
@@ -1195,9 +1200,96 @@ class Checker:
         self.check_kill(secs)
         self.check_crowd(secs)
         self.check_hostile(secs)
+        self.check_inventory(secs)
         self.check_raw_addresses(secs)
         self.check_skips("[%s]" % kver, "auto")
         return self.failed == 0
+
+    # ---- the whole dma-buf inventory (issue 14 item 4) ----
+    def check_inventory(self, secs):
+        """run_inventory: report --inventory against the holder's own record of its four
+        buffers (fd only, mapped only, imported and closed, fd and mapped): exact buffers,
+        sizes, holders, mappers, attachments and totals where the kernel has the dma-buf
+        iterator; elsewhere one line saying it cannot run, exit 2."""
+        if not self.inventory:
+            return
+        pre = "[%s inventory]" % self.kver
+        hold = complete(secs, "inventory-holder")
+        out = [ln[8:] for ln in (hold.lines if hold else []) if ln.startswith("stdout: ")]
+        try:
+            o = json.loads(out[0]) if len(out) == 1 else None
+        except ValueError:
+            o = None
+        if not self.ok(isinstance(o, dict) and len(o.get("buffers") or []) == 4,
+                       "%s the holder made its four buffers" % pre, "one oracle line, 4 buffers",
+                       repr(out)[:300]):
+            return
+        secs_v = {v: complete(secs, "inventory " + v) for v in ("json", "human")}
+        errs = {v: complete(secs, "inventory-stderr " + v) for v in ("json", "human")}
+        if not self.k.dmabuf_iter:
+            for v, sec in secs_v.items():
+                err = [ln for ln in (errs[v].lines if errs[v] else []) if ln.strip()]
+                self.ok(sec is not None and sec.attrs.get("rc") == "2" and
+                        not [ln for ln in sec.lines if ln.strip()] and len(err) == 1 and
+                        "no dma-buf BPF iterator" in err[0],
+                        "%s %s: says the kernel cannot (exit 2, one line)" % (pre, v),
+                        "rc=2, no output, one stderr line naming the missing iterator",
+                        "rc=%s out=%r err=%r" % (sec.attrs.get("rc") if sec else None,
+                                                 sec.lines[:2] if sec else None, err[:2]))
+            return
+        js = secs_v["json"]
+        if not self.ok(js is not None and js.attrs.get("rc") == "0",
+                       "%s report --inventory --json exit 0" % pre, "rc=0",
+                       js.attrs.get("rc") if js else "no section"):
+            return
+        bufs, tot = {}, None
+        for ln in js.lines:
+            try:
+                j = json.loads(ln)
+            except ValueError:
+                self.ok(False, "%s every line is JSON" % pre, "JSON", ln[:120])
+                continue
+            if "buffer" in j:
+                bufs[j["buffer"].get("inode")] = j["buffer"]
+            elif "inventory" in j:
+                tot = j["inventory"]
+        pid, page = o["pid"], o["buffers"][0]["size"]
+        for b in o["buffers"]:
+            st = b["state"]
+            f = bufs.get(b["inode"])
+            what = "%s %s buffer inode %s" % (pre, st, b["inode"])
+            if not self.ok(f is not None, "%s listed" % what, "a buffer line", sorted(bufs)[:10]):
+                continue
+            self.ok(f.get("exporter") == o["exporter"] and f.get("size") == b["size"] and
+                    f.get("name") == b["name"] and f.get("module") == TEST_MODULE,
+                    "%s exporter, size, name, module" % what,
+                    "%s %d %s %s" % (o["exporter"], b["size"], b["name"], TEST_MODULE),
+                    "%s %s %s %s" % (f.get("exporter"), f.get("size"), f.get("name"),
+                                     f.get("module")))
+            holders = [(h.get("pid"), h.get("fds")) for h in f.get("fd_holders") or []]
+            want_h = [(pid, 1)] if st in ("fd", "fd_mapped") else []
+            self.ok(holders == want_h, "%s fd holders" % what, want_h, holders)
+            mappers = [(m.get("pid"), m.get("rss")) for m in f.get("mappers") or []]
+            want_m = [(pid, b["size"])] if st in ("mapped", "fd_mapped") else []
+            self.ok(mappers == want_m, "%s mappers (pid, Rss)" % what, want_m, mappers)
+            want_a = (1, "dmabuf_test") if st == "imported" else (0, "")
+            self.ok((f.get("attachments"), f.get("device")) == want_a,
+                    "%s attached devices" % what, want_a, (f.get("attachments"), f.get("device")))
+            self.ok(f.get("kernel_only") is (st == "imported"), "%s held only by the kernel: %s" % (
+                what, st == "imported"), st == "imported", f.get("kernel_only"))
+        e = (tot or {}).get("exporters", {}).get(o["exporter"])
+        want_e = {"buffers": 4, "bytes": 10 * page, "kernel_only_buffers": 1,
+                  "kernel_only_bytes": 3 * page}
+        self.ok(e == want_e, "%s exporter %s totals" % (pre, o["exporter"]), want_e, e)
+        hu = secs_v["human"]
+        text = "\n".join(hu.lines if hu else [])
+        want = ["  exporter %s [%s]: 4 buffers, %d bytes" % (o["exporter"], TEST_MODULE, 10 * page),
+                "  HELD ONLY BY THE KERNEL",
+                "    pid %d (dmabuf-trigger)  fd 2 buffers %d bytes  mapped rss %d pss %d bytes" % (
+                    pid, 5 * page, 6 * page, 6 * page)]
+        self.ok(hu is not None and hu.attrs.get("rc") == "0" and all(w in text for w in want),
+                "%s report --inventory: per exporter, per buffer, per process" % pre,
+                " ... ".join(want), text[:600])
 
     # ---- hostile buffer names and comms (issue 13) ----
     def check_hostile(self, secs):
@@ -1980,7 +2072,8 @@ def self_test():
         text = read_fixture(fname)
         # the other fixtures were recorded before the late-module scenario existed
         make = Checker if fname == good61 else (lambda out: Checker(out, late=False,
-                                                                     hostile=False, fix=False))
+                                                                     hostile=False, fix=False,
+                                                                     inventory=False))
         return run_checker(make, Checker.run, mutation(mut, text) if mut else text, kver)
     return run_self_tests([(name, what, pattern, kver) for name, kver, what, pattern in cases],
                           run_case)

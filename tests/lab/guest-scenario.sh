@@ -708,6 +708,38 @@ run_hostile() {
 	stamp hostile-end
 }
 
+# run_inventory: report --inventory (and --json) while a trigger holds four test:insert_pfn
+# buffers, each in one state: fd only, mapped only, imported by /dev/dmabuf_test (held only
+# by the kernel), fd and mapped. Kernels without the dma-buf iterator must say so (exit 2).
+run_inventory() {
+	stamp inventory
+	f=/tmp/inventory-holder
+	"$TRIGGER" test:insert_pfn inventory >"$f.out" 2>"$f.err" &
+	ipid=$!
+	wait_file_has "$f.out" exporter_arg 1 30 || timed_out "inventory holder: no oracle line in 30 s"
+	res "@@BEGIN inventory-holder"
+	dump "$f.out" "stdout: "
+	dump "$f.err" "stderr: "
+	res "@@END inventory-holder"
+	for v in json human; do
+		opt=
+		[ "$v" = json ] && opt=--json
+		# shellcheck disable=SC2086 # an option or nothing
+		timeout -s KILL $TRIG_WAIT "$AUDIT" report --inventory $opt >/tmp/inventory-$v.out \
+			2>/tmp/inventory-$v.err
+		rc=$?
+		res "@@BEGIN inventory $v"
+		dump /tmp/inventory-$v.out ""
+		res "@@END inventory $v rc=$rc"
+		res "@@BEGIN inventory-stderr $v"
+		dump /tmp/inventory-$v.err ""
+		res "@@END inventory-stderr $v"
+	done
+	kill "$ipid"
+	wait "$ipid" 2>/dev/null
+	stamp inventory-end
+}
+
 case ${1:-test} in
 test)
 	# the cgroup of the trigger that runs as another user (uid 1000)
@@ -724,6 +756,7 @@ test)
 	run_kill
 	run_crowd
 	run_hostile
+	run_inventory
 	# the host tests (tests/host) on this kernel, as on any machine they run on, where
 	# run.sh asks for them (labhost=1: LAB_HOST_KERNELS)
 	case " $(cat /proc/cmdline) " in

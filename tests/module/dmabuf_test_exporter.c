@@ -73,9 +73,21 @@ struct dtx_buffer {
 
 /* One open file of /dev/dmabuf_test. */
 struct dtx_file {
-	struct mutex lock;		/* protects dmabuf */
+	struct mutex lock;		/* protects dmabuf, attach */
 	struct dma_buf *dmabuf;		/* imported, or NULL */
+	struct dma_buf_attachment *attach; /* this device attached to it */
 };
+
+static struct miscdevice dtx_misc;
+
+/* Drops an imported buffer: detached, and the file's reference put. */
+static void dtx_unimport(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
+{
+	if (attach)
+		dma_buf_detach(dmabuf, attach);
+	if (dmabuf)
+		dma_buf_put(dmabuf);
+}
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
 /* 5.10 keeps is_cow_mapping() private to mm/ (mm/internal.h) */
@@ -435,9 +447,15 @@ static long dtx_ioctl_create(void __user *uarg)
 	return 0;
 }
 
+/*
+ * The buffer is held by this open file and attached to the device, as a
+ * second device's driver imports it: it stays alive after userspace closes
+ * its fd (the inventory's "held only by the kernel").
+ */
 static long dtx_ioctl_import(struct dtx_file *df, void __user *uarg)
 {
 	struct dmabuf_test_import arg;
+	struct dma_buf_attachment *attach, *old_attach;
 	struct dma_buf *dmabuf, *old;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
@@ -447,13 +465,19 @@ static long dtx_ioctl_import(struct dtx_file *df, void __user *uarg)
 	dmabuf = dma_buf_get(arg.fd);
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
+	attach = dma_buf_attach(dmabuf, dtx_misc.this_device);
+	if (IS_ERR(attach)) {
+		dma_buf_put(dmabuf);
+		return PTR_ERR(attach);
+	}
 
 	mutex_lock(&df->lock);
 	old = df->dmabuf;
+	old_attach = df->attach;
 	df->dmabuf = dmabuf;
+	df->attach = attach;
 	mutex_unlock(&df->lock);
-	if (old)
-		dma_buf_put(old);
+	dtx_unimport(old, old_attach);
 	return 0;
 }
 
@@ -562,8 +586,7 @@ static int dtx_release(struct inode *inode, struct file *file)
 {
 	struct dtx_file *df = file->private_data;
 
-	if (df->dmabuf)
-		dma_buf_put(df->dmabuf);
+	dtx_unimport(df->dmabuf, df->attach);
 	mutex_destroy(&df->lock);
 	kfree(df);
 	return 0;

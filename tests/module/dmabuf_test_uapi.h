@@ -60,8 +60,9 @@ struct dmabuf_test_create {
 
 /*
  * DMABUF_TEST_IMPORT: remember the dma-buf @fd in this open file of
- * /dev/dmabuf_test; a later mmap() of that file forwards to
- * dma_buf_mmap(dmabuf, vma, 0). @pad must be zero.
+ * /dev/dmabuf_test, attached to the device (dma_buf_attach) and held until
+ * the file is closed, also after userspace closes @fd; a later mmap() of
+ * that file forwards to dma_buf_mmap(dmabuf, vma, 0). @pad must be zero.
  */
 struct dmabuf_test_import {
 	__s32 fd;

@@ -10,7 +10,7 @@
  *             test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap
  *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|spin|split|
  *             thread|fork|mremap|flood N|churn N|hoard N|crowd N|storm SECONDS|
- *             pfn_lookup
+ *             pfn_lookup|inventory
  *
  * Every path but flood maps the buffer (NPAGES pages, MAP_SHARED, read-write)
  * and touches each page, then:
@@ -72,6 +72,12 @@
  *             follow_pte before 6.12) in this process; "pfn_lookup" is "ok" or
  *             "refused" ("pfn_lookup_errno"), "lookup_addr" the address. Test
  *             exporters only; no GUP.
+ *   inventory  four buffers of EXPORTER (test:* only), pages 1 to 4, each left in
+ *             one state: "fd" (the fd held, not mapped), "mapped" (mapped and
+ *             touched, fd closed), "imported" (attached by /dev/dmabuf_test, which
+ *             holds it, fd closed: held only by the kernel), "fd_mapped" (both).
+ *             Prints {"path":"inventory","pid","exporter","buffers":[{"state",
+ *             "inode","size","name"}...]}, then sleeps until killed.
  *
  * Options (before EXPORTER): --cgroup DIR writes the pid into
  * DIR/cgroup.procs (an existing cgroup2 directory); --as UID:GID then drops
@@ -203,7 +209,7 @@ static const struct {
 static const char *const paths[] = {
 	"mmap", "procmem", "vm_readv", "iouring", "import", "vmsplice", "repeat", "hold", "spin",
 	"split", "thread", "fork", "mremap", "flood", "churn", "hoard", "crowd", "storm",
-	"pfn_lookup",
+	"pfn_lookup", "inventory",
 };
 
 #define REPEAT_N		100000
@@ -227,7 +233,7 @@ static void usage(void)
 	    "(EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|"
 	    "test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap; "
 	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|spin|split|"
-	    "thread|fork|mremap|flood N|churn N|hoard N|crowd N|storm SECONDS|pfn_lookup)", prog);
+	    "thread|fork|mremap|flood N|churn N|hoard N|crowd N|storm SECONDS|pfn_lookup|inventory)", prog);
 }
 
 /*
@@ -587,6 +593,70 @@ static int module_pfn_lookup(unsigned long addr)
 		die(1, "DMABUF_TEST_PFN_LOOKUP: %s", strerror(errno));
 	close(fd);
 	return lk.ret;
+}
+
+static char *kv_lookup(char *text, const char *key);
+static char *slurp(const char *path);
+static void json_str(const char *s);
+
+/* The inventory path: see the top of this file. Never returns. */
+static void inventory_hold(const char *exp_arg, unsigned int mode, size_t pagesz)
+{
+	static const char *const states[] = { "fd", "mapped", "imported", "fd_mapped" };
+	unsigned long long ino[4];
+	char name[4][32], path[64], *fdinfo, *exp_name = NULL;
+	int devfd = open(TEST_DEV, O_RDWR | O_CLOEXEC);
+	struct stat st;
+
+	if (devfd < 0)
+		die(1, "open %s: %s", TEST_DEV, strerror(errno));
+	for (int i = 0; i < 4; i++) {
+		size_t len = (size_t)(i + 1) * pagesz;
+		int fd = create_test(mode, len);
+
+		snprintf(name[i], sizeof(name[i]), "inv:%s", states[i]);
+		if (ioctl(fd, DMA_BUF_SET_NAME, name[i]) < 0)
+			die(1, "DMA_BUF_SET_NAME: %s", strerror(errno));
+		if (fstat(fd, &st) < 0)
+			die(1, "fstat dma-buf fd: %s", strerror(errno));
+		ino[i] = (unsigned long long)st.st_ino;
+		if (!exp_name) {
+			snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+			fdinfo = slurp(path);
+			exp_name = kv_lookup(fdinfo, "exp_name");
+			free(fdinfo);
+			if (!exp_name)
+				die(1, "no exp_name in %s", path);
+		}
+		if (i == 1 || i == 3) {
+			void *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+			if (map == MAP_FAILED)
+				die(1, "mmap dma-buf fd: %s", strerror(errno));
+			touch(map, len, pagesz);
+		}
+		if (i == 2) {
+			struct dmabuf_test_import imp = { .fd = fd };
+
+			if (ioctl(devfd, DMABUF_TEST_IMPORT, &imp) < 0)
+				die(1, "DMABUF_TEST_IMPORT: %s", strerror(errno));
+		}
+		if (i == 1 || i == 2)
+			close(fd);
+	}
+	printf("{\"exporter_arg\":\"%s\",\"path\":\"inventory\",\"pid\":%ld,\"exporter\":",
+	       exp_arg, (long)getpid());
+	json_str(exp_name);
+	fputs(",\"buffers\":[", stdout);
+	for (int i = 0; i < 4; i++)
+		printf("%s{\"state\":\"%s\",\"inode\":%llu,\"size\":%zu,\"name\":\"%s\"}", i ? "," : "",
+		       states[i], ino[i], (size_t)(i + 1) * pagesz, name[i]);
+	puts("]}");
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die(1, "write stdout: %s", strerror(errno));
+	free(exp_name);
+	for (;;)
+		pause(); /* until SIGTERM/SIGKILL: every buffer stays as it is */
 }
 
 static char *kv_lookup(char *text, const char *key)
@@ -1259,7 +1329,8 @@ int main(int argc, char **argv)
 		usage();
 	}
 	is_test = mode != 0;
-	if (!is_test && (strcmp(path, "import") == 0 || crowd || strcmp(path, "pfn_lookup") == 0))
+	if (!is_test && (strcmp(path, "import") == 0 || crowd || strcmp(path, "pfn_lookup") == 0 ||
+			 strcmp(path, "inventory") == 0))
 		die(1, "PATH %s needs a test:* exporter", path);
 	if (is_storm && mode != DMABUF_TEST_MODE_INSERT_PAGE)
 		die(1, "PATH storm needs test:insert_page");
@@ -1275,6 +1346,8 @@ int main(int argc, char **argv)
 		drop_to(as);
 	tid = trig_gettid();
 
+	if (strcmp(path, "inventory") == 0)
+		inventory_hold(exp_arg, mode, (size_t)pagesz);
 	if (is_test)
 		ins_before = read_inserted();
 

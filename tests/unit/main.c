@@ -24,6 +24,7 @@ extern const struct unit_suite unit_suite_grow;
 extern const struct unit_suite unit_suite_io;
 extern const struct unit_suite unit_suite_caps;
 extern const struct unit_suite unit_suite_fix;
+extern const struct unit_suite unit_suite_inventory;
 
 /* clang-format off */
 static const struct unit_suite *const suites[] = {
@@ -42,6 +43,7 @@ static const struct unit_suite *const suites[] = {
 	&unit_suite_io,
 	&unit_suite_caps,
 	&unit_suite_fix,
+	&unit_suite_inventory,
 };
 /* clang-format on */
 
