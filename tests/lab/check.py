@@ -1896,6 +1896,16 @@ def mutation(name, text):
         return edit_json_lines(text, "report fentry", lambda j: [dict(
             j, caller="dtx_follow_pfn.constprop.0+0x3c [dmabuf_test_exporter]")] if (
             j.get("kind") == "kernel_pfn_lookup") else [j])
+    if name == "inventory-silent":  # no iterator, yet exit 0 and nothing said
+        return re.sub(r"^@@END inventory json rc=2", "@@END inventory json rc=0", text, flags=re.M)
+    if name == "inventory-kernel-only":  # the imported, closed buffer not called out
+        return edit_json_lines(text, "inventory json", lambda j: [
+            {"buffer": dict(j["buffer"], kernel_only=False)}] if (
+            j.get("buffer", {}).get("name") == "inv:imported") else [j])
+    if name == "inventory-holder-lost":  # the fd holder of the fd-only buffer missing
+        return edit_json_lines(text, "inventory json", lambda j: [
+            {"buffer": dict(j["buffer"], fd_holders=[])}] if (
+            j.get("buffer", {}).get("name") == "inv:fd") else [j])
     if name == "late-kept":  # the module was never unloaded under the auditors
         return re.sub(r"^@@(BEGIN|END) late-unload", r"@@\1 gone-late-unload", text, flags=re.M)
     if name == "crowd-lost":  # the crowd pushed the first process out: its GUP-fast unseen
@@ -1938,8 +1948,17 @@ def read_fixture(name):
 def self_test():
     """The checker must be able to fail: each bad fixture must produce its specific FAIL."""
     good61 = "good-6.1.txt.gz"
+    good72 = "good-7.2.txt.gz"
     cases = [  # (fixture[:mutation], kver, what it proves, regex of the FAIL; None: must pass)
         (good61, "6.1", "passes a correct 6.1 run", None),
+        (good72, "7.2", "passes a correct 7.2 run (the inventory by the dma-buf iterator)", None),
+        (good61 + ":inventory-silent", "6.1", "fails when --inventory does not say the kernel "
+         "cannot", r"^FAIL - \[6\.1 inventory\] json: says the kernel cannot"),
+        (good72 + ":inventory-kernel-only", "7.2", "fails when a buffer held only by the kernel "
+         "is not called out",
+         r"^FAIL - \[7\.2 inventory\] imported buffer inode \d+ held only by the kernel"),
+        (good72 + ":inventory-holder-lost", "7.2", "fails on a missing fd holder",
+         r"^FAIL - \[7\.2 inventory\] fd buffer inode \d+ fd holders"),
         ("good-5.10.txt.gz", "5.10", "passes a correct 5.10 run (its fallbacks and skips)", None),
         ("good-arm64-6.1.txt.gz", "6.1", "passes a correct arm64 6.1 run (scan-only fentry)", None),
         ("good-arm64-6.12.txt.gz", "6.12", "passes a correct arm64 6.12 run (watch's refused "
@@ -2071,7 +2090,7 @@ def self_test():
         fname, _, mut = name.partition(":")
         text = read_fixture(fname)
         # the other fixtures were recorded before the late-module scenario existed
-        make = Checker if fname == good61 else (lambda out: Checker(out, late=False,
+        make = Checker if fname in (good61, good72) else (lambda out: Checker(out, late=False,
                                                                      hostile=False, fix=False,
                                                                      inventory=False))
         return run_checker(make, Checker.run, mutation(mut, text) if mut else text, kver)
