@@ -1616,26 +1616,76 @@ int BPF_PROG(fexit_pat_copy)
 	return 0;
 }
 
+/*
+ * kprobes: the lookup is reported at the return. There the stack starts in
+ * the caller (an arm64 kprobe at a function's entry unwinds from the caller's
+ * frame record and leaves the caller out), and the vma of an mm is looked up
+ * there: kprobe handlers run with IRQs off on arm64, where bpf_find_vma
+ * defers its unlock and refuses another lookup on the CPU until it ran. Of two
+ * auditors on one call, the return handler of the one attached first runs
+ * first and finds the vma, as for GUP-fast. (5.10's variant stays at the
+ * entry: its return stacks end at kretprobe_trampoline, and its vma list walk
+ * takes no lock.)
+ */
+struct pfn_call {
+	__u64 vma; /* or 0: look the vma of mm up */
+	__u64 mm;
+	__u64 addr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32); /* tid */
+	__type(value, struct pfn_call);
+} pfn_calls SEC(".maps");
+
+static __always_inline void pfn_call_save(__u64 vma, __u64 mm, __u64 addr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pfn_call c = { vma, mm, addr };
+
+	if (!in_pat())
+		bpf_map_update_elem(&pfn_calls, &tid, &c, BPF_ANY);
+}
+
 SEC("kprobe")
 int BPF_KPROBE(kprobe_pfnmap_start, struct follow_pfnmap_args___da *args)
 {
-	struct vm_area_struct *vma = BPF_CORE_READ(args, vma);
-
-	pfn_looked_up(ctx, dmabuf_of_vma(vma), vma, BPF_CORE_READ(args, address));
+	pfn_call_save((__u64)BPF_CORE_READ(args, vma), 0, BPF_CORE_READ(args, address));
 	return 0;
 }
 
 SEC("kprobe")
 int BPF_KPROBE(kprobe_follow_pte_vma, struct vm_area_struct *vma, unsigned long address)
 {
-	pfn_looked_up(ctx, dmabuf_of_vma(vma), vma, address);
+	pfn_call_save((__u64)vma, 0, address);
 	return 0;
 }
 
 SEC("kprobe")
 int BPF_KPROBE(kprobe_follow_pte_mm, struct mm_struct *mm, unsigned long address)
 {
-	pfn_lookup_mm(ctx, (__u64)mm, address);
+	pfn_call_save(0, (__u64)mm, address);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_pfn_lookup, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pfn_call *p = bpf_map_lookup_elem(&pfn_calls, &tid), c;
+	struct vm_area_struct *vma;
+
+	if (!p)
+		return 0;
+	c = *p;
+	bpf_map_delete_elem(&pfn_calls, &tid);
+	vma = (struct vm_area_struct *)c.vma;
+	if (vma)
+		pfn_looked_up(ctx, dmabuf_of_vma(vma), vma, c.addr);
+	else
+		pfn_lookup_mm(ctx, c.mm, c.addr);
 	return 0;
 }
 

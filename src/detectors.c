@@ -131,13 +131,15 @@ const struct detector_def detector_defs[] = {
 		.name = "pfn_lookup",
 		.hook = "pfn_lookup",
 		.what = "kernel code resolving pfns of a dma-buf mapping",
+		/* kprobes: reported at the return, where the stack starts in the caller (bpf/) */
 		.fn = {
 			FN("follow_pfnmap_start", "fentry_pfnmap_start", NULL, "kprobe_pfnmap_start",
-			   NULL),
+			   "kretprobe_pfn_lookup"),
 			{ .func = "follow_pte", .fentry = "fentry_follow_pte_vma",
-			  .kprobe = "kprobe_follow_pte_vma", .needs = DA_NEEDS_PTE_VMA },
+			  .kprobe = "kprobe_follow_pte_vma", .kretprobe = "kretprobe_pfn_lookup",
+			  .needs = DA_NEEDS_PTE_VMA },
 			{ .func = "follow_pte", .fentry = "fentry_follow_pte_mm",
-			  .kprobe = "kprobe_follow_pte_mm",
+			  .kprobe = "kprobe_follow_pte_mm", .kretprobe = "kretprobe_pfn_lookup",
 			  .needs = DA_NEEDS_PTE_MM | DA_NEEDS_FIND_VMA },
 			{ .func = "follow_pte", .fentry = "fentry_follow_pte_walk",
 			  .kprobe = "kprobe_follow_pte_walk",
