@@ -273,11 +273,7 @@ KERNELS = {
         # no ftrace direct calls before 6.4 on arm64: fentry attach fails (-524)
         fentry=False, absent=("udmabuf", "heap"),
         funcs={"gup_fast": "internal_get_user_pages_fast,exit_mmap", "pfn_lookup": "follow_pte"},
-        fast={("*", "vmsplice")},
-        # follow_pte names the mm: the vma is found with bpf_find_vma at the return, where
-        # kretprobes run with IRQs off: the report's handler (entered last) runs first and
-        # finds it; watch's is refused while the report's unlock is queued (it counts them)
-        skips={"kprobe": {"watch:find_vma_busy"}}),
+        fast={("*", "vmsplice")}),
     ("6.12", "arm64"): Kernel(
         fentry=True, absent=("heap",), funcs=BOTH_FREES, fast=SHMEM_FAST,
         # kretprobes run with IRQs off here: bpf_find_vma defers its mmap unlock to a
