@@ -1621,9 +1621,9 @@ int BPF_PROG(fexit_pat_copy)
  * the caller (an arm64 kprobe at a function's entry unwinds from the caller's
  * frame record and leaves the caller out), and the vma of an mm is looked up
  * there: kprobe handlers run with IRQs off on arm64, where bpf_find_vma
- * defers its unlock and refuses another lookup on the CPU until it ran. Of two
- * auditors on one call, the return handler of the one attached first runs
- * first and finds the vma, as for GUP-fast. (5.10's variant stays at the
+ * defers its unlock and refuses another lookup on the CPU until it ran (at
+ * the entry the lab's arm64 6.1 refused the second of two auditors; at the
+ * return both found the vma). (5.10's variant stays at the
  * entry: its return stacks end at kretprobe_trampoline, and its vma list walk
  * takes no lock.)
  */
