@@ -1455,33 +1455,36 @@ int BPF_KPROBE(kprobe_exit_mmap, struct mm_struct *mm)
  * present while untrack_pfn / track_pfn_copy run) and their lookups left
  * out. Where PAT does not look pfns up (arm64, 6.17+), nothing is hooked.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32); /* tid */
-	__type(value, __u8);
-} pat_calls SEC(".maps");
+#define PAT_SLOTS (1 << 14)
+__u32 pat_tids[PAT_SLOTS] = {};
 
+/*
+ * A slot per tid (modulo the slots) holding the tid inside a bracket: plain
+ * stores, no map update or delete (those take the map's locks: make bench
+ * measured 9 and 27 us per untrack_pfn under TCG against 0.7 for an empty
+ * program, on every PFNMAP unmap). Only two threads of equal tid modulo the
+ * slots inside PAT at once could see each other's mark.
+ */
 static __always_inline void pat_enter(void)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u8 one = 1;
 
-	bpf_map_update_elem(&pat_calls, &tid, &one, BPF_ANY);
+	pat_tids[tid & (PAT_SLOTS - 1)] = tid;
 }
 
 static __always_inline void pat_leave(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), slot = tid & (PAT_SLOTS - 1);
 
-	bpf_map_delete_elem(&pat_calls, &tid);
+	if (pat_tids[slot] == tid)
+		pat_tids[slot] = 0;
 }
 
 static __always_inline bool in_pat(void)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	return bpf_map_lookup_elem(&pat_calls, &tid) != NULL;
+	return tid && pat_tids[tid & (PAT_SLOTS - 1)] == tid;
 }
 
 /*
