@@ -54,7 +54,8 @@ struct auditor {
 	/* the dedup map's iterator (NULL: read with map syscalls) */
 	struct bpf_link *dedup_iter;
 	/* report --inventory: the dma-buf and task_file iterators are loaded */
-	bool inventory;
+	bool inv_bufs; /* the dma-buf iterator loaded (report --inventory) */
+	bool inv_fds;  /* the task_file iterator loaded */
 };
 
 /* A kernel function the ladder may need: its BTF id, found in one pass over BTF. */

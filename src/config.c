@@ -28,6 +28,7 @@ void config_defaults(struct da_config *c)
 	c->max_findings = DA_DEFAULT_MAX_FINDINGS;
 	strcpy(c->json_file, "-");
 	c->attach = DA_ATTACH_AUTO;
+	c->inventory = true;
 }
 
 static int bad(struct parser *p, const char *fmt, ...)
@@ -97,10 +98,16 @@ static int daemon_key(struct parser *p, const char *key, const char *val)
 			return bad(p, "attach '%s': expected auto, fentry or kprobe", val);
 		return 0;
 	}
+	if (!strcmp(key, "inventory")) {
+		if (strcmp(val, "yes") && strcmp(val, "no"))
+			return bad(p, "inventory '%s': expected yes or no", val);
+		c->inventory = !strcmp(val, "yes");
+		return 0;
+	}
 	return bad(
 		p,
 		"unknown key '%s' in [daemon] (textfile-dir, interval, json-file, pidfile, attach, btf, "
-		"max-findings)",
+		"max-findings, inventory)",
 		key);
 }
 

@@ -57,6 +57,7 @@ struct da_config {
 	enum da_attach attach;
 	char btf_path[DA_PATH_LEN];
 	unsigned int max_findings;	/* distinct findings itemised at once */
+	bool inventory;			/* every dma-buf each interval (buffers, bytes) */
 	struct da_rule rules[DA_MAX_RULES];
 	int nrules;
 };

@@ -22,6 +22,8 @@
 #include "daemon.h"
 #include "finding.h"
 #include "grow.h"
+#include "inventory.h"
+#include "procscan.h"
 #include "io.h"
 #include "ksyms.h"
 #include "loader.h"
@@ -54,6 +56,8 @@ struct daemon {
 	struct vma_set vmas; /* dma-buf vmas of the last scan */
 	bool vmas_known;     /* that scan was whole: a finding not in it is gone */
 	bool vmas_lost;	     /* ENOMEM while collecting them */
+	bool inventory;	     /* config's inventory at start (its iterators loaded) */
+	int inventory_err;   /* of the last inventory, logged once until it changes */
 	struct lost_seen *lost; /* the BPF lost map's entries, as far as accounted */
 	size_t nlost, lost_cap;
 	uint64_t lost_read_at; /* ring-buffer-lost counter at the last read of that map */
@@ -232,6 +236,108 @@ static void scan(struct daemon *d, bool first)
 	}
 }
 
+/* ---- the inventory: every dma-buf, mapped or not, every interval ---------- */
+
+static void on_inv_buf(void *ctx, const struct da_buf_rec *rec)
+{
+	struct inventory *inv = ctx;
+
+	if (inventory_add_buf(inv, rec))
+		inv->failed = true;
+}
+
+static void on_inv_fd(void *ctx, const struct da_fd_rec *rec)
+{
+	struct inventory *inv = ctx;
+
+	if (inventory_add_fd(inv, rec))
+		inv->failed = true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The inodes the last scan saw mapped, sorted; NULL (and *n 0) if none or no memory. */
+static uint64_t *mapped_inodes(const struct vma_set *vmas, size_t *n)
+{
+	uint64_t *in = vmas->len ? malloc(vmas->len * sizeof(*in)) : NULL;
+
+	*n = in ? vmas->len : 0;
+	for (size_t i = 0; i < *n; i++)
+		in[i] = vmas->items[i].inode;
+	if (*n)
+		qsort(in, *n, sizeof(*in), cmp_u64);
+	return in;
+}
+
+static int read_inventory(struct daemon *d, struct inventory *inv)
+{
+	int err;
+
+	if (auditor_has_buf_iter(d->s.a))
+		err = auditor_inventory_bufs(d->s.a, on_inv_buf, inv);
+	else
+		err = inventory_read_bufinfo(inv, DA_BUFINFO);
+	if (!err)
+		err = auditor_inventory_fds(d->s.a, on_inv_fd, inv);
+	return err ? err : inv->failed ? -ENOMEM : 0;
+}
+
+/*
+ * Buffers and bytes by exporter, and those no process holds or maps, from a
+ * whole inventory taken after a whole scan; anything less keeps the last
+ * good figures (a gauge that drops to 0 would read as a freed leak).
+ */
+static void take_inventory(struct daemon *d, bool first)
+{
+	struct inventory inv = { 0 };
+	uint64_t *mapped = NULL;
+	size_t nmapped = 0;
+	int err;
+
+	if (!d->inventory || !auditor_has_fd_iter(d->s.a))
+		return;
+	err = d->vmas_known ? read_inventory(d, &inv) : -EAGAIN;
+	if (!err && d->vmas.len) {
+		mapped = mapped_inodes(&d->vmas, &nmapped);
+		err = mapped ? 0 : -ENOMEM;
+	}
+	if (first && err == -ENOENT) {
+		/* no source here: the series are left out, not an error every interval */
+		log_msg(LOG_WARNING, "inventory of dma-bufs not available: no dma-buf BPF iterator "
+				     "(Linux 6.16+) and no %s (debugfs): buffer series left out",
+			DA_BUFINFO);
+		d->inventory = false;
+		goto cleanup;
+	}
+	if (err) {
+		d->m.inventory_errors++;
+		if (d->inventory_err != err)
+			log_msg(LOG_WARNING, "inventory of dma-bufs failed: %s",
+				err == -EAGAIN ? "the scan of mappings failed" : strerror(-err));
+		d->inventory_err = err;
+		goto cleanup;
+	}
+	d->inventory_err = 0;
+	metrics_inventory_reset(&d->m);
+	for (size_t i = 0; i < inv.len; i++) {
+		const struct inv_buf *b = &inv.bufs[i];
+		bool unheld = !b->nholders && !(nmapped && bsearch(&b->rec.inode, mapped, nmapped,
+								      sizeof(*mapped), cmp_u64));
+
+		metrics_buffer_add(&d->m, b->rec.exporter, sizeof(b->rec.exporter), b->rec.size,
+				   unheld);
+	}
+	metrics_inventory_done(&d->m);
+cleanup:
+	free(mapped);
+	inventory_free(&inv);
+}
+
 /*
  * Occurrences whose event the ring buffer had no room for: BPF counted them by
  * kind, exporter and comm, so the metrics (suppressed or not, by the rules in
@@ -402,6 +508,7 @@ static void on_interval(void *ctx)
 	session_tick(&d->s);
 	log_unprinted(d);
 	scan(d, false);
+	take_inventory(d, false);
 	finding_set_prune(&d->s.set, keep_finding, d);
 	d->m.findings_tracked = d->s.set.len;
 	write_textfile(d);
@@ -617,6 +724,7 @@ static int open_auditor(struct daemon *d, char *err, size_t errlen)
 	o.attach = d->cfg.attach;
 	strcpy(o.btf_path, d->cfg.btf_path);
 	o.pid = 0;
+	o.inventory = d->inventory = d->cfg.inventory; /* its iterators loaded */
 	/* the symbols before the drop of capabilities: addresses need CAP_SYSLOG */
 	ret = session_open(&d->s, &o, d->cfg.max_findings, on_finding, d, err, errlen);
 	if (ret)
@@ -657,6 +765,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	scan(d, true);
+	take_inventory(d, true);
 	ret = session_announce(&d->s); /* "ready: ..., scan done", as watch and report */
 	if (ret)
 		return ret;

@@ -6,6 +6,7 @@
 #include "grow.h"
 #include "inventory.h"
 #include "json.h"
+#include "procscan.h"
 #include "report.h"
 
 int inventory_add_buf(struct inventory *inv, const struct da_buf_rec *rec)
@@ -18,6 +19,38 @@ int inventory_add_buf(struct inventory *inv, const struct da_buf_rec *rec)
 	memset(b, 0, sizeof(*b));
 	b->rec = *rec;
 	return 0;
+}
+
+/* A bufinfo entry as the dma-buf iterator's record: no module, no mmap op. */
+static void rec_of_entry(const struct bufinfo_entry *e, struct da_buf_rec *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->inode = e->inode;
+	rec->size = e->size;
+	rec->attachments = e->attachments;
+	memcpy(rec->exporter, e->exporter, sizeof(rec->exporter));
+	memcpy(rec->buf_name, e->name, sizeof(rec->buf_name));
+	memcpy(rec->device, e->device, sizeof(rec->device));
+}
+
+int inventory_read_bufinfo(struct inventory *inv, const char *path)
+{
+	struct bufinfo b = { 0 };
+	struct da_buf_rec rec;
+	FILE *f = fopen(path, "re");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = bufinfo_load(&b, f);
+	fclose(f);
+	for (size_t i = 0; !ret && i < b.len; i++) {
+		rec_of_entry(&b.items[i], &rec);
+		ret = inventory_add_buf(inv, &rec);
+	}
+	bufinfo_free(&b);
+	inv->source = "debugfs";
+	return ret;
 }
 
 static struct inv_buf *buf_of(const struct inventory *inv, uint64_t inode)
@@ -216,6 +249,9 @@ void inventory_print_human(FILE *f, const struct inventory *inv, const struct ma
 		" buffer%s, %" PRIu64 " bytes\n",
 		all.bufs, all.bufs == 1 ? "" : "s", all.bytes, all.kbufs, all.kbufs == 1 ? "" : "s",
 		all.kbytes);
+	if (inv->source && !strcmp(inv->source, "debugfs"))
+		fputs("  (buffers from debugfs dma_buf/bufinfo: the exporters' modules are not known)\n",
+		      f);
 	for (size_t i = 0; i < inv->len; i++) {
 		const struct inv_buf *b = &inv->bufs[i];
 
@@ -283,8 +319,10 @@ void inventory_print_json(FILE *f, const struct inventory *inv, const struct map
 	fprintf(f,
 		"{\"inventory\":{\"buffers\":%" PRIu64 ",\"bytes\":%" PRIu64
 		",\"kernel_only_buffers\":%" PRIu64 ",\"kernel_only_bytes\":%" PRIu64
-		",\"stray_fds\":%" PRIu64 ",\"exporters\":{",
+		",\"stray_fds\":%" PRIu64 ",\"source\":",
 		all.bufs, all.bytes, all.kbufs, all.kbytes, inv->stray_fds);
+	json_write_string(f, inv->source ? inv->source : "", strlen(inv->source ? inv->source : ""));
+	fputs(",\"exporters\":{", f);
 	for (size_t i = 0, n = 0; i < inv->len; i++) {
 		const struct inv_buf *b = &inv->bufs[i];
 		struct inv_totals t;

@@ -32,10 +32,18 @@ struct inventory {
 	struct inv_buf *bufs;
 	size_t len, cap;
 	uint64_t stray_fds; /* fds of a buffer the buffer list lacks (created in between) */
+	const char *source; /* of the buffer list: "iter/dmabuf" or "debugfs" */
+	bool failed;	    /* a record was lost (no memory): the inventory is not whole */
 };
 
 /* 0 or -ENOMEM. */
 int inventory_add_buf(struct inventory *inv, const struct da_buf_rec *rec);
+/*
+ * Adds every buffer of debugfs bufinfo at path (kernels without the dma-buf
+ * iterator): 0, -ENOENT (debugfs not mounted), -EBADMSG (a table that does
+ * not add up), -EIO, -ENOMEM.
+ */
+int inventory_read_bufinfo(struct inventory *inv, const char *path);
 /* Counts an fd on its buffer (added first). 0 or -ENOMEM. */
 int inventory_add_fd(struct inventory *inv, const struct da_fd_rec *rec);
 /* Sorts by exporter and inode; holders by pid. */

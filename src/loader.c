@@ -301,14 +301,15 @@ static void attach_dedup_iter(struct auditor *a)
 
 /*
  * The inventory's iterators, only when asked for (report --inventory): the
- * dma-buf iterator (6.16) and task_file (5.8), both found in the kernel's BTF.
+ * dma-buf iterator (6.16; before it the buffers come from debugfs) and
+ * task_file (5.8), each found in the kernel's BTF.
  */
 static void decide_inventory(struct auditor *a, const struct attach_env *env)
 {
-	a->inventory = env->kernel_btf && attach_func_id(env, "bpf_iter_dmabuf") >= 0 &&
-		       attach_func_id(env, "bpf_iter_task_file") >= 0;
-	bpf_program__set_autoload(a->skel->progs.inventory_bufs, a->inventory);
-	bpf_program__set_autoload(a->skel->progs.inventory_fds, a->inventory);
+	a->inv_bufs = env->kernel_btf && attach_func_id(env, "bpf_iter_dmabuf") >= 0;
+	a->inv_fds = env->kernel_btf && attach_func_id(env, "bpf_iter_task_file") >= 0;
+	bpf_program__set_autoload(a->skel->progs.inventory_bufs, a->inv_bufs);
+	bpf_program__set_autoload(a->skel->progs.inventory_fds, a->inv_fds);
 }
 
 /* One pass of the start: the object opened, the ladder decided, the programs loaded. */
@@ -574,9 +575,14 @@ static void on_scan_rec(void *ctx, const void *rec)
 	r->fn(r->ctx, rec);
 }
 
-bool auditor_has_inventory(const struct auditor *a)
+bool auditor_has_buf_iter(const struct auditor *a)
 {
-	return a->inventory;
+	return a->inv_bufs;
+}
+
+bool auditor_has_fd_iter(const struct auditor *a)
+{
+	return a->inv_fds;
 }
 
 struct inv_reader {
@@ -612,20 +618,24 @@ static int read_iter(struct bpf_program *prog, void *rec, size_t size,
 	return ret;
 }
 
-int auditor_inventory(struct auditor *a, buf_fn fb, fd_fn ff, void *ctx)
+int auditor_inventory_bufs(struct auditor *a, buf_fn fb, void *ctx)
 {
-	struct inv_reader r = { fb, ff, ctx };
+	struct inv_reader r = { .fb = fb, .ctx = ctx };
 	struct da_buf_rec buf;
-	struct da_fd_rec fd;
-	int ret;
 
-	if (!a->inventory)
+	if (!a->inv_bufs)
 		return -EOPNOTSUPP;
-	/* buffers first: an fd of a buffer made in between is counted apart */
-	ret = read_iter(a->skel->progs.inventory_bufs, &buf, sizeof(buf), on_buf_rec, &r);
-	if (!ret)
-		ret = read_iter(a->skel->progs.inventory_fds, &fd, sizeof(fd), on_fd_rec, &r);
-	return ret;
+	return read_iter(a->skel->progs.inventory_bufs, &buf, sizeof(buf), on_buf_rec, &r);
+}
+
+int auditor_inventory_fds(struct auditor *a, fd_fn ff, void *ctx)
+{
+	struct inv_reader r = { .ff = ff, .ctx = ctx };
+	struct da_fd_rec fd;
+
+	if (!a->inv_fds)
+		return -EOPNOTSUPP;
+	return read_iter(a->skel->progs.inventory_fds, &fd, sizeof(fd), on_fd_rec, &r);
 }
 
 int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stats *stats)

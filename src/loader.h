@@ -85,13 +85,14 @@ int auditor_take_dedup(const struct auditor *a, const struct da_dedup_key *key, 
 
 typedef void (*buf_fn)(void *ctx, const struct da_buf_rec *rec);
 typedef void (*fd_fn)(void *ctx, const struct da_fd_rec *rec);
-/* Whether report --inventory can run here (its iterators loaded). */
-bool auditor_has_inventory(const struct auditor *a);
-/*
- * Every dma-buf in the system (fb), then every open fd of one (ff). 0, -errno,
- * or -EOPNOTSUPP without the dma-buf iterator.
- */
-int auditor_inventory(struct auditor *a, buf_fn fb, fd_fn ff, void *ctx);
+/* Whether the kernel's dma-buf iterator (6.16+) lists the buffers here. */
+bool auditor_has_buf_iter(const struct auditor *a);
+/* Whether the task_file iterator (5.8+) lists the fds holding them here. */
+bool auditor_has_fd_iter(const struct auditor *a);
+/* Every dma-buf in the system. 0, -errno, or -EOPNOTSUPP without the iterator. */
+int auditor_inventory_bufs(struct auditor *a, buf_fn fb, void *ctx);
+/* Every open fd of a dma-buf. 0, -errno, or -EOPNOTSUPP without the iterator. */
+int auditor_inventory_fds(struct auditor *a, fd_fn ff, void *ctx);
 
 /* Scans the mappings that exist once: fn per dma-buf vma, totals in stats. */
 int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stats *stats);

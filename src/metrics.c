@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,6 +101,34 @@ void metrics_mapped_add(struct metrics *m, const char *exporter, size_t len, uin
 	m->mapped_known = true;
 }
 
+void metrics_inventory_reset(struct metrics *m)
+{
+	for (int i = 0; i < m->nexp; i++)
+		m->exp[i].buffers = m->exp[i].buffer_bytes = m->exp[i].unheld_bytes = 0;
+}
+
+void metrics_buffer_add(struct metrics *m, const char *exporter, size_t len, uint64_t bytes,
+			bool unheld)
+{
+	struct exporter_stats *e = metrics_exporter(m, exporter, len);
+
+	e->buffers++;
+	e->buffer_bytes += bytes;
+	if (unheld)
+		e->unheld_bytes += bytes;
+}
+
+void metrics_inventory_done(struct metrics *m)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < m->nexp; i++)
+		total += m->exp[i].buffer_bytes;
+	if (total > m->buffer_bytes_high_water)
+		m->buffer_bytes_high_water = total;
+	m->inventory_known = true;
+}
+
 void prom_write_label(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -145,6 +174,34 @@ static void counter(FILE *f, const char *name, const char *help, uint64_t v)
 	fprintf(f, "dmabuf_audit_%s %" PRIu64 "\n", name, v);
 }
 
+static void exporter_gauge(FILE *f, const struct metrics *m, const char *name, const char *help,
+			   size_t offset)
+{
+	family(f, name, "gauge", help);
+	for (int i = 0; i < m->nexp; i++) {
+		fprintf(f, "dmabuf_audit_%s{exporter=", name);
+		prom_write_label(f, m->exp[i].name);
+		fprintf(f, "} %" PRIu64 "\n", *(const uint64_t *)((const char *)&m->exp[i] + offset));
+	}
+}
+
+/* Every dma-buf, mapped or not: a leak shows as growth of these. */
+static void render_inventory(FILE *f, const struct metrics *m)
+{
+	exporter_gauge(f, m, "buffers", "dma-bufs in the system at the last inventory, by exporter.",
+		       offsetof(struct exporter_stats, buffers));
+	exporter_gauge(f, m, "buffer_bytes",
+		       "Bytes of dma-bufs in the system at the last inventory, by exporter.",
+		       offsetof(struct exporter_stats, buffer_bytes));
+	exporter_gauge(f, m, "unheld_buffer_bytes",
+		       "Bytes of dma-bufs no process holds an fd to or maps (held only by the "
+		       "kernel) at the last inventory, by exporter.",
+		       offsetof(struct exporter_stats, unheld_bytes));
+	family(f, "buffer_bytes_high_water", "gauge",
+	       "Most bytes of dma-bufs in the system at one inventory since the daemon started.");
+	fprintf(f, "dmabuf_audit_buffer_bytes_high_water %" PRIu64 "\n", m->buffer_bytes_high_water);
+}
+
 void metrics_render(FILE *f, const struct metrics *m, double now)
 {
 	family(f, "violations_total", "counter",
@@ -184,6 +241,9 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 	counter(f, "scan_errors_total",
 		"Failed scans of dma-buf mappings (the mapped bytes of the last good scan kept).",
 		m->scan_errors);
+	counter(f, "inventory_errors_total",
+		"Failed inventories of dma-bufs (the buffers and bytes of the last good one kept).",
+		m->inventory_errors);
 	counter(f, "bpf_read_errors_total",
 		"Failed reads of BPF counters or dedup entries (the last good values kept).",
 		m->counter_errors);
@@ -209,6 +269,8 @@ void metrics_render(FILE *f, const struct metrics *m, double now)
 			fprintf(f, "} %" PRIu64 "\n", m->exp[i].mapped_bytes);
 		}
 	}
+	if (m->inventory_known)
+		render_inventory(f, m);
 	family(f, "start_time_seconds", "gauge", "When the daemon started, unix time.");
 	fprintf(f, "dmabuf_audit_start_time_seconds %.3f\n", m->start_time);
 	family(f, "last_update_timestamp_seconds", "gauge",

@@ -24,6 +24,9 @@ struct exporter_stats {
 	uint64_t suppressed[DA_KIND_MAX];
 	uint64_t mapped_bytes; /* gauge: dma-buf vma bytes at the last scan */
 	uint64_t mapped_saved; /* the last good scan's, while a new one runs */
+	/* gauges of the last whole inventory (every dma-buf, mapped or not) */
+	uint64_t buffers, buffer_bytes;
+	uint64_t unheld_bytes; /* no process holds an fd to it or maps it */
 };
 
 struct metrics {
@@ -38,6 +41,9 @@ struct metrics {
 	uint64_t missed;		   /* hook calls the kernel ran no program for (auditor_missed) */
 	const char *det_mech[DA_HOOK_MAX]; /* "fentry", "kprobe", "iter", "proc", "none" */
 	bool mapped_known;		   /* a scan ran: mapped_bytes are real */
+	bool inventory_known;		   /* an inventory was taken: buffers, bytes are real */
+	uint64_t buffer_bytes_high_water;  /* most dma-buf bytes at one inventory */
+	uint64_t inventory_errors;	   /* failed inventories: the last good one kept */
 	bool mapped_known_saved;
 	double start_time;		   /* unix seconds */
 	const char *version, *kernel;
@@ -55,6 +61,14 @@ void metrics_count(struct metrics *m, const char *exporter, size_t len, uint32_t
 void metrics_mapped_reset(struct metrics *m);
 void metrics_mapped_restore(struct metrics *m);
 void metrics_mapped_add(struct metrics *m, const char *exporter, size_t len, uint64_t bytes);
+/*
+ * The inventory's gauges, from a whole inventory only: reset, add per buffer,
+ * then done (the high-water mark). A failed one is never applied.
+ */
+void metrics_inventory_reset(struct metrics *m);
+void metrics_buffer_add(struct metrics *m, const char *exporter, size_t len, uint64_t bytes,
+			bool unheld);
+void metrics_inventory_done(struct metrics *m);
 /* Prometheus label value: backslash, double quote and newline escaped. */
 void prom_write_label(FILE *f, const char *s);
 /* The whole text exposition. now: unix seconds of this update. */

@@ -12,6 +12,7 @@
 #include "detectors.h"
 #include "finding.h"
 #include "inventory.h"
+#include "procscan.h"
 #include "loader.h"
 #include "log.h"
 #include "loop.h"
@@ -146,14 +147,43 @@ static int print_report(struct observe *ob, double elapsed)
 
 static void on_inv_buf(void *ctx, const struct da_buf_rec *rec)
 {
-	if (inventory_add_buf(ctx, rec))
-		warn("inventory", -ENOMEM);
+	struct inventory *inv = ctx;
+
+	if (inventory_add_buf(inv, rec))
+		inv->failed = true;
 }
 
 static void on_inv_fd(void *ctx, const struct da_fd_rec *rec)
 {
-	if (inventory_add_fd(ctx, rec))
-		warn("inventory", -ENOMEM);
+	struct inventory *inv = ctx;
+
+	if (inventory_add_fd(inv, rec))
+		inv->failed = true;
+}
+
+/* The buffer list: the kernel's iterator, else debugfs. 0 or a DA_EXIT_ code. */
+static int read_buffers(struct observe *ob, struct inventory *inv)
+{
+	int err;
+
+	if (auditor_has_buf_iter(ob->s.a)) {
+		inv->source = "iter/dmabuf";
+		err = auditor_inventory_bufs(ob->s.a, on_inv_buf, inv);
+		if (err)
+			log_msg(LOG_ERR, "inventory: reading the dma-buf iterator failed: %s",
+				strerror(-err));
+		return err ? DA_EXIT_ERROR : 0;
+	}
+	err = inventory_read_bufinfo(inv, DA_BUFINFO);
+	if (err == -ENOENT)
+		log_msg(LOG_ERR, "inventory: this kernel has no dma-buf BPF iterator (iter/dmabuf, "
+				 "Linux 6.16+) and %s is missing: mount debugfs on /sys/kernel/debug",
+			DA_BUFINFO);
+	else if (err == -EBADMSG)
+		log_msg(LOG_ERR, "inventory: %s: its buffers do not add up to its total", DA_BUFINFO);
+	else if (err)
+		log_msg(LOG_ERR, "inventory: %s: %s", DA_BUFINFO, strerror(-err));
+	return err ? DA_EXIT_ERROR : 0;
 }
 
 /*
@@ -163,29 +193,37 @@ static void on_inv_fd(void *ctx, const struct da_fd_rec *rec)
 static int print_inventory(struct observe *ob)
 {
 	struct inventory inv = { 0 };
-	int err;
+	int ret, err;
 
-	if (!auditor_has_inventory(ob->s.a)) {
-		log_msg(LOG_ERR, "inventory: this kernel has no dma-buf BPF iterator (iter/dmabuf, "
-				 "Linux 6.16+); the debugfs dma_buf/bufinfo fallback is not implemented yet");
+	if (!auditor_has_fd_iter(ob->s.a)) {
+		log_msg(LOG_ERR, "inventory: this kernel has no task_file BPF iterator (kernel BTF, "
+				 "Linux 5.8+): fd holders cannot be read");
 		return DA_EXIT_ERROR;
 	}
 	if (!ob->scan_ran)
 		log_msg(LOG_WARNING, "inventory: mappings not scanned: mappers not shown");
-	err = auditor_inventory(ob->s.a, on_inv_buf, on_inv_fd, &inv);
+	/* buffers first: an fd of a buffer made in between is counted apart */
+	ret = read_buffers(ob, &inv);
+	if (ret)
+		goto cleanup;
+	err = auditor_inventory_fds(ob->s.a, on_inv_fd, &inv);
+	if (!err && inv.failed)
+		err = -ENOMEM; /* never a partial list shown as the whole */
 	if (err) {
-		log_msg(LOG_ERR, "inventory: reading the dma-buf iterators failed: %s",
+		log_msg(LOG_ERR, "inventory: reading the fds of dma-bufs failed: %s",
 			strerror(-err));
-		inventory_free(&inv);
-		return DA_EXIT_ERROR;
+		ret = DA_EXIT_ERROR;
+		goto cleanup;
 	}
 	inventory_finish(&inv);
 	if (ob->opts->json)
 		inventory_print_json(stdout, &inv, &ob->maps);
 	else
 		inventory_print_human(stdout, &inv, &ob->maps);
+	ret = fflush(stdout) ? DA_EXIT_ERROR : DA_EXIT_OK;
+cleanup:
 	inventory_free(&inv);
-	return fflush(stdout) ? DA_EXIT_ERROR : DA_EXIT_OK;
+	return ret;
 }
 
 int observe_main(const struct da_opts *o)

@@ -195,6 +195,40 @@ static bool bufinfo_total(const char *line, uint64_t *objects)
 }
 
 /*
+ * A buffer's devices follow its line: "\tAttached Devices:", "\t%s" per
+ * device, "Total %d devices attached". A name with a newline can print such
+ * lines too, but only before the kernel's own: the last header and the last
+ * total before the next buffer win.
+ */
+struct devices {
+	bool listing; /* after the header, before the total */
+	bool named;   /* the first device's name taken */
+};
+
+static void bufinfo_device_line(const char *line, struct bufinfo_entry *e, struct devices *d)
+{
+	const char *p = line;
+	uint64_t n;
+
+	if (!strcmp(line, "\tAttached Devices:")) {
+		d->listing = true;
+		d->named = false;
+		memset(e->device, 0, sizeof(e->device));
+	} else if (take_str(&p, "Total ") && take_dec(&p, 1, &n) &&
+		   !strcmp(p, " devices attached")) {
+		e->attachments = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+		d->listing = false;
+	} else if (d->listing && line[0] == '\t' && !d->named) {
+		/* the rest of the line, as the kernel's dev_name() gave it */
+		size_t n = strnlen(line + 1, sizeof(e->device) - 1);
+
+		memcpy(e->device, line + 1, n);
+		e->device[n] = '\0';
+		d->named = true;
+	}
+}
+
+/*
  * Entries come only from lines of the exact format (headers, fences,
  * devices and anything else are skipped). A name with a newline can still
  * put a line of that format after its own (DMA_BUF_NAME_LEN leaves 31 bytes,
@@ -211,6 +245,8 @@ int bufinfo_load(struct bufinfo *b, FILE *f)
 	int ret = 0;
 
 	memset(b, 0, sizeof(*b));
+	struct devices dev = { 0 };
+
 	while (read_line(f, line, sizeof(line), &cut)) {
 		struct bufinfo_entry e;
 
@@ -219,8 +255,12 @@ int bufinfo_load(struct bufinfo *b, FILE *f)
 			continue;
 		}
 		/* a cut line is a long name: the fields before it are whole */
-		if (bufinfo_entry_parse(line, &e))
+		if (bufinfo_entry_parse(line, &e)) {
+			if (b->len)
+				bufinfo_device_line(line, &b->items[b->len - 1], &dev);
 			continue;
+		}
+		dev = (struct devices){ 0 };
 		totalled = false;
 		if (grow((void **)&b->items, &b->cap, b->len + 1, sizeof(*b->items), 32)) {
 			ret = -ENOMEM;

@@ -22,6 +22,9 @@ struct bufinfo_entry {
 	uint64_t size;
 	char exporter[DA_EXPORTER_LEN];
 	char name[DA_BUF_NAME_LEN];
+	char device[DA_DEV_NAME_LEN]; /* the first attached device, "" if none */
+	uint32_t attachments;	      /* "Total N devices attached" */
+	uint32_t __pad;		      /* explicit: entries compare as bytes */
 };
 
 struct bufinfo {
@@ -35,7 +38,8 @@ bool maps_line_dmabuf(const char *line, uint64_t *start, uint64_t *end, uint64_t
 uint64_t vmflags_parse(const char *flags);
 /*
  * Reads bufinfo text (the kernel's layout since 5.3: size flags mode count
- * exp_name ino name; no name before). Buffer names are untrusted: 0, or
+ * exp_name ino name; no name before), with each buffer's attached devices.
+ * Buffer names are untrusted: 0, or
  * -EBADMSG (b empty) when the entries do not match the kernel's total,
  * -EIO, -ENOMEM.
  */

@@ -9,11 +9,12 @@
  *   bufinfo that does not add up is trusted);
  * - on 0 the entries are what a buffer line can give: exporter and name
  *   terminated in their arrays, the exporter without tab or newline, the
- *   name without newline; and their number is the kernel's: N of the last
+ *   name without newline, the device name terminated and without newline; and
+ *   their number is the kernel's: N of the last
  *   line "Total N objects, M bytes" (read here by a parser of its own);
  * - bufinfo_find() returns the first entry of each inode;
- * - round trip: the entries written back in the kernel's layout, with a
- *   total, load again to the same entries, byte for byte.
+ * - round trip: the entries written back in the kernel's layout, devices and
+ *   total included, load again to the same entries, byte for byte.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,6 +32,9 @@ static void check_entries(const struct bufinfo *b)
 		FUZZ_ASSERT(strnlen(e->name, sizeof(e->name)) < sizeof(e->name), "name terminated");
 		FUZZ_ASSERT(!strpbrk(e->exporter, "\t\n"), "exporter is one field");
 		FUZZ_ASSERT(!strchr(e->name, '\n'), "name within its line");
+		FUZZ_ASSERT(strnlen(e->device, sizeof(e->device)) < sizeof(e->device),
+			    "device terminated");
+		FUZZ_ASSERT(!strchr(e->device, '\n'), "device within its line");
 		FUZZ_ASSERT(bufinfo_find(b, e->inode) <= e, "bufinfo_find: the first of an inode");
 		FUZZ_ASSERT(bufinfo_find(b, e->inode)->inode == e->inode,
 			    "bufinfo_find: the inode");
@@ -100,10 +104,16 @@ static char *render(const struct bufinfo *b, size_t *len)
 		abort();
 	fputs("\nDma-buf Objects:\nsize    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n",
 	      f);
-	for (size_t i = 0; i < b->len; i++)
+	for (size_t i = 0; i < b->len; i++) {
+		const struct bufinfo_entry *e = &b->items[i];
+
 		fprintf(f, "%08" PRIu64 "\t00000002\t00080007\t00000001\t%s\t%08" PRIu64 "\t%s\n",
-			b->items[i].size, b->items[i].exporter, b->items[i].inode,
-			b->items[i].name);
+			e->size, e->exporter, e->inode, e->name);
+		fputs("\tAttached Devices:\n", f);
+		if (e->attachments || e->device[0])
+			fprintf(f, "\t%s\n", e->device);
+		fprintf(f, "Total %" PRIu32 " devices attached\n\n", e->attachments);
+	}
 	fprintf(f, "\nTotal %zu objects, 0 bytes\n", b->len);
 	if (fclose(f))
 		abort();

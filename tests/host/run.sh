@@ -346,17 +346,23 @@ else
 	check_observe kprobe report --attach=kprobe --duration 1
 	check_observe fentry report --json --attach=fentry --duration 1
 
-	# report --inventory: every dma-buf now, where the kernel has the dma-buf iterator
-	# (6.16+); elsewhere one line saying it cannot, exit 2
+	# report --inventory: every dma-buf now, from the kernel's dma-buf iterator (6.16+),
+	# else from debugfs bufinfo; fd holders from task_file. Without one: one line, exit 2
 	run report --inventory --json
-	if [ "$(oracle btf-func bpf_iter_dmabuf)" = present ] &&
-		[ "$(oracle btf-func bpf_iter_task_file)" = present ]; then
+	if [ "$(oracle btf-func bpf_iter_task_file)" != present ]; then
+		expect_rc 2
+		expect_one_line_stderr
+		expect_contains stderr "inventory: this kernel has no task_file BPF iterator"
+	elif [ "$(oracle btf-func bpf_iter_dmabuf)" = present ]; then
 		expect_rc 0
-		expect_contains stdout '{"inventory":{"buffers":'
+		expect_contains stdout '"source":"iter/dmabuf"'
+	elif [ -e /sys/kernel/debug/dma_buf/bufinfo ]; then
+		expect_rc 0
+		expect_contains stdout '"source":"debugfs"'
 	else
 		expect_rc 2
 		expect_one_line_stderr
-		expect_contains stderr "inventory: this kernel has no dma-buf BPF iterator"
+		expect_contains stderr "/sys/kernel/debug/dma_buf/bufinfo is missing"
 	fi
 
 	# --btf: CO-RE from a BTF file. Bad paths and non-BTF files: one line, exit 2.

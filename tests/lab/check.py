@@ -473,7 +473,7 @@ class Checker:
         has("bpf_iter_task_vma", k.scan == "iter", "scan by %s" % k.scan)
         if self.inventory:  # (fixtures older than the inventory do not list it)
             has("bpf_iter_dmabuf", k.dmabuf_iter, "report --inventory %s" % (
-                "runs" if k.dmabuf_iter else "says it cannot run"))
+                "from the iterator" if k.dmabuf_iter else "from debugfs bufinfo"))
         has("bpf_find_vma", k.find_vma, "GUP-fast %s" % (
             "finds the vma with bpf_find_vma" if k.find_vma else "walks the vma list"))
 
@@ -1214,8 +1214,8 @@ class Checker:
     def check_inventory(self, secs):
         """run_inventory: report --inventory against the holder's own record of its four
         buffers (fd only, mapped only, imported and closed, fd and mapped): exact buffers,
-        sizes, holders, mappers, attachments and totals where the kernel has the dma-buf
-        iterator; elsewhere one line saying it cannot run, exit 2."""
+        sizes, holders, mappers, attachments and totals, from the kernel's dma-buf
+        iterator (6.16+) or else debugfs bufinfo (no exporter module there)."""
         if not self.inventory:
             return
         pre = "[%s inventory]" % self.kver
@@ -1230,18 +1230,9 @@ class Checker:
                        repr(out)[:300]):
             return
         secs_v = {v: complete(secs, "inventory " + v) for v in ("json", "human")}
-        errs = {v: complete(secs, "inventory-stderr " + v) for v in ("json", "human")}
-        if not self.k.dmabuf_iter:
-            for v, sec in secs_v.items():
-                err = [ln for ln in (errs[v].lines if errs[v] else []) if ln.strip()]
-                self.ok(sec is not None and sec.attrs.get("rc") == "2" and
-                        not [ln for ln in sec.lines if ln.strip()] and len(err) == 1 and
-                        "no dma-buf BPF iterator" in err[0],
-                        "%s %s: says the kernel cannot (exit 2, one line)" % (pre, v),
-                        "rc=2, no output, one stderr line naming the missing iterator",
-                        "rc=%s out=%r err=%r" % (sec.attrs.get("rc") if sec else None,
-                                                 sec.lines[:2] if sec else None, err[:2]))
-            return
+        # the buffer list: the kernel's iterator (6.16+), else debugfs bufinfo, which
+        # has no exporter module
+        source, module = ("iter/dmabuf", TEST_MODULE) if self.k.dmabuf_iter else ("debugfs", "")
         js = secs_v["json"]
         if not self.ok(js is not None and js.attrs.get("rc") == "0",
                        "%s report --inventory --json exit 0" % pre, "rc=0",
@@ -1266,9 +1257,9 @@ class Checker:
             if not self.ok(f is not None, "%s listed" % what, "a buffer line", sorted(bufs)[:10]):
                 continue
             self.ok(f.get("exporter") == o["exporter"] and f.get("size") == b["size"] and
-                    f.get("name") == b["name"] and f.get("module") == TEST_MODULE,
+                    f.get("name") == b["name"] and f.get("module") == module,
                     "%s exporter, size, name, module" % what,
-                    "%s %d %s %s" % (o["exporter"], b["size"], b["name"], TEST_MODULE),
+                    "%s %d %s %r" % (o["exporter"], b["size"], b["name"], module),
                     "%s %s %s %s" % (f.get("exporter"), f.get("size"), f.get("name"),
                                      f.get("module")))
             holders = [(h.get("pid"), h.get("fds")) for h in f.get("fd_holders") or []]
@@ -1286,15 +1277,42 @@ class Checker:
         want_e = {"buffers": 4, "bytes": 10 * page, "kernel_only_buffers": 1,
                   "kernel_only_bytes": 3 * page}
         self.ok(e == want_e, "%s exporter %s totals" % (pre, o["exporter"]), want_e, e)
+        self.ok((tot or {}).get("source") == source, "%s buffers from %s" % (pre, source), source,
+                (tot or {}).get("source"))
         hu = secs_v["human"]
         text = "\n".join(hu.lines if hu else [])
-        want = ["  exporter %s [%s]: 4 buffers, %d bytes" % (o["exporter"], TEST_MODULE, 10 * page),
+        want = ["  exporter %s%s: 4 buffers, %d bytes" % (
+                    o["exporter"], " [%s]" % module if module else "", 10 * page),
                 "  HELD ONLY BY THE KERNEL",
                 "    pid %d (dmabuf-trigger)  fd 2 buffers %d bytes  mapped rss %d pss %d bytes" % (
                     pid, 5 * page, 6 * page, 6 * page)]
         self.ok(hu is not None and hu.attrs.get("rc") == "0" and all(w in text for w in want),
                 "%s report --inventory: per exporter, per buffer, per process" % pre,
                 " ... ".join(want), text[:600])
+        self.check_inventory_daemon(secs, pre, o["exporter"], page)
+
+    def check_inventory_daemon(self, secs, pre, exporter, page):
+        """The daemon's buffer series over the holder's four buffers: by exporter, the
+        imported-and-closed one as unheld, the high-water mark, no inventory error."""
+        sec = complete(secs, "inventory-daemon")
+        if not self.ok(sec is not None and sec.attrs.get("rc") == "0",
+                       "%s daemon exit 0 at SIGTERM" % pre, "rc=0",
+                       sec.attrs.get("rc") if sec else "no section"):
+            return
+        vals = {}
+        for ln in sec.lines:
+            m = re.match(r'^(dmabuf_audit_[a-z_]+)(\{exporter="([^"]*)"\})? (\S+)$', ln)
+            if m and (m.group(3) is None or m.group(3) == exporter):
+                vals[m.group(1)] = m.group(4)
+        want = {"dmabuf_audit_buffers": "4", "dmabuf_audit_buffer_bytes": str(10 * page),
+                "dmabuf_audit_unheld_buffer_bytes": str(3 * page),
+                "dmabuf_audit_inventory_errors_total": "0"}
+        seen = {k: vals.get(k) for k in want}
+        self.ok(seen == want, "%s daemon series of exporter %s" % (pre, exporter), want, seen)
+        hw = vals.get("dmabuf_audit_buffer_bytes_high_water")
+        self.ok(hw is not None and int(hw) >= 10 * page,
+                "%s daemon high-water mark at least the four buffers" % pre,
+                ">= %d" % (10 * page), hw)
 
     # ---- hostile buffer names and comms (issue 13) ----
     def check_hostile(self, secs):
@@ -1901,8 +1919,9 @@ def mutation(name, text):
         return edit_json_lines(text, "report fentry", lambda j: [dict(
             j, caller="dtx_follow_pfn.constprop.0+0x3c [dmabuf_test_exporter]")] if (
             j.get("kind") == "kernel_pfn_lookup") else [j])
-    if name == "inventory-silent":  # no iterator, yet exit 0 and nothing said
-        return re.sub(r"^@@END inventory json rc=2", "@@END inventory json rc=0", text, flags=re.M)
+    if name == "inventory-source":  # debugfs's list passed off as the iterator's
+        return edit_json_lines(text, "inventory json", lambda j: [
+            {"inventory": dict(j["inventory"], source="iter/dmabuf")}] if "inventory" in j else [j])
     if name == "inventory-kernel-only":  # the imported, closed buffer not called out
         return edit_json_lines(text, "inventory json", lambda j: [
             {"buffer": dict(j["buffer"], kernel_only=False)}] if (
@@ -1957,8 +1976,8 @@ def self_test():
     cases = [  # (fixture[:mutation], kver, what it proves, regex of the FAIL; None: must pass)
         (good61, "6.1", "passes a correct 6.1 run", None),
         (good72, "7.2", "passes a correct 7.2 run (the inventory by the dma-buf iterator)", None),
-        (good61 + ":inventory-silent", "6.1", "fails when --inventory does not say the kernel "
-         "cannot", r"^FAIL - \[6\.1 inventory\] json: says the kernel cannot"),
+        (good61 + ":inventory-source", "6.1", "fails when the buffer list does not say it "
+         "came from debugfs", r"^FAIL - \[6\.1 inventory\] buffers from debugfs"),
         (good72 + ":inventory-kernel-only", "7.2", "fails when a buffer held only by the kernel "
          "is not called out",
          r"^FAIL - \[7\.2 inventory\] imported buffer inode \d+ held only by the kernel"),

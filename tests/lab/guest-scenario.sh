@@ -710,7 +710,7 @@ run_hostile() {
 
 # run_inventory: report --inventory (and --json) while a trigger holds four test:insert_pfn
 # buffers, each in one state: fd only, mapped only, imported by /dev/dmabuf_test (held only
-# by the kernel), fd and mapped. Kernels without the dma-buf iterator must say so (exit 2).
+# by the kernel), fd and mapped. Kernels without the dma-buf iterator list them from debugfs.
 run_inventory() {
 	stamp inventory
 	f=/tmp/inventory-holder
@@ -735,6 +735,23 @@ run_inventory() {
 		dump /tmp/inventory-$v.err ""
 		res "@@END inventory-stderr $v"
 	done
+	# the daemon's buffer series over the same four buffers: its first textfile is
+	# written after the first inventory; the final one at SIGTERM
+	mkdir -p /tmp/inv-tf
+	printf '[daemon]\ntextfile-dir = /tmp/inv-tf\ninterval = 1\njson-file = /dev/null\n' \
+		>/tmp/inv-daemon.conf
+	"$AUDIT" daemon --config /tmp/inv-daemon.conf >/dev/null 2>/tmp/inv-daemon.err &
+	idpid=$!
+	wait_file_has /tmp/inv-tf/dmabuf_audit.prom '^dmabuf_audit_build_info' 1 "$READY_WAIT" ||
+		timed_out "inventory daemon: no textfile in ${READY_WAIT} s"
+	sleep 2
+	kill -TERM "$idpid"
+	wait "$idpid"
+	rc=$?
+	res "@@BEGIN inventory-daemon"
+	dump /tmp/inv-tf/dmabuf_audit.prom ""
+	dump /tmp/inv-daemon.err "stderr: "
+	res "@@END inventory-daemon rc=$rc"
 	kill "$ipid"
 	wait "$ipid" 2>/dev/null
 	stamp inventory-end

@@ -73,6 +73,7 @@ static void assert_defaults(const struct da_config *c)
 	ASSERT_EQ_INT(c->attach, DA_ATTACH_AUTO, "default attach");
 	ASSERT_STREQ(c->btf_path, "", "default btf");
 	ASSERT_EQ_U64(c->max_findings, 16384, "default max-findings");
+	ASSERT_TRUE(c->inventory, "default inventory yes");
 	ASSERT_EQ_INT(c->nrules, 0, "default rules");
 }
 
@@ -175,6 +176,8 @@ static void test_config_parse_keys(void)
 		ASSERT_EQ_U64(cfg.max_findings, 16, "max-findings min");
 	if (expect_ok("[daemon]\nmax-findings = 1048576\n", "max-findings max"))
 		ASSERT_EQ_U64(cfg.max_findings, 1048576, "max-findings max");
+	if (expect_ok("[daemon]\ninventory = no\n", "inventory no"))
+		ASSERT_FALSE(cfg.inventory, "inventory no");
 	/* CRLF line ends (a file edited on Windows) */
 	if (expect_ok("[daemon]\r\ninterval = 20\r\npidfile = /q\r\n", "CRLF")) {
 		ASSERT_EQ_U64(cfg.interval, 20, "CRLF interval");
@@ -259,10 +262,10 @@ static void test_config_errors(void)
 		/* unknown keys */
 		{ "unknown key in [daemon]", "[daemon]\ninterval = 5\nfoo = 1\n",
 		  NAME ":3: unknown key 'foo' in [daemon] (textfile-dir, interval, json-file, "
-		       "pidfile, attach, btf, max-findings)" },
+		       "pidfile, attach, btf, max-findings, inventory)" },
 		{ "[suppress] key in [daemon]", "[daemon]\nkind = gup_blocked\n",
 		  NAME ":2: unknown key 'kind' in [daemon] (textfile-dir, interval, json-file, "
-		       "pidfile, attach, btf, max-findings)" },
+		       "pidfile, attach, btf, max-findings, inventory)" },
 		{ "unknown key in [suppress]", "[suppress]\nkind = gup_blocked\nfoo = x\n",
 		  NAME ":3: unknown key 'foo' in [suppress] (exporter, comm, kind)" },
 		{ "[daemon] key in [suppress]", "[suppress]\ninterval = 5\n",
@@ -294,6 +297,8 @@ static void test_config_errors(void)
 		  NAME ":2: max-findings '15': expected a whole number, 16 to 1048576" },
 		{ "max-findings too big", "[daemon]\nmax-findings = 1048577\n",
 		  NAME ":2: max-findings '1048577': expected a whole number, 16 to 1048576" },
+		{ "inventory not yes or no", "[daemon]\ninventory = off\n",
+		  NAME ":2: inventory 'off': expected yes or no" },
 		{ "max-findings not a number", "[daemon]\nmax-findings = 1k\n",
 		  NAME ":2: max-findings '1k': expected a whole number, 16 to 1048576" },
 		/* patterns */

@@ -125,6 +125,7 @@ static void test_inventory_json(void)
 	char *out;
 
 	fill(&inv, &maps);
+	inv.source = "debugfs";
 	out = capture(&inv, &maps, true);
 	if (ASSERT_OK_PTR(out, "capture")) {
 		ASSERT_JSON_LINES(out, "every line JSON");
@@ -140,7 +141,8 @@ static void test_inventory_json(void)
 			       "holder and mapper");
 		ASSERT_HAS_STR(out,
 			       "{\"inventory\":{\"buffers\":4,\"bytes\":32768,\"kernel_only_buffers\":1,"
-			       "\"kernel_only_bytes\":8192,\"stray_fds\":1,\"exporters\":{\"heap\":{"
+			       "\"kernel_only_bytes\":8192,\"stray_fds\":1,\"source\":\"debugfs\","
+			       "\"exporters\":{\"heap\":{"
 			       "\"buffers\":3,\"bytes\":16384,\"kernel_only_buffers\":1,"
 			       "\"kernel_only_bytes\":8192},\"vgem\":{\"buffers\":1,\"bytes\":16384,"
 			       "\"kernel_only_buffers\":0,\"kernel_only_bytes\":0}}}}\n",
@@ -158,8 +160,10 @@ static void test_inventory_human(void)
 	char *out;
 
 	fill(&inv, &maps);
+	inv.source = "iter/dmabuf";
 	out = capture(&inv, &maps, false);
 	if (ASSERT_OK_PTR(out, "capture")) {
+		ASSERT_FALSE(strstr(out, "debugfs") != NULL, "the iterator's list says no more");
 		ASSERT_HAS_STR(out,
 			       "DMA-BUF INVENTORY: 4 buffers, 32768 bytes; held only by the kernel: 1 "
 			       "buffer, 8192 bytes\n",

@@ -244,6 +244,7 @@ static const char *const families[] = {
 	"findings_dropped_total",
 	"textfile_write_errors_total",
 	"scan_errors_total",
+	"inventory_errors_total",
 	"bpf_read_errors_total",
 	"findings_tracked",
 	"detectors_attached",
@@ -578,6 +579,45 @@ static void test_metrics_exporter_cap_named_other(void)
 			t,
 			"dmabuf_audit_warnings_total{kind=\"gup_blocked\",exporter=\"other\"} 11",
 			"other sums the real one and the overflow");
+	}
+	free(t);
+	free(m);
+}
+
+/* The inventory's gauges: by exporter, the unheld part, the high-water mark. */
+static void test_metrics_inventory(void)
+{
+	struct metrics *m = m_new();
+	char *t;
+
+	if (!ASSERT_OK_PTR(m, "malloc"))
+		return;
+	t = render(m);
+	if (ASSERT_OK_PTR(t, "render"))
+		ASSERT_NO_STR(t, "buffer_bytes", "no inventory yet: no buffer families");
+	free(t);
+
+	metrics_inventory_reset(m);
+	metrics_buffer_add(m, "system", 6, 8192, false);
+	metrics_buffer_add(m, "system", 6, 4096, true);
+	metrics_buffer_add(m, "vgem", 4, 4096, false);
+	metrics_inventory_done(m);
+	/* a second inventory, smaller: the gauges drop, the high-water mark stays */
+	metrics_inventory_reset(m);
+	metrics_buffer_add(m, "system", 6, 4096, true);
+	metrics_inventory_done(m);
+	t = render(m);
+	if (ASSERT_OK_PTR(t, "render")) {
+		ASSERT_EXPOSITION(t, "inventory: valid exposition");
+		ASSERT_LINE(t, "# TYPE dmabuf_audit_buffers gauge", "buffers: gauge");
+		ASSERT_LINE(t, "dmabuf_audit_buffers{exporter=\"system\"} 1", "system buffers");
+		ASSERT_LINE(t, "dmabuf_audit_buffers{exporter=\"vgem\"} 0", "vgem freed");
+		ASSERT_LINE(t, "dmabuf_audit_buffer_bytes{exporter=\"system\"} 4096", "system bytes");
+		ASSERT_LINE(t, "dmabuf_audit_unheld_buffer_bytes{exporter=\"system\"} 4096",
+			    "system unheld");
+		ASSERT_LINE(t, "dmabuf_audit_unheld_buffer_bytes{exporter=\"vgem\"} 0", "vgem unheld");
+		ASSERT_LINE(t, "dmabuf_audit_buffer_bytes_high_water 16384", "high-water mark kept");
+		ASSERT_LINE(t, "dmabuf_audit_inventory_errors_total 0", "no errors");
 	}
 	free(t);
 	free(m);
@@ -1026,6 +1066,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_metrics_exporter_cap),
 	UNIT_TEST(test_metrics_exporter_cap_named_other),
 	UNIT_TEST(test_metrics_mapped),
+	UNIT_TEST(test_metrics_inventory),
 	UNIT_TEST(test_metrics_mapped_first_scan_failed),
 	UNIT_TEST(test_metrics_detectors),
 	UNIT_TEST(test_metrics_textfile_write),

@@ -272,6 +272,47 @@ static void test_procscan_bufinfo_tab(void)
 	if (ASSERT_OK_PTR(e, "inode 7 found")) {
 		ASSERT_STREQ(e->exporter, "drm", "inode 7's exporter");
 		ASSERT_EQ_INT(e->size, 4096, "inode 7's size");
+		ASSERT_EQ_INT(e->attachments, 0, "inode 7: no device");
+		ASSERT_STREQ(e->device, "", "inode 7: no device name");
+	}
+	e = bufinfo_find(&b, 42);
+	if (ASSERT_OK_PTR(e, "inode 42 found")) {
+		ASSERT_EQ_INT(e->attachments, 1, "inode 42: one device");
+		ASSERT_STREQ(e->device, "0000:00:02.0", "inode 42: the device");
+	}
+	bufinfo_free(&b);
+}
+
+/* Devices: the first named, all counted; a name cannot forge another buffer's. */
+static void test_procscan_bufinfo_devices(void)
+{
+	static const char text[] =
+		"\nDma-buf Objects:\n"
+		"size    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n"
+		"00004096\t00000002\t00080007\t00000001\tsys\t00000005\tx\n"
+		"\tAttached Devices:\n\tevil\nTotal 9 devices attached\n" /* its name's newlines */
+		"\twrite fence:dma_fence_array:unbound seq 1 signalled\n"
+		"\tAttached Devices:\n"
+		"\tgpu0\n"
+		"\tisp1\n"
+		"Total 2 devices attached\n\n"
+		"00008192\t00000002\t00080007\t00000001\tsys\t00000006\t\n"
+		"\tAttached Devices:\n"
+		"Total 0 devices attached\n\n"
+		"\nTotal 2 objects, 12288 bytes\n";
+	const struct bufinfo_entry *e;
+	struct bufinfo b;
+
+	ASSERT_EQ_INT(bufinfo_text_load(&b, text), 0, "bufinfo_load");
+	e = bufinfo_find(&b, 5);
+	if (ASSERT_OK_PTR(e, "inode 5 found")) {
+		ASSERT_EQ_INT(e->attachments, 2, "the kernel's count, the last one");
+		ASSERT_STREQ(e->device, "gpu0", "the first device of the kernel's list");
+	}
+	e = bufinfo_find(&b, 6);
+	if (ASSERT_OK_PTR(e, "inode 6 found")) {
+		ASSERT_EQ_INT(e->attachments, 0, "none");
+		ASSERT_STREQ(e->device, "", "none named");
 	}
 	bufinfo_free(&b);
 }
@@ -347,6 +388,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_procscan_smaps_long_line),
 	UNIT_TEST(test_procscan_bufinfo),
 	UNIT_TEST(test_procscan_bufinfo_tab),
+	UNIT_TEST(test_procscan_bufinfo_devices),
 	UNIT_TEST(test_procscan_bufinfo_newline),
 };
 /* clang-format on */
