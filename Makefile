@@ -60,7 +60,7 @@ MAKEFLAGS += --no-print-directory
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: FORCE all install deps check bpf-arm64 arm64-static unit unit-asan fuzz fuzz-smoke host-test \
+.PHONY: FORCE all install deps check bpf-arm64 arm64-static unit unit-asan fuzz fuzz-smoke host-test deb-test \
 	lab-selftest lab lab-arm64 demo bench bench-smoke clean format
 
 all: $(BIN)
@@ -101,7 +101,7 @@ $(CC_STAMP): FORCE | $(OUT)/obj
 		echo "$(CC) $$m $(CFLAGS) $(LDFLAGS) $(LDLIBS)" >$@
 
 $(OUT)/obj/%.o: src/%.c $(wildcard src/*.h) include/dmabuf_audit.h $(SKEL) $(CC_STAMP) | $(OUT)/obj
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BIN): $(OUT)/obj/main.o $(OBJS) $(CC_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LDLIBS) -o $@
@@ -194,15 +194,22 @@ arm64-static:
 	$(MAKE) ARCH=arm64 STATIC=1 CC=$(CROSS_CC_arm64)
 
 # The lab checkers and the Prometheus tooling must fail on planted bad results (a checker
-# that cannot fail is a defect).
+# that cannot fail is a defect); the Prometheus rules are checked and unit-tested by
+# promtool, and each mutation of them must fail their tests.
 lab-selftest:
 	python3 tests/lab/check.py --self-test
 	tests/prom/fetch-tools.sh >/dev/null
 	python3 tests/prom/promcheck.py --self-test
+	tests/prom/rules.sh
 	python3 tests/lab/check_daemon.py --self-test
 	python3 tests/lab/check_host.py --self-test
 	python3 tests/lab/check_demo.py --self-test
 	python3 tests/lab/bench.py --self-test
+
+# The Debian package: dpkg-buildpackage -b, lintian, installed, run, removed and purged in a
+# clean Debian 12 chroot (debootstrap, cached in ~/.cache/dmabuf-audit/deb).
+deb-test: $(BIN)
+	tests/pkg/deb.sh $(BIN)
 
 lab:
 	$(MAKE) STATIC=1
@@ -231,7 +238,8 @@ demo: deps
 	AUDIT_BIN=build/static/dmabuf-audit tests/lab/run.sh --demo
 
 # Every test: unit tests (plain and ASan/UBSan), a short round of every fuzz target, the
-# CLI, daemon and docs against the host kernel, the lab checkers' self-tests, then the VM
+# CLI, daemon and docs against the host kernel, the lab checkers' self-tests and the
+# Prometheus rules' tests, the Debian package in a clean chroot, then the VM
 # lab on Debian's x86_64 5.10, 6.1, 6.12 and 7.2 kernels and arm64 6.1 and 6.12 kernels
 # (the 6.1, 6.12, 5.10 and arm64 6.1 guests also run the host tests against their own
 # kernel), and one small round of the benchmark (6.1) so that it keeps working (its
@@ -244,6 +252,7 @@ check: deps
 	$(MAKE) fuzz-smoke
 	$(MAKE) host-test
 	$(MAKE) lab-selftest
+	$(MAKE) deb-test
 	$(MAKE) lab
 	$(MAKE) bench-smoke
 	$(MAKE) lab-arm64

@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 
 # groff-base, systemd, procps (/bin/kill of ExecReload), shellcheck: the man page, unit file
 # and script checks (tests/host/docs.sh); libclang-rt-14-dev: libFuzzer and the sanitizer
-# runtimes of clang 14 (make fuzz)
+# runtimes of clang 14 (make fuzz); dpkg-dev, debhelper, fakeroot, lintian, debootstrap: the
+# Debian package built, checked and installed in a clean chroot (tests/pkg/deb.sh)
 pkgs=(clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev make gcc python3 util-linux groff-base
-	systemd procps shellcheck libclang-rt-14-dev)
+	systemd procps shellcheck libclang-rt-14-dev dpkg-dev debhelper fakeroot lintian debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do
 	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] ||
