@@ -238,22 +238,6 @@ static void scan(struct daemon *d, bool first)
 
 /* ---- the inventory: every dma-buf, mapped or not, every interval ---------- */
 
-static void on_inv_buf(void *ctx, const struct da_buf_rec *rec)
-{
-	struct inventory *inv = ctx;
-
-	if (inventory_add_buf(inv, rec))
-		inv->failed = true;
-}
-
-static void on_inv_fd(void *ctx, const struct da_fd_rec *rec)
-{
-	struct inventory *inv = ctx;
-
-	if (inventory_add_fd(inv, rec))
-		inv->failed = true;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -279,11 +263,11 @@ static int read_inventory(struct daemon *d, struct inventory *inv)
 	int err;
 
 	if (auditor_has_buf_iter(d->s.a))
-		err = auditor_inventory_bufs(d->s.a, on_inv_buf, inv);
+		err = auditor_inventory_bufs(d->s.a, inventory_collect_buf, inv);
 	else
 		err = inventory_read_bufinfo(inv, DA_BUFINFO);
 	if (!err)
-		err = auditor_inventory_fds(d->s.a, on_inv_fd, inv);
+		err = auditor_inventory_fds(d->s.a, inventory_collect_fd, inv);
 	return err ? err : inv->failed ? -ENOMEM : 0;
 }
 

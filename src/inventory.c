@@ -53,6 +53,22 @@ int inventory_read_bufinfo(struct inventory *inv, const char *path)
 	return ret;
 }
 
+void inventory_collect_buf(void *ctx, const struct da_buf_rec *rec)
+{
+	struct inventory *inv = ctx;
+
+	if (inventory_add_buf(inv, rec))
+		inv->failed = true;
+}
+
+void inventory_collect_fd(void *ctx, const struct da_fd_rec *rec)
+{
+	struct inventory *inv = ctx;
+
+	if (inventory_add_fd(inv, rec))
+		inv->failed = true;
+}
+
 static struct inv_buf *buf_of(const struct inventory *inv, uint64_t inode)
 {
 	for (size_t i = 0; i < inv->len; i++)

@@ -46,6 +46,9 @@ int inventory_add_buf(struct inventory *inv, const struct da_buf_rec *rec);
 int inventory_read_bufinfo(struct inventory *inv, const char *path);
 /* Counts an fd on its buffer (added first). 0 or -ENOMEM. */
 int inventory_add_fd(struct inventory *inv, const struct da_fd_rec *rec);
+/* The iterators' callbacks (ctx: the inventory): a record lost to ENOMEM sets failed. */
+void inventory_collect_buf(void *ctx, const struct da_buf_rec *rec);
+void inventory_collect_fd(void *ctx, const struct da_fd_rec *rec);
 /* Sorts by exporter and inode; holders by pid. */
 void inventory_finish(struct inventory *inv);
 void inventory_free(struct inventory *inv); /* NULL-safe */

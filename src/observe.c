@@ -145,22 +145,6 @@ static int print_report(struct observe *ob, double elapsed)
 	return report_fails(&r, r.fail_on_warning) ? 1 : 0;
 }
 
-static void on_inv_buf(void *ctx, const struct da_buf_rec *rec)
-{
-	struct inventory *inv = ctx;
-
-	if (inventory_add_buf(inv, rec))
-		inv->failed = true;
-}
-
-static void on_inv_fd(void *ctx, const struct da_fd_rec *rec)
-{
-	struct inventory *inv = ctx;
-
-	if (inventory_add_fd(inv, rec))
-		inv->failed = true;
-}
-
 /* The buffer list: the kernel's iterator, else debugfs. 0 or a DA_EXIT_ code. */
 static int read_buffers(struct observe *ob, struct inventory *inv)
 {
@@ -168,7 +152,7 @@ static int read_buffers(struct observe *ob, struct inventory *inv)
 
 	if (auditor_has_buf_iter(ob->s.a)) {
 		inv->source = "iter/dmabuf";
-		err = auditor_inventory_bufs(ob->s.a, on_inv_buf, inv);
+		err = auditor_inventory_bufs(ob->s.a, inventory_collect_buf, inv);
 		if (err)
 			log_msg(LOG_ERR, "inventory: reading the dma-buf iterator failed: %s",
 				strerror(-err));
@@ -206,7 +190,7 @@ static int print_inventory(struct observe *ob)
 	ret = read_buffers(ob, &inv);
 	if (ret)
 		goto cleanup;
-	err = auditor_inventory_fds(ob->s.a, on_inv_fd, &inv);
+	err = auditor_inventory_fds(ob->s.a, inventory_collect_fd, &inv);
 	if (!err && inv.failed)
 		err = -ENOMEM; /* never a partial list shown as the whole */
 	if (err) {
