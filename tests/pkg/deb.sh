@@ -45,8 +45,11 @@ else
 	exit 1
 fi
 changelog_version=$(dpkg-parsechangelog -l "$root/debian/changelog" -S Version)
-[ "$changelog_version" = "$version" ] && ok "debian/changelog version $version is the Makefile's" ||
+if [ "$changelog_version" = "$version" ]; then
+	ok "debian/changelog version $version is the Makefile's"
+else
 	bad "debian/changelog version $changelog_version, Makefile $version"
+fi
 
 # ---- 2. lintian -----------------------------------------------------------------------
 if lintian --fail-on error "$work/src/dmabuf-audit_${version}_$arch.changes" >"$work/lintian.log" 2>&1; then
@@ -87,8 +90,11 @@ else
 	bad "apt-get install failed: $(tail -n 3 "$work/install.log" | tr '\n' ' ')"
 fi
 v=$(in_chroot dmabuf-audit --version 2>&1 || true)
-[ "$v" = "$("$host_bin" --version 2>&1)" ] && ok "installed dmabuf-audit --version: $v" ||
+if [ "$v" = "$("$host_bin" --version 2>&1)" ]; then
+	ok "installed dmabuf-audit --version: $v"
+else
 	bad "installed --version says '$v', the tree's build '$("$host_bin" --version 2>&1)'"
+fi
 rc=0
 in_chroot dmabuf-audit probe >"$work/probe.out" 2>"$work/probe.err" || rc=$?
 hrc=0
@@ -100,28 +106,40 @@ if [ "$rc" = "$hrc" ] && [ -n "$mode" ] && [ "$mode" = "$hmode" ]; then
 else
 	bad "installed probe: exit $rc '$mode' ($(head -c 200 "$work/probe.err")), the tree's build: exit $hrc '$hmode'"
 fi
-[ -L "$ch/etc/systemd/system/multi-user.target.wants/dmabuf-audit.service" ] &&
-	ok "dmabuf-audit.service enabled (multi-user.target)" || bad "the unit is not enabled"
-[ -f "$ch/etc/dmabuf-audit/dmabuf-audit.conf" ] && ok "conffile /etc/dmabuf-audit/dmabuf-audit.conf" ||
-	bad "no /etc/dmabuf-audit/dmabuf-audit.conf"
-in_chroot dpkg-query -W -f='${Conffiles}\n' dmabuf-audit | grep -q '/etc/dmabuf-audit/dmabuf-audit.conf' &&
-	ok "dpkg knows it as a conffile" || bad "dmabuf-audit.conf is not a conffile"
+check() { # WHAT COMMAND...: ok WHAT if COMMAND succeeds, else FAIL WHAT
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else bad "not: $what"; fi
+}
+wants=$ch/etc/systemd/system/multi-user.target.wants/dmabuf-audit.service
+check "dmabuf-audit.service enabled (multi-user.target)" test -L "$wants"
+check "conffile /etc/dmabuf-audit/dmabuf-audit.conf" test -f "$ch/etc/dmabuf-audit/dmabuf-audit.conf"
+# shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
+conffiles=$(in_chroot dpkg-query -W -f='${Conffiles}' dmabuf-audit 2>&1 || true)
+check "dpkg knows it as a conffile" grep -q /etc/dmabuf-audit/dmabuf-audit.conf <<<"$conffiles"
 # (the textfile directory is prometheus-node-exporter's, which the package only suggests)
 mkdir -p "$ch/var/lib/prometheus/node-exporter"
-in_chroot dmabuf-audit daemon --check-config >"$work/check-config.out" 2>&1 &&
-	ok "the installed config passes daemon --check-config" ||
+if in_chroot dmabuf-audit daemon --check-config >"$work/check-config.out" 2>&1; then
+	ok "the installed config passes daemon --check-config"
+else
 	bad "daemon --check-config: $(head -c 200 "$work/check-config.out")"
+fi
 
 # ---- 4. remove, purge -------------------------------------------------------------------
-in_chroot sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y -q dmabuf-audit' >"$work/remove.log" 2>&1 &&
-	[ ! -e "$ch/usr/sbin/dmabuf-audit" ] && [ -f "$ch/etc/dmabuf-audit/dmabuf-audit.conf" ] &&
-	ok "apt-get remove: binary gone, conffile kept" ||
+in_chroot sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y -q dmabuf-audit' \
+	>"$work/remove.log" 2>&1 || true
+if [ ! -e "$ch/usr/sbin/dmabuf-audit" ] && [ -f "$ch/etc/dmabuf-audit/dmabuf-audit.conf" ]; then
+	ok "apt-get remove: binary gone, conffile kept"
+else
 	bad "apt-get remove: $(tail -n 2 "$work/remove.log" | tr '\n' ' ')"
-in_chroot sh -c 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -q dmabuf-audit' >"$work/purge.log" 2>&1 &&
-	[ ! -e "$ch/etc/dmabuf-audit/dmabuf-audit.conf" ] &&
-	[ ! -e "$ch/etc/systemd/system/multi-user.target.wants/dmabuf-audit.service" ] &&
-	ok "apt-get purge: conffile and unit link gone" ||
+fi
+in_chroot sh -c 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -q dmabuf-audit' \
+	>"$work/purge.log" 2>&1 || true
+if [ ! -e "$ch/etc/dmabuf-audit/dmabuf-audit.conf" ] && [ ! -e "$wants" ]; then
+	ok "apt-get purge: conffile and unit link gone"
+else
 	bad "apt-get purge: $(tail -n 2 "$work/purge.log" | tr '\n' ' ')"
+fi
 cleanup
 trap - EXIT
 mounts=()
