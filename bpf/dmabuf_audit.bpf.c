@@ -41,6 +41,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space before load: only report this process (0: all). */
 const volatile __u32 targ_tgid = 0;
+/* run: only the command's tree, the cgroup v2 made for it (0: every process) */
+const volatile __u64 targ_cgid = 0;
 
 /* Totals of the last task_vma scan (read by user space after the read). */
 struct da_scan_stats scan_stats = {};
@@ -470,6 +472,11 @@ static __always_inline bool report_key(struct da_dedup_key *key, struct dma_buf 
 {
 	if (skip_tgid(key->pid))
 		return false;
+	/* a finding, but of a process outside the command's tree: counted, no more */
+	if (targ_cgid && bpf_get_current_cgroup_id() != targ_cgid) {
+		counter_add(DA_CTR_OUTSIDE_TREE);
+		return false;
+	}
 	if (!dmabuf && tr)
 		key->inode = tr->inode;
 	else
@@ -537,17 +544,32 @@ static __always_inline void track_insert(__u64 vma, const struct da_tracked *t)
 		__sync_fetch_and_add(&nr_tracked, 1);
 }
 
+/* Zeros for a new tracked entry (never written): see track_swapped(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct da_tracked);
+} tracked_zero SEC(".maps");
+
 /*
- * The exporter's mmap left another file in vm_file: remember the vma. A
- * function of its own: its snapshot's stack frame is not added to the mmap
- * hook's (the BPF stack is 512 bytes).
+ * The exporter's mmap left another file in vm_file: remember the vma. The
+ * entry is inserted zeroed and filled in place, and the function is not
+ * inlined: no 144-byte snapshot on a stack that the mmap hooks' own frames
+ * (the kretprobe's is 320 bytes) leave 192 bytes of.
  */
 static __noinline void track_swapped(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
-	struct da_tracked t = {};
+	__u64 key = (__u64)vma;
+	__u32 zero = 0;
+	struct da_tracked *z = bpf_map_lookup_elem(&tracked_zero, &zero), *t;
 
-	FILL_DMABUF(&t, dmabuf);
-	track_insert((__u64)vma, &t);
+	if (!z || bpf_map_update_elem(&tracked, &key, z, BPF_NOEXIST))
+		return;
+	__sync_fetch_and_add(&nr_tracked, 1);
+	t = bpf_map_lookup_elem(&tracked, &key);
+	if (t)
+		FILL_DMABUF(t, dmabuf);
 }
 
 /* The exporter's mmap returned: a successful dma-buf mmap must be VM_PFNMAP. */

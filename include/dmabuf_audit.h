@@ -93,6 +93,7 @@ enum da_counter {
 	DA_CTR_DEDUP_FULL,		   /* dedup map refused an entry: sent anyway */
 	DA_CTR_GUP_FAST_UNVERIFIED,	   /* GUP-fast calls whose vma was not found: lookup refused, walk cut */
 	DA_CTR_PFN_LOOKUP_UNVERIFIED,	   /* follow_pte calls whose vma was not found (another mm, lock busy) */
+	DA_CTR_OUTSIDE_TREE,		   /* run: findings of processes outside the command's cgroup */
 	DA_CTR_HOOK_BASE,		   /* + enum da_hook: dma-buf calls seen per hook */
 	DA_CTR_LOST_FULL = DA_CTR_HOOK_BASE + DA_HOOK_MAX, /* lost map full: not by exporter */
 	DA_CTR_MAX,

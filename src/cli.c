@@ -8,7 +8,7 @@
 
 static const char *const cmd_names[] = {
 	[DA_CMD_NONE] = "",	  [DA_CMD_WATCH] = "watch",   [DA_CMD_REPORT] = "report",
-	[DA_CMD_PROBE] = "probe", [DA_CMD_DAEMON] = "daemon",
+	[DA_CMD_PROBE] = "probe", [DA_CMD_DAEMON] = "daemon", [DA_CMD_RUN] = "run",
 };
 
 const char *cmd_name(enum da_cmd cmd)
@@ -41,12 +41,13 @@ static const char usage_top[] =
 	"  report   observe, then print a summary; exit 1 if violations found\n"
 	"  daemon   run as a service: JSON log, Prometheus textfile, systemd notify\n"
 	"  probe    show which detectors can attach on this kernel, and how\n"
+	"  run      run a command and audit only its process tree (CI)\n"
 	"\n"
 	"  -h, --help     this help (COMMAND --help for a command's options)\n"
 	"  -V, --version  print the version\n"
 	"\n"
-	"Exit status: 0 no violation, 1 violations found (report) or a detector\n"
-	"cannot run (probe), 2 usage or runtime error.\n"
+	"Exit status: 0 no violation, 1 violations found (report, run) or a detector\n"
+	"cannot run (probe), 2 usage or runtime error; run: 3 the command failed.\n"
 	"See dmabuf-audit(8).\n";
 
 static const char usage_common[] =
@@ -115,6 +116,21 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		      "      --interval SEC   textfile and mapped-bytes period (default 30)\n"
 		      "      --json-file PATH append JSON lines to PATH (default '-': stdout)\n"
 		      "      --pidfile PATH   write and lock a pid file\n",
+		      f);
+		break;
+	case DA_CMD_RUN:
+		fputs("Usage: dmabuf-audit run [--json] [-o FILE] [--fail-on WHAT] [-v] -- COMMAND [ARGS]\n"
+		      "Attach, start COMMAND, audit only its process tree (children, threads and\n"
+		      "later descendants: a cgroup of its own), and when COMMAND exits print the\n"
+		      "report on stderr (COMMAND keeps stdout). SIGINT/SIGTERM go to COMMAND.\n"
+		      "Exit status: 0 pass, 1 fail (see --fail-on), 2 error, 3 COMMAND failed\n"
+		      "(nonzero exit or a signal) without a failing finding, 126/127 COMMAND\n"
+		      "could not be run / was not found.\n"
+		      "\n"
+		      "      --json           the report as JSON lines\n"
+		      "  -o, --output FILE    the report to FILE instead of stderr\n"
+		      "      --fail-on WHAT   violation (default): exit 1 on any violation;\n"
+		      "                       warning: also on gup_blocked, kernel_pfn_lookup\n",
 		      f);
 		break;
 	case DA_CMD_NONE:
@@ -236,6 +252,11 @@ static enum da_parse set_inventory(struct da_opts *o, const char *val, char *err
 	return DA_PARSE_RUN;
 }
 
+static enum da_parse set_output(struct da_opts *o, const char *val, char *err, size_t errlen)
+{
+	return copy_path(o->output, sizeof(o->output), "output", val, false, err, errlen);
+}
+
 static enum da_parse set_config(struct da_opts *o, const char *val, char *err, size_t errlen)
 {
 	return copy_path(o->config_path, sizeof(o->config_path), "config", val, false, err, errlen);
@@ -303,7 +324,8 @@ static enum da_parse want_version(struct da_opts *o, const char *val, char *err,
 #define C_REPORT (1u << DA_CMD_REPORT)
 #define C_PROBE	 (1u << DA_CMD_PROBE)
 #define C_DAEMON (1u << DA_CMD_DAEMON)
-#define C_ALL	 (C_WATCH | C_REPORT | C_PROBE | C_DAEMON)
+#define C_RUN	 (1u << DA_CMD_RUN)
+#define C_ALL	 (C_WATCH | C_REPORT | C_PROBE | C_DAEMON | C_RUN)
 
 /* What a command that does not take an option says: printf of (command, option). */
 #define NOT_SUPPORTED "%s: --%s is not supported"
@@ -323,17 +345,18 @@ static const struct cli_opt {
 	unsigned int cmds; /* C_*: the commands that take it */
 	opt_set_fn set;
 	const char *refused;
-	const char *refused_by[DA_CMD_DAEMON + 1];
+	const char *refused_by[DA_CMD_RUN + 1];
 } cli_opts[] = {
 	/* clang-format off */
 	/* name           short has_arg cmds                set               refused, refused_by */
-	{ "json",         0,    false,  C_WATCH | C_REPORT, set_json,         NOT_SUPPORTED,
+	{ "json",         0,    false,  C_WATCH | C_REPORT | C_RUN, set_json, NOT_SUPPORTED,
 	  { [DA_CMD_DAEMON] = NOT_SUPPORTED " (it always logs JSON)" } },
 	{ "duration",     'd',  true,   C_WATCH | C_REPORT, set_duration,     NOT_SUPPORTED, {} },
 	{ "pid",          'p',  true,   C_WATCH | C_REPORT, set_pid,          NOT_SUPPORTED, {} },
 	{ "attach",       0,    true,   C_ALL,              set_attach,       NULL,          {} },
 	{ "btf",          0,    true,   C_ALL,              set_btf,          NULL,          {} },
-	{ "fail-on",      0,    true,   C_REPORT,           set_fail_on,      REPORT_OPTION, {} },
+	{ "fail-on",      0,    true,   C_REPORT | C_RUN,   set_fail_on,      REPORT_OPTION, {} },
+	{ "output",       'o',  true,   C_RUN,              set_output,       NOT_SUPPORTED, {} },
 	{ "inventory",    0,    false,  C_REPORT,           set_inventory,    REPORT_OPTION, {} },
 	{ "config",       0,    true,   C_DAEMON,           set_config,       DAEMON_OPTION, {} },
 	{ "check-config", 0,    false,  C_DAEMON,           set_check_config, DAEMON_OPTION, {} },
@@ -371,9 +394,14 @@ static const struct cli_opt *opt_of_val(int val)
 	return NULL;
 }
 
-/* longopts[N_OPTS + 1]; shortopts: ':' then each short name (and ':' if it takes a value). */
-static void getopt_tables(struct option *longopts, char *shortopts)
+/*
+ * longopts[N_OPTS + 1]; shortopts: '+' if options end at the first operand
+ * (no permutation), ':' then each short name (and ':' if it takes a value).
+ */
+static void getopt_tables(struct option *longopts, char *shortopts, bool stop_at_operand)
 {
+	if (stop_at_operand)
+		*shortopts++ = '+';
 	*shortopts++ = ':'; /* a missing value returns ':', not '?' */
 	for (size_t i = 0; i < N_OPTS; i++) {
 		const struct cli_opt *opt = &cli_opts[i];
@@ -394,7 +422,7 @@ static void getopt_tables(struct option *longopts, char *shortopts)
 
 static enum da_cmd cmd_from_name(const char *s)
 {
-	for (int c = DA_CMD_WATCH; c <= DA_CMD_DAEMON; c++)
+	for (int c = DA_CMD_WATCH; c <= DA_CMD_RUN; c++)
 		if (!strcmp(cmd_names[c], s))
 			return c;
 	return DA_CMD_NONE;
@@ -403,7 +431,7 @@ static enum da_cmd cmd_from_name(const char *s)
 enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, size_t errlen)
 {
 	struct option longopts[N_OPTS + 1];
-	char shortopts[1 + 2 * N_OPTS + 1];
+	char shortopts[2 + 2 * N_OPTS + 1];
 	const struct cli_opt *opt;
 	const char *refused;
 	enum da_parse r;
@@ -412,17 +440,18 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, siz
 	memset(o, 0, sizeof(*o));
 	if (argc < 2)
 		return fail(err, errlen,
-			    "missing command (watch, report, daemon, probe); try --help");
+			    "missing command (watch, report, daemon, probe, run); try --help");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return DA_PARSE_HELP;
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
 		return DA_PARSE_VERSION;
 	o->cmd = cmd_from_name(argv[1]);
 	if (o->cmd == DA_CMD_NONE)
-		return fail(err, errlen, "unknown command '%s' (watch, report, daemon, probe)",
+		return fail(err, errlen, "unknown command '%s' (watch, report, daemon, probe, run)",
 			    argv[1]);
 
-	getopt_tables(longopts, shortopts);
+	/* run: options end at COMMAND (or "--"); COMMAND's own options are its own */
+	getopt_tables(longopts, shortopts, o->cmd == DA_CMD_RUN);
 	/* Parse the command's own options; restartable for the unit tests. */
 #ifdef __GLIBC__
 	optind = 0;
@@ -450,6 +479,13 @@ enum da_parse cli_parse(int argc, char **argv, struct da_opts *o, char *err, siz
 		r = opt->set(o, optarg, err, errlen);
 		if (r != DA_PARSE_RUN)
 			return r;
+	}
+	if (o->cmd == DA_CMD_RUN) {
+		if (optind >= argc - 1)
+			return fail(err, errlen,
+				    "run: missing COMMAND (run [OPTIONS] -- COMMAND [ARGS])");
+		o->run_argv = argv + 1 + optind;
+		return DA_PARSE_RUN;
 	}
 	if (optind < argc - 1)
 		return fail(err, errlen, "%s: unexpected argument '%s'", cmd_names[o->cmd],

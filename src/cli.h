@@ -11,10 +11,15 @@
 #define DA_EXIT_OK	   0
 #define DA_EXIT_VIOLATIONS 1
 #define DA_EXIT_ERROR	   2 /* usage or runtime error */
+/* run: the command failed on its own (no violation): nonzero exit or killed by a signal */
+#define DA_EXIT_CMD_FAILED 3
+/* run: the command could not be executed (as a shell says: 126 found but not run, 127 not found) */
+#define DA_EXIT_CMD_NOEXEC   126
+#define DA_EXIT_CMD_NOTFOUND 127
 
 #define DA_MAX_DURATION (365u * 24 * 3600)
 
-enum da_cmd { DA_CMD_NONE, DA_CMD_WATCH, DA_CMD_REPORT, DA_CMD_PROBE, DA_CMD_DAEMON };
+enum da_cmd { DA_CMD_NONE, DA_CMD_WATCH, DA_CMD_REPORT, DA_CMD_PROBE, DA_CMD_DAEMON, DA_CMD_RUN };
 enum da_attach { DA_ATTACH_AUTO, DA_ATTACH_FENTRY, DA_ATTACH_KPROBE };
 enum da_parse { DA_PARSE_RUN, DA_PARSE_HELP, DA_PARSE_VERSION, DA_PARSE_ERROR };
 /* report --fail-on: what makes the exit status 1 */
@@ -44,6 +49,10 @@ struct da_opts {
 	char btf_path[DA_PATH_LEN]; /* --btf: CO-RE from this BTF file ("": the kernel's) */
 	enum da_fail_on fail_on;    /* report */
 	bool inventory;		    /* report --inventory: every dma-buf, then exit */
+	/* run */
+	char **run_argv;	    /* the command and its arguments, NULL-terminated */
+	char output[DA_PATH_LEN];   /* -o: the report to this file ("": stderr) */
+	uint64_t cgroup_id;	    /* only findings of this cgroup v2 (the command's tree) */
 	/* daemon */
 	char config_path[DA_PATH_LEN]; /* "": DA_DEFAULT_CONFIG, absent is fine */
 	bool check_config;

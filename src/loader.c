@@ -262,8 +262,8 @@ static int open_btf(const char *btf_path, struct btf **out, char *err, size_t er
 	return ret;
 }
 
-static int open_object(struct auditor *a, const char *btf_path, uint32_t pid, char *err,
-		       size_t errlen)
+static int open_object(struct auditor *a, const char *btf_path, const struct da_opts *o,
+		       char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
 	int ret;
@@ -274,7 +274,8 @@ static int open_object(struct auditor *a, const char *btf_path, uint32_t pid, ch
 		set_reason(err, errlen, "cannot open BPF object: %s", strerror(-ret));
 		return ret;
 	}
-	a->skel->rodata->targ_tgid = pid;
+	a->skel->rodata->targ_tgid = o->pid;
+	a->skel->rodata->targ_cgid = o->cgroup_id;
 	return attach_bind(a, err, errlen);
 }
 
@@ -316,7 +317,7 @@ static void decide_inventory(struct auditor *a, const struct attach_env *env)
 static int open_and_load(struct auditor *a, const struct da_opts *o, const char *btf_path,
 			 const struct attach_env *env, char *err, size_t errlen)
 {
-	int ret = open_object(a, btf_path, o->pid, err, errlen);
+	int ret = open_object(a, btf_path, o, err, errlen);
 
 	if (ret)
 		return ret;

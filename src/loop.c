@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
@@ -16,7 +17,11 @@
 
 #define TICK_SECONDS 1
 
-enum { FD_RING, FD_SIGNAL, FD_DURATION, FD_TICK, FD_WATCHDOG, FD_MAX };
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434 /* the same on every architecture (5.3) */
+#endif
+
+enum { FD_RING, FD_SIGNAL, FD_DURATION, FD_TICK, FD_WATCHDOG, FD_CHILD, FD_MAX };
 
 /*
  * The interval has no timer of its own: the one-second tick runs it when it is
@@ -123,11 +128,17 @@ static int setup(struct loop *l)
 	l->next_interval = now() + l->interval_s;
 	if (!ret && h->watchdog && h->watchdog_usec)
 		ret = timer_set(l, FD_WATCHDOG, h->watchdog_usec / 2 ?: 1, true);
+	if (!ret && h->child > 0) {
+		/* readable once the child has exited, even before the loop started */
+		l->fd[FD_CHILD] = (int)syscall(SYS_pidfd_open, h->child, 0);
+		ret = l->fd[FD_CHILD] < 0 ? -errno : add_fd(l, FD_CHILD);
+	}
 	return ret;
 }
 
 /*
- * One signal from the signalfd: SIGINT/SIGTERM set *stop; SIGHUP calls
+ * One signal from the signalfd: SIGINT/SIGTERM set *stop (with a child:
+ * are sent on to it); SIGHUP calls
  * reload() and restarts the interval at the one it returns (0:
  * unchanged). Returns 0, or -errno when re-arming the timer fails.
  */
@@ -139,6 +150,11 @@ static int on_signal(struct loop *l, bool *stop)
 
 	if (read(l->fd[FD_SIGNAL], &si, sizeof(si)) != sizeof(si))
 		return 0;
+	if (si.ssi_signo != SIGHUP && h->child > 0) {
+		/* run: the command decides; the loop ends when it exits */
+		kill(h->child, (int)si.ssi_signo);
+		return 0;
+	}
 	if (si.ssi_signo != SIGHUP) {
 		*stop = true;
 		return 0;
@@ -178,6 +194,7 @@ static int dispatch(struct loop *l, int which, bool *stop)
 	case FD_SIGNAL:
 		return on_signal(l, stop);
 	case FD_DURATION:
+	case FD_CHILD:
 		*stop = true;
 		return 0;
 	case FD_WATCHDOG:

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "dmabuf_audit.h"
 
 struct session;
@@ -29,6 +30,8 @@ struct loop_hooks {
 	unsigned int duration; /* seconds; 0: until SIGINT/SIGTERM */
 	unsigned int interval_s;
 	uint64_t watchdog_usec;
+	/* run: the loop ends when this process exits; SIGINT/SIGTERM go to it (0: none) */
+	pid_t child;
 };
 
 /* Blocks SIGINT/SIGTERM (and SIGHUP if hup) so that only the loop's
@@ -36,7 +39,7 @@ struct loop_hooks {
  * "ready" must not be lost. */
 int loop_block_signals(bool hup);
 
-/* Runs until SIGINT/SIGTERM or duration. Returns 0 or -errno; *elapsed
+/* Runs until SIGINT/SIGTERM, duration or the child's exit. Returns 0 or -errno; *elapsed
  * gets seconds run. Events submitted before the stop are delivered. */
 int loop_run(struct session *s, const struct loop_hooks *h, double *elapsed);
 

@@ -181,14 +181,16 @@ static void exporter_gauge(FILE *f, const struct metrics *m, const char *name, c
 	for (int i = 0; i < m->nexp; i++) {
 		fprintf(f, "dmabuf_audit_%s{exporter=", name);
 		prom_write_label(f, m->exp[i].name);
-		fprintf(f, "} %" PRIu64 "\n", *(const uint64_t *)((const char *)&m->exp[i] + offset));
+		fprintf(f, "} %" PRIu64 "\n",
+			*(const uint64_t *)((const char *)&m->exp[i] + offset));
 	}
 }
 
 /* Every dma-buf, mapped or not: a leak shows as growth of these. */
 static void render_inventory(FILE *f, const struct metrics *m)
 {
-	exporter_gauge(f, m, "buffers", "dma-bufs in the system at the last inventory, by exporter.",
+	exporter_gauge(f, m, "buffers",
+		       "dma-bufs in the system at the last inventory, by exporter.",
 		       offsetof(struct exporter_stats, buffers));
 	exporter_gauge(f, m, "buffer_bytes",
 		       "Bytes of dma-bufs in the system at the last inventory, by exporter.",
@@ -199,7 +201,8 @@ static void render_inventory(FILE *f, const struct metrics *m)
 		       offsetof(struct exporter_stats, unheld_bytes));
 	family(f, "buffer_bytes_high_water", "gauge",
 	       "Most bytes of dma-bufs in the system at one inventory since the daemon started.");
-	fprintf(f, "dmabuf_audit_buffer_bytes_high_water %" PRIu64 "\n", m->buffer_bytes_high_water);
+	fprintf(f, "dmabuf_audit_buffer_bytes_high_water %" PRIu64 "\n",
+		m->buffer_bytes_high_water);
 }
 
 void metrics_render(FILE *f, const struct metrics *m, double now)

@@ -19,6 +19,7 @@
 #include "mappings.h"
 #include "observe.h"
 #include "report.h"
+#include "run.h"
 #include "session.h"
 
 #define MAX_FINDINGS 65536
@@ -126,7 +127,8 @@ static void fill_report(struct report_data *r, struct observe *ob, double elapse
 	r->missed = auditor_missed(a);
 }
 
-static int print_report(struct observe *ob, double elapsed)
+static int print_report(struct observe *ob, double elapsed, FILE *out,
+			const struct report_run *run)
 {
 	struct report_data r = { 0 };
 	struct utsname uts;
@@ -138,10 +140,15 @@ static int print_report(struct observe *ob, double elapsed)
 	}
 	fill_report(&r, ob, elapsed, uts.release);
 	r.fail_on_warning = ob->opts->fail_on == DA_FAIL_ON_WARNING;
+	r.run = run;
 	if (ob->opts->json)
-		report_print_json(stdout, &r);
+		report_print_json(out, &r);
 	else
-		report_print_human(stdout, &r);
+		report_print_human(out, &r);
+	if (fflush(out)) {
+		log_msg(LOG_ERR, "report not written: %s", strerror(errno));
+		return -EIO;
+	}
 	return report_fails(&r, r.fail_on_warning) ? 1 : 0;
 }
 
@@ -210,6 +217,84 @@ cleanup:
 	return ret;
 }
 
+/* The report's destination: -o FILE, else stderr (the command keeps stdout). */
+static FILE *open_output(const struct da_opts *o)
+{
+	FILE *f;
+
+	if (!o->output[0])
+		return stderr;
+	f = fopen(o->output, "we");
+	if (!f)
+		log_msg(LOG_ERR, "run: cannot write the report to %s: %s", o->output,
+			strerror(errno));
+	return f;
+}
+
+/*
+ * run -- COMMAND: the command forked into a cgroup of its own and held at a
+ * gate, the auditor attached for that cgroup only, the gate opened, events
+ * taken until the command exits, then the report. 0/1 as report, 3 when the
+ * command failed without a failing finding, 126/127 when it could not run.
+ */
+static int run_main(struct observe *ob, const struct da_opts *o)
+{
+	struct loop_hooks h = { 0 };
+	struct run_child c = { .gate = -1, .exec_err = -1 };
+	struct report_run rr = { .command = o->run_argv[0] };
+	struct da_opts ro = *o;
+	FILE *out = open_output(o);
+	double elapsed = 0;
+	char err[DA_PATH_LEN + 128];
+	int ret, found;
+
+	if (!out)
+		return DA_EXIT_ERROR;
+	ret = run_start(&c, o->run_argv, err, sizeof(err));
+	if (!ret) {
+		ro.cgroup_id = c.cgroup_id;
+		ret = session_open(&ob->s, &ro, MAX_FINDINGS, on_finding, ob, err, sizeof(err));
+	}
+	if (ret) {
+		log_msg(LOG_ERR, "%s", err);
+		ret = DA_EXIT_ERROR;
+		goto cleanup;
+	}
+	if (session_announce(&ob->s)) {
+		ret = DA_EXIT_ERROR;
+		goto cleanup;
+	}
+	if (!auditor_live(ob->s.a)) {
+		/* the scan sees mappings that exist before the command: none of its own */
+		log_msg(LOG_ERR, "run: no detector runs live here (scan-only): the command "
+				 "cannot be audited");
+		ret = DA_EXIT_ERROR;
+		goto cleanup;
+	}
+	ret = run_release(&c);
+	if (ret) {
+		log_msg(LOG_ERR, "run: cannot execute '%s': %s", o->run_argv[0], strerror(-ret));
+		ret = ret == -ENOENT ? DA_EXIT_CMD_NOTFOUND : DA_EXIT_CMD_NOEXEC;
+		goto cleanup;
+	}
+	h.child = c.pid;
+	ret = loop_run(&ob->s, &h, &elapsed);
+	if (ret) /* keep what was counted: the report still comes when the command ends */
+		log_msg(LOG_ERR, "event loop failed: %s", strerror(-ret));
+	run_wait(&c);
+	session_tick(&ob->s); /* final counts */
+	rr.status = c.status;
+	found = print_report(ob, elapsed, out, &rr);
+	ret = ret || found < 0 ? DA_EXIT_ERROR : found ? DA_EXIT_VIOLATIONS : run_exit_status(&c);
+cleanup:
+	run_finish(&c);
+	if (out != stderr && fclose(out) && ret != DA_EXIT_ERROR) {
+		log_msg(LOG_ERR, "run: report not written to %s: %s", o->output, strerror(errno));
+		ret = DA_EXIT_ERROR;
+	}
+	return ret;
+}
+
 int observe_main(const struct da_opts *o)
 {
 	static struct observe ob; /* large: not on the stack */
@@ -221,6 +306,10 @@ int observe_main(const struct da_opts *o)
 	memset(&ob, 0, sizeof(ob));
 	ob.opts = o;
 	ob.watch = o->cmd == DA_CMD_WATCH;
+	if (o->cmd == DA_CMD_RUN) {
+		ret = run_main(&ob, o);
+		goto cleanup;
+	}
 	if (session_open(&ob.s, o, MAX_FINDINGS, on_finding, &ob, err, sizeof(err))) {
 		log_msg(LOG_ERR, "%s", err);
 		ret = DA_EXIT_ERROR;
@@ -242,7 +331,7 @@ int observe_main(const struct da_opts *o)
 	if (ob.watch)
 		warn_losses(ob.s.a, &ob.w);
 	else
-		found = print_report(&ob, elapsed);
+		found = print_report(&ob, elapsed, stdout, NULL);
 	if (found < 0)
 		ret = found;
 	ret = ret ? DA_EXIT_ERROR : found ? DA_EXIT_VIOLATIONS : DA_EXIT_OK;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <inttypes.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include "json.h"
 #include "detectors.h"
@@ -209,6 +210,12 @@ static void print_mappings(FILE *f, const struct report_data *r)
 	uint64_t inode = 0;
 	char flags[96];
 
+	if (!r->scan_ran && r->run) {
+		fputs("MAPPED DMA-BUF MEMORY\n  not scanned (run: the command started after the "
+		      "auditor)\n\n",
+		      f);
+		return;
+	}
 	if (!r->scan_ran) {
 		fputs("MAPPED DMA-BUF MEMORY\n  not scanned (no task_vma iterator on this kernel)\n\n",
 		      f);
@@ -254,11 +261,43 @@ static void print_mappings(FILE *f, const struct report_data *r)
 	fputc('\n', f);
 }
 
+/* run: the command's end and what its tree left out */
+static void human_run(FILE *f, const struct report_data *r)
+{
+	int st = r->run->status;
+
+	fputs("command: ", f);
+	print_safe(f, r->run->command, 256);
+	if (WIFEXITED(st))
+		fprintf(f, " exited %d", WEXITSTATUS(st));
+	else
+		fprintf(f, " killed by signal %d", WTERMSIG(st));
+	fprintf(f,
+		"; outside its process tree: %" PRIu64
+		" finding event%s (not itemised, not in the totals)\n",
+		r->counters[DA_CTR_OUTSIDE_TREE], r->counters[DA_CTR_OUTSIDE_TREE] == 1 ? "" : "s");
+}
+
+static void json_run(FILE *f, const struct report_data *r)
+{
+	int st = r->run->status;
+
+	fputs(",\"run\":{\"command\":", f);
+	json_write_string(f, r->run->command, 256);
+	if (WIFEXITED(st))
+		fprintf(f, ",\"exit\":%d,\"signal\":null", WEXITSTATUS(st));
+	else
+		fprintf(f, ",\"exit\":null,\"signal\":%d", WTERMSIG(st));
+	fprintf(f, ",\"outside_tree\":%" PRIu64 "}", r->counters[DA_CTR_OUTSIDE_TREE]);
+}
+
 void report_print_human(FILE *f, const struct report_data *r)
 {
 	uint64_t v = report_violations(r), w = report_warnings(r);
 
 	fprintf(f, "dmabuf-audit report: observed %.1f s on Linux %s\n", r->elapsed, r->kernel);
+	if (r->run)
+		human_run(f, r);
 	fputs("detectors:", f);
 	for (int i = 0; i < DA_HOOK_MAX; i++)
 		fprintf(f, " %s=%s", detector_name(i), r->det_mech[i]);
@@ -342,6 +381,8 @@ void report_print_json(FILE *f, const struct report_data *r)
 		r->counters[DA_CTR_PFN_LOOKUP_UNVERIFIED], r->tracked_vmas, r->missed);
 	/* dma-buf calls each hook saw, compliant ones included: proof of life */
 	json_counts(f, "seen", &r->counters[DA_CTR_HOOK_BASE], DA_HOOK_MAX, hook_name);
+	if (r->run)
+		json_run(f, r);
 	if (r->scan_ran)
 		fprintf(f,
 			",\"scan\":{\"processes\":%" PRIu64 ",\"vmas\":%" PRIu64

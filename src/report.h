@@ -11,6 +11,12 @@
 
 struct ksyms;
 
+/* run -- COMMAND: what the command did (waitpid status) */
+struct report_run {
+	const char *command; /* argv[0] */
+	int status;
+};
+
 struct report_data {
 	struct finding_set *set;
 	uint64_t counters[DA_CTR_MAX];	  /* exact totals of the live hooks, from BPF */
@@ -27,6 +33,7 @@ struct report_data {
 	int64_t tracked_vmas;	    /* swapped-vm_file vmas still tracked at the end */
 	uint64_t missed;	    /* hook calls the kernel ran none of our programs for */
 	bool fail_on_warning;	    /* report --fail-on warning */
+	const struct report_run *run; /* run -- COMMAND, else NULL */
 };
 
 uint64_t report_kind_total(const struct report_data *r, uint32_t kind);

@@ -32,7 +32,7 @@ check "man page renders with groff -man -ww without warnings" "" "$out"
 man_text=$(sed 's/\\-/-/g' "$MAN")
 # (awk reads to the end: a reader that exits early kills the writer with SIGPIPE)
 cmds=$("$BIN" --help | awk '/^Commands:/ && !done {on = 1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on = 0; done = 1}')
-check "top-level --help lists four commands" "4" "$(echo "$cmds" | wc -w)"
+check "top-level --help lists five commands" "5" "$(echo "$cmds" | wc -w)"
 for c in $cmds; do
 	check "man page documents command $c" "yes" "$(grep -qx "\.B $c" "$MAN" && echo yes || echo no)"
 	check "README documents command $c" "yes" "$(grep -q "dmabuf-audit $c\|^| \`$c" README.md && echo yes || echo no)"

@@ -346,6 +346,29 @@ else
 	check_observe kprobe report --attach=kprobe --duration 1
 	check_observe fentry report --json --attach=fentry --duration 1
 
+	# run -- COMMAND: the command keeps stdout, the report goes to stderr (or -o FILE); a
+	# kernel where nothing runs live cannot audit a command: one line, exit 2
+	oracle_expect auto
+	run run -- sh -c 'echo from-the-command; exit 5'
+	if [ "$E_LIVE" -eq 0 ]; then
+		expect_rc 2
+		expect_contains stderr "run: no detector runs live here (scan-only)"
+		expect_empty stdout
+	else
+		expect_rc 3
+		expect_contains stdout "from-the-command"
+		expect_contains stderr "command: sh exited 5"
+		expect_contains stderr "result: PASS"
+		run run --json -o "$tmp/run.json" -- /nonexistent/command
+		expect_rc 127
+		expect_contains stderr "dmabuf-audit: run: cannot execute '/nonexistent/command': No such file or directory"
+		expect_empty stdout
+	fi
+	run run --json
+	expect_rc 2
+	expect_one_line_stderr
+	expect_contains stderr "run: missing COMMAND"
+
 	# report --inventory: every dma-buf now, from the kernel's dma-buf iterator (6.16+),
 	# else from debugfs bufinfo; fd holders from task_file. Without one: one line, exit 2
 	run report --inventory --json

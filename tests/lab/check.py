@@ -394,11 +394,13 @@ PROBE_ROW = re.compile(r"^(\S+)\s+(\S+)\s+(fentry|kprobe|iter|proc|none)\s+(.*)$
 
 
 class Checker:
-    def __init__(self, out=sys.stdout, late=True, hostile=True, fix=True, inventory=True):
+    def __init__(self, out=sys.stdout, late=True, hostile=True, fix=True, inventory=True,
+                 run_cmd=True):
         self.late = late  # the late-module scenario is required (fixtures older than it: not)
         self.hostile = hostile  # the hostile-names scenario too
         self.fix = fix  # findings carry a "fix" (fixtures older than it: not checked)
         self.inventory = inventory
+        self.run_cmd = run_cmd  # the run -- COMMAND scenario (fixtures older than it: not)
         self.passed = self.failed = self.skipped = 0
         self.out = out
         self.arch = "amd64"
@@ -1206,6 +1208,7 @@ class Checker:
         self.check_crowd(secs)
         self.check_hostile(secs)
         self.check_inventory(secs)
+        self.check_run(secs)
         self.check_raw_addresses(secs)
         self.check_skips("[%s]" % kver, "auto")
         return self.failed == 0
@@ -1313,6 +1316,100 @@ class Checker:
         self.ok(hw is not None and int(hw) >= 10 * page,
                 "%s daemon high-water mark at least the four buffers" % pre,
                 ">= %d" % (10 * page), hw)
+
+    # ---- dmabuf-audit run -- COMMAND (issue 15 item 0) ----
+    def run_section(self, secs, name):
+        """(rc, oracle, findings, summary, stderr lines) of section "run NAME", or None."""
+        sec = complete(secs, "run " + name)
+        if not self.ok(sec is not None, "[%s run] %s: section present" % (self.kver, name),
+                       "complete section", "missing or truncated"):
+            return None
+        rep = Section("report")
+        rep.lines = [ln[8:] for ln in sec.lines if ln.startswith("report: ")]
+        findings, _, summary, bad = json_lines(rep)
+        self.ok(not bad, "[%s run] %s: the report is JSON lines" % (self.kver, name), "JSON",
+                bad[:1])
+        outs = [ln[8:] for ln in sec.lines if ln.startswith("stdout: ")]
+        try:
+            o = json.loads(outs[0]) if len(outs) == 1 else None
+        except ValueError:
+            o = None
+        err = [ln[8:] for ln in sec.lines if ln.startswith("stderr: ")]
+        return sec.attrs.get("rc"), o, findings, summary or {}, err
+
+    def check_run(self, secs):
+        """run -- COMMAND against the triggers' own oracles: a violating child and grandchild
+        reported exactly as report would (every finding theirs, in the command's cgroup), a
+        compliant child clean, a command's own failure (exit 3) and death by the forwarded
+        SIGTERM (3), a violator outside the tree counted but not reported, a missing command
+        (127)."""
+        if not self.run_cmd:
+            return
+        self.mode = "auto"
+        pre = "[%s run]" % self.kver
+        for name, exporter, want_rc in (("child", "test:insert_page", "1"),
+                                        ("compliant", "test:remap_pfn", "0"),
+                                        ("grandchild", "test:insert_page", "1")):
+            r = self.run_section(secs, name)
+            if r is None:
+                continue
+            rc, o, findings, sm, err = r
+            what = "%s %s" % (pre, name)
+            if not self.ok(isinstance(o, dict) and isinstance(o.get("pid"), int),
+                           "%s: the trigger's oracle line" % what, "one JSON line", o):
+                continue
+            self.ok(rc == want_rc, "%s: run exit %s" % (what, want_rc), want_rc,
+                    "%s, stderr %r" % (rc, err[:2]))
+            self.ok(o.get("cgroup_id") not in (None, -1, 1),
+                    "%s: the command ran in a cgroup of its own" % what, "not the root's (1)",
+                    o.get("cgroup_id"))
+            strays = [(f.get("pid"), f.get("cgroup_id")) for f in findings
+                      if f.get("pid") != o["pid"] or f.get("cgroup_id") != o.get("cgroup_id")]
+            self.ok(not strays, "%s: every finding is the trigger's (pid %d, its cgroup)" % (
+                what, o["pid"]), "none other", strays[:5])
+            run = sm.get("run") or {}
+            self.ok((run.get("exit"), run.get("signal")) == (0, None),
+                    "%s: summary says the command exited 0" % what, (0, None),
+                    (run.get("exit"), run.get("signal")))
+            self.check_trigger(what, exporter, "mmap", o, findings, None)
+        r = self.run_section(secs, "fails")
+        if r:
+            rc, _, findings, sm, err = r
+            run = sm.get("run") or {}
+            self.ok(rc == "3" and run.get("exit") == 7 and not findings and
+                    sm.get("violations") == 0,
+                    "%s fails: the command's own failure passed through (exit 3, its 7)" % pre,
+                    "rc 3, run.exit 7, no finding", "rc %s run %r findings %d" % (
+                        rc, run, len(findings)))
+        r = self.run_section(secs, "sigterm")
+        if r:
+            rc, _, findings, sm, err = r
+            run = sm.get("run") or {}
+            self.ok(rc == "3" and run.get("signal") == 15 and run.get("exit") is None,
+                    "%s sigterm: SIGTERM went on to the command, which died of it (exit 3)" % pre,
+                    "rc 3, run.signal 15", "rc %s run %r stderr %r" % (rc, run, err[:2]))
+        r = self.run_section(secs, "outside")
+        if r:
+            rc, o, findings, sm, err = r
+            run = sm.get("run") or {}
+            self.ok(isinstance(o, dict) and o.get("cgroup_id") == 1,
+                    "%s outside: the violator ran outside the tree (root cgroup)" % pre,
+                    "its oracle, cgroup_id 1", o)
+            self.ok(rc == "0" and not findings and sm.get("violations") == 0,
+                    "%s outside: nothing reported of a process outside the tree" % pre,
+                    "rc 0, no finding, violations 0", "rc %s findings %s violations %s" % (
+                        rc, fmt(findings)[:300], sm.get("violations")))
+            self.ok(isinstance(run.get("outside_tree"), int) and run["outside_tree"] >= 1,
+                    "%s outside: counted as outside the tree" % pre, ">= 1",
+                    run.get("outside_tree"))
+        r = self.run_section(secs, "notfound")
+        if r:
+            rc, _, findings, sm, err = r
+            said = [ln for ln in err if not ln.startswith("dmabuf-audit: ready: ")]
+            self.ok(rc == "127" and len(said) == 1 and "cannot execute '/nonexistent/command'"
+                    in said[0] and not sm,
+                    "%s notfound: exit 127, one line (besides ready), no report" % pre,
+                    "rc 127 and one stderr line", "rc %s stderr %r" % (rc, err[:3]))
 
     # ---- hostile buffer names and comms (issue 13) ----
     def check_hostile(self, secs):
@@ -1930,6 +2027,22 @@ def mutation(name, text):
         return edit_json_lines(text, "inventory json", lambda j: [
             {"buffer": dict(j["buffer"], fd_holders=[])}] if (
             j.get("buffer", {}).get("name") == "inv:fd") else [j])
+    if name == "run-stray":  # a finding of another process in the command's report
+        def stray(lines):
+            out = []
+            for ln in lines:
+                out.append(ln)
+                if ln.startswith("report: {\"kind\""):
+                    j = json.loads(ln[8:])
+                    j["pid"] = j["pid"] + 1
+                    out.append("report: " + json.dumps(j, separators=(",", ":")))
+            return out
+        lines = text.splitlines(True)
+        b, e = section_bounds(lines, "run grandchild")
+        body = [ln.rstrip("\n") for ln in lines[b + 1:e]]
+        return "".join(lines[:b + 1] + [ln + "\n" for ln in stray(body)] + lines[e:])
+    if name == "run-sigterm-lost":  # SIGTERM stopped run, the command went on
+        return re.sub(r"^@@END run sigterm rc=3", "@@END run sigterm rc=0", text, flags=re.M)
     if name == "late-kept":  # the module was never unloaded under the auditors
         return re.sub(r"^@@(BEGIN|END) late-unload", r"@@\1 gone-late-unload", text, flags=re.M)
     if name == "crowd-lost":  # the crowd pushed the first process out: its GUP-fast unseen
@@ -2108,6 +2221,10 @@ def self_test():
          r"^FAIL - \[6\.1 hostile\] hostile esc procmem pid \d+: gup_on_dmabuf reported"),
         (good61 + ":hostile-missing", "6.1", "fails when the hostile-names scenario is missing",
          r"^FAIL - \[6\.1 hostile\] quote mmap trigger ran"),
+        (good61 + ":run-stray", "6.1", "fails on a finding of another process in run's report",
+         r"^FAIL - \[6\.1 run\] grandchild: every finding is the trigger's"),
+        (good61 + ":run-sigterm-lost", "6.1", "fails when SIGTERM did not reach the command",
+         r"^FAIL - \[6\.1 run\] sigterm: SIGTERM went on to the command"),
     ]
 
     def run_case(name, kver):
@@ -2116,7 +2233,8 @@ def self_test():
         # the other fixtures were recorded before the late-module scenario existed
         make = Checker if fname in (good61, good72) else (lambda out: Checker(out, late=False,
                                                                      hostile=False, fix=False,
-                                                                     inventory=False))
+                                                                     inventory=False,
+                                                                     run_cmd=False))
         return run_checker(make, Checker.run, mutation(mut, text) if mut else text, kver)
     return run_self_tests([(name, what, pattern, kver) for name, kver, what, pattern in cases],
                           run_case)

@@ -757,6 +757,67 @@ run_inventory() {
 	stamp inventory-end
 }
 
+# wait_exists FILE: until FILE exists (false after READY_WAIT seconds).
+wait_exists() {
+	i=0
+	while [ ! -e "$1" ]; do
+		[ "$i" -ge $((READY_WAIT * 10)) ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# run_case NAME COMMAND...: dmabuf-audit run --json -o FILE -- COMMAND, its report, the
+# command's stdout (the trigger's oracle line) and stderr in section "run NAME".
+run_case() {
+	n=$1
+	shift
+	timeout -s KILL $TRIG_WAIT "$AUDIT" run --json -o "/tmp/run-$n.json" -- "$@" \
+		>"/tmp/run-$n.out" 2>"/tmp/run-$n.err"
+	run_section "$n" $?
+}
+
+run_section() {
+	res "@@BEGIN run $1"
+	dump "/tmp/run-$1.json" "report: "
+	dump "/tmp/run-$1.out" "stdout: "
+	dump "/tmp/run-$1.err" "stderr: "
+	res "@@END run $1 rc=$2"
+}
+
+# run_run: dmabuf-audit run -- COMMAND. A violating child, a compliant one, a violating
+# grandchild (under sh), a command that fails on its own, a violator outside the tree while
+# the command runs, SIGTERM sent on to the command, a command that does not exist.
+run_run() {
+	stamp run
+	rm -f /tmp/run-*
+	run_case child "$TRIGGER" test:insert_page mmap
+	run_case compliant "$TRIGGER" test:remap_pfn mmap
+	run_case grandchild sh -c "$TRIGGER test:insert_page mmap; exit 0"
+	run_case fails sh -c 'exit 7'
+	run_case notfound /nonexistent/command
+	# outside: the command waits while a process outside its tree violates
+	timeout -s KILL $TRIG_WAIT "$AUDIT" run --json -o /tmp/run-outside.json -- sh -c \
+		'touch /tmp/run-outside.started; while [ ! -e /tmp/run-outside.done ]; do sleep 0.1; done' \
+		>/tmp/run-outside.out 2>/tmp/run-outside.err &
+	rpid=$!
+	wait_exists /tmp/run-outside.started || timed_out "run outside: the command did not start"
+	"$TRIGGER" test:insert_page mmap >>/tmp/run-outside.out 2>>/tmp/run-outside.err
+	touch /tmp/run-outside.done
+	wait "$rpid"
+	run_section outside $?
+	# SIGTERM to run goes on to the command, which dies of it
+	timeout -s KILL $TRIG_WAIT "$AUDIT" run --json -o /tmp/run-sigterm.json -- sh -c \
+		'touch /tmp/run-sigterm.started; exec sleep 60' >/tmp/run-sigterm.out \
+		2>/tmp/run-sigterm.err &
+	rpid=$!
+	wait_exists /tmp/run-sigterm.started || timed_out "run sigterm: the command did not start"
+	kill -TERM "$rpid"
+	wait "$rpid"
+	run_section sigterm $?
+	stamp run-end
+}
+
 case ${1:-test} in
 test)
 	# the cgroup of the trigger that runs as another user (uid 1000)
@@ -774,6 +835,7 @@ test)
 	run_crowd
 	run_hostile
 	run_inventory
+	run_run
 	# the host tests (tests/host) on this kernel, as on any machine they run on, where
 	# run.sh asks for them (labhost=1: LAB_HOST_KERNELS)
 	case " $(cat /proc/cmdline) " in

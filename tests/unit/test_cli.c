@@ -487,16 +487,16 @@ static void test_cli_help_version(void)
 static void test_cli_err_missing_unknown_command(void)
 {
 	static const struct refuse_row command[] = {
-		{ 0, {}, "missing command (watch, report, daemon, probe); try --help" },
-		{ 0, { "bogus" }, "unknown command 'bogus' (watch, report, daemon, probe)" },
+		{ 0, {}, "missing command (watch, report, daemon, probe, run); try --help" },
+		{ 0, { "bogus" }, "unknown command 'bogus' (watch, report, daemon, probe, run)" },
 		/* command names are case-sensitive */
-		{ 0, { "Report" }, "unknown command 'Report' (watch, report, daemon, probe)" },
-		{ 0, { "" }, "unknown command '' (watch, report, daemon, probe)" },
+		{ 0, { "Report" }, "unknown command 'Report' (watch, report, daemon, probe, run)" },
+		{ 0, { "" }, "unknown command '' (watch, report, daemon, probe, run)" },
 		/* an option before the command */
 		{ 0,
 		  { "--json", "report" },
-		  "unknown command '--json' (watch, report, daemon, probe)" },
-		{ 0, { "-x" }, "unknown command '-x' (watch, report, daemon, probe)" },
+		  "unknown command '--json' (watch, report, daemon, probe, run)" },
+		{ 0, { "-x" }, "unknown command '-x' (watch, report, daemon, probe, run)" },
 	};
 
 	CHECK_REFUSED(command);
@@ -873,6 +873,89 @@ static void test_cli_usage(void)
 	}
 }
 
+/* run: options end at COMMAND or "--"; COMMAND's own options stay its own. */
+static void test_cli_run(void)
+{
+	static const struct {
+		const char *args[8];
+		enum da_parse r;
+		const char *argv0, *last, *err; /* of run_argv, or the error */
+		bool json;
+	} rows[] = {
+		{ { "run", "--", "true", NULL }, DA_PARSE_RUN, "true", "true", NULL, false },
+		{ { "run", "--json", "-o", "/r", "--", "make", "-j2", NULL },
+		  DA_PARSE_RUN,
+		  "make",
+		  "-j2",
+		  NULL,
+		  true },
+		{ { "run", "make", "--json", NULL }, DA_PARSE_RUN, "make", "--json", NULL, false },
+		{ { "run", "--fail-on", "warning", "sh", "-c", "x", NULL },
+		  DA_PARSE_RUN,
+		  "sh",
+		  "x",
+		  NULL,
+		  false },
+		{ { "run", NULL },
+		  DA_PARSE_ERROR,
+		  NULL,
+		  NULL,
+		  "run: missing COMMAND (run [OPTIONS] -- COMMAND [ARGS])",
+		  false },
+		{ { "run", "--json", "--", NULL },
+		  DA_PARSE_ERROR,
+		  NULL,
+		  NULL,
+		  "run: missing COMMAND (run [OPTIONS] -- COMMAND [ARGS])",
+		  false },
+		{ { "run", "-d", "5", "--", "x", NULL },
+		  DA_PARSE_ERROR,
+		  NULL,
+		  NULL,
+		  "run: --duration is not supported",
+		  false },
+		{ { "run", "--inventory", "--", "x", NULL },
+		  DA_PARSE_ERROR,
+		  NULL,
+		  NULL,
+		  "run: --inventory is a report option",
+		  false },
+		{ { "report", "-o", "/r", NULL },
+		  DA_PARSE_ERROR,
+		  NULL,
+		  NULL,
+		  "report: --output is not supported",
+		  false },
+	};
+
+	for (size_t i = 0; i < UNIT_ARRAY_SIZE(rows); i++) {
+		char *argv[10], buf[8][32], err[256] = "";
+		struct da_opts o;
+		int argc = 0;
+		enum da_parse r;
+
+		argv[argc++] = "dmabuf-audit";
+		for (const char *const *a = rows[i].args; *a; a++, argc++) {
+			snprintf(buf[argc - 1], sizeof(buf[0]), "%s", *a);
+			argv[argc] = buf[argc - 1];
+		}
+		argv[argc] = NULL;
+		r = cli_parse(argc, argv, &o, err, sizeof(err));
+		if (!ASSERT_EQ_INT(r, rows[i].r, rows[i].args[1] ? rows[i].args[1] : "run"))
+			continue;
+		if (r == DA_PARSE_ERROR) {
+			ASSERT_STREQ(err, rows[i].err, "the error");
+			continue;
+		}
+		ASSERT_EQ_INT(o.cmd, DA_CMD_RUN, "the run command");
+		ASSERT_STREQ(o.run_argv[0], rows[i].argv0, "COMMAND");
+		for (argc = 0; o.run_argv[argc]; argc++)
+			;
+		ASSERT_STREQ(o.run_argv[argc - 1], rows[i].last, "its last argument");
+		ASSERT_TRUE(o.json == rows[i].json, "--json before COMMAND only");
+	}
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_cli_commands_defaults),
 	UNIT_TEST(test_cli_observe_options),
@@ -890,5 +973,6 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_cli_restartable),
 	UNIT_TEST(test_cli_names),
 	UNIT_TEST(test_cli_usage),
+	UNIT_TEST(test_cli_run),
 };
 UNIT_SUITE(cli, tests);

@@ -612,11 +612,14 @@ static void test_metrics_inventory(void)
 		ASSERT_LINE(t, "# TYPE dmabuf_audit_buffers gauge", "buffers: gauge");
 		ASSERT_LINE(t, "dmabuf_audit_buffers{exporter=\"system\"} 1", "system buffers");
 		ASSERT_LINE(t, "dmabuf_audit_buffers{exporter=\"vgem\"} 0", "vgem freed");
-		ASSERT_LINE(t, "dmabuf_audit_buffer_bytes{exporter=\"system\"} 4096", "system bytes");
+		ASSERT_LINE(t, "dmabuf_audit_buffer_bytes{exporter=\"system\"} 4096",
+			    "system bytes");
 		ASSERT_LINE(t, "dmabuf_audit_unheld_buffer_bytes{exporter=\"system\"} 4096",
 			    "system unheld");
-		ASSERT_LINE(t, "dmabuf_audit_unheld_buffer_bytes{exporter=\"vgem\"} 0", "vgem unheld");
-		ASSERT_LINE(t, "dmabuf_audit_buffer_bytes_high_water 16384", "high-water mark kept");
+		ASSERT_LINE(t, "dmabuf_audit_unheld_buffer_bytes{exporter=\"vgem\"} 0",
+			    "vgem unheld");
+		ASSERT_LINE(t, "dmabuf_audit_buffer_bytes_high_water 16384",
+			    "high-water mark kept");
 		ASSERT_LINE(t, "dmabuf_audit_inventory_errors_total 0", "no errors");
 	}
 	free(t);
