@@ -11,9 +11,11 @@
  * - on DA_PARSE_RUN the options are what cli.h promises: a command was given,
  *   paths terminated in their arrays, duration and interval in range, pid at
  *   most 4194304, a known attach mode, only known DA_SET_* bits, and every
- *   option set belongs to the command (cli_opts[]): --json, --duration and
- *   --pid to watch and report, --fail-on warning to report, the daemon's
- *   settings and --check-config to daemon;
+ *   option set belongs to the command (cli_opts[]): --json to watch, report
+ *   and run, --duration and --pid to watch and report, --fail-on warning to
+ *   report and run, --output to run, the daemon's settings and
+ *   --check-config to daemon; run has a COMMAND, an argument of argv after
+ *   the command word, and no other command has one;
  * - the parse is restartable (getopt's state is reset: the unit tests and
  *   SIGHUP rely on it): a second parse of a fresh copy of argv gives the
  *   same result, options and message.
@@ -29,15 +31,15 @@ static bool path_ok(const char *s)
 	return strnlen(s, DA_PATH_LEN) < DA_PATH_LEN;
 }
 
-static void check_opts(const struct da_opts *o)
+static void check_opts(const struct da_opts *o, char **argv, int argc)
 {
 	unsigned int daemon_only =
 		DA_SET_TEXTFILE_DIR | DA_SET_INTERVAL | DA_SET_JSON_FILE | DA_SET_PIDFILE;
 	bool watch_report = o->cmd == DA_CMD_WATCH || o->cmd == DA_CMD_REPORT;
 
-	FUZZ_ASSERT(o->cmd >= DA_CMD_WATCH && o->cmd <= DA_CMD_DAEMON, "a command");
+	FUZZ_ASSERT(o->cmd >= DA_CMD_WATCH && o->cmd <= DA_CMD_RUN, "a command");
 	FUZZ_ASSERT(path_ok(o->btf_path) && path_ok(o->config_path) && path_ok(o->textfile_dir) &&
-			    path_ok(o->json_file) && path_ok(o->pidfile),
+			    path_ok(o->json_file) && path_ok(o->pidfile) && path_ok(o->output),
 		    "paths terminated");
 	FUZZ_ASSERT(o->duration <= DA_MAX_DURATION, "duration in range");
 	FUZZ_ASSERT(o->pid <= 4194304, "pid in range");
@@ -55,10 +57,21 @@ static void check_opts(const struct da_opts *o)
 		FUZZ_ASSERT(o->json_file[0], "--json-file is never empty");
 	if (o->set & DA_SET_PIDFILE)
 		FUZZ_ASSERT(o->pidfile[0], "--pidfile is never empty");
-	if (o->json || o->duration || o->pid)
-		FUZZ_ASSERT(watch_report, "--json, --duration, --pid: watch and report only");
+	if (o->json)
+		FUZZ_ASSERT(watch_report || o->cmd == DA_CMD_RUN, "--json: watch, report, run");
+	if (o->duration || o->pid)
+		FUZZ_ASSERT(watch_report, "--duration, --pid: watch and report only");
 	if (o->fail_on == DA_FAIL_ON_WARNING)
-		FUZZ_ASSERT(o->cmd == DA_CMD_REPORT, "--fail-on: report only");
+		FUZZ_ASSERT(o->cmd == DA_CMD_REPORT || o->cmd == DA_CMD_RUN,
+			    "--fail-on: report and run only");
+	if (o->output[0])
+		FUZZ_ASSERT(o->cmd == DA_CMD_RUN, "--output: run only");
+	if (o->cmd == DA_CMD_RUN)
+		FUZZ_ASSERT(o->run_argv && o->run_argv > argv + 1 && o->run_argv < argv + argc &&
+				    *o->run_argv,
+			    "run: COMMAND is an argument after the command word");
+	else
+		FUZZ_ASSERT(!o->run_argv, "no COMMAND but run's");
 	if ((o->set & daemon_only) || o->check_config || o->config_path[0])
 		FUZZ_ASSERT(o->cmd == DA_CMD_DAEMON, "daemon options: daemon only");
 }
@@ -112,12 +125,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		FUZZ_ASSERT(!err[0], "no message unless an error");
 	if (r == DA_PARSE_RUN)
-		check_opts(&o);
+		check_opts(&o, argv, argc);
 
 	/* getopt permutes argv: parse a fresh copy */
 	make_argv(buf, size - 1, argv2);
 	r2 = cli_parse(argc, argv2, &again, err2, errlen);
 	FUZZ_ASSERT(r2 == r, "same result twice");
+	/* run's COMMAND points into each argv: the same place in both */
+	FUZZ_ASSERT(!o.run_argv == !again.run_argv &&
+			    (!o.run_argv || o.run_argv - argv == again.run_argv - argv2),
+		    "same COMMAND twice");
+	o.run_argv = again.run_argv = NULL;
 	FUZZ_ASSERT(!memcmp(&o, &again, sizeof(o)), "same options twice");
 	FUZZ_ASSERT(!memcmp(err, err2, errlen), "same message twice");
 
