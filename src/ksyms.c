@@ -75,14 +75,28 @@ int ksyms_load(struct ksyms *ks, FILE *f)
 	return 0;
 }
 
+static int read_modules(FILE *f, uint64_t *fp, char **text, size_t *text_len);
+static int modules_from_text(struct ksyms *t, char *text, size_t len);
+
 int ksyms_open(struct ksyms *ks, const char *path, const char *modules)
 {
+	char *text = NULL;
+	size_t len = 0;
+
 	memset(ks, 0, sizeof(*ks));
 	ks->src = fopen(path, "re");
 	if (!ks->src)
 		return -errno;
 	if (modules)
 		ks->mods_src = fopen(modules, "re");
+	/*
+	 * The modules loaded now, extents only: ksyms_refresh compares with them, and
+	 * a module loaded before the first read is told as loaded (ks->loaded).
+	 */
+	if (ks->mods_src && !read_modules(ks->mods_src, &ks->mods_fp, &text, &len) &&
+	    !add_string(ks, "", &(uint32_t){ 0 }))
+		modules_from_text(ks, text, len);
+	free(text);
 	return 0;
 }
 
@@ -155,6 +169,18 @@ static int read_modules(FILE *f, uint64_t *fp, char **text, size_t *text_len)
 		*text = NULL;
 	}
 	*fp = h;
+	return ret;
+}
+
+/* ksyms_load_modules() of text (len bytes of /proc/modules). 0 or -errno. */
+static int modules_from_text(struct ksyms *t, char *text, size_t len)
+{
+	/* fmemopen() of 0 bytes fails: no module loaded, nothing to read */
+	FILE *mf = len ? fmemopen(text, len, "r") : NULL;
+	int ret = !len ? 0 : mf ? ksyms_load_modules(t, mf) : -ENOMEM;
+
+	if (mf)
+		fclose(mf);
 	return ret;
 }
 
@@ -262,8 +288,33 @@ static int keep_gone(struct ksyms *fresh, const struct ksyms *old)
 	return ret;
 }
 
+/* Is a module of that name loaded at base in t (gone ones do not count)? */
+static int loaded_at(const struct ksyms *t, const char *name, uint64_t base)
+{
+	for (size_t i = 0; i < t->nmods; i++)
+		if (!t->mods[i].gone && t->mods[i].base == base &&
+		    !strcmp(t->strings + t->mods[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* ks->loaded told of each module of fresh that old (read before) did not have. */
+static void tell_loaded(const struct ksyms *old, const struct ksyms *fresh)
+{
+	if (!old->loaded || (!old->len && !old->nmods))
+		return; /* nothing read before to compare with */
+	for (size_t i = 0; i < fresh->nmods; i++) {
+		const char *name = fresh->strings + fresh->mods[i].name;
+
+		if (!fresh->mods[i].gone && !loaded_at(old, name, fresh->mods[i].base))
+			old->loaded(old->loaded_ctx, name, ksyms_module_symbols(fresh, name));
+	}
+}
+
 int ksyms_reload(struct ksyms *ks)
 {
+	void (*loaded)(void *ctx, const char *module, size_t nsyms) = ks->loaded;
+	void *loaded_ctx = ks->loaded_ctx;
 	struct ksyms fresh;
 	FILE *src = ks->src, *msrc = ks->mods_src;
 	int have_mods = 0;
@@ -285,12 +336,7 @@ int ksyms_reload(struct ksyms *ks)
 	ret = ksyms_load(&fresh, src);
 	clearerr(src);
 	if (!ret && have_mods) {
-		/* fmemopen() of 0 bytes fails: no module loaded, nothing to read */
-		FILE *mf = mlen ? fmemopen(mtext, mlen, "r") : NULL;
-
-		ret = !mlen ? 0 : mf ? ksyms_load_modules(&fresh, mf) : -ENOMEM;
-		if (mf)
-			fclose(mf);
+		ret = modules_from_text(&fresh, mtext, mlen);
 		if (!ret && ks->nmods)
 			ret = keep_gone(&fresh, ks);
 		if (ret)
@@ -299,6 +345,7 @@ int ksyms_reload(struct ksyms *ks)
 	free(mtext);
 	if (ret)
 		return ret;
+	tell_loaded(ks, &fresh);
 	ks->src = NULL;
 	ks->mods_src = NULL;
 	ksyms_free(ks);
@@ -307,6 +354,8 @@ int ksyms_reload(struct ksyms *ks)
 	ks->mods_src = msrc;
 	ks->mods_fp = fp;
 	ks->tried = 1;
+	ks->loaded = loaded;
+	ks->loaded_ctx = loaded_ctx;
 	return 0;
 }
 
@@ -315,7 +364,7 @@ int ksyms_refresh(struct ksyms *ks)
 	uint64_t fp;
 	int ret;
 
-	if (!ks || !ks->src || !ks->mods_src || !ks->tried)
+	if (!ks || !ks->src || !ks->mods_src)
 		return 0;
 	ret = read_modules(ks->mods_src, &fp, NULL, NULL);
 	if (ret)
@@ -441,6 +490,15 @@ int ksyms_known(const struct ksyms *ks, uint64_t addr)
 int ksyms_has_module(const struct ksyms *ks, const char *name)
 {
 	return ks && module_named(ks, name) != NULL;
+}
+
+size_t ksyms_module_symbols(const struct ksyms *ks, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; ks && i < ks->len; i++)
+		n += ks->syms[i].module && !strcmp(ks->strings + ks->syms[i].module, name);
+	return n;
 }
 
 const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, int with_offset, char *buf,

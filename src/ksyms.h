@@ -48,13 +48,20 @@ struct ksyms {
 	FILE *src, *mods_src;
 	uint64_t mods_fp; /* fingerprint of /proc/modules (names, sizes, bases) when read */
 	int tried;	  /* ksyms_ensure() read src (or failed to): not again */
+	/*
+	 * Told by every read after the first of each module loaded since the read
+	 * before (NULL: nobody): its name and how many text symbols it has now.
+	 */
+	void (*loaded)(void *ctx, const char *module, size_t nsyms);
+	void *loaded_ctx;
 };
 
 /*
  * Opens path (/proc/kallsyms) and modules (/proc/modules, NULL: none) for reading
  * when first needed (ksyms_ensure): parsing kallsyms is the dearest step of a start
- * (~0.5 s under QEMU) and most runs never print a kernel address. 0 or -errno of
- * path (a modules file that cannot be opened only loses module extents).
+ * (~0.5 s under QEMU) and most runs never print a kernel address. The module list
+ * is read now (cheap) for ksyms_refresh to compare with. 0 or -errno of path (a
+ * modules file that cannot be opened only loses module extents).
  */
 int ksyms_open(struct ksyms *ks, const char *path, const char *modules);
 /* Reads the opened file the first time it is called. 0 or -errno (then an empty table). */
@@ -77,8 +84,11 @@ int ksyms_load_modules(struct ksyms *ks, FILE *f);
 int ksyms_reload(struct ksyms *ks);
 /*
  * Reads ks->mods_src again (cheap: one line per module) and, when a module came or
- * went since the table was read, the whole table (ksyms_reload). 1 when read again,
- * 0 when unchanged (or nothing to compare: no modules file), -errno.
+ * went since the table was read (or, before the first read, since ksyms_open), the
+ * whole table (ksyms_reload): called often (each event, each second), it reads a
+ * module's symbols while the module is loaded, whether or not its code is named
+ * before it goes. 1 when read again, 0 when unchanged (or nothing to compare: no
+ * modules file), -errno.
  */
 int ksyms_refresh(struct ksyms *ks);
 void ksyms_free(struct ksyms *ks); /* NULL-safe; closes src */
@@ -110,5 +120,7 @@ int ksyms_has(const struct ksyms *ks, const char *name);
 int ksyms_known(const struct ksyms *ks, uint64_t addr);
 /* Is a module of that name loaded (or gone but kept) in the table? 1 or 0. */
 int ksyms_has_module(const struct ksyms *ks, const char *name);
+/* How many text symbols of module name the table holds (a linear count: rare use). */
+size_t ksyms_module_symbols(const struct ksyms *ks, const char *name);
 
 #endif

@@ -172,6 +172,7 @@ static void on_tick(struct loop *l)
 {
 	double t = now();
 
+	session_watch_modules(l->s);
 	/* half a tick early is due: the tick and the deadline start together */
 	if (!l->interval_s || t + 0.5 < l->next_interval) {
 		session_poll(l->s);

@@ -8,12 +8,25 @@
 #include "log.h"
 #include "session.h"
 
+/* A module loaded since the symbols were last read: its symbols are read now. */
+static void on_module_loaded(void *ctx, const char *module, size_t nsyms)
+{
+	(void)ctx;
+	/* said always: the lab and a board's log know from it that the module is named */
+	if (nsyms)
+		log_msg(LOG_INFO, "module %s loaded: its %zu text symbols read", module, nsyms);
+	else
+		log_msg(LOG_WARNING,
+			"module %s loaded, but /proc/kallsyms has no text symbol of it", module);
+}
+
 /* The kernel's symbols are read when first needed (session_symbols). */
 static void open_ksyms(struct ksyms *ks)
 {
 	/* both opened now, while privileged: the kernel decides at open who sees addresses */
 	int err = ksyms_open(ks, "/proc/kallsyms", "/proc/modules");
 
+	ks->loaded = on_module_loaded;
 	if (err)
 		log_msg(LOG_WARNING,
 			"cannot read /proc/kallsyms (kernel code is named [unknown]): %s",
@@ -68,7 +81,12 @@ void session_add(struct session *s, const struct da_event *ev)
 		s->changed(s->ctx, f, ev);
 }
 
-static void clean_stack(struct ksyms *ks, struct da_event *ev);
+static void clean_stack(struct session *s, struct da_event *ev);
+
+void session_watch_modules(struct session *s)
+{
+	ksyms_refresh(&s->ks);
+}
 
 void session_event(struct session *s, const struct da_event *ev)
 {
@@ -82,7 +100,7 @@ void session_event(struct session *s, const struct da_event *ev)
 	 * /proc/modules shows it by now.
 	 */
 	ksyms_refresh(&s->ks);
-	clean_stack(&s->ks, &e);
+	clean_stack(s, &e);
 	session_add(s, &e);
 }
 
@@ -157,10 +175,27 @@ static void name_known(struct ksyms *ks, uint64_t addr)
  * 2 s) when a frame is unknown: a trampoline made after the auditor started (another
  * BPF tool attaching to the same function gets a new image) is named only there.
  */
-static void clean_stack(struct ksyms *ks, struct da_event *ev)
+/*
+ * The exporter's module of a finding whose mmap op stays unknown, gone before its
+ * symbols could be read (loaded and unloaded between two readings): said once, so
+ * that [unknown] is not mistaken for a defect of the exporter or of the auditor.
+ */
+static void say_unnamed(struct session *s, const char *mod, uint64_t mmap_op)
+{
+	if (!mod[0] || !mmap_op || !s->ks.nmods || ksyms_known(&s->ks, mmap_op) ||
+	    !strcmp(s->unnamed, mod) || ksyms_module_symbols(&s->ks, mod))
+		return;
+	snprintf(s->unnamed, sizeof(s->unnamed), "%s", mod);
+	log_msg(LOG_WARNING,
+		"module %s was unloaded before its symbols could be read: its code is named %s",
+		mod, KSYMS_UNKNOWN);
+}
+
+static void clean_stack(struct session *s, struct da_event *ev)
 {
 	uint32_t n = 0, len = ev->stack_len < DA_STACK_DEPTH ? ev->stack_len : DA_STACK_DEPTH;
 	char sym[192], mod[DA_MODULE_LEN + 1];
+	struct ksyms *ks = &s->ks;
 
 	/*
 	 * The exporter's module unknown to a table that knows modules: the table was
@@ -179,6 +214,7 @@ static void clean_stack(struct ksyms *ks, struct da_event *ev)
 	}
 	ev->stack_len = n;
 	name_known(ks, ev->mmap_op); /* named like the frames, never left out */
+	say_unnamed(s, mod, ev->mmap_op);
 }
 
 int session_announce(const struct session *s)

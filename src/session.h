@@ -29,8 +29,9 @@ struct session {
 	struct finding_set set;
 	finding_fn changed;
 	void *ctx;
-	uint64_t polled;  /* BPF counters' sum at the last session_poll */
-	bool poll_again;  /* the last poll saw a change: read once more */
+	uint64_t polled;		 /* BPF counters' sum at the last session_poll */
+	bool poll_again;		 /* the last poll saw a change: read once more */
+	char unnamed[DA_MODULE_LEN + 1]; /* the last module said to be unnamed */
 };
 
 /*
@@ -54,6 +55,12 @@ void session_tick(struct session *s);
  * last poll, and once more after: the loop's tick, nearly free while nothing happens.
  */
 void session_poll(struct session *s);
+/*
+ * The loop's tick: /proc/modules read again (one line per module) and, when a module
+ * came, its symbols read while it is loaded, so that findings of a driver loaded and
+ * unloaded between two events (or before the report could read them) keep its names.
+ */
+void session_watch_modules(struct session *s);
 
 /* Says what cannot run here (stderr): 0, or -ENODEV when nothing can. */
 int session_announce(const struct session *s);

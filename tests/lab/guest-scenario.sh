@@ -569,6 +569,12 @@ run_late() {
 		wait_file_has "/tmp/$t.out" '"kind":"gup_on_dmabuf"' 1 30 ||
 			timed_out "$t: no gup_on_dmabuf line of the late module in 30 s"
 	done
+	# the report reads the symbols of a module within a second of its load (its tick),
+	# events or not, and says so (it prints nothing else before its end): the unload
+	# comes after that (a report that had no CPU while the module lived cannot name it,
+	# and says so in a warning)
+	wait_file_has /tmp/late.err 'module dmabuf_test_exporter loaded: its [1-9]' 1 30 ||
+		timed_out "late: the report did not say it read the late module's symbols in 30 s"
 	# the module unloaded while they still watch (the triggers' buffers are gone): what
 	# they print after it (the report: everything, at the end) must still name it
 	unload_test_module late-unload

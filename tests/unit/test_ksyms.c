@@ -625,9 +625,97 @@ out:
 	unlink(mods);
 }
 
+/* What the ksyms.loaded callback was told. */
+struct told {
+	int calls;
+	char module[64];
+	size_t nsyms;
+};
+
+static void record_loaded(void *ctx, const char *module, size_t nsyms)
+{
+	struct told *t = ctx;
+
+	t->calls++;
+	snprintf(t->module, sizeof(t->module), "%s", module);
+	t->nsyms = nsyms;
+}
+
+/*
+ * A report whose table was never read (fentry everywhere, no event yet) while a
+ * driver is loaded: the tick's refresh compares with the module list of ksyms_open,
+ * reads the symbols while the module is loaded and tells of it; unloaded after, its
+ * code is still named. The first read (nothing before it) tells of nothing.
+ */
+static void test_ksyms_loaded(void)
+{
+	char syms[] = "/tmp/da-ksyms-XXXXXX", mods[] = "/tmp/da-kmods-XXXXXX";
+	int fs = mkstemp(syms), fm = mkstemp(mods);
+	struct told told = { 0 };
+	char *late = NULL;
+	struct ksyms ks;
+
+	if (!ASSERT_TRUE(fs >= 0 && fm >= 0, "mkstemp"))
+		return;
+	close(fs);
+	close(fm);
+	late = malloc(sizeof(ext_kallsyms) + sizeof(ext_kallsyms_late));
+	if (!ASSERT_OK_PTR(late, "malloc"))
+		goto out;
+	strcpy(late, ext_kallsyms);
+	strcat(late, ext_kallsyms_late);
+	file_with(syms, ext_kallsyms);
+	file_with(mods, ext_modules);
+	ASSERT_EQ_INT(ksyms_open(&ks, syms, mods), 0, "ksyms_open");
+	ks.loaded = record_loaded;
+	ks.loaded_ctx = &told;
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 0, "unread, no module came: nothing read");
+	ASSERT_EQ_INT(ks.tried, 0, "still unread");
+
+	/* the driver is loaded before anything needed a name */
+	file_with(syms, late);
+	file_with(mods, ext_modules_late);
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 1, "unread, a module came: read now");
+	ASSERT_EQ_INT(told.calls, 1, "told once");
+	ASSERT_STREQ(told.module, "dmabuf_test_exporter", "of the module that came");
+	ASSERT_EQ_U64(told.nsyms, ksyms_module_symbols(&ks, "dmabuf_test_exporter"),
+		      "with its symbol count");
+	ASSERT_TRUE(told.nsyms > 0, "which is not 0");
+	ASSERT_EQ_INT(ks.loaded == record_loaded, 1, "the callback survives the read");
+
+	/* and unloaded before its first finding was printed: named */
+	file_with(syms, ext_kallsyms);
+	file_with(mods, ext_modules);
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 1, "a module went: read again");
+	ASSERT_EQ_INT(told.calls, 1, "a module that went is not told");
+	expect_describe(&ks, 0xffffffffc0309150ull, 1,
+			"dtx_dmabuf_mmap+0x50 [dmabuf_test_exporter]", "named after it went");
+
+	/* loaded again at the same base: told again */
+	file_with(syms, late);
+	file_with(mods, ext_modules_late);
+	ASSERT_EQ_INT(ksyms_refresh(&ks), 1, "loaded again");
+	ASSERT_EQ_INT(told.calls, 2, "told again");
+	ksyms_free(&ks);
+
+	/* the first read of a table (ksyms_ensure) has nothing to compare with */
+	told.calls = 0;
+	ASSERT_EQ_INT(ksyms_open(&ks, syms, mods), 0, "ksyms_open");
+	ks.loaded = record_loaded;
+	ks.loaded_ctx = &told;
+	ASSERT_EQ_INT(ksyms_ensure(&ks), 0, "first read");
+	ASSERT_EQ_INT(told.calls, 0, "modules loaded before the open are not told");
+out:
+	ksyms_free(&ks);
+	free(late);
+	unlink(syms);
+	unlink(mods);
+}
+
 /* clang-format off */
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_ksyms_lazy),
+	UNIT_TEST(test_ksyms_loaded),
 	UNIT_TEST(test_ksyms_has),
 	UNIT_TEST(test_ksyms_frame_bpf),
 	UNIT_TEST(test_ksyms_reload),
