@@ -79,7 +79,8 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		      "       dmabuf-audit report --inventory [--json] [-v]\n"
 		      "Scan the dma-buf mappings that exist, observe for SEC seconds (or until\n"
 		      "SIGINT/SIGTERM), then print the mapped dma-buf memory (Rss/Pss) grouped\n"
-		      "by exporter, buffer and process, and each finding with its stack.\n"
+		      "by exporter, buffer and process, each finding with its stack, and every\n"
+		      "dma-buf in the system at the end (the inventory, as --inventory).\n"
 		      "Exit status: 0 pass, 1 fail (see --fail-on), 2 error.\n"
 		      "\n"
 		      "      --json           findings as JSON lines, then {\"summary\": {...}}\n"
@@ -89,7 +90,8 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		      "  -p, --pid PID        only this process\n"
 		      "      --inventory      print every dma-buf in the system (exporter, size, name,\n"
 		      "                       fd holders, mappers, attached devices) and exit 0;\n"
-		      "                       needs the kernel's dma-buf iterator (6.16+)\n",
+		      "                       buffers from the dma-buf iterator (6.16+), else\n"
+		      "                       debugfs dma_buf/bufinfo\n",
 		      f);
 		break;
 	case DA_CMD_PROBE:

@@ -258,19 +258,6 @@ static uint64_t *mapped_inodes(const struct vma_set *vmas, size_t *n)
 	return in;
 }
 
-static int read_inventory(struct daemon *d, struct inventory *inv)
-{
-	int err;
-
-	if (auditor_has_buf_iter(d->s.a))
-		err = auditor_inventory_bufs(d->s.a, inventory_collect_buf, inv);
-	else
-		err = inventory_read_bufinfo(inv, DA_BUFINFO);
-	if (!err)
-		err = auditor_inventory_fds(d->s.a, inventory_collect_fd, inv);
-	return err ? err : inv->failed ? -ENOMEM : 0;
-}
-
 /*
  * Buffers and bytes by exporter, and those no process holds or maps, from a
  * whole inventory taken after a whole scan; anything less keeps the last
@@ -285,7 +272,7 @@ static void take_inventory(struct daemon *d, bool first)
 
 	if (!d->inventory || !auditor_has_fd_iter(d->s.a))
 		return;
-	err = d->vmas_known ? read_inventory(d, &inv) : -EAGAIN;
+	err = d->vmas_known ? auditor_inventory(d->s.a, &inv) : -EAGAIN;
 	if (!err && d->vmas.len) {
 		mapped = mapped_inodes(&d->vmas, &nmapped);
 		err = mapped ? 0 : -ENOMEM;

@@ -326,16 +326,13 @@ static void json_buffer(FILE *f, const struct inv_buf *b, const struct mapping_t
 	fprintf(f, "],\"kernel_only\":%s}}\n", inventory_kernel_only(b, maps) ? "true" : "false");
 }
 
-void inventory_print_json(FILE *f, const struct inventory *inv, const struct mapping_table *maps)
+void inventory_write_totals(FILE *f, const struct inventory *inv, const struct mapping_table *maps)
 {
 	struct inv_totals all = totals_of(inv, maps, NULL);
 
-	for (size_t i = 0; i < inv->len; i++)
-		json_buffer(f, &inv->bufs[i], maps);
 	fprintf(f,
-		"{\"inventory\":{\"buffers\":%" PRIu64 ",\"bytes\":%" PRIu64
-		",\"kernel_only_buffers\":%" PRIu64 ",\"kernel_only_bytes\":%" PRIu64
-		",\"stray_fds\":%" PRIu64 ",\"source\":",
+		"{\"buffers\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"kernel_only_buffers\":%" PRIu64
+		",\"kernel_only_bytes\":%" PRIu64 ",\"stray_fds\":%" PRIu64 ",\"source\":",
 		all.bufs, all.bytes, all.kbufs, all.kbytes, inv->stray_fds);
 	json_write_string(f, inv->source ? inv->source : "", strlen(inv->source ? inv->source : ""));
 	fputs(",\"exporters\":{", f);
@@ -354,5 +351,14 @@ void inventory_print_json(FILE *f, const struct inventory *inv, const struct map
 			",\"kernel_only_bytes\":%" PRIu64 "}",
 			t.bufs, t.bytes, t.kbufs, t.kbytes);
 	}
-	fputs("}}}\n", f);
+	fputs("}}", f);
+}
+
+void inventory_print_json(FILE *f, const struct inventory *inv, const struct mapping_table *maps)
+{
+	for (size_t i = 0; i < inv->len; i++)
+		json_buffer(f, &inv->bufs[i], maps);
+	fputs("{\"inventory\":", f);
+	inventory_write_totals(f, inv, maps);
+	fputs("}\n", f);
 }

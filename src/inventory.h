@@ -60,5 +60,7 @@ bool inventory_kernel_only(const struct inv_buf *b, const struct mapping_table *
 void inventory_print_human(FILE *f, const struct inventory *inv, const struct mapping_table *maps);
 /* One {"buffer":{...}} line per buffer, then one {"inventory":{...}} line. */
 void inventory_print_json(FILE *f, const struct inventory *inv, const struct mapping_table *maps);
+/* The totals object of that line: {"buffers":N,...,"source":...,"exporters":{...}}. */
+void inventory_write_totals(FILE *f, const struct inventory *inv, const struct mapping_table *maps);
 
 #endif

@@ -16,6 +16,7 @@
 #include "attach.h"
 #include "caps.h"
 #include "finding.h"
+#include "inventory.h"
 #include "loader.h"
 #include "log.h"
 #include "procscan.h"
@@ -324,7 +325,8 @@ static int open_and_load(struct auditor *a, const struct da_opts *o, const char 
 	ret = attach_decide(a, env);
 	if (!ret)
 		ret = decide_dedup_iter(a, env);
-	if (!ret && o->inventory)
+	/* the report ends with the inventory; the daemon's config says */
+	if (!ret && (o->inventory || o->cmd == DA_CMD_REPORT))
 		decide_inventory(a, env);
 	if (ret) {
 		set_reason(err, errlen, "cannot set up the BPF programs: %s", strerror(-ret));
@@ -661,4 +663,27 @@ int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stat
 		*stats = a->skel->bss->scan_stats;
 	bpf_link__destroy(link);
 	return ret;
+}
+
+int auditor_inventory(struct auditor *a, struct inventory *inv)
+{
+	int err;
+
+	if (!a->inv_fds)
+		return -EOPNOTSUPP;
+	/* buffers first: an fd of a buffer made in between is counted apart */
+	if (a->inv_bufs) {
+		inv->source = "iter/dmabuf";
+		err = auditor_inventory_bufs(a, inventory_collect_buf, inv);
+	} else {
+		inv->source = "debugfs";
+		err = inventory_read_bufinfo(inv, DA_BUFINFO);
+	}
+	if (!err)
+		err = auditor_inventory_fds(a, inventory_collect_fd, inv);
+	if (!err && inv->failed)
+		err = -ENOMEM;
+	if (!err)
+		inventory_finish(inv);
+	return err;
 }

@@ -93,6 +93,14 @@ bool auditor_has_fd_iter(const struct auditor *a);
 int auditor_inventory_bufs(struct auditor *a, buf_fn fb, void *ctx);
 /* Every open fd of a dma-buf. 0, -errno, or -EOPNOTSUPP without the iterator. */
 int auditor_inventory_fds(struct auditor *a, fd_fn ff, void *ctx);
+struct inventory;
+/*
+ * The whole inventory into inv (inv->source set): the buffers from the kernel's
+ * iterator, else debugfs bufinfo (inventory_read_bufinfo's errors: -ENOENT when
+ * neither exists), then every fd holding one; -EOPNOTSUPP without the task_file
+ * iterator, -ENOMEM when a record was lost (never a partial list as the whole).
+ */
+int auditor_inventory(struct auditor *a, struct inventory *inv);
 
 /* Scans the mappings that exist once: fn per dma-buf vma, totals in stats. */
 int auditor_scan(struct auditor *a, record_fn fn, void *ctx, struct da_scan_stats *stats);

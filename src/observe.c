@@ -127,11 +127,18 @@ static void fill_report(struct report_data *r, struct observe *ob, double elapse
 	r->missed = auditor_missed(a);
 }
 
+static int take_end_inventory(struct observe *ob, struct inventory *inv,
+			      struct mapping_table *maps, char *why, size_t len);
+
 static int print_report(struct observe *ob, double elapsed, FILE *out,
 			const struct report_run *run)
 {
 	struct report_data r = { 0 };
+	struct inventory inv = { 0 };
+	struct mapping_table imaps = { 0 };
+	char why[256];
 	struct utsname uts;
+	int ret;
 
 	uname(&uts);
 	if (auditor_read_counters(ob->s.a, r.counters)) {
@@ -141,40 +148,43 @@ static int print_report(struct observe *ob, double elapsed, FILE *out,
 	fill_report(&r, ob, elapsed, uts.release);
 	r.fail_on_warning = ob->opts->fail_on == DA_FAIL_ON_WARNING;
 	r.run = run;
+	if (!run) { /* run audits one process tree: the system's buffers are not its */
+		if (take_end_inventory(ob, &inv, &imaps, why, sizeof(why))) {
+			log_msg(LOG_WARNING, "inventory: %s", why);
+			r.inv_why = why;
+		} else {
+			r.inv = &inv;
+			r.inv_maps = &imaps;
+		}
+	}
 	if (ob->opts->json)
 		report_print_json(out, &r);
 	else
 		report_print_human(out, &r);
+	ret = report_fails(&r, r.fail_on_warning) ? 1 : 0;
 	if (fflush(out)) {
 		log_msg(LOG_ERR, "report not written: %s", strerror(errno));
-		return -EIO;
+		ret = -EIO;
 	}
-	return report_fails(&r, r.fail_on_warning) ? 1 : 0;
+	inventory_free(&inv);
+	mapping_table_free(&imaps);
+	return ret;
 }
 
-/* The buffer list: the kernel's iterator, else debugfs. 0 or a DA_EXIT_ code. */
-static int read_buffers(struct observe *ob, struct inventory *inv)
+/* Why auditor_inventory() failed, in one line (reason of at most len bytes). */
+static void inventory_why(int err, char *why, size_t len)
 {
-	int err;
-
-	if (auditor_has_buf_iter(ob->s.a)) {
-		inv->source = "iter/dmabuf";
-		err = auditor_inventory_bufs(ob->s.a, inventory_collect_buf, inv);
-		if (err)
-			log_msg(LOG_ERR, "inventory: reading the dma-buf iterator failed: %s",
-				strerror(-err));
-		return err ? DA_EXIT_ERROR : 0;
-	}
-	err = inventory_read_bufinfo(inv, DA_BUFINFO);
-	if (err == -ENOENT)
-		log_msg(LOG_ERR, "inventory: this kernel has no dma-buf BPF iterator (iter/dmabuf, "
-				 "Linux 6.16+) and %s is missing: mount debugfs on /sys/kernel/debug",
-			DA_BUFINFO);
+	if (err == -EOPNOTSUPP)
+		snprintf(why, len, "this kernel has no task_file BPF iterator (kernel BTF, "
+				   "Linux 5.8+): fd holders cannot be read");
+	else if (err == -ENOENT)
+		snprintf(why, len, "this kernel has no dma-buf BPF iterator (iter/dmabuf, "
+				   "Linux 6.16+) and %s is missing: mount debugfs on /sys/kernel/debug",
+			 DA_BUFINFO);
 	else if (err == -EBADMSG)
-		log_msg(LOG_ERR, "inventory: %s: its buffers do not add up to its total", DA_BUFINFO);
-	else if (err)
-		log_msg(LOG_ERR, "inventory: %s: %s", DA_BUFINFO, strerror(-err));
-	return err ? DA_EXIT_ERROR : 0;
+		snprintf(why, len, "%s: its buffers do not add up to its total", DA_BUFINFO);
+	else
+		snprintf(why, len, "reading the dma-bufs and their fds failed: %s", strerror(-err));
 }
 
 /*
@@ -184,29 +194,18 @@ static int read_buffers(struct observe *ob, struct inventory *inv)
 static int print_inventory(struct observe *ob)
 {
 	struct inventory inv = { 0 };
+	char why[256];
 	int ret, err;
 
-	if (!auditor_has_fd_iter(ob->s.a)) {
-		log_msg(LOG_ERR, "inventory: this kernel has no task_file BPF iterator (kernel BTF, "
-				 "Linux 5.8+): fd holders cannot be read");
-		return DA_EXIT_ERROR;
-	}
 	if (!ob->scan_ran)
 		log_msg(LOG_WARNING, "inventory: mappings not scanned: mappers not shown");
-	/* buffers first: an fd of a buffer made in between is counted apart */
-	ret = read_buffers(ob, &inv);
-	if (ret)
-		goto cleanup;
-	err = auditor_inventory_fds(ob->s.a, inventory_collect_fd, &inv);
-	if (!err && inv.failed)
-		err = -ENOMEM; /* never a partial list shown as the whole */
+	err = auditor_inventory(ob->s.a, &inv);
 	if (err) {
-		log_msg(LOG_ERR, "inventory: reading the fds of dma-bufs failed: %s",
-			strerror(-err));
+		inventory_why(err, why, sizeof(why));
+		log_msg(LOG_ERR, "inventory: %s", why);
 		ret = DA_EXIT_ERROR;
 		goto cleanup;
 	}
-	inventory_finish(&inv);
 	if (ob->opts->json)
 		inventory_print_json(stdout, &inv, &ob->maps);
 	else
@@ -215,6 +214,54 @@ static int print_inventory(struct observe *ob)
 cleanup:
 	inventory_free(&inv);
 	return ret;
+}
+
+struct end_scan {
+	struct mapping_table *maps;
+	bool failed; /* a mapping lost (no memory) */
+};
+
+static void on_end_scan(void *ctx, const struct da_event *rec)
+{
+	struct end_scan *e = ctx;
+
+	if (mapping_table_add(e->maps, rec))
+		e->failed = true;
+}
+
+/*
+ * The report's INVENTORY: every dma-buf at the end of the observation, its
+ * mappers from a scan made then (the first scan's table is the start's: a buffer
+ * mapped since and closed would read as held only by the kernel). 0, or -errno
+ * with the reason in why.
+ */
+static int take_end_inventory(struct observe *ob, struct inventory *inv,
+			      struct mapping_table *maps, char *why, size_t len)
+{
+	struct end_scan e = { .maps = maps };
+	struct da_scan_stats st;
+	int err;
+
+	if (ob->opts->pid) {
+		snprintf(why, len, "not taken with -p (the scan sees one process)");
+		return -EINVAL;
+	}
+	if (!auditor_can_scan(ob->s.a)) {
+		snprintf(why, len, "no scan of mappings on this kernel: mappers unknown");
+		return -EOPNOTSUPP;
+	}
+	err = auditor_scan(ob->s.a, on_end_scan, &e, &st);
+	if (!err && e.failed)
+		err = -ENOMEM;
+	if (err) {
+		snprintf(why, len, "the scan of mappings failed: %s", strerror(-err));
+		return err;
+	}
+	mapping_table_finish(maps);
+	err = auditor_inventory(ob->s.a, inv);
+	if (err)
+		inventory_why(err, why, len);
+	return err;
 }
 
 /* The report's destination: -o FILE, else stderr (the command keeps stdout). */

@@ -306,6 +306,12 @@ void report_print_human(FILE *f, const struct report_data *r)
 	finding_set_sort(r->set);
 	print_section(f, r, true);
 	print_section(f, r, false);
+	if (r->inv) {
+		inventory_print_human(f, r->inv, r->inv_maps);
+		fputc('\n', f);
+	} else if (r->inv_why) {
+		fprintf(f, "DMA-BUF INVENTORY: not taken: %s\n\n", r->inv_why);
+	}
 	fputs("totals:", f);
 	for (int k = DA_KIND_NONE + 1; k < DA_KIND_MAX; k++)
 		fprintf(f, " %s=%" PRIu64, kind_name(k), report_kind_total(r, k));
@@ -391,6 +397,11 @@ void report_print_json(FILE *f, const struct report_data *r)
 			(uint64_t)r->scan.dmabuf_vmas);
 	else
 		fputs(",\"scan\":null", f);
+	fputs(",\"inventory\":", f);
+	if (r->inv)
+		inventory_write_totals(f, r->inv, r->inv_maps);
+	else
+		fputs("null", f);
 	fputs(",\"detectors\":{", f);
 	for (int i = 0; i < DA_HOOK_MAX; i++)
 		fprintf(f, "%s\"%s\":\"%s\"", i ? "," : "", detector_name(i), r->det_mech[i]);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "finding.h"
+#include "inventory.h"
 #include "mappings.h"
 
 struct ksyms;
@@ -34,6 +35,10 @@ struct report_data {
 	uint64_t missed;	    /* hook calls the kernel ran none of our programs for */
 	bool fail_on_warning;	    /* report --fail-on warning */
 	const struct report_run *run; /* run -- COMMAND, else NULL */
+	/* every dma-buf at the end, mappers from a scan then; NULL: inv_why says why */
+	const struct inventory *inv;
+	const struct mapping_table *inv_maps;
+	const char *inv_why; /* NULL with inv NULL: none asked (run) */
 };
 
 uint64_t report_kind_total(const struct report_data *r, uint32_t kind);

@@ -387,6 +387,20 @@ else
 		expect_one_line_stderr
 		expect_contains stderr "/sys/kernel/debug/dma_buf/bufinfo is missing"
 	fi
+	# the full report ends with the same inventory, in its summary; never with -p
+	oracle_expect auto
+	run report --json --duration 1
+	if [ "$E_SCAN" = none ] || [ "$(oracle btf-func bpf_iter_task_file)" != present ] ||
+		{ [ "$(oracle btf-func bpf_iter_dmabuf)" != present ] &&
+			[ ! -e /sys/kernel/debug/dma_buf/bufinfo ]; }; then
+		expect_contains stdout '"inventory":null,'
+		expect_contains stderr "dmabuf-audit: warning: inventory: "
+	else
+		expect_contains stdout '"inventory":{"buffers":'
+	fi
+	run report --json --duration 1 -p 1
+	expect_contains stdout '"inventory":null,'
+	expect_contains stderr "dmabuf-audit: warning: inventory: not taken with -p (the scan sees one process)"
 
 	# --btf: CO-RE from a BTF file. Bad paths and non-BTF files: one line, exit 2.
 	run probe --btf "$tmp/no-such.btf"

@@ -1292,7 +1292,27 @@ class Checker:
         self.ok(hu is not None and hu.attrs.get("rc") == "0" and all(w in text for w in want),
                 "%s report --inventory: per exporter, per buffer, per process" % pre,
                 " ... ".join(want), text[:600])
+        self.check_inventory_report(secs, pre, o["exporter"], want_e, source)
         self.check_inventory_daemon(secs, pre, o["exporter"], page)
+
+    def check_inventory_report(self, secs, pre, exporter, want_e, source):
+        """The full report's INVENTORY over the same four buffers: its summary's inventory
+        object, taken at its end with a scan made then."""
+        sec = complete(secs, "inventory-report")
+        if not self.ok(sec is not None and sec.attrs.get("rc") == "0",
+                       "%s report --json -d 1 exit 0" % pre, "rc=0",
+                       sec.attrs.get("rc") if sec else "no section"):
+            return
+        out = Section(sec.head)
+        out.lines = [ln for ln in sec.lines if not ln.startswith("stderr: ")]
+        _, _, summary, bad = json_lines(out)
+        inv = (summary or {}).get("inventory")
+        self.ok(not bad and isinstance(inv, dict), "%s report: its summary has the inventory"
+                % pre, "an inventory object, JSON lines only", (bad[:2], inv))
+        e = (inv or {}).get("exporters", {}).get(exporter)
+        self.ok(e == want_e, "%s report: exporter %s totals at its end" % (pre, exporter), want_e, e)
+        self.ok((inv or {}).get("source") == source, "%s report: buffers from %s" % (pre, source),
+                source, (inv or {}).get("source"))
 
     def check_inventory_daemon(self, secs, pre, exporter, page):
         """The daemon's buffer series over the holder's four buffers: by exporter, the
@@ -2019,6 +2039,15 @@ def mutation(name, text):
     if name == "inventory-source":  # debugfs's list passed off as the iterator's
         return edit_json_lines(text, "inventory json", lambda j: [
             {"inventory": dict(j["inventory"], source="iter/dmabuf")}] if "inventory" in j else [j])
+    if name == "inventory-report-unheld":  # the report's end: the unheld buffer not counted
+        def unheld(j):
+            if "summary" not in j:
+                return [j]
+            inv = j["summary"]["inventory"]
+            exps = {k: dict(v, kernel_only_buffers=0, kernel_only_bytes=0)
+                    for k, v in inv["exporters"].items()}
+            return [{"summary": dict(j["summary"], inventory=dict(inv, exporters=exps))}]
+        return edit_json_lines(text, "inventory-report", unheld)
     if name == "inventory-kernel-only":  # the imported, closed buffer not called out
         return edit_json_lines(text, "inventory json", lambda j: [
             {"buffer": dict(j["buffer"], kernel_only=False)}] if (
@@ -2089,6 +2118,9 @@ def self_test():
     cases = [  # (fixture[:mutation], kver, what it proves, regex of the FAIL; None: must pass)
         (good61, "6.1", "passes a correct 6.1 run", None),
         (good72, "7.2", "passes a correct 7.2 run (the inventory by the dma-buf iterator)", None),
+        (good61 + ":inventory-report-unheld", "6.1", "fails when the report's inventory at its "
+         "end does not count the buffer only the kernel holds",
+         r"^FAIL - \[6\.1 inventory\] report: exporter \S+ totals at its end"),
         (good61 + ":inventory-source", "6.1", "fails when the buffer list does not say it "
          "came from debugfs", r"^FAIL - \[6\.1 inventory\] buffers from debugfs"),
         (good72 + ":inventory-kernel-only", "7.2", "fails when a buffer held only by the kernel "

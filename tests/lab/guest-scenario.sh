@@ -741,6 +741,14 @@ run_inventory() {
 		dump /tmp/inventory-$v.err ""
 		res "@@END inventory-stderr $v"
 	done
+	# the full report ends with the same inventory (its summary's inventory object)
+	timeout -s KILL $TRIG_WAIT "$AUDIT" report --json -d 1 >/tmp/inventory-report.out \
+		2>/tmp/inventory-report.err
+	rc=$?
+	res "@@BEGIN inventory-report"
+	dump /tmp/inventory-report.out ""
+	dump /tmp/inventory-report.err "stderr: "
+	res "@@END inventory-report rc=$rc"
 	# the daemon's buffer series over the same four buffers: its first textfile is
 	# written after the first inventory; the final one at SIGTERM
 	mkdir -p /tmp/inv-tf

@@ -695,6 +695,59 @@ static void test_report_json_no_scan(void)
 	fixture_free(&fx);
 }
 
+/*
+ * The report's INVENTORY at its end: the totals object in the summary (the same as
+ * report --inventory's), the human section before the totals; null and one line
+ * saying why when it was not taken; nothing at all when none was asked (run).
+ */
+static void test_report_inventory(void)
+{
+	struct inventory inv = { 0 };
+	struct mapping_table maps = { 0 };
+	struct da_buf_rec b;
+	struct fixture fx;
+	char *out;
+
+	memset(&b, 0, sizeof(b));
+	b.inode = 4567;
+	b.size = 16384;
+	strcpy(b.exporter, "test_insert_page");
+	ASSERT_EQ_INT(inventory_add_buf(&inv, &b), 0, "add buf");
+	inv.source = "debugfs";
+	inventory_finish(&inv);
+
+	fixture_mixed(&fx);
+	fx.r.inv = &inv;
+	fx.r.inv_maps = &maps;
+	out = fixture_report(&fx, true);
+	ASSERT_JSON_LINES(out, "report --json with its inventory");
+	ASSERT_HAS_STR(out, ",\"inventory\":{\"buffers\":1,\"bytes\":16384,\"kernel_only_buffers\":1,"
+			    "\"kernel_only_bytes\":16384,\"stray_fds\":0,\"source\":\"debugfs\","
+			    "\"exporters\":{\"test_insert_page\":{\"buffers\":1,\"bytes\":16384,"
+			    "\"kernel_only_buffers\":1,\"kernel_only_bytes\":16384}}},",
+		       "the totals object in the summary");
+	out = fixture_report(&fx, false);
+	ASSERT_HAS_STR(out, "DMA-BUF INVENTORY: 1 buffer, 16384 bytes; held only by the kernel: 1 "
+			    "buffer, 16384 bytes\n",
+		       "human INVENTORY");
+	ASSERT_TRUE(out && strstr(out, "VIOLATIONS") < strstr(out, "DMA-BUF INVENTORY") &&
+			    strstr(out, "DMA-BUF INVENTORY") < strstr(out, "totals:"),
+		    "after the findings, before the totals");
+
+	fx.r.inv = NULL;
+	fx.r.inv_why = "not taken with -p (the scan sees one process)";
+	out = fixture_report(&fx, false);
+	ASSERT_HAS_STR(out, "DMA-BUF INVENTORY: not taken: not taken with -p", "why not, human");
+	out = fixture_report(&fx, true);
+	ASSERT_HAS_STR(out, ",\"inventory\":null,", "null in JSON");
+
+	fx.r.inv_why = NULL;
+	out = fixture_report(&fx, false);
+	ASSERT_NO_STR(out, "INVENTORY", "none asked: no section");
+	fixture_free(&fx);
+	inventory_free(&inv);
+}
+
 static void test_report_human_mappings(void)
 {
 	struct mapping_table maps;
@@ -868,6 +921,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_report_scan_kinds),
 	UNIT_TEST(test_report_json_mappings),
 	UNIT_TEST(test_report_json_no_scan),
+	UNIT_TEST(test_report_inventory),
 	UNIT_TEST(test_report_human_mappings),
 	UNIT_TEST(test_report_mappings_hostile),
 	UNIT_TEST(test_report_human_stack),
