@@ -544,7 +544,7 @@ class Checker:
                 "no other line", extra[:3] if sec else "no complete section")
 
     # ---- one trigger (oracle) against the findings of one mode ----
-    def check_trigger(self, label, exporter, path, o, fnd, watch_fnd):
+    def check_trigger(self, label, exporter, path, o, fnd):
         k = self.k
         pid = o["pid"]
         is_compliant = k.compliant(exporter)
@@ -839,8 +839,7 @@ class Checker:
             self.check_report(pre, rep, summary, bad)
         self.check_attach(pre, summary)
         self.check_stderr(pre, secs, mode)
-        watch = json_lines(complete(secs, "report %s-watch" % mode))[0]
-        self.check_triggers(pre, mode, secs, findings, watch)
+        self.check_triggers(pre, mode, secs, findings)
         self.check_seen(pre, mode, secs, summary)
         self.check_scan(pre, mode, secs, findings, mappings, summary)
         self.check_watch(pre, mode, secs, findings)
@@ -887,7 +886,7 @@ class Checker:
             self.say("# %s gup_fast_unverified %s (counted, not itemised: no finding may be "
                      "missing for it)" % (pre, sm.get("gup_fast_unverified")))
 
-    def check_triggers(self, pre, mode, secs, findings, watch):
+    def check_triggers(self, pre, mode, secs, findings):
         for exporter, path, suffix in matrix():
             label = "%s %s %s%s" % (pre, exporter, path, " (uid %d)" % USER_UID if suffix else "")
             sec = complete(secs, "trigger %s%s %s %s" % (mode, suffix, exporter, path))
@@ -925,7 +924,7 @@ class Checker:
             if path == "thread":
                 self.ok(o["tid"] != o["pid"], "%s: the GUP ran in a second thread" % label,
                         "tid != pid %d" % o["pid"], o["tid"])
-            self.check_trigger(label, exporter, path, o, findings, watch)
+            self.check_trigger(label, exporter, path, o, findings)
 
     def check_seen(self, pre, mode, secs, summary):
         """Every successful dma-buf mmap was seen, compliant ones too: the hooks were alive."""
@@ -1391,7 +1390,7 @@ class Checker:
             self.ok((run.get("exit"), run.get("signal")) == (0, None),
                     "%s: summary says the command exited 0" % what, (0, None),
                     (run.get("exit"), run.get("signal")))
-            self.check_trigger(what, exporter, "mmap", o, findings, None)
+            self.check_trigger(what, exporter, "mmap", o, findings)
         r = self.run_section(secs, "fails")
         if r:
             rc, _, findings, sm, err = r
@@ -2072,6 +2071,29 @@ def mutation(name, text):
         return "".join(lines[:b + 1] + [ln + "\n" for ln in stray(body)] + lines[e:])
     if name == "run-sigterm-lost":  # SIGTERM stopped run, the command went on
         return re.sub(r"^@@END run sigterm rc=3", "@@END run sigterm rc=0", text, flags=re.M)
+    if name == "run-fails-passed":  # the command's own failure swallowed: run said pass
+        return re.sub(r"^@@END run fails rc=3", "@@END run fails rc=0", text, flags=re.M)
+    if name == "run-compliant-failed":  # a compliant command failed by run
+        return re.sub(r"^@@END run compliant rc=0", "@@END run compliant rc=1", text, flags=re.M)
+    if name == "run-notfound-error":  # a missing command reported as the auditor's error
+        return re.sub(r"^@@END run notfound rc=127", "@@END run notfound rc=2", text, flags=re.M)
+    if name == "run-outside-uncounted":  # the violator outside the tree not counted
+        def uncounted(j):
+            if "summary" in j:
+                j["summary"]["run"]["outside_tree"] = 0
+            return [j]
+        lines = text.splitlines(True)
+        b, e = section_bounds(lines, "run outside")
+        body = []
+        for ln in lines[b + 1:e]:
+            if ln.startswith("report: {\"summary\""):
+                j = uncounted(json.loads(ln[8:]))[0]
+                ln = "report: " + json.dumps(j, separators=(",", ":")) + "\n"
+            body.append(ln)
+        return "".join(lines[:b + 1] + body + lines[e:])
+    if name == "inventory-daemon-unheld":  # the daemon's unheld bytes miss the closed buffer
+        return re.sub(r'^(dmabuf_audit_unheld_buffer_bytes\{exporter="[^"]*"\}) \d+$', r"\1 0",
+                      text, flags=re.M)
     if name == "late-kept":  # the module was never unloaded under the auditors
         return re.sub(r"^@@(BEGIN|END) late-unload", r"@@\1 gone-late-unload", text, flags=re.M)
     if name == "crowd-lost":  # the crowd pushed the first process out: its GUP-fast unseen
@@ -2257,6 +2279,17 @@ def self_test():
          r"^FAIL - \[6\.1 run\] grandchild: every finding is the trigger's"),
         (good61 + ":run-sigterm-lost", "6.1", "fails when SIGTERM did not reach the command",
          r"^FAIL - \[6\.1 run\] sigterm: SIGTERM went on to the command"),
+        (good61 + ":run-fails-passed", "6.1", "fails when the command's own failure is not "
+         "passed through", r"^FAIL - \[6\.1 run\] fails: the command's own failure passed"),
+        (good61 + ":run-compliant-failed", "6.1", "fails when a compliant command fails the run",
+         r"^FAIL - \[6\.1 run\] compliant: run exit 0"),
+        (good61 + ":run-notfound-error", "6.1", "fails when a missing command is not exit 127",
+         r"^FAIL - \[6\.1 run\] notfound: exit 127"),
+        (good61 + ":run-outside-uncounted", "6.1", "fails when a violator outside the tree is "
+         "not counted", r"^FAIL - \[6\.1 run\] outside: counted as outside the tree"),
+        (good61 + ":inventory-daemon-unheld", "6.1", "fails when the daemon's unheld bytes miss "
+         "the buffer only the kernel holds",
+         r"^FAIL - \[6\.1 inventory\] daemon series of exporter"),
     ]
 
     def run_case(name, kver):

@@ -113,6 +113,10 @@ check() { # WHAT COMMAND...: ok WHAT if COMMAND succeeds, else FAIL WHAT
 }
 wants=$ch/etc/systemd/system/multi-user.target.wants/dmabuf-audit.service
 check "dmabuf-audit.service enabled (multi-user.target)" test -L "$wants"
+# the unit's ExecReload runs /bin/kill: procps, not in a minbase system (found by the
+# real systemd test, tests/systemd)
+reload_cmd=$(sed -n 's/^ExecReload=\([^ ]*\).*/\1/p' "$ch/lib/systemd/system/dmabuf-audit.service")
+check "the unit's ExecReload command $reload_cmd is installed (a dependency)" test -x "$ch$reload_cmd"
 check "conffile /etc/dmabuf-audit/dmabuf-audit.conf" test -f "$ch/etc/dmabuf-audit/dmabuf-audit.conf"
 # shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
 conffiles=$(in_chroot dpkg-query -W -f='${Conffiles}' dmabuf-audit 2>&1 || true)
