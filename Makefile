@@ -61,7 +61,7 @@ MAKEFLAGS += --no-print-directory
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: FORCE all install deps check bpf-arm64 arm64-static unit unit-asan fuzz fuzz-smoke host-test deb-test \
-	lab-selftest lab lab-arm64 demo bench bench-smoke clean format
+	recipes-test lab-selftest lab lab-arm64 demo bench bench-smoke clean format
 
 all: $(BIN)
 
@@ -211,6 +211,13 @@ lab-selftest:
 deb-test: $(BIN)
 	tests/pkg/deb.sh $(BIN)
 
+# The board recipes (dist/buildroot, dist/yocto): versions, LICENSE checksums and licenses
+# against the tree, and their own build and install commands run on a scratch copy (static
+# binary, installed files); then each of their planted mutations must fail.
+recipes-test:
+	tests/pkg/recipes.sh
+	tests/pkg/recipes.sh --self-test
+
 lab:
 	$(MAKE) STATIC=1
 	AUDIT_BIN=build/static/dmabuf-audit tests/lab/run.sh
@@ -253,6 +260,7 @@ check: deps
 	$(MAKE) host-test
 	$(MAKE) lab-selftest
 	$(MAKE) deb-test
+	$(MAKE) recipes-test
 	$(MAKE) lab
 	$(MAKE) bench-smoke
 	$(MAKE) lab-arm64
