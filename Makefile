@@ -61,7 +61,7 @@ MAKEFLAGS += --no-print-directory
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: FORCE all install deps check bpf-arm64 arm64-static unit unit-asan fuzz fuzz-smoke host-test deb-test \
-	recipes-test lab-selftest lab lab-arm64 demo bench bench-smoke clean format
+	recipes-test systemd-test lab-selftest lab lab-arm64 demo bench bench-smoke clean format
 
 all: $(BIN)
 
@@ -205,6 +205,7 @@ lab-selftest:
 	python3 tests/lab/check_host.py --self-test
 	python3 tests/lab/check_demo.py --self-test
 	python3 tests/lab/bench.py --self-test
+	tests/systemd/run.sh --self-test
 
 # The Debian package: dpkg-buildpackage -b, lintian, installed, run, removed and purged in a
 # clean Debian 12 chroot (debootstrap, cached in ~/.cache/dmabuf-audit/deb).
@@ -217,6 +218,12 @@ deb-test: $(BIN)
 recipes-test:
 	tests/pkg/recipes.sh
 	tests/pkg/recipes.sh --self-test
+
+# The systemd unit under a real systemd: Debian 12's as PID 1 in a 6.1 lab guest (TCG),
+# started (READY=1), reloaded, its watchdog fed, stopped (exit 0, final textfile).
+systemd-test:
+	$(MAKE) STATIC=1
+	tests/systemd/run.sh
 
 lab:
 	$(MAKE) STATIC=1
@@ -246,11 +253,11 @@ demo: deps
 
 # Every test: unit tests (plain and ASan/UBSan), a short round of every fuzz target, the
 # CLI, daemon and docs against the host kernel, the lab checkers' self-tests and the
-# Prometheus rules' tests, the Debian package in a clean chroot, then the VM
-# lab on Debian's x86_64 5.10, 6.1, 6.12 and 7.2 kernels and arm64 6.1 and 6.12 kernels
-# (the 6.1, 6.12, 5.10 and arm64 6.1 guests also run the host tests against their own
-# kernel), and one small round of the benchmark (6.1) so that it keeps working (its
-# figures are never asserted).
+# Prometheus rules' tests, the Debian package in a clean chroot, the board recipes' own
+# commands, then the VM lab on Debian's x86_64 5.10, 6.1, 6.12 and 7.2 kernels and arm64
+# 6.1 and 6.12 kernels (the 6.1, 6.12, 5.10 and arm64 6.1 guests also run the host tests
+# against their own kernel), the unit under a real systemd (6.1), and one small round of
+# the benchmark (6.1) so that it keeps working (its figures are never asserted).
 check: deps
 	$(MAKE) all
 	$(MAKE) bpf-arm64
@@ -262,6 +269,7 @@ check: deps
 	$(MAKE) deb-test
 	$(MAKE) recipes-test
 	$(MAKE) lab
+	$(MAKE) systemd-test
 	$(MAKE) bench-smoke
 	$(MAKE) lab-arm64
 
