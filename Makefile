@@ -61,7 +61,7 @@ MAKEFLAGS += --no-print-directory
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: FORCE all install deps check bpf-arm64 arm64-static unit unit-asan fuzz fuzz-smoke host-test deb-test \
-	recipes-test systemd-test lab-selftest lab lab-arm64 demo bench bench-smoke clean format
+	recipes-test systemd-test prom-lab lab-selftest lab lab-arm64 demo bench bench-smoke clean format
 
 all: $(BIN)
 
@@ -206,6 +206,7 @@ lab-selftest:
 	python3 tests/lab/check_demo.py --self-test
 	python3 tests/lab/bench.py --self-test
 	tests/systemd/run.sh --self-test
+	python3 tests/prom/server.py --self-test
 
 # The Debian package: dpkg-buildpackage -b, lintian, installed, run, removed and purged in a
 # clean Debian 12 chroot (debootstrap, cached in ~/.cache/dmabuf-audit/deb).
@@ -224,6 +225,13 @@ recipes-test:
 systemd-test:
 	$(MAKE) STATIC=1
 	tests/systemd/run.sh
+
+# A real Prometheus (the rules as shipped) scraping Debian's node_exporter over the 6.1
+# lab guest's textfiles, and every query of the Grafana dashboard (tests/prom/server.py).
+PROM_LAB_RESULTS ?= $(lastword $(sort $(wildcard build/lab/6.1.0-*-amd64/results.txt)))
+prom-lab:
+	tests/prom/fetch-tools.sh >/dev/null
+	python3 tests/prom/server.py $(or $(PROM_LAB_RESULTS),build/lab/6.1.0-57-amd64/results.txt)
 
 lab:
 	$(MAKE) STATIC=1
@@ -256,7 +264,8 @@ demo: deps
 # Prometheus rules' tests, the Debian package in a clean chroot, the board recipes' own
 # commands, then the VM lab on Debian's x86_64 5.10, 6.1, 6.12 and 7.2 kernels and arm64
 # 6.1 and 6.12 kernels (the 6.1, 6.12, 5.10 and arm64 6.1 guests also run the host tests
-# against their own kernel), the unit under a real systemd (6.1), and one small round of
+# against their own kernel), a real Prometheus over the 6.1 guest's textfiles, the unit
+# under a real systemd (6.1), and one small round of
 # the benchmark (6.1) so that it keeps working (its figures are never asserted).
 check: deps
 	$(MAKE) all
@@ -269,6 +278,7 @@ check: deps
 	$(MAKE) deb-test
 	$(MAKE) recipes-test
 	$(MAKE) lab
+	$(MAKE) prom-lab
 	$(MAKE) systemd-test
 	$(MAKE) bench-smoke
 	$(MAKE) lab-arm64
