@@ -18,6 +18,7 @@ int inventory_add_buf(struct inventory *inv, const struct da_buf_rec *rec)
 	b = &inv->bufs[inv->len++];
 	memset(b, 0, sizeof(*b));
 	b->rec = *rec;
+	inv->by_inode = false;
 	return 0;
 }
 
@@ -69,8 +70,27 @@ void inventory_collect_fd(void *ctx, const struct da_fd_rec *rec)
 		inv->failed = true;
 }
 
+static int cmp_inode(const void *a, const void *b)
+{
+	uint64_t x = ((const struct inv_buf *)a)->rec.inode, y = ((const struct inv_buf *)b)->rec.inode;
+
+	return x < y ? -1 : x > y;
+}
+
+void inventory_index(struct inventory *inv)
+{
+	if (inv->len)
+		qsort(inv->bufs, inv->len, sizeof(*inv->bufs), cmp_inode);
+	inv->by_inode = true;
+}
+
 static struct inv_buf *buf_of(const struct inventory *inv, uint64_t inode)
 {
+	struct inv_buf key = { .rec.inode = inode };
+
+	if (inv->by_inode)
+		return inv->len ? bsearch(&key, inv->bufs, inv->len, sizeof(*inv->bufs), cmp_inode)
+				: NULL;
 	for (size_t i = 0; i < inv->len; i++)
 		if (inv->bufs[i].rec.inode == inode)
 			return &inv->bufs[i];
@@ -124,6 +144,7 @@ void inventory_finish(struct inventory *inv)
 {
 	if (inv->len)
 		qsort(inv->bufs, inv->len, sizeof(*inv->bufs), cmp_buf);
+	inv->by_inode = false;
 	for (size_t i = 0; i < inv->len; i++)
 		if (inv->bufs[i].nholders)
 			qsort(inv->bufs[i].holders, inv->bufs[i].nholders,

@@ -34,6 +34,7 @@ struct inventory {
 	uint64_t stray_fds; /* fds of a buffer the buffer list lacks (created in between) */
 	const char *source; /* of the buffer list: "iter/dmabuf" or "debugfs" */
 	bool failed;	    /* a record was lost (no memory): the inventory is not whole */
+	bool by_inode;	    /* bufs sorted by inode (inventory_index): fds found by bsearch */
 };
 
 /* 0 or -ENOMEM. */
@@ -44,6 +45,11 @@ int inventory_add_buf(struct inventory *inv, const struct da_buf_rec *rec);
  * not add up), -EIO, -ENOMEM.
  */
 int inventory_read_bufinfo(struct inventory *inv, const char *path);
+/*
+ * Sorts the buffers by inode, so that each fd finds its buffer in log time (a board
+ * with thousands of buffers and fds, every interval). Adding a buffer undoes it.
+ */
+void inventory_index(struct inventory *inv);
 /* Counts an fd on its buffer (added first). 0 or -ENOMEM. */
 int inventory_add_fd(struct inventory *inv, const struct da_fd_rec *rec);
 /* The iterators' callbacks (ctx: the inventory): a record lost to ENOMEM sets failed. */

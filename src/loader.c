@@ -679,6 +679,7 @@ int auditor_inventory(struct auditor *a, struct inventory *inv)
 		inv->source = "debugfs";
 		err = inventory_read_bufinfo(inv, DA_BUFINFO);
 	}
+	inventory_index(inv);
 	if (!err)
 		err = auditor_inventory_fds(a, inventory_collect_fd, inv);
 	if (!err && inv->failed)

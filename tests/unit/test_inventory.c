@@ -118,6 +118,44 @@ cleanup:
 	inventory_free(NULL);
 }
 
+/*
+ * The fds looked up by bsearch once the buffers are indexed by inode (the daemon's
+ * every interval): the same holders and strays as the plain lookup, and a buffer
+ * added after the index is still found.
+ */
+static void test_inventory_indexed(void)
+{
+	struct inventory inv = { 0 };
+	struct da_buf_rec b[] = {
+		buf_make(40, 16384, "vgem", "a", 0), buf_make(11, 4096, "heap", "b", 0),
+		buf_make(13, 4096, "heap", "c", 0),  buf_make(12, 8192, "heap", "d", 0),
+	};
+	struct da_fd_rec fds[] = { fd_make(7, 3, 40), fd_make(7, 4, 40), fd_make(9, 5, 11),
+				   fd_make(9, 6, 5),  fd_make(9, 7, 99), fd_make(8, 8, 13) };
+	struct da_buf_rec late = buf_make(7, 4096, "heap", "late", 0);
+	struct da_fd_rec late_fd = fd_make(9, 9, 7);
+
+	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++)
+		ASSERT_EQ_INT(inventory_add_buf(&inv, &b[i]), 0, "add buf");
+	inventory_index(&inv);
+	ASSERT_TRUE(inv.by_inode, "indexed");
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		ASSERT_EQ_INT(inventory_add_fd(&inv, &fds[i]), 0, "add fd");
+	ASSERT_EQ_U64(inv.stray_fds, 2, "below the first and past the last inode: strays");
+	ASSERT_EQ_INT(inventory_add_buf(&inv, &late), 0, "a buffer after the index");
+	ASSERT_FALSE(inv.by_inode, "the index undone");
+	ASSERT_EQ_INT(inventory_add_fd(&inv, &late_fd), 0, "its fd");
+	inventory_finish(&inv);
+	for (size_t i = 0; i < inv.len; i++) {
+		const struct inv_buf *x = &inv.bufs[i];
+		uint32_t want = x->rec.inode == 40 ? 2 : x->rec.inode == 12 ? 0 : 1;
+		uint32_t seen = x->nholders ? x->holders[0].fds : 0;
+
+		ASSERT_EQ_INT((int)seen, (int)want, x->rec.buf_name);
+	}
+	inventory_free(&inv);
+}
+
 static void test_inventory_json(void)
 {
 	struct inventory inv = { 0 };
@@ -190,6 +228,7 @@ static void test_inventory_human(void)
 /* clang-format off */
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_inventory_states),
+	UNIT_TEST(test_inventory_indexed),
 	UNIT_TEST(test_inventory_json),
 	UNIT_TEST(test_inventory_human),
 };
