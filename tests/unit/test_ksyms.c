@@ -527,6 +527,30 @@ static FILE *file_with(const char *path, const char *text)
 	return f;
 }
 
+/* Two empty temporary files for a kallsyms and a modules text; false if they cannot be made. */
+static bool temp_pair(char *syms, char *mods)
+{
+	int fs = mkstemp(syms), fm = mkstemp(mods);
+
+	if (fs >= 0)
+		close(fs);
+	if (fm >= 0)
+		close(fm);
+	return ASSERT_TRUE(fs >= 0 && fm >= 0, "mkstemp");
+}
+
+/* ext_kallsyms with the late module's symbols after it (malloc'd), NULL without memory. */
+static char *kallsyms_with_late(void)
+{
+	char *late = malloc(sizeof(ext_kallsyms) + sizeof(ext_kallsyms_late));
+
+	if (late) {
+		strcpy(late, ext_kallsyms);
+		strcat(late, ext_kallsyms_late);
+	}
+	return late;
+}
+
 /*
  * The daemon started before the exporter: the module list read again on each
  * event (ksyms_refresh), the table only when a module came or went (a refcount
@@ -535,14 +559,11 @@ static FILE *file_with(const char *path, const char *text)
 static void test_ksyms_refresh(void)
 {
 	char syms[] = "/tmp/da-ksyms-XXXXXX", mods[] = "/tmp/da-kmods-XXXXXX";
-	int fs = mkstemp(syms), fm = mkstemp(mods);
 	char *late = NULL;
 	struct ksyms ks;
 
-	if (!ASSERT_TRUE(fs >= 0 && fm >= 0, "mkstemp"))
+	if (!temp_pair(syms, mods))
 		return;
-	close(fs);
-	close(fm);
 	file_with(syms, ext_kallsyms);
 	file_with(mods, ext_modules);
 	ASSERT_EQ_INT(ksyms_open(&ks, syms, mods), 0, "ksyms_open");
@@ -558,11 +579,9 @@ static void test_ksyms_refresh(void)
 	ASSERT_EQ_INT(ksyms_refresh(&ks), 0, "refcount and state: not read again");
 
 	/* the module is loaded */
-	late = malloc(sizeof(ext_kallsyms) + sizeof(ext_kallsyms_late));
+	late = kallsyms_with_late();
 	if (!ASSERT_OK_PTR(late, "malloc"))
 		goto out;
-	strcpy(late, ext_kallsyms);
-	strcat(late, ext_kallsyms_late);
 	file_with(syms, late);
 	file_with(mods, ext_modules_late);
 	ASSERT_EQ_INT(ksyms_refresh(&ks), 1, "a module came: read again");
@@ -650,20 +669,15 @@ static void record_loaded(void *ctx, const char *module, size_t nsyms)
 static void test_ksyms_loaded(void)
 {
 	char syms[] = "/tmp/da-ksyms-XXXXXX", mods[] = "/tmp/da-kmods-XXXXXX";
-	int fs = mkstemp(syms), fm = mkstemp(mods);
 	struct told told = { 0 };
 	char *late = NULL;
-	struct ksyms ks;
+	struct ksyms ks = { 0 }; /* freed at out: even before the open */
 
-	if (!ASSERT_TRUE(fs >= 0 && fm >= 0, "mkstemp"))
+	if (!temp_pair(syms, mods))
 		return;
-	close(fs);
-	close(fm);
-	late = malloc(sizeof(ext_kallsyms) + sizeof(ext_kallsyms_late));
+	late = kallsyms_with_late();
 	if (!ASSERT_OK_PTR(late, "malloc"))
 		goto out;
-	strcpy(late, ext_kallsyms);
-	strcat(late, ext_kallsyms_late);
 	file_with(syms, ext_kallsyms);
 	file_with(mods, ext_modules);
 	ASSERT_EQ_INT(ksyms_open(&ks, syms, mods), 0, "ksyms_open");
