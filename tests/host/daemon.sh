@@ -214,6 +214,14 @@ last_update() { # FILE
 	awk '$1 == "dmabuf_audit_last_update_timestamp_seconds" { print $2 }' "$1" 2>/dev/null
 }
 
+# Now, truncated to the millisecond: last_update_timestamp_seconds is
+# printed with 3 decimals (rounded), so a write made after a moment can
+# read up to 0.5 ms before it; compare at the file's own resolution.
+stamp_ms() {
+	local t=${EPOCHREALTIME/,/.}
+	printf '%s\n' "${t%???}"
+}
+
 fge() { # A B: A >= B as floats
 	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 >= b + 0) }'
 }
@@ -872,7 +880,7 @@ EOF2
 
 	# ---- SIGTERM ---------------------------------------------------------------
 	mark=$(wc -l <"$nlog")
-	t_term=$EPOCHREALTIME
+	t_term=$(stamp_ms)
 	stop_daemon TERM
 	desc="$dname, SIGTERM"
 	[ "$stopped" = yes ] && [ "$rc" -eq 0 ]
@@ -914,7 +922,7 @@ else
 	expect_line "$tmp/d2.err" "dmabuf-audit: daemon running: 0 suppression rules, textfile $tf2/dmabuf_audit.prom every 60 s, JSON to $tmp/d2.json, attach auto"
 	prom2=$tf2/dmabuf_audit.prom
 	printf '[daemon]\ninterval = 2\n' >"$conf2"
-	t_hup=$EPOCHREALTIME
+	t_hup=$(stamp_ms)
 	kill -HUP "$dpid"
 	desc="$dname, SIGHUP: interval 60 -> 2 in the file"
 	wait_until $((WAIT_S * 1000)) written_since "$prom2" "$t_hup"
