@@ -32,9 +32,11 @@ char LICENSE[] SEC("license") = "GPL";
 #if defined(__TARGET_ARCH_x86)
 #define PTE_PRESENT DA_X86_PTE_PRESENT
 #define PTE_SPECIAL DA_X86_PTE_SPECIAL
+#define ENTRY_IS_HUGE(e) (((e) & DA_X86_PMD_HUGE) != 0)
 #elif defined(__TARGET_ARCH_arm64)
 #define PTE_PRESENT DA_ARM64_PTE_VALID
 #define PTE_SPECIAL DA_ARM64_PTE_SPECIAL
+#define ENTRY_IS_HUGE(e) (((e) & DA_ARM64_PMD_TYPE_MASK) == DA_ARM64_PMD_TYPE_SECT)
 #else
 #error "pte bits unknown for this architecture"
 #endif
@@ -43,6 +45,12 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 targ_tgid = 0;
 /* run: only the command's tree, the cgroup v2 made for it (0: every process) */
 const volatile __u64 targ_cgid = 0;
+/*
+ * Set by user space: the kernel gives huge pfn entries a special bit
+ * (pmd_special/pud_special, the 6.12 huge pfnmap series). Without it no huge
+ * entry can be told from a page's, and one in a dma-buf vma is a warning.
+ */
+const volatile bool huge_special = false;
 
 /* Totals of the last task_vma scan (read by user space after the read). */
 struct da_scan_stats scan_stats = {};
@@ -761,6 +769,42 @@ static __always_inline void fault_done_probe(void *ctx, struct dma_buf *dmabuf,
 	fault_done(ctx, dmabuf, tr, vma, ptep, pte, addr, ret);
 }
 
+/*
+ * A huge entry went into a dma-buf vma (vmf_insert_pfn_pmd/_pud, TTM-style
+ * huge faults; vmf_insert_folio_pmd/_pud, struct pages by design). GUP-fast
+ * refuses a huge entry only for its special bit (gup_fast_pmd_leaf, 6.12+);
+ * without it, it takes references on the pages behind a pfn that has them.
+ * ENTRY: the pmd/pud read back after the call (0 when unreadable: nothing).
+ */
+static __always_inline void huge_done(void *ctx, struct dma_buf *dmabuf,
+				      const struct da_tracked *tr, struct vm_area_struct *vma,
+				      __u64 entry, __u64 addr, int level)
+{
+	counter_add(DA_CTR_HOOK_BASE + DA_HOOK_HUGE_INSERT);
+	if (!(entry & PTE_PRESENT) || !ENTRY_IS_HUGE(entry) || (entry & PTE_SPECIAL))
+		return;
+	report(ctx, huge_special ? DA_KIND_HUGE_NOT_SPECIAL : DA_KIND_HUGE_ENTRY,
+	       DA_HOOK_HUGE_INSERT, dmabuf, tr, vma, addr, 0, level, entry);
+}
+
+/* The entry at vmf->pmd or vmf->pud once the insert returned (raw pointers: kprobes too). */
+static __always_inline void huge_inserted(void *ctx, struct vm_fault *vmf, int level)
+{
+	struct vm_area_struct *vma = BPF_CORE_READ(vmf, vma);
+	struct dma_buf *dmabuf = dmabuf_of_vma(vma);
+	struct da_tracked *tr = NULL;
+	void *entryp;
+	__u64 entry = 0;
+
+	RESOLVE_OR_RETURN(dmabuf, tr, vma, );
+	/* pmd_t and pud_t are one 64-bit word (a folded level nests it in a struct) */
+	entryp = level == DA_HUGE_PUD ? (void *)BPF_CORE_READ(vmf, pud) :
+					(void *)BPF_CORE_READ(vmf, pmd);
+	if (entryp && bpf_probe_read_kernel(&entry, sizeof(entry), entryp))
+		entry = 0;
+	huge_done(ctx, dmabuf, tr, vma, entry, BPF_CORE_READ(vmf, address), level);
+}
+
 /* ---- GUP-fast ---------------------------------------------------------- */
 
 /*
@@ -1093,6 +1137,42 @@ int BPF_PROG(fexit_finish_fault, struct vm_fault *vmf, unsigned int ret)
 	return 0;
 }
 
+/*
+ * Huge inserts: vmf_insert_pfn_pmd (5.10 to 6.2: vmf_insert_pfn_pmd_prot) and
+ * vmf_insert_folio_pmd (6.15), the pud twins. Their first argument is the
+ * struct vm_fault; the rest (pfn_t, pgprot_t, write) differ and are not read,
+ * so one program serves every signature. The return value is not read either:
+ * the entry read back says what was installed.
+ */
+SEC("fexit")
+int BPF_PROG(fexit_huge_pmd, struct vm_fault *vmf)
+{
+	huge_inserted(ctx, vmf, DA_HUGE_PMD);
+	return 0;
+}
+
+SEC("fexit")
+int BPF_PROG(fexit_huge_folio_pmd, struct vm_fault *vmf)
+{
+	huge_inserted(ctx, vmf, DA_HUGE_PMD);
+	return 0;
+}
+
+/* vmf_insert_pfn_pud (5.10 to 6.2: _prot; the two never coexist in one kernel) */
+SEC("fexit")
+int BPF_PROG(fexit_huge_pud, struct vm_fault *vmf)
+{
+	huge_inserted(ctx, vmf, DA_HUGE_PUD);
+	return 0;
+}
+
+SEC("fexit")
+int BPF_PROG(fexit_huge_folio_pud, struct vm_fault *vmf)
+{
+	huge_inserted(ctx, vmf, DA_HUGE_PUD);
+	return 0;
+}
+
 /* vma tracking: split, fork and mremap copy a vma with vm_area_dup() */
 static __always_inline void vma_duplicated(struct vm_area_struct *orig, struct vm_area_struct *new)
 {
@@ -1174,6 +1254,8 @@ static __always_inline void call_done(void *ctx, __u32 hook, const struct call_a
 	}
 	else if (hook == DA_HOOK_PTE_INSTALL)
 		fault_done_probe(ctx, dmabuf, tr, vma, BPF_CORE_READ(vmf, pte), a->arg, ret);
+	else if (hook == DA_HOOK_HUGE_INSERT)
+		huge_inserted(ctx, vmf, (int)a->arg);
 	else if (hook == DA_HOOK_INSERT_PAGES)
 		page_inserted(ctx, hook, dmabuf, tr, vma, a->arg, ret, pages_put_in(a));
 	else
@@ -1397,6 +1479,35 @@ SEC("kretprobe")
 int BPF_KRETPROBE(kretprobe_finish_fault, unsigned int ret)
 {
 	finish_call(ctx, DA_HOOK_PTE_INSTALL, ret);
+	return 0;
+}
+
+/* huge inserts: the vm_fault kept for the return (level in arg) */
+static __always_inline void huge_enter(void *ctx, struct vm_fault *vmf, int level)
+{
+	struct vm_area_struct *vma = BPF_CORE_READ(vmf, vma);
+
+	start_call(ctx, DA_HOOK_HUGE_INSERT, dmabuf_of_vma(vma), vma, level, (__u64)vmf);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_huge_pmd, struct vm_fault *vmf)
+{
+	huge_enter(ctx, vmf, DA_HUGE_PMD);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_huge_pud, struct vm_fault *vmf)
+{
+	huge_enter(ctx, vmf, DA_HUGE_PUD);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_huge_insert, unsigned int ret)
+{
+	finish_call(ctx, DA_HOOK_HUGE_INSERT, ret);
 	return 0;
 }
 

@@ -42,6 +42,15 @@
 #define DA_X86_PTE_SPECIAL   (1ull << 9)
 #define DA_ARM64_PTE_VALID   (1ull << 0)
 #define DA_ARM64_PTE_SPECIAL (1ull << 56)
+/*
+ * A pmd/pud that maps memory itself (a huge entry), not a table: x86 _PAGE_PSE
+ * (bit 7); arm64 a block descriptor, bits 1:0 = PMD_TYPE_SECT (1) against
+ * PMD_TYPE_TABLE (3). The special bit of huge entries is the pte's (6.12+:
+ * pmd_special/pud_special on both architectures).
+ */
+#define DA_X86_PMD_HUGE	       (1ull << 7)
+#define DA_ARM64_PMD_TYPE_MASK 3ull
+#define DA_ARM64_PMD_TYPE_SECT 1ull
 
 #define DA_COMM_LEN	16
 #define DA_EXPORTER_LEN 32
@@ -59,11 +68,17 @@ enum da_kind {
 	DA_KIND_GUP_FAST_ON_DMABUF = 5,	   /* violation */
 	DA_KIND_PTE_NOT_SPECIAL = 6,	   /* violation */
 	DA_KIND_KERNEL_PFN_LOOKUP = 7,	   /* warning */
+	DA_KIND_HUGE_NOT_SPECIAL = 8,	   /* violation: huge entry without its special bit */
+	DA_KIND_HUGE_ENTRY = 9,		   /* warning: huge entry where the kernel has no such bit */
 	DA_KIND_MAX,
 };
 
 /* da_event.ret of an mmap_without_pfnmap whose vma->vm_file is not the dma-buf's */
 #define DA_MMAP_VM_FILE_SWAPPED 1
+
+/* da_event.ret of the huge kinds: the level of the entry installed */
+#define DA_HUGE_PMD 1
+#define DA_HUGE_PUD 2
 
 /* Which kernel function (or the scan) produced the event. Append only. */
 enum da_hook {
@@ -78,6 +93,7 @@ enum da_hook {
 	DA_HOOK_VMA_DUP = 8,	  /* vm_area_dup: split/fork/mremap of a tracked vma */
 	DA_HOOK_VMA_FREE = 9,	  /* vm_area_free / __vm_area_free: a tracked vma goes away */
 	DA_HOOK_PFN_LOOKUP = 10,  /* follow_pfnmap_start / follow_pte: kernel code reads a pfn */
+	DA_HOOK_HUGE_INSERT = 11, /* vmf_insert_pfn_pmd/_pud, vmf_insert_folio_pmd/_pud: a huge entry */
 	DA_HOOK_MAX,
 };
 
@@ -120,10 +136,12 @@ struct da_event {
 	__u64 addr;	 /* GUP start / faulting / inserted address, 0 when none */
 	__u64 gup_flags; /* raw FOLL_* bits for GUP kinds, else 0 */
 	__u64 mmap_op;	 /* dma_buf->ops->mmap (kernel address, symbolized by user space) */
-	__u64 pte;	 /* pte value read back (pte_not_special from finish_fault), else 0 */
+	__u64 pte;	 /* pte value read back (pte_not_special from finish_fault), the
+			  * pmd/pud entry of the huge kinds, else 0 */
 	__s32 ret;	 /* hooked function's return (GUP-fast: pages taken), 0 for scans;
 			  * mmap_without_pfnmap: DA_MMAP_VM_FILE_SWAPPED when the exporter's
-			  * mmap left another file in vma->vm_file */
+			  * mmap left another file in vma->vm_file; huge kinds: DA_HUGE_PMD
+			  * or DA_HUGE_PUD */
 	__u32 count;	 /* occurrences counted with this event (a batch: inserts of one call) */
 	char comm[DA_COMM_LEN];
 	char exporter[DA_EXPORTER_LEN]; /* dma_buf->exp_name */

@@ -637,6 +637,10 @@ const char *auditor_what(const struct auditor *a, uint32_t hook)
 	if (!d)
 		return NULL;
 	what = d->mech != DA_MECH_NONE ? d->def->fn[d->fn].what : NULL;
+	/* what a kernel without pmd_special/pud_special lets it say */
+	if (hook == DA_HOOK_HUGE_INSERT && !a->huge_special)
+		what = "huge pmd/pud entries in dma-buf mappings; no special bit for them on this "
+		       "kernel (6.12+): reported as huge_entry warnings";
 	return what ? what : d->def->what;
 }
 

@@ -33,7 +33,7 @@ struct detector {
 	int fn;		      /* variant in use (or the first one tried); -1: none eligible */
 	unsigned int also_on; /* bit j: def->also[j] hooked too */
 	enum da_mech mech;    /* DA_MECH_FENTRY, DA_MECH_KPROBE or DA_MECH_NONE */
-	char label[96];	      /* "func,also,..." when those are hooked too: what is shown */
+	char label[DA_FUNCS_LEN]; /* "func,also,..." when those are hooked too: what is shown */
 	char fentry_why[DA_WHY_LEN]; /* why fentry was not used ("" if it was) */
 	char kprobe_why[DA_WHY_LEN]; /* why kprobe was not used ("" if it was/untried) */
 	struct bpf_link *links[DA_DETECTOR_LINKS];
@@ -56,6 +56,8 @@ struct auditor {
 	/* report --inventory: the dma-buf and task_file iterators are loaded */
 	bool inv_bufs; /* the dma-buf iterator loaded (report --inventory) */
 	bool inv_fds;  /* the task_file iterator loaded */
+	/* the kernel marks huge pfn entries special (6.12+): huge_not_special, else huge_entry */
+	bool huge_special;
 };
 
 /* A kernel function the ladder may need: its BTF id, found in one pass over BTF. */
@@ -70,7 +72,7 @@ struct fentry_refusal {
 	char why[DA_WHY_LEN];
 };
 
-#define DA_KFUNCS_MAX 32
+#define DA_KFUNCS_MAX 48
 
 /* What the ladder looks at besides the detectors, found once per run. */
 struct attach_env {

@@ -86,7 +86,8 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		      "      --json           findings as JSON lines, then {\"summary\": {...}}\n"
 		      "  -d, --duration SEC   observe SEC seconds (default: until a signal)\n"
 		      "      --fail-on WHAT   violation (default): exit 1 on any violation;\n"
-		      "                       warning: also on gup_blocked, kernel_pfn_lookup\n"
+		      "                       warning: also on warnings (gup_blocked,\n"
+		      "                       kernel_pfn_lookup, huge_entry)\n"
 		      "  -p, --pid PID        only this process\n"
 		      "      --inventory      print every dma-buf in the system (exporter, size, name,\n"
 		      "                       fd holders, mappers, attached devices) and exit 0;\n"
@@ -132,7 +133,8 @@ void cli_usage(FILE *f, enum da_cmd cmd)
 		      "      --json           the report as JSON lines\n"
 		      "  -o, --output FILE    the report to FILE instead of stderr\n"
 		      "      --fail-on WHAT   violation (default): exit 1 on any violation;\n"
-		      "                       warning: also on gup_blocked, kernel_pfn_lookup\n",
+		      "                       warning: also on warnings (gup_blocked,\n"
+		      "                       kernel_pfn_lookup, huge_entry)\n",
 		      f);
 		break;
 	case DA_CMD_NONE:

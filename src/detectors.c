@@ -153,6 +153,33 @@ const struct detector_def detector_defs[] = {
 			   "kretprobe_pat_leave"),
 		},
 	},
+	/*
+	 * Huge entries (2 MiB pmd, 1 GiB pud on 4K pages): the pfn inserts (TTM's
+	 * huge faults; the _prot names to 6.2) and the folio inserts (6.15), each
+	 * where the kernel has it. Without a pmd variant (no THP) nothing is hooked.
+	 */
+	{
+		.id = DA_HOOK_HUGE_INSERT,
+		.name = "huge_insert",
+		.hook = "huge_insert",
+		.what = "huge pmd/pud entries in dma-buf mappings without the special bit",
+		.fn = {
+			FN("vmf_insert_pfn_pmd", NULL, "fexit_huge_pmd", "kprobe_huge_pmd",
+			   "kretprobe_huge_insert"),
+			FN("vmf_insert_pfn_pmd_prot", NULL, "fexit_huge_pmd", "kprobe_huge_pmd",
+			   "kretprobe_huge_insert"),
+		},
+		.also = {
+			FN("vmf_insert_folio_pmd", NULL, "fexit_huge_folio_pmd", "kprobe_huge_pmd",
+			   "kretprobe_huge_insert"),
+			FN("vmf_insert_pfn_pud", NULL, "fexit_huge_pud", "kprobe_huge_pud",
+			   "kretprobe_huge_insert"),
+			FN("vmf_insert_pfn_pud_prot", NULL, "fexit_huge_pud", "kprobe_huge_pud",
+			   "kretprobe_huge_insert"),
+			FN("vmf_insert_folio_pud", NULL, "fexit_huge_folio_pud", "kprobe_huge_pud",
+			   "kretprobe_huge_insert"),
+		},
+	},
 };
 
 _Static_assert(sizeof(detector_defs) / sizeof(detector_defs[0]) == DA_LIVE_DETECTORS,

@@ -31,7 +31,9 @@ struct hook_fn {
 };
 
 #define DA_MAX_VARIANTS 4
-#define DA_MAX_ALSO	2
+#define DA_MAX_ALSO	4
+/* "func,also,...": the functions a detector hooks as the outputs name them, NUL included */
+#define DA_FUNCS_LEN	128
 
 struct detector_def {
 	enum da_hook id;  /* the hook id its events carry (the ABI's enum da_hook) */
@@ -45,7 +47,7 @@ struct detector_def {
 };
 
 /* The live detectors, in enum da_hook order: every hook id but DA_HOOK_SCAN. */
-#define DA_LIVE_DETECTORS 10
+#define DA_LIVE_DETECTORS 11
 extern const struct detector_def detector_defs[];
 
 /*

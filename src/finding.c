@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "finding.h"
 #include "grow.h"
 
@@ -26,6 +27,10 @@ static const struct {
 				      "present pte without pte_special in a dma-buf mapping: a struct page any GUP can pin" },
 	[DA_KIND_KERNEL_PFN_LOOKUP] = { "kernel_pfn_lookup", false,
 					"kernel code resolved a pfn of a dma-buf mapping: it may use memory the exporter moves or frees" },
+	[DA_KIND_HUGE_NOT_SPECIAL] = { "huge_not_special", true,
+				       "huge pmd/pud entry without the special bit in a dma-buf mapping: GUP-fast can pin the pages behind it" },
+	[DA_KIND_HUGE_ENTRY] = { "huge_entry", false,
+				 "huge pmd/pud entry in a dma-buf mapping on a kernel without a special bit for it (before 6.12): GUP-fast can pin the pages behind it" },
 };
 
 const char *kind_name(uint32_t kind)
@@ -49,6 +54,22 @@ bool kind_is_violation(uint32_t kind)
 const char *kind_summary(uint32_t kind)
 {
 	return kind < DA_KIND_MAX ? kinds[kind].summary : "";
+}
+
+uint64_t huge_entry_size_of(int32_t level, uint64_t page)
+{
+	uint64_t pmd = page * (page / 8);
+
+	if (level == DA_HUGE_PMD)
+		return pmd;
+	return level == DA_HUGE_PUD ? pmd * (page / 8) : 0;
+}
+
+uint64_t huge_entry_size(int32_t level)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return huge_entry_size_of(level, page > 0 ? (uint64_t)page : 4096);
 }
 
 size_t vm_flags_describe(uint64_t flags, char *buf, size_t len)

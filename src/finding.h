@@ -59,6 +59,14 @@ const char *kind_name(uint32_t kind); /* "unknown" when out of range */
 int kind_from_name(const char *name); /* -EINVAL when unknown */
 bool kind_is_violation(uint32_t kind);
 const char *kind_summary(uint32_t kind); /* one-line why-it-matters */
+/*
+ * Bytes one huge entry of LEVEL (DA_HUGE_PMD, DA_HUGE_PUD) maps with pages of
+ * PAGE bytes: a table holds PAGE / 8 entries (2 MiB and 1 GiB on 4K pages);
+ * 0 for another level.
+ */
+uint64_t huge_entry_size_of(int32_t level, uint64_t page);
+/* The same with this machine's page size. */
+uint64_t huge_entry_size(int32_t level);
 
 /* "shared,pfnmap,io": names of the vm_flags bits the auditor cares about. */
 size_t vm_flags_describe(uint64_t flags, char *buf, size_t len);

@@ -47,18 +47,30 @@ const char *fix_gup_caller(const struct da_event *ev, const struct ksyms *ks)
 	return NULL;
 }
 
-/* The functions that resolve a user address to a pfn (5.10 to 7.2). */
-static bool is_pfn_lookup_func(const char *frame)
+/* FRAME's function is one of FUNCS (a NULL-terminated list). */
+static bool frame_is_one_of(const char *frame, const char *const *funcs)
 {
-	static const char *const funcs[] = { "follow_pfnmap_start", "follow_pte", "follow_pfn",
-					     "follow_phys" };
 	size_t flen = strcspn(frame, "+ ");
 
-	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
-		if (strlen(funcs[i]) == flen && !strncmp(frame, funcs[i], flen))
+	for (; *funcs; funcs++)
+		if (strlen(*funcs) == flen && !strncmp(frame, *funcs, flen))
 			return true;
 	return false;
 }
+
+/* The functions that resolve a user address to a pfn (5.10 to 7.2). */
+static const char *const pfn_lookup_funcs[] = { "follow_pfnmap_start", "follow_pte", "follow_pfn",
+						"follow_phys", NULL };
+/*
+ * The huge inserts (5.10 to 7.2) and what they call: a kprobe's entry stack
+ * starts inside them.
+ */
+static const char *const huge_insert_funcs[] = {
+	"vmf_insert_pfn_pmd", "vmf_insert_pfn_pmd_prot", "vmf_insert_folio_pmd",
+	"vmf_insert_pfn_pud", "vmf_insert_pfn_pud_prot", "vmf_insert_folio_pud",
+	"insert_pfn_pmd",     "insert_pmd",		 "insert_pfn_pud",
+	"insert_pud",	      NULL
+};
 
 /* "func+0x10 [mod]" as "func [mod]": the function, not the call site. */
 static const char *drop_offset(const char *frame, char *buf, size_t len)
@@ -70,8 +82,9 @@ static const char *drop_offset(const char *frame, char *buf, size_t len)
 	return buf;
 }
 
-const char *fix_pfn_caller(const struct da_event *ev, const struct ksyms *ks, char *buf,
-			   size_t len)
+/* The first frame of the stack that is not one of FUNCS, without its offset. */
+static const char *first_caller(const struct da_event *ev, const struct ksyms *ks,
+				const char *const *funcs, char *buf, size_t len)
 {
 	uint32_t n = ev->stack_len < DA_STACK_DEPTH ? ev->stack_len : DA_STACK_DEPTH;
 	char sym[192];
@@ -79,13 +92,25 @@ const char *fix_pfn_caller(const struct da_event *ev, const struct ksyms *ks, ch
 	for (uint32_t i = 0; i < n; i++) {
 		const char *frame = ksyms_frame(ks, ev->stack[i], sym, sizeof(sym));
 
-		if (!frame || is_pfn_lookup_func(frame))
+		if (!frame || frame_is_one_of(frame, funcs))
 			continue;
 		if (!strncmp(frame, KSYMS_UNKNOWN, strlen(KSYMS_UNKNOWN)) || !len)
 			return NULL;
 		return drop_offset(frame, buf, len);
 	}
 	return NULL;
+}
+
+const char *fix_pfn_caller(const struct da_event *ev, const struct ksyms *ks, char *buf,
+			   size_t len)
+{
+	return first_caller(ev, ks, pfn_lookup_funcs, buf, len);
+}
+
+const char *fix_huge_caller(const struct da_event *ev, const struct ksyms *ks, char *buf,
+			    size_t len)
+{
+	return first_caller(ev, ks, huge_insert_funcs, buf, len);
 }
 
 /* "dtx_dmabuf_mmap [module]", or what can be said without the symbol. */
@@ -96,6 +121,12 @@ static const char *mmap_op_name(const struct da_event *ev, const struct ksyms *k
 		return ksyms_describe(ks, ev->mmap_op, 0, buf, len);
 	snprintf(buf, len, "the exporter's mmap");
 	return buf;
+}
+
+/* "pmd" or "pud": the level of a huge kind's entry (da_event.ret) */
+static const char *huge_level(const struct da_event *ev)
+{
+	return ev->ret == DA_HUGE_PUD ? "pud" : "pmd";
 }
 
 #define USE_PFNMAP                                                                      \
@@ -167,6 +198,24 @@ const char *fix_describe(const struct da_event *ev, const struct ksyms *ks, char
 			 "dma_buf_map_attachment(); a dynamic importer gets move_notify), or follow "
 			 "the range with an mmu_interval_notifier",
 			 caller ? caller : "kernel code");
+		break;
+	case DA_KIND_HUGE_NOT_SPECIAL:
+		caller = fix_huge_caller(ev, ks, who, sizeof(who));
+		snprintf(buf, len,
+			 "%s installs huge %s entries without the special bit (a folio or devmap "
+			 "insert) that GUP-fast can pin: insert pfns with vmf_insert_pfn_%s() in a "
+			 "VM_PFNMAP vma set up by %s (the kernel marks them special), or map 4K "
+			 "special ptes (" USE_PFNMAP ")",
+			 caller ? caller : "the exporter's fault handler", huge_level(ev),
+			 huge_level(ev), op, op);
+		break;
+	case DA_KIND_HUGE_ENTRY:
+		caller = fix_huge_caller(ev, ks, who, sizeof(who));
+		snprintf(buf, len,
+			 "%s installs huge %s entries, which this kernel cannot mark special "
+			 "(pmd_special/pud_special came in 6.12): GUP-fast can pin the pages behind "
+			 "them; map 4K special ptes on this kernel (" USE_PFNMAP ")",
+			 caller ? caller : "the exporter's fault handler", huge_level(ev), op);
 		break;
 	default:
 		snprintf(buf, len, "-");

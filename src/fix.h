@@ -24,6 +24,12 @@ const char *fix_gup_caller(const struct da_event *ev, const struct ksyms *ks);
  */
 const char *fix_pfn_caller(const struct da_event *ev, const struct ksyms *ks, char *buf,
 			   size_t len);
+/*
+ * The function (and module) that called the huge insert of a huge_not_special
+ * or huge_entry stack (the exporter's fault handler), as fix_pfn_caller.
+ */
+const char *fix_huge_caller(const struct da_event *ev, const struct ksyms *ks, char *buf,
+			    size_t len);
 /* One line of printable ASCII into buf (NUL-terminated); returns buf. */
 const char *fix_describe(const struct da_event *ev, const struct ksyms *ks, char *buf, size_t len);
 

@@ -158,8 +158,13 @@ void json_write_finding_ex(FILE *f, const struct da_event *ev, uint64_t count,
 		fputs(",\"fix\":", f);
 		json_write_string(f, fix_describe(ev, ks, fix, sizeof(fix)), sizeof(fix));
 	}
-	if (ev->kind == DA_KIND_KERNEL_PFN_LOOKUP) {
-		const char *caller = fix_pfn_caller(ev, ks, sym, sizeof(sym));
+	if (ev->kind == DA_KIND_HUGE_NOT_SPECIAL || ev->kind == DA_KIND_HUGE_ENTRY)
+		fprintf(f, ",\"entry_size\":%" PRIu64, huge_entry_size(ev->ret));
+	if (ev->kind == DA_KIND_KERNEL_PFN_LOOKUP || ev->kind == DA_KIND_HUGE_NOT_SPECIAL ||
+	    ev->kind == DA_KIND_HUGE_ENTRY) {
+		const char *caller = ev->kind == DA_KIND_KERNEL_PFN_LOOKUP ?
+					     fix_pfn_caller(ev, ks, sym, sizeof(sym)) :
+					     fix_huge_caller(ev, ks, sym, sizeof(sym));
 
 		fputs(",\"caller\":", f);
 		if (caller)

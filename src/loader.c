@@ -314,6 +314,17 @@ static void decide_inventory(struct auditor *a, const struct attach_env *env)
 	bpf_program__set_autoload(a->skel->progs.inventory_fds, a->inv_fds);
 }
 
+/*
+ * Whether the kernel gives huge pfn entries a special bit (pmd_special and
+ * pud_special): they came with the huge pfnmap series (6.12), which also
+ * brought follow_pfnmap_start, the one trace of it in BTF (the bit itself is
+ * inline code). x86_64 and arm64 both have it from there.
+ */
+static bool huge_special_bit(const struct attach_env *env)
+{
+	return attach_func_id(env, "follow_pfnmap_start") >= 0;
+}
+
 /* One pass of the start: the object opened, the ladder decided, the programs loaded. */
 static int open_and_load(struct auditor *a, const struct da_opts *o, const char *btf_path,
 			 const struct attach_env *env, char *err, size_t errlen)
@@ -322,6 +333,8 @@ static int open_and_load(struct auditor *a, const struct da_opts *o, const char 
 
 	if (ret)
 		return ret;
+	a->huge_special = huge_special_bit(env);
+	a->skel->rodata->huge_special = a->huge_special;
 	ret = attach_decide(a, env);
 	if (!ret)
 		ret = decide_dedup_iter(a, env);

@@ -107,7 +107,11 @@ static void print_event_human(FILE *f, const struct da_event *ev, uint64_t count
 		fputs("  gup ", f);
 		print_gup_flags(f, ev->gup_flags);
 	}
-	if (ev->pte)
+	if (ev->kind == DA_KIND_HUGE_NOT_SPECIAL || ev->kind == DA_KIND_HUGE_ENTRY)
+		fprintf(f, "  %s 0x%" PRIx64 " (%" PRIu64 " KiB each)",
+			ev->ret == DA_HUGE_PUD ? "pud" : "pmd", (uint64_t)ev->pte,
+			huge_entry_size(ev->ret) >> 10);
+	else if (ev->pte)
 		fprintf(f, "  pte 0x%" PRIx64, (uint64_t)ev->pte);
 	fprintf(f, "  count %" PRIu64 "\n", count);
 	for (uint32_t i = 0, shown = 0; i < ev->stack_len && i < DA_STACK_DEPTH; i++) {
@@ -409,7 +413,7 @@ void report_print_json(FILE *f, const struct report_data *r)
 	for (int i = 0; i < DA_HOOK_MAX; i++) {
 		fprintf(f, "%s\"%s\":", i ? "," : "", detector_name(i));
 		if (r->det_func[i])
-			json_write_string(f, r->det_func[i], 64);
+			json_write_string(f, r->det_func[i], DA_FUNCS_LEN);
 		else
 			fputs("null", f);
 	}

@@ -613,7 +613,7 @@ expect_announce() {
 		expect_not_contains "$f" "ready:"
 		return
 	fi
-	expect_line "$f" "${p6}ready: $E_LIVE of 10 live detectors attached, scan done"
+	expect_line "$f" "${p6}ready: $E_LIVE of $N_LIVE live detectors attached, scan done"
 	expect_not_contains "$f" "scan-only"
 	for d in $DETECTORS; do
 		[ "${E_MECH[$d]}" = none ] || continue

@@ -146,7 +146,9 @@ expect_info() { # TEXT
 # /proc.
 
 # The detectors in the order `probe` lists them (DA_HOOK_*).
-DETECTORS="mmap mmap_import gup_slow insert_page insert_pages gup_fast pte_install scan vma_dup vma_free pfn_lookup"
+DETECTORS="mmap mmap_import gup_slow insert_page insert_pages gup_fast pte_install scan vma_dup vma_free pfn_lookup huge_insert"
+# The live detectors: all but the scan.
+N_LIVE=$(($(wc -w <<<"$DETECTORS") - 1))
 declare -A VARIANTS=(
 	[mmap]=dma_buf_mmap_internal
 	[mmap_import]=dma_buf_mmap
@@ -158,16 +160,19 @@ declare -A VARIANTS=(
 	[vma_dup]=vm_area_dup
 	[vma_free]=vm_area_free
 	[pfn_lookup]="follow_pfnmap_start follow_pte"
+	[huge_insert]="vmf_insert_pfn_pmd vmf_insert_pfn_pmd_prot"
 )
 # A second function hooked too, by the mechanism the first one got, where the
 # kernel lets it attach (vma_free: exit_mmap's __vm_area_free, 6.4 to 6.12;
 # gup_fast: exit_mmap, where the mapping address spaces are forgotten);
 # `probe` then names "first,second" (pfn_lookup: x86 PAT's two entry points,
-# "first,untrack_pfn,track_pfn_copy" where each attaches).
+# "first,untrack_pfn,track_pfn_copy" where each attaches; huge_insert: the folio
+# insert and the pud twins, whichever of their names the kernel has).
 declare -A ALSO=(
 	[vma_free]=__vm_area_free
 	[gup_fast]=exit_mmap
 	[pfn_lookup]="untrack_pfn track_pfn_copy"
+	[huge_insert]="vmf_insert_folio_pmd vmf_insert_pfn_pud vmf_insert_pfn_pud_prot vmf_insert_folio_pud"
 )
 declare -A O_FENTRY O_KPROBE O_KSYM E_MECH E_FUNC E_FWHY E_FCODE E_KWHY
 
@@ -321,7 +326,7 @@ oracle_expect() {
 		E_TABLE+="${E_TABLE:+ }$d=$mech"
 	done
 	E_RC=1
-	[ "$E_LIVE" -eq $(($(wc -w <<<"$DETECTORS") - 1)) ] && E_RC=0
+	[ "$E_LIVE" -eq "$N_LIVE" ] && E_RC=0
 }
 
 # expect_why TEXT DETECTOR WHAT: TEXT (a probe status or a stderr line) names

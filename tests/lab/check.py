@@ -35,7 +35,7 @@ import promcheck  # noqa: E402
 MODES = ("fentry", "kprobe")
 # Live detectors, and every detector in the order of the auditor's probe table.
 LIVE = ("mmap", "mmap_import", "gup_slow", "insert_page", "insert_pages", "gup_fast",
-        "pte_install", "vma_dup", "vma_free", "pfn_lookup")
+        "pte_install", "vma_dup", "vma_free", "pfn_lookup", "huge_insert")
 DETECTORS = LIVE[:7] + ("scan",) + LIVE[7:]
 # The kernel function each live detector hooks where the kernel has it (README, "How it
 # works"); KERNELS names the fallback a kernel uses instead. "a,b": both hooked (vma_free:
@@ -45,7 +45,8 @@ FIRST_FUNC = {"mmap": "dma_buf_mmap_internal", "mmap_import": "dma_buf_mmap",
               "gup_slow": "check_vma_flags", "insert_page": "vm_insert_page",
               "insert_pages": "vm_insert_pages", "gup_fast": "gup_fast_fallback,exit_mmap",
               "pte_install": "finish_fault", "vma_dup": "vm_area_dup", "vma_free": "vm_area_free",
-              "pfn_lookup": "follow_pfnmap_start"}
+              "pfn_lookup": "follow_pfnmap_start",
+              "huge_insert": "vmf_insert_pfn_pmd,vmf_insert_pfn_pud"}
 # The crowd scenario's exporter: its vmsplice keeps the pages in GUP-fast on every kernel.
 CROWD_EXPORTER = "test:swap_file"
 SCAN_FUNC = {"iter": "bpf_iter_task_vma", "proc": "/proc/PID/smaps"}
@@ -92,6 +93,23 @@ GUP_KINDS = ("gup_on_dmabuf", "gup_blocked", "gup_fast_on_dmabuf")
 # Kernel log lines that mean the kernel (or the test module) went wrong.
 SPLAT = re.compile(r"WARNING:|BUG:|Oops|general protection fault|Kernel panic|Call Trace:|"
                    r"UBSAN:|KASAN:|refcount_t:|list_add corruption|page dumped because")
+# run_huge (2 MiB PMD entries): its report tags (attach mode: auto is the default), the test
+# exporters that map PMD entries (PATH huge only), the finding kinds and the hook the
+# huge_insert detector reports them with. huge_not_special is a violation (the kernel has a
+# special bit for PMD entries and the entry lacks it), huge_entry a warning (no such bit).
+HUGE_TAGS = (("huge", "auto"), ("huge-kprobe", "kprobe"))
+# detectors only a scenario of their own checks (run_huge: auto and kprobe attach): the
+# fentry and kprobe runs skip nothing when they cannot attach there (5.10's fexit)
+SCENARIO_ONLY = ("huge_insert",)
+HUGE_EXPORTERS = ("test:huge_pfn", "test:huge_page")
+HUGE_KINDS = ("huge_not_special", "huge_entry")
+HUGE_HOOK = "huge_insert"
+HUGE_ENTRIES = 2  # the trigger maps 4 MiB at a 2 MiB boundary and reads each half
+HUGE_PMD_BYTES = 2 << 20  # 4 KiB pages on every lab kernel
+# the module's function that calls the insert (tests/module: dtx_huge_insert, from
+# ->huge_fault or ->fault, into which the compiler may inline it): the finding's caller
+HUGE_CALLERS = tuple("%s [dmabuf_test_exporter]" % f
+                     for f in ("dtx_huge_insert", "dtx_huge_fault", "dtx_fault_huge"))
 # Frames of the auditor itself (its BPF programs and trampolines) never belong in a stack.
 OWN_FRAME = re.compile(r"^(bpf_prog_|bpf_trampoline)|\[bpf\]")
 # A kernel address in the auditor's output (a KASLR leak): unknown code is "[unknown]".
@@ -191,11 +209,14 @@ class Kernel:
     struct_pages  real exporters that map struct pages here: {exporter: the detector that
               sees them go in: insert_page (vm_insert_page) or pte_install (vmf->page)}
     skips     {mode: skip classes}: measured kernel limits a check must skip there
+    no_fentry detectors whose fexit the kernel refuses although others attach (5.10:
+              struct arguments by value, pfn_t and pgprot_t, came to trampolines in 6.1)
     """
 
     def __init__(self, fentry, funcs=None, scan="iter", find_vma=True, absent=(), fast=(),
-                 struct_pages=None, skips=None, dmabuf_iter=False):
+                 struct_pages=None, skips=None, dmabuf_iter=False, no_fentry=()):
         self.fentry = fentry
+        self.no_fentry = set(no_fentry)
         self.dmabuf_iter = dmabuf_iter
         self.funcs = dict(FIRST_FUNC, **(funcs or {}))
         self.funcs["scan"] = SCAN_FUNC[scan]
@@ -212,9 +233,10 @@ class Kernel:
             return self.scan
         if mode == "kprobe":
             return "kprobe"
+        fentry = self.fentry and det not in self.no_fentry
         if mode == "fentry":
-            return "fentry" if self.fentry else "none"
-        return "fentry" if self.fentry else "kprobe"
+            return "fentry" if fentry else "none"
+        return "fentry" if fentry else "kprobe"
 
     def live(self, mode):
         return sum(1 for d in LIVE if self.mech(mode, d) != "none")
@@ -228,7 +250,8 @@ class Kernel:
     def expected_skips(self, mode):
         """Skip classes a run of MODE must show on this kernel, no more, no fewer."""
         s = {"absent:" + e for e in self.absent}
-        if any(self.mech(mode, d) == "none" for d in LIVE):
+        # the fentry and kprobe runs need every detector but those of their own scenarios
+        if any(self.mech(mode, d) == "none" for d in LIVE if d not in SCENARIO_ONLY):
             s.add("none")
         elif self.funcs["gup_slow"] == "follow_page_mask":
             s.add("gup_blocked:follow_page_mask")
@@ -243,13 +266,19 @@ BOTH_FREES = {"vma_free": "vm_area_free,__vm_area_free"}
 # x86 PAT's two entry points that look pfns up (to 6.16), bracketed beside the lookup
 PAT = "untrack_pfn,track_pfn_copy"
 PTE_PAT = "follow_pte," + PAT
+# the huge inserts: the pfn ones with a pgprot_t (_prot) to 6.2, the folio ones from 6.15;
+# the pud twins where the architecture has pud THP (x86_64, not Debian's arm64)
+HUGE_PROT = "vmf_insert_pfn_pmd_prot,vmf_insert_pfn_pud_prot"
+HUGE_FOLIO = "vmf_insert_pfn_pmd,vmf_insert_folio_pmd,vmf_insert_pfn_pud,vmf_insert_folio_pud"
 KERNELS = {
     ("5.10", "amd64"): Kernel(
         fentry=True, scan="proc", find_vma=False, absent=("udmabuf", "heap"),
         # check_vma_flags is inlined: the slow path is seen at follow_page_mask, which
         # refused vmas never reach (no gup_blocked)
         funcs={"gup_slow": "follow_page_mask", "gup_fast": "internal_get_user_pages_fast,exit_mmap",
-               "pfn_lookup": PTE_PAT},
+               "pfn_lookup": PTE_PAT, "huge_insert": HUGE_PROT},
+        # pfn_t and pgprot_t by value: no fexit before 6.1 (EINVAL), kprobes instead
+        no_fentry=("huge_insert",),
         fast={("*", "vmsplice")},
         # vgem maps struct pages without VM_PFNMAP: its fault handler returns vmf->page
         struct_pages={"vgem": "pte_install"},
@@ -260,7 +289,8 @@ KERNELS = {
         skips={"kprobe": {"stack:kretprobe_trampoline"}}),
     ("6.1", "amd64"): Kernel(
         fentry=True, absent=("udmabuf", "heap"),
-        funcs={"gup_fast": "internal_get_user_pages_fast,exit_mmap", "pfn_lookup": PTE_PAT},
+        funcs={"gup_fast": "internal_get_user_pages_fast,exit_mmap", "pfn_lookup": PTE_PAT,
+               "huge_insert": HUGE_PROT},
         # vmsplice: get_user_pages_fast keeps the pages, no slow path
         fast={("*", "vmsplice")}),
     ("6.12", "amd64"): Kernel(
@@ -268,14 +298,17 @@ KERNELS = {
         # (vm_file swapped) pass gup_fast_folio_allowed and stay
         fentry=True, funcs=dict(BOTH_FREES, pfn_lookup="follow_pfnmap_start," + PAT),
         fast=SHMEM_FAST),
-    ("7.2", "amd64"): Kernel(fentry=True, fast=SHMEM_FAST, dmabuf_iter=True),
+    ("7.2", "amd64"): Kernel(fentry=True, fast=SHMEM_FAST, dmabuf_iter=True,
+                             funcs={"huge_insert": HUGE_FOLIO}),
     ("6.1", "arm64"): Kernel(
         # no ftrace direct calls before 6.4 on arm64: fentry attach fails (-524)
         fentry=False, absent=("udmabuf", "heap"),
-        funcs={"gup_fast": "internal_get_user_pages_fast,exit_mmap", "pfn_lookup": "follow_pte"},
+        funcs={"gup_fast": "internal_get_user_pages_fast,exit_mmap", "pfn_lookup": "follow_pte",
+               "huge_insert": "vmf_insert_pfn_pmd_prot"},
         fast={("*", "vmsplice")}),
     ("6.12", "arm64"): Kernel(
-        fentry=True, absent=("heap",), funcs=BOTH_FREES, fast=SHMEM_FAST,
+        fentry=True, absent=("heap",), funcs=dict(BOTH_FREES, huge_insert="vmf_insert_pfn_pmd"),
+        fast=SHMEM_FAST,
         # kretprobes run with IRQs off here: bpf_find_vma defers its mmap unlock to a
         # per-CPU irq_work and refuses while it is queued. The report's return handler
         # (its kretprobe was entered last, attached first) runs first and gets the vma;
@@ -395,7 +428,8 @@ PROBE_ROW = re.compile(r"^(\S+)\s+(\S+)\s+(fentry|kprobe|iter|proc|none)\s+(.*)$
 
 class Checker:
     def __init__(self, out=sys.stdout, late=True, hostile=True, fix=True, inventory=True,
-                 run_cmd=True):
+                 run_cmd=True, huge=True):
+        self.huge = huge  # the huge-PMD scenario (fixtures older than it: not)
         self.late = late  # the late-module scenario is required (fixtures older than it: not)
         self.hostile = hostile  # the hostile-names scenario too
         self.fix = fix  # findings carry a "fix" (fixtures older than it: not checked)
@@ -472,6 +506,10 @@ class Checker:
         for f in PAT.split(","):
             if f not in k.funcs["pfn_lookup"].split(","):
                 has(f, False, "pfn_lookup brackets %s" % (k.funcs["pfn_lookup"]))
+        if self.huge:  # (fixtures older than the huge inserts do not list them)
+            for f in HUGE_PROT.split(",") + HUGE_FOLIO.split(","):
+                if f not in k.funcs["huge_insert"].split(","):
+                    has(f, False, "huge_insert hooks %s" % k.funcs["huge_insert"])
         has("bpf_iter_task_vma", k.scan == "iter", "scan by %s" % k.scan)
         if self.inventory:  # (fixtures older than the inventory do not list it)
             has("bpf_iter_dmabuf", k.dmabuf_iter, "report --inventory %s" % (
@@ -531,6 +569,18 @@ class Checker:
         sec = complete(secs, "auditor-stderr " + tag)
         lines = [ln for ln in (sec.lines if sec else []) if ln.strip()]
         live = self.k.live(self.mode)
+        # some detectors cannot run in this mode, others can: one warning for each, first
+        none = [d for d in LIVE if self.k.mech(self.mode, d) == "none"] if live else []
+        warned = [ln for ln in lines if any(ln.startswith(
+            "dmabuf-audit: warning: detector %s (" % d) and " cannot run here: " in ln
+            for d in none)]
+        if none:
+            self.ok(len(warned) == len(none) and lines[:len(none)] == warned,
+                    "%s stderr: a warning for each detector that cannot run (%s)" % (
+                        pre, ", ".join(none)),
+                    "first %d line(s): 'dmabuf-audit: warning: detector %s (...) cannot run "
+                    "here: ...'" % (len(none), "|".join(none)), lines[:len(none) + 1])
+        lines = [ln for ln in lines if ln not in warned]
         if live:
             want = "dmabuf-audit: ready: %d of %d live detectors attached, scan done" % (
                 live, len(LIVE))
@@ -1205,6 +1255,7 @@ class Checker:
         self.check_late(secs)
         self.check_kill(secs)
         self.check_crowd(secs)
+        self.check_huge(secs)
         self.check_hostile(secs)
         self.check_inventory(secs)
         self.check_run(secs)
@@ -1695,6 +1746,147 @@ class Checker:
                     "came and went" % (pre, o["pid"], o["maps"]), "gup_fast_on_dmabuf inode=%s"
                     % o["inode"], fmt([f for f in findings if f.get("pid") == o["pid"]]))
 
+    # ---- 2 MiB PMD entries (run_huge: the huge_pmd detector) ----
+    def check_huge(self, secs):
+        """Huge PMD entries in dma-buf mappings. What must be reported comes from the test
+        module's own count, in each trigger's oracle line (entries it installed, how many
+        the kernel gave the special bit, whether the kernel has one for PMD entries), and
+        from smaps' VmFlags; never from the auditor. On every kernel: a PMD entry without
+        the special bit is reported once per vma (huge_not_special where the bit exists,
+        else huge_entry), an entry with it never, and no other report has a huge finding."""
+        if not self.huge and "report huge" not in secs:
+            self.say("# [%s huge] no huge scenario in these results (recorded before it)" %
+                     self.kver)
+            return
+        for tag, mode in HUGE_TAGS:
+            self.mode = mode
+            self.check_huge_report(secs, tag)
+        self.mode = "auto"
+        self.check_huge_elsewhere(secs)
+
+    def check_huge_report(self, secs, tag):
+        pre = "[%s %s]" % (self.kver, tag)
+        ready = complete(secs, "ready " + tag)
+        self.ok(ready and ready.lines and ready.lines[0].startswith("status=ok"),
+                "%s auditor printed 'dmabuf-audit: ready'" % pre, "status=ok",
+                "; ".join(ready.lines[:6]) if ready else "no complete ready section")
+        rep = complete(secs, "report " + tag)
+        findings, _, summary, bad = json_lines(rep)
+        if not self.ok(rep is not None and summary is not None and not bad,
+                       "%s report section: JSON lines and a summary" % pre,
+                       "a complete report of run_huge", "missing, truncated or not JSON: %r" % (
+                           bad[:2] if rep else "no complete section")):
+            return
+        self.check_stderr(pre, secs, tag)
+        pids, violation = set(), False
+        for exporter in HUGE_EXPORTERS:
+            sec = complete(secs, "trigger %s %s huge" % (tag, exporter))
+            label = "%s %s huge" % (pre, exporter)
+            o = oracle_of(sec) if sec and sec.attrs.get("rc") == "0" else None
+            valid = isinstance(o, dict) and all(k in o for k in ORACLE_KEYS) and \
+                o.get("exporter_arg") == exporter and isinstance(o.get("pid"), int) and \
+                all(isinstance(o.get(k), int) for k in ("huge_entries", "huge_special")) and \
+                all(isinstance(o.get(k), bool) for k in ("kernel_huge_special", "huge_vma_pfnmap"))
+            if not self.ok(valid, "%s trigger ran and printed the module's count" % label,
+                           "exit 0, an oracle line with huge_entries, huge_special, "
+                           "kernel_huge_special, huge_vma_pfnmap",
+                           "exit %s, %r" % (sec.attrs.get("rc"), sec.lines[:3]) if sec
+                           else "no complete trigger section"):
+                continue
+            pids.add(o["pid"])
+            violation |= self.check_huge_trigger(label, exporter, o, findings)
+        stray = [f for f in findings if f.get("pid") not in pids]
+        self.ok(not stray, "%s every finding is a huge trigger's" % pre, "none of another pid",
+                fmt(stray))
+        want_rc = "1" if violation else "0"
+        self.ok(rep.attrs.get("rc") == want_rc, "%s auditor exit status %s (%s)" % (
+            pre, want_rc, "violations" if violation else "no violation"), want_rc,
+            rep.attrs.get("rc"))
+        for key in ("ringbuf_lost", "dedup_full", "findings_dropped"):
+            self.ok(summary.get(key) == 0, "%s summary %s 0 (nothing lost)" % (pre, key), 0,
+                    summary.get(key))
+
+    def check_huge_trigger(self, label, exporter, o, findings):
+        """One huge trigger against its report; True when it must count as a violation."""
+        what = "%s pid %d" % (label, o["pid"])
+        n, special, has_bit = o["huge_entries"], o["huge_special"], o["kernel_huge_special"]
+        pf = "pf" in o["vmflags"].split()
+        # the module did what the mode is for; else nothing below would prove anything
+        self.ok(n == HUGE_ENTRIES, "%s: the module installed one PMD entry per 2 MiB" % what,
+                "huge_entries %d (4 MiB mapped at a 2 MiB boundary, each half read)" %
+                HUGE_ENTRIES, "%s (via huge_fault %s, via fault %s)" % (
+                    n, o.get("huge_via_huge_fault"), o.get("huge_via_fault")))
+        self.ok(pf == o["huge_vma_pfnmap"], "%s: smaps VmFlags agree with the module on "
+                "VM_PFNMAP" % what, "'pf' %s" % ("present" if o["huge_vma_pfnmap"] else "absent"),
+                repr(o["vmflags"]))
+        if exporter == "test:huge_page":
+            self.ok(special == 0, "%s: no entry got the special bit" % what,
+                    "huge_special 0 (a folio, or a devmap pfn)", special)
+        elif has_bit:
+            self.ok(pf and special == n, "%s: a VM_PFNMAP vma whose entries the kernel marked "
+                    "special (it has the bit)" % what, "pf, huge_special %d" % n,
+                    "%r, huge_special %d" % (o["vmflags"], special))
+        else:
+            self.ok(pf and special == 0, "%s: a VM_PFNMAP vma, no special bit on this kernel" %
+                    what, "pf, huge_special 0", "%r, huge_special %d" % (o["vmflags"], special))
+        # what the oracle says must be reported: PMD entries without the bit, once per vma
+        want = {}
+        if n > special:
+            want["huge_not_special" if has_bit else "huge_entry"] = n - special
+        if not pf:
+            want["mmap_without_pfnmap"] = None  # its count: the other checks' business
+        mine = [f for f in findings if f.get("pid") == o["pid"]]
+        self.ok(sorted(f.get("kind") for f in mine) == sorted(want),
+                "%s: exactly the expected findings" % what,
+                ", ".join(sorted(want)) or "none (every entry special, the vma VM_PFNMAP)",
+                fmt(mine))
+        for kind_, count in sorted(want.items()):
+            got = [f for f in mine if f.get("kind") == kind_]
+            good = [f for f in got if f.get("exporter") == o["exporter"] and
+                    f.get("inode") == o["inode"] and
+                    hexint(f.get("vm_start")) == hexint(o["vm_start"])]
+            self.ok(len(got) == 1 and good, "%s: %s reported once for the vma" % (what, kind_),
+                    "one %s exporter=%s inode=%s vm_start=%s" % (
+                        kind_, o["exporter"], o["inode"], o["vm_start"]), fmt(got))
+            if count is not None and good:
+                f = good[0]
+                self.ok(f.get("count") == count and f.get("hook") == HUGE_HOOK,
+                        "%s: %s count and hook" % (what, kind_),
+                        "count %d (the module's entries without the bit), hook %s" % (
+                            count, HUGE_HOOK),
+                        "count %r, hook %r" % (f.get("count"), f.get("hook")))
+                self.check_huge_fix(what, kind_, f)
+        return any(k in VIOLATIONS or k == "huge_not_special" for k in want)
+
+    def check_huge_fix(self, what, kind, f):
+        """A huge finding names the module's function that inserted the entries (the
+        first frame past the insert functions), the size of a PMD entry, and the fix:
+        special pfn entries where the kernel has the bit, 4K special ptes where not."""
+        self.ok(f.get("caller") in HUGE_CALLERS and f.get("entry_size") == HUGE_PMD_BYTES,
+                "%s: %s caller and entry size" % (what, kind),
+                "caller one of %s, entry_size %d" % (", ".join(HUGE_CALLERS), HUGE_PMD_BYTES),
+                "caller %r, entry_size %r" % (f.get("caller"), f.get("entry_size")))
+        want = [f.get("caller") or "?", "installs huge pmd entries"]
+        want += (["without the special bit", "vmf_insert_pfn_pmd() in a VM_PFNMAP vma set up "
+                  "by " + TEST_MMAP_OP] if kind == "huge_not_special" else
+                 ["cannot mark special", "map 4K special ptes on this kernel"])
+        if self.fix:
+            self.ok(all(w in (f.get("fix") or "") for w in want),
+                    "%s: %s fix names the inserting function and the replacement" % (what, kind),
+                    " ... ".join(want), f.get("fix"))
+
+    def check_huge_elsewhere(self, secs):
+        """No report outside run_huge has a huge finding: no other exporter maps PMDs."""
+        pre = "[%s huge]" % self.kver
+        tags = {"report " + t for t, _ in HUGE_TAGS}
+        stray = []
+        for head, sec in sorted(secs.items()):
+            if head.startswith("report ") and head not in tags and sec.attrs is not None:
+                stray += [dict(f, exporter="%s (%s)" % (f.get("exporter"), head))
+                          for f in json_lines(sec)[0] if f.get("kind") in HUGE_KINDS]
+        self.ok(not stray, "%s no huge finding in any other report (no other exporter maps "
+                "PMD entries)" % pre, "none", fmt(stray))
+
     def check_kill(self, secs):
         """A process killed mid-GUP while a report runs: the report goes on, has the killed
         process's findings and the next trigger's, and ends with its summary."""
@@ -1883,8 +2075,44 @@ def drop_findings(text, head, pred):
     return edit_json_lines(text, head, lambda j: [] if "kind" in j and pred(j) else [j])
 
 
+def huge_mutation(name, text):
+    """check_huge's bad runs, made from a fixture's good run_huge."""
+    page = trigger_oracle(text, "huge", "test:huge_page", "huge")
+    pfn = trigger_oracle(text, "huge", "test:huge_pfn", "huge")
+    huge = lambda j: j.get("kind") in HUGE_KINDS  # noqa: E731
+    if name == "huge-missing":  # the scenario's sections gone (a guest that skipped it)
+        return re.sub(r"(?ms)^@@BEGIN (ready|trigger|report|auditor-stderr) huge(-kprobe)?"
+                      r"\b.*?^@@END \1 huge(-kprobe)?\b[^\n]*\n", "", text)
+    if name == "huge-lost":  # the violating entries unreported
+        return drop_findings(text, "report huge", lambda j: j["pid"] == page["pid"] and huge(j))
+    if name == "huge-wrong-kind":  # a violation reported as a mere warning, or the reverse
+        swap = {"huge_not_special": "huge_entry", "huge_entry": "huge_not_special"}
+        return edit_json_lines(text, "report huge", lambda j: [dict(j, kind=swap[j["kind"]])] if (
+            j.get("pid") == page["pid"] and huge(j)) else [j])
+    if name == "huge-wrong-count":  # one PMD entry counted
+        return edit_json_lines(text, "report huge-kprobe", lambda j: [dict(j, count=1)] if (
+            huge(j)) else [j])
+    if name == "huge-compliant":  # a finding for the compliant exporter's special entries
+        base = dict(pid=pfn["pid"], tid=pfn["pid"], exporter=pfn["exporter"], inode=pfn["inode"],
+                    vm_start=pfn["vm_start"], count=HUGE_ENTRIES, hook=HUGE_HOOK)
+        return edit_json_lines(text, "report huge", lambda j: [
+            dict(base, kind="huge_not_special"), j] if "summary" in j else [j])
+    if name == "huge-elsewhere":  # another exporter's mapping taken for a PMD entry
+        return edit_json_lines(text, "report fentry", lambda j: [
+            dict(j, kind="huge_entry", hook=HUGE_HOOK), j] if j.get("exporter") ==
+            "test_insert_page" and j.get("kind") == "mmap_without_pfnmap" else [j])
+    if name == "huge-unsupported":  # the module could not make the mode on this kernel
+        head = "trigger huge test:huge_page huge"
+        return re.sub(r"(?ms)^@@BEGIN %s\n.*?^@@END %s rc=0$" % (head, head),
+                      "@@BEGIN %s\nstderr: dmabuf-trigger: DMABUF_TEST_CREATE mode 9: Operation "
+                      "not supported\n@@END %s rc=1" % (head, head), text)
+    raise ValueError(name)
+
+
 def mutation(name, text):
     """Bad runs made from a good fixture: each must produce its specific FAIL."""
+    if name.startswith("huge-"):
+        return huge_mutation(name, text)
     if name == "missing-finding":
         pid = trigger_oracle(text, "fentry", "test:insert_page", "procmem")["pid"]
         return drop_findings(text, "report fentry",
@@ -2292,16 +2520,33 @@ def self_test():
         (good61 + ":inventory-daemon-unheld", "6.1", "fails when the daemon's unheld bytes miss "
          "the buffer only the kernel holds",
          r"^FAIL - \[6\.1 inventory\] daemon series of exporter"),
+        # 2 MiB PMD entries (run_huge)
+        (good61 + ":huge-missing", "6.1", "fails when run_huge's sections are missing",
+         r"^FAIL - \[6\.1 huge\] report section"),
+        (good72 + ":huge-lost", "7.2", "fails when the non-special entries are not reported",
+         r"^FAIL - \[7\.2 huge\] test:huge_page huge pid \d+: exactly the expected findings"),
+        (good72 + ":huge-wrong-kind", "7.2", "fails on huge_entry where the kernel has the bit",
+         r"^FAIL - \[7\.2 huge\] test:huge_page huge pid \d+: huge_not_special reported once"),
+        (good61 + ":huge-wrong-kind", "6.1", "fails on huge_not_special where there is no bit",
+         r"^FAIL - \[6\.1 huge\] test:huge_page huge pid \d+: huge_entry reported once"),
+        (good61 + ":huge-wrong-count", "6.1", "fails on a count that is not the module's",
+         r"^FAIL - \[6\.1 huge-kprobe\] test:huge_page huge pid \d+: huge_entry count and hook"),
+        (good72 + ":huge-compliant", "7.2", "fails on a finding for special PMD entries",
+         r"^FAIL - \[7\.2 huge\] test:huge_pfn huge pid \d+: exactly the expected findings"),
+        (good61 + ":huge-elsewhere", "6.1", "fails on a huge finding for another exporter",
+         r"^FAIL - \[6\.1 huge\] no huge finding in any other report"),
+        (good72 + ":huge-unsupported", "7.2", "fails when the module cannot make the mode",
+         r"^FAIL - \[7\.2 huge\] test:huge_page huge trigger ran and printed the module's"),
     ]
 
     def run_case(name, kver):
         fname, _, mut = name.partition(":")
         text = read_fixture(fname)
-        # the other fixtures were recorded before the late-module scenario existed
-        make = Checker if fname in (good61, good72) else (lambda out: Checker(out, late=False,
-                                                                     hostile=False, fix=False,
-                                                                     inventory=False,
-                                                                     run_cmd=False))
+        # every good-* fixture is a whole lab run; the small made-up ones (a missing
+        # exporter, a truncated run, a kernel warning) hold only what their case is about
+        make = (lambda out: Checker(out)) if fname.startswith("good-") else (
+            lambda out: Checker(out, late=False, hostile=False, fix=False, inventory=False,
+                                run_cmd=False, huge=False))
         return run_checker(make, Checker.run, mutation(mut, text) if mut else text, kver)
     return run_self_tests([(name, what, pattern, kver) for name, kver, what, pattern in cases],
                           run_case)

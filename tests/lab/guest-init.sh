@@ -70,7 +70,9 @@ res "@@BEGIN kernel-symbols"
 for s in dma_buf_mmap_internal dma_buf_mmap check_vma_flags follow_page_mask vm_insert_page \
 	vm_insert_pages internal_get_user_pages_fast gup_fast_fallback finish_fault vm_area_dup \
 	vm_area_free __vm_area_free exit_mmap bpf_find_vma bpf_iter_task_vma bpf_iter_task_vma_new \
-	follow_pfnmap_start follow_pte untrack_pfn track_pfn_copy bpf_iter_dmabuf; do
+	follow_pfnmap_start follow_pte untrack_pfn track_pfn_copy bpf_iter_dmabuf \
+	vmf_insert_pfn_pmd vmf_insert_pfn_pmd_prot vmf_insert_folio_pmd vmf_insert_pfn_pud \
+	vmf_insert_pfn_pud_prot vmf_insert_folio_pud; do
 	if grep -q " $s\$" /proc/kallsyms; then res "present $s"; else res "absent $s"; fi
 done
 res "@@END kernel-symbols"

@@ -515,6 +515,20 @@ run_fail_on() {
 	apid=$wpid stop_auditor fail-warning
 }
 
+# run_huge TAG [ATTACH]: 2 MiB PMD entries in dma-buf mappings (the huge-entry detector), in a
+# report of their own: test:huge_pfn (VM_PFNMAP, the kernel marks its entries special from
+# 6.12) and test:huge_page (entries never special; 7.2: a folio in a vma without VM_PFNMAP).
+# Each trigger's oracle line carries the module's own count of the entries it installed and
+# of their special bits (check.py check_huge). Run with the default attach and with kprobes.
+run_huge() {
+	stamp "$1-start"
+	start_auditor "$1" report --json ${2:+--attach=$2}
+	wait_ready "$1"
+	for e in test:huge_pfn test:huge_page; do trigger "$1" "$e" huge; done
+	stop_auditor "$1"
+	stamp "$1-end"
+}
+
 # run_late: the exporter module loaded after the auditors started (issue 13 item 3), as a
 # driver loaded after the daemon on a board: report, watch and the daemon start while
 # dmabuf_test_exporter is unloaded, then it is loaded and a violating trigger runs. Its
@@ -844,6 +858,8 @@ test)
 	run_daemon_churn hoard
 	run_storm
 	run_fail_on
+	run_huge huge
+	run_huge huge-kprobe kprobe
 	run_late
 	run_kill
 	run_crowd

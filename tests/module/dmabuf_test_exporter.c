@@ -2,13 +2,15 @@
 /*
  * dmabuf_test_exporter - test dma-buf exporter for dmabuf-audit.
  *
- * Exports dma-bufs whose mmap behaves in one of seven ways, five of them
+ * Exports dma-bufs whose mmap behaves in one of nine ways, six of them
  * violating the "every dma-buf mapping is VM_PFNMAP with special ptes" rule
- * and two compliant ones, so that the auditor can be checked against ground
- * truth. See dmabuf_test_uapi.h for the ioctl ABI.
+ * (mode 9 with 2 MiB PMD entries) and three compliant ones where the kernel
+ * allows (mode 8: PMD entries, special from 6.12), so that the auditor can
+ * be checked against ground truth. See dmabuf_test_uapi.h for the ioctl ABI.
  *
- * NOT for production kernels: modes 1-3, 6 and 7 deliberately hand out
- * refcounted struct pages through a dma-buf mapping.
+ * NOT for production kernels: modes 1-3, 6, 7 and 9 deliberately hand out
+ * refcounted struct pages (or entries GUP-fast may take) through a dma-buf
+ * mapping.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,6 +22,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
+#include <linux/huge_mm.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -30,6 +33,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
+#if __has_include(<linux/pfn_t.h>)
+#include <linux/pfn_t.h>	/* gone with pfn_t (6.17): plain pfns since */
+#define DTX_HAVE_PFN_T	1
+#endif
 
 #include "dmabuf_test_uapi.h"
 
@@ -60,6 +67,32 @@ static const char *const dtx_exp_names[] = {
 	[DMABUF_TEST_MODE_INSERT_PFN]	= "test_insert_pfn",
 	[DMABUF_TEST_MODE_SWAP_FILE]	= "test_swap_file",
 	[DMABUF_TEST_MODE_INSERT_PAGES]	= "test_insert_pages",
+	[DMABUF_TEST_MODE_HUGE_PFN]	= "test_huge_pfn",
+	[DMABUF_TEST_MODE_HUGE_PAGE]	= "test_huge_page",
+};
+
+/*
+ * Modes 8 and 9 map whole PMDs, which needs THP (the PMD leaf helpers are
+ * only built with it). 6.15 added vmf_insert_folio_pmd: from there mode 9
+ * maps a large folio (a refcounted, rmapped huge entry, never special);
+ * before, a devmap pfn, the only huge entry without the special bit a
+ * VM_PFNMAP vma can hold once 6.12 marks plain pfns special.
+ */
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+#define DTX_HUGE		1
+#define DTX_PMD_ORDER		(PMD_SHIFT - PAGE_SHIFT)
+#define DTX_PMD_PAGES		(1UL << DTX_PMD_ORDER)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#define DTX_FOLIO_PMD		1
+#endif
+#endif
+
+/* Ground truth of a huge-mode buffer (DMABUF_TEST_HUGE_INFO). */
+struct dtx_huge_stats {
+	atomic_t entries;		/* PMD entries installed */
+	atomic_t special;		/* ... read back with pmd_special */
+	atomic_t via_huge_fault;	/* ... by ->huge_fault */
+	atomic_t via_fault;		/* ... by ->fault */
 };
 
 struct dtx_buffer {
@@ -69,6 +102,11 @@ struct dtx_buffer {
 	struct file *shmem;	/* mode 6: what ->mmap really maps */
 	struct page *block;	/* mode 4: pages[] are this one physically contiguous block */
 	unsigned int order;
+	/* modes 8, 9: pages[] are npages / DTX_PMD_PAGES blocks of one PMD each */
+	struct page **huge;
+	unsigned long nhuge;
+	bool huge_folio;	/* mode 9 on 6.15+: huge[] are large folios */
+	struct dtx_huge_stats stats;
 };
 
 /* One open file of /dev/dmabuf_test. */
@@ -118,13 +156,92 @@ static void dtx_vma_flags_set(struct vm_area_struct *vma, unsigned long flags)
 #endif
 }
 
+static bool dtx_mode_huge(u32 mode)
+{
+	return mode == DMABUF_TEST_MODE_HUGE_PFN || mode == DMABUF_TEST_MODE_HUGE_PAGE;
+}
+
+#ifdef DTX_HUGE
+/*
+ * One 2 MiB aligned, physically contiguous block per PMD (the buddy
+ * allocator aligns an order-9 block to its size). Mode 9 on 6.15+ takes a
+ * large rmappable folio (folio_alloc), which the core mm can map, rmap,
+ * account and zap as a whole; the others a plain block that only pfns of
+ * a VM_PFNMAP vma point at.
+ */
+static struct page *dtx_huge_block_alloc(struct dtx_buffer *buf)
+{
+	/* no allocation-failure splat: the trigger says ENOMEM */
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
+#ifdef DTX_FOLIO_PMD
+	if (buf->huge_folio) {
+		struct folio *folio = folio_alloc(gfp, DTX_PMD_ORDER);
+
+		return folio ? &folio->page : NULL;
+	}
+#endif
+	return alloc_pages(gfp, DTX_PMD_ORDER);
+}
+
+static int dtx_huge_alloc(struct dtx_buffer *buf)
+{
+	unsigned long i, j;
+
+	buf->nhuge = buf->npages / DTX_PMD_PAGES;
+	buf->huge = kcalloc(buf->nhuge, sizeof(*buf->huge), GFP_KERNEL);
+	if (!buf->huge)
+		return -ENOMEM;
+#ifdef DTX_FOLIO_PMD
+	buf->huge_folio = buf->mode == DMABUF_TEST_MODE_HUGE_PAGE;
+#endif
+	for (i = 0; i < buf->nhuge; i++) {
+		buf->huge[i] = dtx_huge_block_alloc(buf);
+		if (!buf->huge[i])
+			return -ENOMEM;
+		for (j = 0; j < DTX_PMD_PAGES; j++)
+			buf->pages[i * DTX_PMD_PAGES + j] = buf->huge[i] + j;
+	}
+	return 0;
+}
+
+static void dtx_huge_free(struct dtx_buffer *buf)
+{
+	unsigned long i;
+
+	for (i = 0; buf->huge && i < buf->nhuge; i++) {
+		if (!buf->huge[i])
+			continue;
+#ifdef DTX_FOLIO_PMD
+		if (buf->huge_folio) {
+			/* the mappings' references went with their vmas */
+			folio_put(page_folio(buf->huge[i]));
+			continue;
+		}
+#endif
+		__free_pages(buf->huge[i], DTX_PMD_ORDER);
+	}
+	kfree(buf->huge);
+}
+#else
+static int dtx_huge_alloc(struct dtx_buffer *buf)
+{
+	return -EOPNOTSUPP;
+}
+
+static void dtx_huge_free(struct dtx_buffer *buf)
+{
+}
+#endif
+
 static void dtx_buffer_free(struct dtx_buffer *buf)
 {
 	unsigned long i;
 
 	if (buf->block)
 		__free_pages(buf->block, buf->order);
-	for (i = 0; i < buf->npages && !buf->block; i++)
+	if (dtx_mode_huge(buf->mode))
+		dtx_huge_free(buf);
+	for (i = 0; i < buf->npages && !buf->block && !dtx_mode_huge(buf->mode); i++)
 		if (buf->pages[i])
 			put_page(buf->pages[i]);
 	if (buf->shmem)
@@ -162,6 +279,13 @@ static struct dtx_buffer *dtx_buffer_alloc(u32 mode, unsigned long npages)
 		}
 		for (i = 0; i < npages; i++)
 			buf->pages[i] = buf->block + i;
+		return buf;
+	}
+	if (dtx_mode_huge(mode)) {
+		if (dtx_huge_alloc(buf)) {
+			dtx_buffer_free(buf);
+			return NULL;
+		}
 		return buf;
 	}
 	for (i = 0; i < npages; i++) {
@@ -241,6 +365,174 @@ static vm_fault_t dtx_fault_insert_pfn(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 	return vmf_insert_pfn(vma, vmf->address & PAGE_MASK, page_to_pfn(page));
 }
+
+#ifdef DTX_HUGE
+enum dtx_huge_via { DTX_VIA_HUGE_FAULT, DTX_VIA_FAULT };
+
+/*
+ * The block behind the PMD that covers vmf->address, or NULL when that
+ * PMD's 2 MiB is not wholly inside the vma or does not start at a block
+ * of the buffer (an unaligned address or offset): no PMD entry there.
+ */
+static struct page *dtx_huge_block(struct vm_fault *vmf, struct dtx_buffer *buf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long haddr = vmf->address & PMD_MASK;
+	pgoff_t pgoff;
+
+	if (haddr < vma->vm_start || vma->vm_end - haddr < PMD_SIZE)
+		return NULL;
+	pgoff = vma->vm_pgoff + ((haddr - vma->vm_start) >> PAGE_SHIFT);
+	if (pgoff % DTX_PMD_PAGES || pgoff >= buf->npages)
+		return NULL;
+	return buf->huge[pgoff / DTX_PMD_PAGES];
+}
+
+static vm_fault_t dtx_insert_pmd(struct vm_fault *vmf, struct dtx_buffer *buf,
+				 struct page *block)
+{
+	/* a write fault gets a writable entry: no wp fault to split it after */
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+#ifdef DTX_HAVE_PFN_T
+	/* PFN_DEV|PFN_MAP: the kernel makes it pmd_mkdevmap, never special */
+	u64 flags = buf->mode == DMABUF_TEST_MODE_HUGE_PAGE ? PFN_DEV | PFN_MAP : 0;
+#endif
+
+#ifdef DTX_FOLIO_PMD
+	if (buf->huge_folio)
+		return vmf_insert_folio_pmd(vmf, page_folio(block), write);
+#endif
+#ifdef DTX_HAVE_PFN_T
+	return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(page_to_pfn(block), flags), write);
+#else
+	return vmf_insert_pfn_pmd(vmf, page_to_pfn(block), write);
+#endif
+}
+
+static bool dtx_pmd_special(pmd_t pmd)
+{
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	return pmd_special(pmd);
+#else
+	return false;	/* no special bit for PMD entries on this kernel */
+#endif
+}
+
+/*
+ * Installs the PMD entry covering vmf->address and counts, for the oracle,
+ * what the kernel made of it: the entry is read back from the page table
+ * (only when this call filled a none pmd: a racing fault's is not ours).
+ */
+static vm_fault_t dtx_huge_insert(struct vm_fault *vmf, struct page *block,
+				  enum dtx_huge_via via)
+{
+	struct dtx_buffer *buf = vmf->vma->vm_private_data;
+	bool was_none = pmd_none(READ_ONCE(*vmf->pmd));
+	vm_fault_t ret = dtx_insert_pmd(vmf, buf, block);
+	pmd_t pmd = READ_ONCE(*vmf->pmd);
+
+	if (!was_none || (ret & VM_FAULT_ERROR) || !pmd_present(pmd) ||
+	    pmd_pfn(pmd) != page_to_pfn(block))
+		return ret;
+	atomic_inc(&buf->stats.entries);
+	if (dtx_pmd_special(pmd))
+		atomic_inc(&buf->stats.special);
+	atomic_inc(via == DTX_VIA_HUGE_FAULT ? &buf->stats.via_huge_fault :
+		   &buf->stats.via_fault);
+	pr_debug("%s: PMD at 0x%lx by %s, special %d\n", dtx_exp_names[buf->mode],
+		 vmf->address & PMD_MASK, via == DTX_VIA_HUGE_FAULT ? "huge_fault" : "fault",
+		 dtx_pmd_special(pmd));
+	return ret;
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+/*
+ * 6.12+ (the huge pfnmap series) call ->huge_fault of a VM_PFNMAP or file
+ * vma while its pmd is none, before ->fault: a PMD entry or a fallback.
+ */
+static vm_fault_t dtx_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct dtx_buffer *buf = vmf->vma->vm_private_data;
+	struct page *block;
+
+	if (order != DTX_PMD_ORDER)
+		return VM_FAULT_FALLBACK;
+	block = dtx_huge_block(vmf, buf);
+	if (!block)
+		return VM_FAULT_FALLBACK;
+	return dtx_huge_insert(vmf, block, DTX_VIA_HUGE_FAULT);
+}
+#endif
+
+/*
+ * 5.10 and 6.1 never call ->huge_fault of a VM_SPECIAL vma (their
+ * hugepage_vma_check refuses VM_NO_KHUGEPAGED), so the PMD entry goes in
+ * here: the core mm installs no pte table before ->fault, the pmd is still
+ * none. 6.12+ come here when ->huge_fault fell back. Where no PMD fits, the
+ * pfn modes map a special pte; a folio is mapped whole or not at all.
+ */
+static vm_fault_t dtx_fault_huge(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct dtx_buffer *buf = vma->vm_private_data;
+	struct page *block = dtx_huge_block(vmf, buf);
+	struct page *page;
+
+	if (block && pmd_none(READ_ONCE(*vmf->pmd)))
+		return dtx_huge_insert(vmf, block, DTX_VIA_FAULT);
+	if (buf->huge_folio)
+		return VM_FAULT_SIGBUS;
+	page = dtx_page(buf, vmf->pgoff);
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_pfn(vma, vmf->address & PAGE_MASK, page_to_pfn(page));
+}
+
+static const struct vm_operations_struct dtx_vm_ops_huge = {
+	.fault = dtx_fault_huge,
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	.huge_fault = dtx_huge_fault,
+#endif
+};
+
+/* Modes 8 and 9: PMD entries from the fault handlers. */
+static int dtx_mmap_huge(struct dtx_buffer *buf, struct vm_area_struct *vma)
+{
+	unsigned long flags = VM_DONTEXPAND | VM_DONTDUMP | VM_HUGEPAGE;
+
+	/* THP off at run time (x86 without PSE): no PMD leaf to install */
+	if (!has_transparent_hugepage())
+		return -EOPNOTSUPP;
+	/*
+	 * A folio is rmapped and counted by the core mm, which must then zap
+	 * the vma as a normal one (no VM_PFNMAP/VM_MIXEDMAP: it drops the
+	 * rmap and the rss counters); a bare pfn needs a VM_PFNMAP vma.
+	 */
+	if (!buf->huge_folio)
+		flags |= VM_PFNMAP | VM_IO;
+	dtx_vma_flags_set(vma, flags);
+	vma->vm_ops = &dtx_vm_ops_huge;
+	return 0;
+}
+
+/* Can DMABUF_TEST_CREATE make a huge-mode buffer of @pages pages? */
+static int dtx_huge_supported(u32 pages)
+{
+	if (!has_transparent_hugepage())
+		return -EOPNOTSUPP;
+	return pages % DTX_PMD_PAGES ? -EINVAL : 0;
+}
+#else
+static int dtx_mmap_huge(struct dtx_buffer *buf, struct vm_area_struct *vma)
+{
+	return -EOPNOTSUPP;
+}
+
+static int dtx_huge_supported(u32 pages)
+{
+	return -EOPNOTSUPP;	/* no THP: no PMD leaf entries */
+}
+#endif
 
 static const struct vm_operations_struct dtx_vm_ops_fault_page = {
 	.fault = dtx_fault_page,
@@ -349,6 +641,9 @@ static int dtx_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 		return dtx_mmap_swap_file(buf, vma);
 	case DMABUF_TEST_MODE_INSERT_PAGES:
 		return dtx_mmap_insert_pages(buf, vma);
+	case DMABUF_TEST_MODE_HUGE_PFN:
+	case DMABUF_TEST_MODE_HUGE_PAGE:
+		return dtx_mmap_huge(buf, vma);
 	}
 	return -EINVAL;
 }
@@ -414,6 +709,11 @@ static long dtx_ioctl_create(void __user *uarg)
 	    arg.mode > DMABUF_TEST_MODE_MAX ||
 	    !arg.pages || arg.pages > DMABUF_TEST_MAX_PAGES)
 		return -EINVAL;
+	if (dtx_mode_huge(arg.mode)) {
+		fd = dtx_huge_supported(arg.pages);
+		if (fd)
+			return fd;
+	}
 
 	buf = dtx_buffer_alloc(arg.mode, arg.pages);
 	if (!buf)
@@ -540,6 +840,36 @@ static long dtx_ioctl_pfn_lookup(void __user *uarg)
 	return 0;
 }
 
+/* The oracle of a huge-mode buffer: what its fault handlers installed. */
+static long dtx_ioctl_huge_info(void __user *uarg)
+{
+	struct dmabuf_test_huge_info arg;
+	struct dtx_buffer *buf;
+	struct dma_buf *dmabuf;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.pad)
+		return -EINVAL;
+	dmabuf = dma_buf_get(arg.fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	/* priv is ours only when the ops are */
+	buf = dmabuf->ops == &dtx_dmabuf_ops ? dmabuf->priv : NULL;
+	if (!buf || !dtx_mode_huge(buf->mode)) {
+		dma_buf_put(dmabuf);
+		return -EINVAL;
+	}
+	arg.entries = atomic_read(&buf->stats.entries);
+	arg.special = atomic_read(&buf->stats.special);
+	arg.via_huge_fault = atomic_read(&buf->stats.via_huge_fault);
+	arg.via_fault = atomic_read(&buf->stats.via_fault);
+	arg.kernel_has_special = IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP);
+	arg.vma_pfnmap = !buf->huge_folio;
+	dma_buf_put(dmabuf);
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
 static long dtx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -551,6 +881,8 @@ static long dtx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dtx_ioctl_import(file->private_data, uarg);
 	case DMABUF_TEST_PFN_LOOKUP:
 		return dtx_ioctl_pfn_lookup(uarg);
+	case DMABUF_TEST_HUGE_INFO:
+		return dtx_ioctl_huge_info(uarg);
 	}
 	return -ENOTTY;
 }

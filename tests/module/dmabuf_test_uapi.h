@@ -39,12 +39,34 @@ enum dmabuf_test_mode {
 	 * ("test_insert_pages")
 	 */
 	DMABUF_TEST_MODE_INSERT_PAGES	= 7,
+	/*
+	 * compliant where the kernel allows: VM_PFNMAP, 2 MiB PMD entries of
+	 * physically contiguous, 2 MiB aligned blocks (vmf_insert_pfn_pmd; the
+	 * kernel marks them pmd_special from 6.12, before there is no such bit)
+	 * ("test_huge_pfn")
+	 */
+	DMABUF_TEST_MODE_HUGE_PFN	= 8,
+	/*
+	 * 2 MiB PMD entries without the special bit: a large folio with
+	 * vmf_insert_folio_pmd on a vma without VM_PFNMAP (6.15+), else a devmap
+	 * pfn (pmd_mkdevmap) on a VM_PFNMAP vma ("test_huge_page")
+	 */
+	DMABUF_TEST_MODE_HUGE_PAGE	= 9,
 };
 
 /* The highest mode DMABUF_TEST_CREATE accepts. */
-#define DMABUF_TEST_MODE_MAX	DMABUF_TEST_MODE_INSERT_PAGES
+#define DMABUF_TEST_MODE_MAX	DMABUF_TEST_MODE_HUGE_PAGE
 
 #define DMABUF_TEST_MAX_PAGES	1024
+
+/*
+ * The huge modes map whole PMDs: their page count must be a multiple of
+ * the pages one PMD maps (512 with 4 KiB pages), else DMABUF_TEST_CREATE
+ * fails with EINVAL; without transparent huge pages (no
+ * /sys/kernel/mm/transparent_hugepage) with EOPNOTSUPP. Their mmap needs a
+ * 2 MiB aligned address and offset for PMD entries: elsewhere a fault maps
+ * a special pte, but huge_page's folios (6.15+) are mapped whole or SIGBUS.
+ */
 
 /*
  * DMABUF_TEST_CREATE: create a dma-buf of @pages pages behaving as @mode.
@@ -83,9 +105,32 @@ struct dmabuf_test_pfn_lookup {
 	__u32 pad;
 };
 
+/*
+ * DMABUF_TEST_HUGE_INFO: the ground truth of a huge-mode buffer (@fd, a
+ * dma-buf fd of DMABUF_TEST_MODE_HUGE_PFN or _HUGE_PAGE; EINVAL for any
+ * other): @entries PMD entries the module installed in its mappings since
+ * it was created, @special how many of them the kernel gave the special bit
+ * (read back from the page table after the insert), @kernel_has_special 1
+ * when this kernel has a special bit for PMD entries at all
+ * (CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, 6.12+), @via_huge_fault and @via_fault
+ * how many entries ->huge_fault and ->fault installed, @vma_pfnmap 1 when
+ * the mode's vmas are VM_PFNMAP. @pad must be zero.
+ */
+struct dmabuf_test_huge_info {
+	__s32 fd;
+	__u32 entries;
+	__u32 special;
+	__u32 kernel_has_special;
+	__u32 via_huge_fault;
+	__u32 via_fault;
+	__u32 vma_pfnmap;
+	__u32 pad;
+};
+
 #define DMABUF_TEST_IOC_MAGIC	0xDB
 #define DMABUF_TEST_CREATE	_IOWR(DMABUF_TEST_IOC_MAGIC, 0x01, struct dmabuf_test_create)
 #define DMABUF_TEST_IMPORT	_IOW(DMABUF_TEST_IOC_MAGIC, 0x02, struct dmabuf_test_import)
 #define DMABUF_TEST_PFN_LOOKUP	_IOWR(DMABUF_TEST_IOC_MAGIC, 0x03, struct dmabuf_test_pfn_lookup)
+#define DMABUF_TEST_HUGE_INFO	_IOWR(DMABUF_TEST_IOC_MAGIC, 0x04, struct dmabuf_test_huge_info)
 
 #endif /* _DMABUF_TEST_UAPI_H */

@@ -7,13 +7,15 @@
  *   dmabuf-trigger [--as UID:GID] [--cgroup DIR] [--name-hex HEX] [--comm-hex HEX]
  *                  EXPORTER PATH [N]
  *   EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|
- *             test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap
+ *             test:insert_pfn|test:swap_file|test:insert_pages|test:huge_pfn|
+ *             test:huge_page|vgem|udmabuf|heap
  *   PATH:     mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|spin|split|
  *             thread|fork|mremap|flood N|churn N|hoard N|crowd N|storm SECONDS|
- *             pfn_lookup|inventory
+ *             pfn_lookup|inventory|huge
  *
- * Every path but flood maps the buffer (NPAGES pages, MAP_SHARED, read-write)
- * and touches each page, then:
+ * test:huge_pfn and test:huge_page (2 MiB PMD entries) take PATH huge only,
+ * and PATH huge only them. Every other path but flood maps the buffer
+ * (NPAGES pages, MAP_SHARED, read-write) and touches each page, then:
  *   mmap      nothing more.
  *   procmem   pread /proc/self/mem over the mapping (slow GUP).
  *   vm_readv  process_vm_readv of the mapping on itself (slow GUP).
@@ -78,6 +80,17 @@
  *             holds it, fd closed: held only by the kernel), "fd_mapped" (both).
  *             Prints {"path":"inventory","pid","exporter","buffers":[{"state",
  *             "inode","size","name"}...]}, then sleeps until killed.
+ *   huge      the buffer is HUGE_LEN (4 MiB, two PMDs: 1024 pages of 4 KiB),
+ *             mapped at a 2 MiB aligned address (MAP_FIXED into a reserved
+ *             range) and one byte of each 2 MiB half is read, so that each half
+ *             faults in one PMD entry; no GUP. Then the module's count for the
+ *             buffer (DMABUF_TEST_HUGE_INFO): "huge_entries" (PMD entries it
+ *             installed), "huge_special" (of them, with the special bit),
+ *             "kernel_huge_special" (true when the kernel has a special bit for
+ *             PMD entries: 6.12+), "huge_via_huge_fault" and "huge_via_fault"
+ *             (entries installed by ->huge_fault and by ->fault) and
+ *             "huge_vma_pfnmap" (the module made the vma VM_PFNMAP; smaps'
+ *             "vmflags" says what the kernel shows).
  *
  * Options (before EXPORTER): --cgroup DIR writes the pid into
  * DIR/cgroup.procs (an existing cgroup2 directory); --as UID:GID then drops
@@ -201,6 +214,8 @@ static const struct {
 	{ "test:insert_pfn", DMABUF_TEST_MODE_INSERT_PFN },
 	{ "test:swap_file", DMABUF_TEST_MODE_SWAP_FILE },
 	{ "test:insert_pages", DMABUF_TEST_MODE_INSERT_PAGES },
+	{ "test:huge_pfn", DMABUF_TEST_MODE_HUGE_PFN },
+	{ "test:huge_page", DMABUF_TEST_MODE_HUGE_PAGE },
 	{ "vgem", 0 },
 	{ "udmabuf", 0 },
 	{ "heap", 0 },
@@ -209,7 +224,7 @@ static const struct {
 static const char *const paths[] = {
 	"mmap", "procmem", "vm_readv", "iouring", "import", "vmsplice", "repeat", "hold", "spin",
 	"split", "thread", "fork", "mremap", "flood", "churn", "hoard", "crowd", "storm",
-	"pfn_lookup", "inventory",
+	"pfn_lookup", "inventory", "huge",
 };
 
 #define REPEAT_N		100000
@@ -217,6 +232,8 @@ static const char *const paths[] = {
 #define CHURN_MAX		1000000
 #define STORM_MAX		600	/* seconds */
 #define STORM_PROCS		2
+#define HUGE_PMD		(2UL << 20)	/* what one PMD entry maps (4 KiB pages) */
+#define HUGE_LEN		(2 * HUGE_PMD)	/* DMABUF_TEST_MAX_PAGES pages */
 
 /* include/uapi/linux/dma-buf.h (5.3+) */
 #ifndef DMA_BUF_SET_NAME
@@ -231,9 +248,11 @@ static void usage(void)
 	die(1, "usage: %s [--as UID:GID] [--cgroup DIR] [--name-hex HEX] [--comm-hex HEX] "
 	    "EXPORTER PATH [N] "
 	    "(EXPORTER: test:insert_page|test:fault_page|test:mixedmap|test:remap_pfn|"
-	    "test:insert_pfn|test:swap_file|test:insert_pages|vgem|udmabuf|heap; "
+	    "test:insert_pfn|test:swap_file|test:insert_pages|test:huge_pfn|test:huge_page|"
+	    "vgem|udmabuf|heap; "
 	    "PATH: mmap|procmem|vm_readv|iouring|import|vmsplice|repeat|hold|spin|split|"
-	    "thread|fork|mremap|flood N|churn N|hoard N|crowd N|storm SECONDS|pfn_lookup|inventory)", prog);
+	    "thread|fork|mremap|flood N|churn N|hoard N|crowd N|storm SECONDS|pfn_lookup|inventory|"
+	    "huge; test:huge_* take huge only)", prog);
 }
 
 /*
@@ -593,6 +612,52 @@ static int module_pfn_lookup(unsigned long addr)
 		die(1, "DMABUF_TEST_PFN_LOOKUP: %s", strerror(errno));
 	close(fd);
 	return lk.ret;
+}
+
+/*
+ * Map @len bytes of @fd at a HUGE_PMD aligned address, so that each 2 MiB of
+ * the buffer can be one PMD entry: reserve @len + HUGE_PMD, map over its
+ * first aligned address, give back the rest.
+ */
+static void *map_aligned(int fd, size_t len)
+{
+	char *res, *at, *map;
+
+	res = mmap(NULL, len + HUGE_PMD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
+		die(1, "reserve %zu bytes: %s", len + HUGE_PMD, strerror(errno));
+	at = (char *)(((uintptr_t)res + HUGE_PMD - 1) & ~(uintptr_t)(HUGE_PMD - 1));
+	map = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (map == MAP_FAILED)
+		die(1, "mmap dma-buf at 0x%lx: %s", (unsigned long)(uintptr_t)at, strerror(errno));
+	if (at > res && munmap(res, (size_t)(at - res)) < 0)
+		die(1, "munmap reserve head: %s", strerror(errno));
+	if (at < res + HUGE_PMD && munmap(at + len, (size_t)(res + HUGE_PMD - at)) < 0)
+		die(1, "munmap reserve tail: %s", strerror(errno));
+	return map;
+}
+
+/* Read one byte of each HUGE_PMD of the mapping: one PMD fault each. */
+static void touch_huge(volatile unsigned char *p, size_t len)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += HUGE_PMD)
+		(void)p[off];
+}
+
+/* The module's count of the PMD entries it installed for the buffer @dbfd. */
+static void module_huge_info(int dbfd, struct dmabuf_test_huge_info *hi)
+{
+	int fd = open(TEST_DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die(1, "open %s: %s", TEST_DEV, strerror(errno));
+	memset(hi, 0, sizeof(*hi));
+	hi->fd = dbfd;
+	if (ioctl(fd, DMABUF_TEST_HUGE_INFO, hi) < 0)
+		die(1, "DMABUF_TEST_HUGE_INFO: %s", strerror(errno));
+	close(fd);
 }
 
 static char *kv_lookup(char *text, const char *key);
@@ -1258,6 +1323,8 @@ int main(int argc, char **argv)
 	struct storm_counts sc = { 0 };
 	char *fault_exp = NULL;
 	void *map, *old_map;
+	int huge, huge_exp;
+	struct dmabuf_test_huge_info hi;
 
 	if (argc > 0 && argv[0] && *argv[0]) {
 		const char *slash = strrchr(argv[0], '/');
@@ -1329,6 +1396,11 @@ int main(int argc, char **argv)
 		usage();
 	}
 	is_test = mode != 0;
+	huge = strcmp(path, "huge") == 0;
+	huge_exp = mode == DMABUF_TEST_MODE_HUGE_PFN || mode == DMABUF_TEST_MODE_HUGE_PAGE;
+	if (huge != huge_exp)
+		die(1, "PATH huge and EXPORTER test:huge_pfn|test:huge_page go together, not %s %s",
+		    exp_arg, path);
 	if (!is_test && (strcmp(path, "import") == 0 || crowd || strcmp(path, "pfn_lookup") == 0 ||
 			 strcmp(path, "inventory") == 0))
 		die(1, "PATH %s needs a test:* exporter", path);
@@ -1336,7 +1408,7 @@ int main(int argc, char **argv)
 		die(1, "PATH storm needs test:insert_page");
 	if (pagesz <= 0)
 		die(1, "sysconf(_SC_PAGESIZE) failed");
-	len = NPAGES * (size_t)pagesz;
+	len = huge ? HUGE_LEN : NPAGES * (size_t)pagesz;
 
 	/* cgroup first: moving a process into a cgroup needs the privilege */
 	if (cgroup)
@@ -1393,7 +1465,10 @@ int main(int argc, char **argv)
 		close(fault_fd);
 	}
 
-	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mapfd, 0);
+	if (huge)
+		map = map_aligned(mapfd, len);
+	else
+		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mapfd, 0);
 	if (map == MAP_FAILED)
 		die(1, "mmap %s fd: %s", mapfd == dbfd ? "dma-buf" : TEST_DEV,
 		    strerror(errno));
@@ -1408,6 +1483,9 @@ int main(int argc, char **argv)
 		churn_maps(mapfd, len, nflood, hoard);
 	} else if (is_storm) {
 		touch(map, len, (size_t)pagesz);
+	} else if (huge) {
+		touch_huge(map, len);
+		module_huge_info(dbfd, &hi);
 	} else if (nflood) {
 		long k;
 
@@ -1538,6 +1616,11 @@ int main(int argc, char **argv)
 	if (lookup_addr)
 		printf(",\"lookup_addr\":\"0x%lx\",\"pfn_lookup\":\"%s\",\"pfn_lookup_errno\":%d",
 		       lookup_addr, lookup_ret ? "refused" : "ok", -lookup_ret);
+	if (huge)
+		printf(",\"huge_entries\":%u,\"huge_special\":%u,\"kernel_huge_special\":%s,"
+		       "\"huge_via_huge_fault\":%u,\"huge_via_fault\":%u,\"huge_vma_pfnmap\":%s",
+		       hi.entries, hi.special, hi.kernel_has_special ? "true" : "false",
+		       hi.via_huge_fault, hi.via_fault, hi.vma_pfnmap ? "true" : "false");
 	if (is_storm) {
 		printf(",\"storm_secs\":%ld,\"storm_procs\":%d,\"maps\":%ld,\"gups\":%ld,"
 		       "\"fault_maps\":%ld,\"faults\":%ld,\"fault_exporter\":",

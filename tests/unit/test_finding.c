@@ -17,6 +17,8 @@ static const char *const kind_names[DA_KIND_MAX] = {
 	[DA_KIND_GUP_FAST_ON_DMABUF] = "gup_fast_on_dmabuf",
 	[DA_KIND_PTE_NOT_SPECIAL] = "pte_not_special",
 	[DA_KIND_KERNEL_PFN_LOOKUP] = "kernel_pfn_lookup",
+	[DA_KIND_HUGE_NOT_SPECIAL] = "huge_not_special",
+	[DA_KIND_HUGE_ENTRY] = "huge_entry",
 };
 
 static void test_finding_kind_names(void)
@@ -48,9 +50,22 @@ static void test_finding_kind_is_violation(void)
 	ASSERT_FALSE(kind_is_violation(DA_KIND_GUP_BLOCKED), "gup_blocked is a warning");
 	ASSERT_FALSE(kind_is_violation(DA_KIND_KERNEL_PFN_LOOKUP),
 		     "kernel_pfn_lookup is a warning");
+	ASSERT_TRUE(kind_is_violation(DA_KIND_HUGE_NOT_SPECIAL), "huge_not_special");
+	ASSERT_FALSE(kind_is_violation(DA_KIND_HUGE_ENTRY), "huge_entry is a warning");
 	ASSERT_FALSE(kind_is_violation(DA_KIND_NONE), "none");
 	ASSERT_FALSE(kind_is_violation(DA_KIND_MAX), "MAX");
 	ASSERT_FALSE(kind_is_violation(0xffffffffu), "~0");
+}
+
+/* The size a huge entry maps: a table holds page / 8 entries. */
+static void test_finding_huge_entry_size(void)
+{
+	ASSERT_EQ_U64(huge_entry_size_of(DA_HUGE_PMD, 4096), 2ull << 20, "pmd, 4K pages");
+	ASSERT_EQ_U64(huge_entry_size_of(DA_HUGE_PUD, 4096), 1ull << 30, "pud, 4K pages");
+	ASSERT_EQ_U64(huge_entry_size_of(DA_HUGE_PMD, 16384), 32ull << 20, "pmd, 16K pages");
+	ASSERT_EQ_U64(huge_entry_size_of(DA_HUGE_PMD, 65536), 512ull << 20, "pmd, 64K pages");
+	ASSERT_EQ_U64(huge_entry_size_of(0, 4096), 0, "no level");
+	ASSERT_EQ_U64(huge_entry_size_of(3, 4096), 0, "another level");
 }
 
 static void test_finding_hook_names(void)
@@ -61,6 +76,7 @@ static void test_finding_hook_names(void)
 	ASSERT_STREQ(hook_name(DA_HOOK_INSERT_PAGE), "vm_insert_page", "hook insert");
 	ASSERT_STREQ(hook_name(DA_HOOK_INSERT_PAGES), "vm_insert_pages", "hook inserts");
 	ASSERT_STREQ(hook_name(DA_HOOK_PFN_LOOKUP), "pfn_lookup", "hook pfn lookup");
+	ASSERT_STREQ(hook_name(DA_HOOK_HUGE_INSERT), "huge_insert", "hook huge insert");
 	ASSERT_STREQ(hook_name(DA_HOOK_MAX), "unknown", "hook MAX");
 	ASSERT_STREQ(hook_name(0xffffffffu), "unknown", "hook ~0");
 }
@@ -730,6 +746,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_finding_kind_names),
 	UNIT_TEST(test_finding_kind_is_violation),
 	UNIT_TEST(test_finding_hook_names),
+	UNIT_TEST(test_finding_huge_entry_size),
 	UNIT_TEST(test_finding_detector_table),
 	UNIT_TEST(test_finding_vm_flags_describe),
 	UNIT_TEST(test_finding_set_aggregate),

@@ -18,7 +18,9 @@ static const char fix_kallsyms[] = "ffffffff81001000 T check_vma_flags\n"
 				   "ffffffff8100a000 T follow_pfnmap_start\n"
 				   "ffffffff8100b000 T follow_pte_pmd\n"
 				   "ffffffffc0a01000 t dtx_dmabuf_mmap\t[dmabuf_test_exporter]\n"
-				   "ffffffffc0a02000 t dtx_follow_pfn\t[dmabuf_test_exporter]\n";
+				   "ffffffffc0a02000 t dtx_follow_pfn\t[dmabuf_test_exporter]\n"
+				   "ffffffff8100c000 T vmf_insert_folio_pmd\n"
+				   "ffffffffc0a03000 t dtx_huge_fault\t[dmabuf_test_exporter]\n";
 
 static int load_fix_ks(struct ksyms *ks)
 {
@@ -184,12 +186,48 @@ static void test_fix_pfn_caller(void)
 	ksyms_free(&ks);
 }
 
+/*
+ * huge_not_special / huge_entry: the caller is the exporter's fault handler
+ * (the first frame past the insert functions), the level and the replacement
+ * differ between a kernel that has the special bit and one that has none.
+ */
+static void test_fix_huge(void)
+{
+	struct da_event ev = fix_event(DA_KIND_HUGE_NOT_SPECIAL, DA_HOOK_HUGE_INSERT);
+	struct ksyms ks;
+	char buf[192];
+	const char *got;
+
+	ev.ret = DA_HUGE_PMD;
+	expect_fix(&ev, NULL, FIX_HUGE_NOT_SPECIAL, "no stack: the exporter's fault handler");
+	ev.kind = DA_KIND_HUGE_ENTRY;
+	expect_fix(&ev, NULL, FIX_HUGE_ENTRY, "no special bit on this kernel");
+	ev.ret = DA_HUGE_PUD;
+	expect_fix_has(&ev, NULL, "installs huge pud entries", "pud level");
+	if (load_fix_ks(&ks))
+		return;
+	ev.stack_len = 3;
+	ev.stack[0] = 0xffffffff8100c004ull; /* vmf_insert_folio_pmd (kprobe entry stack) */
+	ev.stack[1] = 0xffffffffc0a03010ull; /* dtx_huge_fault [dmabuf_test_exporter] */
+	ev.stack[2] = 0xffffffff81008010ull;
+	got = fix_huge_caller(&ev, &ks, buf, sizeof(buf));
+	ASSERT_STREQ(got ? got : "(none)", "dtx_huge_fault [dmabuf_test_exporter]",
+		     "the fault handler");
+	ev.kind = DA_KIND_HUGE_NOT_SPECIAL;
+	ev.ret = DA_HUGE_PMD;
+	expect_fix_has(&ev, &ks, "dtx_huge_fault [dmabuf_test_exporter] installs huge pmd entries "
+			"without the special bit", "in the fix");
+	expect_fix_has(&ev, &ks, "vmf_insert_pfn_pmd() in a VM_PFNMAP vma", "the replacement");
+	ksyms_free(&ks);
+}
+
 /* clang-format off */
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_fix_paths),
 	UNIT_TEST(test_fix_names_op),
 	UNIT_TEST(test_fix_gup_caller),
 	UNIT_TEST(test_fix_pfn_caller),
+	UNIT_TEST(test_fix_huge),
 };
 /* clang-format on */
 UNIT_SUITE(fix, tests);

@@ -807,6 +807,47 @@ static void test_json_finding_pte(void)
 	free(out);
 }
 
+/*
+ * The huge kinds: the entry read back as "pte", its size by level (this
+ * machine's page size), the fault handler as "caller" (null without a stack).
+ */
+static void test_json_finding_huge(void)
+{
+	struct da_event ev = base_event();
+	char want[96];
+	char *out;
+
+	ev.kind = DA_KIND_HUGE_NOT_SPECIAL;
+	ev.hook = DA_HOOK_HUGE_INSERT;
+	ev.ret = DA_HUGE_PMD;
+	ev.pte = 0x80000001234000e7ull;
+	out = capture_finding(&ev, 2);
+	ASSERT_HAS_STR(out, "\"kind\":\"huge_not_special\",", "kind");
+	ASSERT_HAS_STR(out, "\"count\":2,\"hook\":\"huge_insert\",\"pte\":\"0x80000001234000e7\",",
+		       "the entry after the hook");
+	snprintf(want, sizeof(want), ",\"entry_size\":%llu,\"caller\":null,",
+		 (unsigned long long)huge_entry_size(DA_HUGE_PMD));
+	ASSERT_HAS_STR(out, want, "entry size, then no caller");
+	ASSERT_JSON_LINES(out, "huge_not_special line");
+	free(out);
+
+	ev.kind = DA_KIND_HUGE_ENTRY;
+	ev.ret = DA_HUGE_PUD;
+	out = capture_finding(&ev, 1);
+	snprintf(want, sizeof(want), ",\"entry_size\":%llu,",
+		 (unsigned long long)huge_entry_size(DA_HUGE_PUD));
+	ASSERT_HAS_STR(out, want, "pud size");
+	ASSERT_HAS_STR(out, "\"kind\":\"huge_entry\",", "warning kind");
+	free(out);
+
+	ev.kind = DA_KIND_PTE_NOT_SPECIAL;
+	ev.hook = DA_HOOK_PTE_INSTALL;
+	out = capture_finding(&ev, 1);
+	ASSERT_NO_STR(out, "entry_size", "no entry_size on pte_not_special");
+	ASSERT_NO_STR(out, "caller", "no caller on pte_not_special");
+	free(out);
+}
+
 /* gup_flags on gup_fast_on_dmabuf too; not on pte_not_special. */
 static void test_json_finding_gup_fast(void)
 {
@@ -942,6 +983,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_json_finding_new_fields),
 	UNIT_TEST(test_json_finding_symbolized),
 	UNIT_TEST(test_json_finding_pte),
+	UNIT_TEST(test_json_finding_huge),
 	UNIT_TEST(test_json_finding_gup_fast),
 	UNIT_TEST(test_json_finding_stack_cap),
 	UNIT_TEST(test_json_finding_hostile_names),

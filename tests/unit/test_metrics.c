@@ -285,7 +285,7 @@ static void test_metrics_render_empty(void)
 	/* the fixed series */
 	ASSERT_LINE(t, "dmabuf_audit_hook_events_total{hook=\"dma_buf_mmap_internal\"} 0",
 		    "hook events");
-	ASSERT_LINE(t, "dmabuf_audit_hook_events_total{hook=\"pfn_lookup\"} 0", "last hook");
+	ASSERT_LINE(t, "dmabuf_audit_hook_events_total{hook=\"huge_insert\"} 0", "last hook");
 	ASSERT_EQ_INT(count_prefix(t, "dmabuf_audit_hook_events_total{"), DA_LIVE_DETECTORS,
 		      "every hook but scan");
 	ASSERT_NO_STR(t, "hook=\"scan\"", "no scan hook series");
@@ -297,7 +297,7 @@ static void test_metrics_render_empty(void)
 	ASSERT_LINE(t, "dmabuf_audit_textfile_write_errors_total 0", "textfile errors");
 	ASSERT_LINE(t, "dmabuf_audit_scan_errors_total 0", "scan errors");
 	ASSERT_LINE(t, "dmabuf_audit_bpf_read_errors_total 0", "counter read errors");
-	ASSERT_LINE(t, "dmabuf_audit_detectors_attached{mechanism=\"none\"} 11", "all none");
+	ASSERT_LINE(t, "dmabuf_audit_detectors_attached{mechanism=\"none\"} 12", "all none");
 	ASSERT_LINE(t, "dmabuf_audit_detectors_attached{mechanism=\"fentry\"} 0", "no fentry");
 	ASSERT_LINE(t, "dmabuf_audit_start_time_seconds 1700000000.250", "start time");
 	ASSERT_LINE(t, "dmabuf_audit_last_update_timestamp_seconds 1700000060.500", "now");
@@ -364,12 +364,12 @@ static void test_metrics_counts(void)
 		t,
 		"dmabuf_audit_suppressed_total{kind=\"mmap_without_pfnmap\",exporter=\"vgem\"} 0",
 		"suppressed zero");
-	/* families hold their kinds only: 5 violation kinds, 2 warning, 7 suppressed */
+	/* families hold their kinds only: 6 violation kinds, 3 warning, 9 suppressed */
 	ASSERT_NO_STR(t, "violations_total{kind=\"gup_blocked\"", "no warning in violations");
 	ASSERT_NO_STR(t, "warnings_total{kind=\"mmap_without_pfnmap\"", "no violation in warnings");
-	ASSERT_EQ_INT(count_prefix(t, "dmabuf_audit_violations_total{"), 10, "5 kinds x 2");
-	ASSERT_EQ_INT(count_prefix(t, "dmabuf_audit_warnings_total{"), 4, "2 kinds x 2");
-	ASSERT_EQ_INT(count_prefix(t, "dmabuf_audit_suppressed_total{"), 14, "7 kinds x 2");
+	ASSERT_EQ_INT(count_prefix(t, "dmabuf_audit_violations_total{"), 12, "6 kinds x 2");
+	ASSERT_EQ_INT(count_prefix(t, "dmabuf_audit_warnings_total{"), 6, "3 kinds x 2");
+	ASSERT_EQ_INT(count_prefix(t, "dmabuf_audit_suppressed_total{"), 18, "9 kinds x 2");
 	ASSERT_NO_STR(t, "kind=\"none\"", "no kind none");
 	ASSERT_NO_STR(t, "exporter=\"zero\"", "delta 0 adds no exporter");
 	ASSERT_LINE(t, "dmabuf_audit_ringbuf_lost_events_total 3", "ringbuf lost");
@@ -722,7 +722,7 @@ static void test_metrics_detectors(void)
 		ASSERT_LINE(t, "dmabuf_audit_detectors_attached{mechanism=\"kprobe\"} 2", "kprobe");
 		ASSERT_LINE(t, "dmabuf_audit_detectors_attached{mechanism=\"iter\"} 1", "iter");
 		ASSERT_LINE(t, "dmabuf_audit_detectors_attached{mechanism=\"proc\"} 1", "proc");
-		ASSERT_LINE(t, "dmabuf_audit_detectors_attached{mechanism=\"none\"} 4", "none");
+		ASSERT_LINE(t, "dmabuf_audit_detectors_attached{mechanism=\"none\"} 5", "none");
 		ASSERT_EQ_INT(count_prefix(t, "dmabuf_audit_detectors_attached{"), 5,
 			      "5 mechanisms");
 	}

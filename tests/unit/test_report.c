@@ -14,7 +14,7 @@
 
 static const char *const det_mechs[DA_HOOK_MAX] = {
 	"fentry", "fentry", "kprobe", "none",	"fentry", "fentry",
-	"kprobe", "iter",   "fentry", "kprobe", "fentry",
+	"kprobe", "iter",   "fentry", "kprobe", "fentry", "kprobe",
 };
 
 struct fixture {
@@ -213,7 +213,7 @@ static void test_report_json(void)
 		       "\"seen\":{\"dma_buf_mmap_internal\":50,\"dma_buf_mmap\":0,"
 		       "\"check_vma_flags\":0,\"vm_insert_page\":0,\"vm_insert_pages\":0,"
 		       "\"gup_fast\":0,\"pte_install\":0,\"scan\":0,\"vm_area_dup\":0,"
-		       "\"vm_area_free\":0,\"pfn_lookup\":0},",
+		       "\"vm_area_free\":0,\"pfn_lookup\":0,\"huge_insert\":0},",
 		       "seen: dma-buf calls per hook, from the hook counters");
 	ASSERT_HAS_STR(last, "\"duration_s\":1.235,", "duration_s, 3 decimals");
 	ASSERT_HAS_STR(last, "\"kernel\":\"6.1.0-56-amd64\"", "kernel");
@@ -222,7 +222,7 @@ static void test_report_json(void)
 		       "\"gup_slow\":\"kprobe\",\"insert_page\":\"none\","
 		       "\"insert_pages\":\"fentry\",\"gup_fast\":\"fentry\","
 		       "\"pte_install\":\"kprobe\",\"scan\":\"iter\",\"vma_dup\":\"fentry\","
-		       "\"vma_free\":\"kprobe\",\"pfn_lookup\":\"fentry\"},",
+		       "\"vma_free\":\"kprobe\",\"pfn_lookup\":\"fentry\",\"huge_insert\":\"kprobe\"},",
 		       "detectors");
 
 	/* findings: violations first, warning last, counts per finding */
@@ -291,7 +291,7 @@ static void test_report_human(void)
 		ASSERT_HAS_STR(out,
 			       "detectors: mmap=fentry mmap_import=fentry gup_slow=kprobe "
 			       "insert_page=none insert_pages=fentry gup_fast=fentry "
-			       "pte_install=kprobe scan=iter vma_dup=fentry vma_free=kprobe pfn_lookup=fentry\n",
+			       "pte_install=kprobe scan=iter vma_dup=fentry vma_free=kprobe pfn_lookup=fentry huge_insert=kprobe\n",
 			       "detectors shown");
 		ASSERT_NO_STR(out, "note:", "no loss note");
 	}
@@ -316,7 +316,8 @@ static void test_report_human(void)
 		ASSERT_HAS_STR(out,
 			       "totals: mmap_without_pfnmap=2 gup_on_dmabuf=3 "
 			       "page_insert_on_dmabuf=4 gup_blocked=2 gup_fast_on_dmabuf=0 "
-			       "pte_not_special=0 kernel_pfn_lookup=0 ringbuf_lost=0\n",
+			       "pte_not_special=0 kernel_pfn_lookup=0 huge_not_special=0 huge_entry=0 "
+			       "ringbuf_lost=0\n",
 			       "totals line");
 		ASSERT_HAS_STR(out, "gup FOLL_WRITE|FOLL_LONGTERM|FOLL_PIN", "gup flags decoded");
 		ASSERT_HAS_STR(out, "[shared,mixedmap]", "vm_flags described");
@@ -406,6 +407,48 @@ static void test_report_watch_event(void)
 	ev.kind = DA_KIND_GUP_BLOCKED;
 	out = capture_watch(&ev, false);
 	ASSERT_HAS_STR(out, " WARNING gup_blocked\n", "watch warning head");
+	free(out);
+}
+
+/* "functions" names every function a detector hooks, however many (7.2's huge_insert). */
+static void test_report_json_long_functions(void)
+{
+	static const char four[] =
+		"vmf_insert_pfn_pmd,vmf_insert_folio_pmd,vmf_insert_pfn_pud,vmf_insert_folio_pud";
+	struct fixture fx;
+	char want[160];
+
+	fixture_init(&fx);
+	fx.r.det_func[DA_HOOK_HUGE_INSERT] = four;
+	snprintf(want, sizeof(want), "\"huge_insert\":\"%s\"}}}\n", four);
+	ASSERT_HAS_STR(fixture_report(&fx, true), want, "all four, whole");
+	fixture_free(&fx);
+}
+
+/* A huge kind's entry line: the level, the entry read back, the bytes each maps. */
+static void test_report_watch_huge(void)
+{
+	struct da_event ev = ev_make(DA_KIND_HUGE_NOT_SPECIAL, 42, 0x7f0000200000);
+	char want[96];
+	char *out;
+
+	ev.hook = DA_HOOK_HUGE_INSERT;
+	ev.ret = DA_HUGE_PMD;
+	ev.pte = 0x1234000e7;
+	ev.addr = 0;
+	out = capture_watch(&ev, false);
+	ASSERT_HAS_STR(out, " VIOLATION huge_not_special\n", "violation head");
+	snprintf(want, sizeof(want), "  pmd 0x1234000e7 (%llu KiB each)  count 1\n",
+		 (unsigned long long)(huge_entry_size(DA_HUGE_PMD) >> 10));
+	ASSERT_HAS_STR(out, want, "entry, size and count");
+	ASSERT_HAS_STR(out, "via huge_insert\n", "the hook");
+	free(out);
+	ev.kind = DA_KIND_HUGE_ENTRY;
+	ev.ret = DA_HUGE_PUD;
+	out = capture_watch(&ev, false);
+	ASSERT_HAS_STR(out, " WARNING huge_entry\n", "warning head");
+	ASSERT_HAS_STR(out, "  pud 0x1234000e7 (", "pud level");
+	ASSERT_NO_STR(out, "  pte 0x", "no pte line");
 	free(out);
 }
 
@@ -518,7 +561,8 @@ static void test_report_scan_kinds(void)
 	out = fixture_report(&fx, false);
 	ASSERT_HAS_STR(out,
 		       "totals: mmap_without_pfnmap=5 gup_on_dmabuf=0 page_insert_on_dmabuf=0 "
-		       "gup_blocked=1 gup_fast_on_dmabuf=0 pte_not_special=4 kernel_pfn_lookup=0 ringbuf_lost=0\n",
+		       "gup_blocked=1 gup_fast_on_dmabuf=0 pte_not_special=4 kernel_pfn_lookup=0 "
+		       "huge_not_special=0 huge_entry=0 ringbuf_lost=0\n",
 		       "human totals with scan kinds");
 	ASSERT_HAS_STR(out, "result: FAIL (9 violation events, 1 warning event)\n", "result");
 
@@ -659,7 +703,8 @@ static void test_report_json_mappings(void)
 		       ",\"functions\":{\"mmap\":\"dma_buf_mmap_internal\",\"mmap_import\":null,"
 		       "\"gup_slow\":\"check_vma_flags\",\"insert_page\":null,"
 		       "\"insert_pages\":null,\"gup_fast\":null,\"pte_install\":null,"
-		       "\"scan\":\"bpf_iter_task_vma\",\"vma_dup\":null,\"vma_free\":null,\"pfn_lookup\":null}}}\n",
+		       "\"scan\":\"bpf_iter_task_vma\",\"vma_dup\":null,\"vma_free\":null,\"pfn_lookup\":null,"
+		       "\"huge_insert\":null}}}\n",
 		       "functions: name or null, last");
 out:
 	mapping_table_free(&maps);
@@ -917,6 +962,8 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_report_human),
 	UNIT_TEST(test_report_human_hostile),
 	UNIT_TEST(test_report_watch_event),
+	UNIT_TEST(test_report_watch_huge),
+	UNIT_TEST(test_report_json_long_functions),
 	UNIT_TEST(test_report_watch_table_full),
 	UNIT_TEST(test_report_scan_kinds),
 	UNIT_TEST(test_report_json_mappings),
