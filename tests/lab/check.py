@@ -2101,6 +2101,14 @@ def huge_mutation(name, text):
         return edit_json_lines(text, "report fentry", lambda j: [
             dict(j, kind="huge_entry", hook=HUGE_HOOK), j] if j.get("exporter") ==
             "test_insert_page" and j.get("kind") == "mmap_without_pfnmap" else [j])
+    if name == "huge-wrong-caller":  # the caller taken from a frame outside the module
+        return edit_json_lines(text, "report huge", lambda j: [dict(
+            j, caller="__handle_mm_fault")] if huge(j) else [j])
+    if name == "huge-wrong-fix":  # a fix that names no replacement
+        return edit_json_lines(text, "report huge", lambda j: [dict(
+            j, fix=(j.get("fix") or "").split(":")[0])] if huge(j) else [j])
+    if name == "huge-no-warning":  # the detector that cannot run in fentry mode left unsaid
+        return re.sub(r"(?m)^dmabuf-audit: warning: detector huge_insert \(.*\n", "", text)
     if name == "huge-unsupported":  # the module could not make the mode on this kernel
         head = "trigger huge test:huge_page huge"
         return re.sub(r"(?ms)^@@BEGIN %s\n.*?^@@END %s rc=0$" % (head, head),
@@ -2535,6 +2543,14 @@ def self_test():
          r"^FAIL - \[7\.2 huge\] test:huge_pfn huge pid \d+: exactly the expected findings"),
         (good61 + ":huge-elsewhere", "6.1", "fails on a huge finding for another exporter",
          r"^FAIL - \[6\.1 huge\] no huge finding in any other report"),
+        (good72 + ":huge-wrong-caller", "7.2", "fails on a caller outside the exporter",
+         r"^FAIL - \[7\.2 huge\] test:huge_page huge pid \d+: huge_not_special caller and entry"),
+        (good61 + ":huge-wrong-fix", "6.1", "fails on a fix without its replacement",
+         r"^FAIL - \[6\.1 huge\] test:huge_page huge pid \d+: huge_entry fix names the "
+         r"inserting function"),
+        ("good-5.10.txt.gz:huge-no-warning", "5.10", "fails when a detector that cannot run "
+         "in fentry mode is not warned about",
+         r"^FAIL - \[5\.10 fentry\] stderr: a warning for each detector that cannot run"),
         (good72 + ":huge-unsupported", "7.2", "fails when the module cannot make the mode",
          r"^FAIL - \[7\.2 huge\] test:huge_page huge trigger ran and printed the module's"),
     ]
